@@ -1,0 +1,150 @@
+package io.vpcipam.provider;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * The only errors a provider may throw. A small closed set, so the pool engine can decide what to do
+ * without knowing the cloud: wait and retry ({@link Throttled}), stop growing for a while
+ * ({@link CapacityExhausted}), re-read the node ({@link NotFound}, {@link Conflict}), or give up ({@link Fatal}).
+ * {@link #code()} keeps the cloud's own error code for logs; {@link #condition()} is a stable label for metrics.
+ */
+public abstract sealed class CloudException extends Exception
+        permits CloudException.Throttled, CloudException.CapacityExhausted, CloudException.NotFound,
+        CloudException.Conflict, CloudException.Fatal {
+
+    private final String code;
+
+    private CloudException(String code, String message, Throwable cause) {
+        super(message, cause);
+        this.code = Objects.requireNonNullElse(code, "");
+    }
+
+    /** The cloud's own error code, e.g. {@code RequestLimitExceeded} or {@code SubnetIsFull}. */
+    public String code() {
+        return code;
+    }
+
+    /** Stable metric label: throttled, capacity, not_found, conflict or fatal. */
+    public abstract String condition();
+
+    /** Whether the same call may succeed later without anything else changing. */
+    public abstract boolean retryable();
+
+    /** The cloud asked us to slow down; {@link #retryAfter()} is its hint (zero when it gave none). */
+    public static final class Throttled extends CloudException {
+        private final Duration retryAfter;
+
+        public Throttled(String code, String message, Duration retryAfter) {
+            super(code, message, null);
+            this.retryAfter = retryAfter == null || retryAfter.isNegative() ? Duration.ZERO : retryAfter;
+        }
+
+        public Duration retryAfter() {
+            return retryAfter;
+        }
+
+        @Override
+        public String condition() {
+            return "throttled";
+        }
+
+        @Override
+        public boolean retryable() {
+            return true;
+        }
+    }
+
+    /** A limit was hit: the subnet is full, or the instance or interface holds all it may. */
+    public static final class CapacityExhausted extends CloudException {
+        /** Which limit. */
+        public enum Scope {
+            /** The subnet has no free addresses or prefixes (EC2 InsufficientFreeAddressesInSubnet / InsufficientCidrBlocks, Azure SubnetIsFull). */
+            SUBNET,
+            /** The instance has all the interfaces it may (EC2 AttachmentLimitExceeded). */
+            INSTANCE_INTERFACES,
+            /** The interface has all the addresses it may (EC2 PrivateIpAddressLimitExceeded). */
+            INTERFACE_ADDRESSES
+        }
+
+        private final Scope scope;
+
+        public CapacityExhausted(String code, String message, Scope scope) {
+            super(code, message, null);
+            this.scope = Objects.requireNonNull(scope, "scope");
+        }
+
+        public Scope scope() {
+            return scope;
+        }
+
+        @Override
+        public String condition() {
+            return "capacity";
+        }
+
+        @Override
+        public boolean retryable() {
+            return false;
+        }
+    }
+
+    /** The interface, address or instance named does not exist (any more). */
+    public static final class NotFound extends CloudException {
+        public NotFound(String code, String message) {
+            super(code, message, null);
+        }
+
+        @Override
+        public String condition() {
+            return "not_found";
+        }
+
+        @Override
+        public boolean retryable() {
+            return false;
+        }
+    }
+
+    /** The cloud's state changed under us (address in use, concurrent update, attachment in progress). */
+    public static final class Conflict extends CloudException {
+        public Conflict(String code, String message) {
+            super(code, message, null);
+        }
+
+        @Override
+        public String condition() {
+            return "conflict";
+        }
+
+        @Override
+        public boolean retryable() {
+            return true;
+        }
+    }
+
+    /** Anything else: bad credentials, permission denied, a malformed answer, an unreachable endpoint. */
+    public static final class Fatal extends CloudException {
+        private final boolean transientFault;
+
+        public Fatal(String code, String message, Throwable cause) {
+            this(code, message, cause, false);
+        }
+
+        /** @param transientFault true for timeouts and 5xx, which may pass on their own */
+        public Fatal(String code, String message, Throwable cause, boolean transientFault) {
+            super(code, message, cause);
+            this.transientFault = transientFault;
+        }
+
+        @Override
+        public String condition() {
+            return transientFault ? "unavailable" : "fatal";
+        }
+
+        @Override
+        public boolean retryable() {
+            return transientFault;
+        }
+    }
+}
