@@ -1,0 +1,767 @@
+package io.vpcipam.provider.sim;
+
+import io.vpcipam.provider.Assignment;
+import io.vpcipam.provider.Capabilities;
+import io.vpcipam.provider.Cidr;
+import io.vpcipam.provider.CloudCallListener;
+import io.vpcipam.provider.CloudException;
+import io.vpcipam.provider.CloudProvider;
+import io.vpcipam.provider.InterfaceSpec;
+import io.vpcipam.provider.Ipv4Address;
+import io.vpcipam.provider.Limits;
+import io.vpcipam.provider.NetworkInterface;
+import io.vpcipam.provider.NodeInfo;
+import io.vpcipam.provider.Subnet;
+
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.Collection;
+import java.util.Deque;
+import java.util.EnumMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.SortedSet;
+import java.util.TreeSet;
+import java.util.function.Supplier;
+
+/**
+ * A simulated EC2 VPC with one instance (the node): ipamd's embedded default provider ({@code --provider sim}) and
+ * the fake every test uses. It behaves like EC2 where ipamd's correctness depends on it:
+ * <ul>
+ *   <li>real CIDR allocation: never the five AWS-reserved addresses of a subnet (network, .1 router, .2 DNS,
+ *       .3 reserved, broadcast), never an address twice, and a /28 prefix only on an aligned block none of whose
+ *       addresses is in use; addresses are taken lowest-first, prefixes from the lowest free aligned block;</li>
+ *   <li>the instance type's real limits (interfaces x IPv4 per interface, primary included; a prefix takes one
+ *       slot like an address), with EC2's error code for each limit;</li>
+ *   <li>every call is all-or-nothing: it works on a copy of the state and swaps it in only after the copy is
+ *       persisted, so a failed call (limit, fault, full disk) changes nothing;</li>
+ *   <li>an account-wide token bucket that throttles like EC2 ({@code RequestLimitExceeded} with the time until the
+ *       next token); describes pay too. The sim never retries: retrying is the caller's job, as on EC2;</li>
+ *   <li>per-call latency (a real sleep, outside the lock, so concurrent calls overlap as they do on EC2).</li>
+ * </ul>
+ * {@link #MAX_ADDRESSES_PER_CALL} is 1000: EC2 has no documented per-call bound below the per-interface limit
+ * (at most 49 secondaries on the largest types), so any sane batch fits, as on EC2; larger asks are a caller bug
+ * (IllegalArgumentException). Security groups in an {@link InterfaceSpec} are accepted and ignored.
+ *
+ * <h2>Fault and test controls</h2>
+ * {@link #failNext}, {@link #addLatency}, per-verb counters ({@link #calls}, {@link #failedCalls},
+ * {@link #throttledCalls}, {@link #mutatingCalls}), other tenants ({@link #occupy}, {@link #leaveFree},
+ * {@link #fragment}), {@link #leakInterface} and {@link #heldAddresses}. Test controls bypass the counters, the
+ * token bucket and the faults.
+ *
+ * <h2>State file</h2>
+ * With a state file (ipamd gives {@code <stateDir>/sim-cloud.state}) the whole cloud is written after every
+ * change, before the call returns (temp file, fsync, ATOMIC_MOVE, fsync of the directory), and a new sim over the
+ * same file starts from it: a kill -9 of ipamd behaves like a node crash, the cloud still holds what it held.
+ * The format is UTF-8 text, one record per line, fields separated by one space; tags and descriptions are
+ * URL-encoded (so they hold no space); lists are repeated records:
+ * <pre>
+ * vpc-ipam-sim-state 1
+ * vpc 10.0.0.0/16
+ * instance i-0sim0000000000001 c5.4xlarge us-east-1a
+ * next-id 3
+ * subnet subnet-0sim0000000000001 10.0.0.0/20 us-east-1a      (the first subnet is the node's)
+ * occupied subnet-0sim0000000000001 10.0.0.5-10.0.0.9          (other tenants; a single address or a range)
+ * eni eni-0sim0000000000002 02:51:4d:00:00:02 subnet-0sim0000000000001 0 10.0.0.4 2026-01-01T00:00:00Z
+ *                                       (id mac subnet deviceIndex|detached primaryAddress createdAt)
+ * description eni-0sim0000000000002 aws-K8S-i-0sim0000000000001
+ * tag eni-0sim0000000000002 vpc-ipam.io%2Finstance-id i-0sim0000000000001
+ * address eni-0sim0000000000002 10.0.0.10
+ * prefix eni-0sim0000000000002 10.0.0.16/28
+ * end                                   (trailer: a file without it is truncated)
+ * </pre>
+ * A file that cannot be read or parsed, or whose contents break the invariants (overlaps, reserved addresses, no
+ * primary interface), is refused with an IllegalStateException naming it; so is a file written for another
+ * instance type or node subnet than the one asked for.
+ *
+ * <p>Thread-safe: one monitor guards the state, the counters and the faults; latency sleeps happen outside it.
+ */
+public final class SimulatedCloud implements CloudProvider {
+
+    /** Most addresses or prefixes one assign call may ask for (see the class comment). */
+    public static final int MAX_ADDRESSES_PER_CALL = 1000;
+    /** Length of a delegated prefix, as on EC2. */
+    public static final int PREFIX_LENGTH = 28;
+    /** The file name the sim uses in ipamd's state dir. */
+    public static final String STATE_FILE_NAME = "sim-cloud.state";
+
+    private static final Capabilities CAPABILITIES =
+            new Capabilities(true, true, PREFIX_LENGTH, MAX_ADDRESSES_PER_CALL);
+
+    private final InstantSource clock;
+    private final Limits limits;
+    private final Duration latency;
+    private final TokenBucket bucket;
+    private final StateFile stateFile;
+    private final CloudCallListener listener;
+
+    // guarded by this
+    private SimState state;
+    private final long[] calls = new long[Verb.values().length];
+    private final long[] failed = new long[Verb.values().length];
+    private final long[] throttled = new long[Verb.values().length];
+    private final Map<Verb, Deque<Supplier<? extends CloudException>>> faults = new EnumMap<>(Verb.class);
+    private final Map<Verb, Duration> extraLatency = new EnumMap<>(Verb.class);
+
+    private SimulatedCloud(Builder b) {
+        this.clock = b.clock;
+        this.limits = InstanceTypes.limits(b.instanceType);
+        this.latency = b.latency;
+        this.bucket = b.apiRate == null ? null
+                : new TokenBucket(b.apiRate, b.apiBurst != null ? b.apiBurst : Math.max(1, Math.ceil(b.apiRate)),
+                        b.clock.instant());
+        this.stateFile = b.stateFile == null ? null : new StateFile(b.stateFile);
+        this.listener = b.listener;
+        Optional<SimState> stored = stateFile == null ? Optional.empty() : stateFile.load();
+        if (stored.isPresent()) {
+            SimState s = stored.get();
+            if (!s.instanceType.equals(b.instanceType) || !s.nodeSubnet().cidr.equals(b.subnet)) {
+                throw new IllegalStateException("the simulated cloud's state file " + stateFile.path()
+                        + " holds a " + s.instanceType + " node in " + s.nodeSubnet().cidr + ", but a "
+                        + b.instanceType + " node in " + b.subnet
+                        + " was asked for; delete the file to start a new simulated node");
+            }
+            this.state = s;
+        } else {
+            this.state = fresh(b);
+            persist(state);
+        }
+    }
+
+    private SimState fresh(Builder b) {
+        SimState s = new SimState();
+        s.vpc = b.vpc;
+        s.instanceType = b.instanceType;
+        s.zone = b.zone;
+        s.instanceId = b.instanceId != null ? b.instanceId : s.newId("i-0sim");
+        List<Cidr> all = new ArrayList<>();
+        all.add(b.subnet);
+        all.addAll(b.extraSubnets);
+        for (Cidr cidr : all) {
+            addSubnet(s, cidr);
+        }
+        SimState.SimSubnet node = s.nodeSubnet();
+        SimState.Eni primary = newEni(s, node.id);
+        try {
+            primary.primary = SimState.takeAddresses(node, s.used(node), 1).getFirst();
+        } catch (CloudException e) {
+            throw new IllegalArgumentException("subnet " + b.subnet + " has no address for the primary interface", e);
+        }
+        primary.deviceIndex = 0;
+        s.enis.put(primary.id, primary);
+        return s;
+    }
+
+    private static String addSubnet(SimState s, Cidr cidr) {
+        if (!s.vpc.contains(cidr)) {
+            throw new IllegalArgumentException("subnet " + cidr + " is outside the VPC " + s.vpc);
+        }
+        if (cidr.length() < 16 || cidr.length() > 28) {
+            throw new IllegalArgumentException("subnet " + cidr + ": EC2 subnets are /16 to /28");
+        }
+        for (SimState.SimSubnet other : s.subnets.values()) {
+            if (other.cidr.overlaps(cidr)) {
+                throw new IllegalArgumentException("subnet " + cidr + " overlaps " + other.id + " " + other.cidr);
+            }
+        }
+        String id = s.newId("subnet-0sim");
+        s.subnets.put(id, new SimState.SimSubnet(id, cidr, s.zone, new BitSet()));
+        return id;
+    }
+
+    private SimState.Eni newEni(SimState s, String subnetId) {
+        SimState.Eni e = new SimState.Eni();
+        long n = s.nextId;
+        e.id = s.newId("eni-0sim");
+        e.mac = String.format("02:51:4d:%02x:%02x:%02x", (n >> 16) & 0xff, (n >> 8) & 0xff, n & 0xff);
+        e.subnetId = subnetId;
+        e.deviceIndex = NetworkInterface.DETACHED;
+        e.createdAt = clock.instant();
+        return e;
+    }
+
+    /** A builder with EC2-like defaults: c5.4xlarge, VPC 10.0.0.0/16, node subnet 10.0.0.0/20, no latency, no limit, no file. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    // ---------------------------------------------------------------- SPI
+
+    @Override
+    public String name() {
+        return "sim";
+    }
+
+    @Override
+    public Capabilities capabilities() {
+        return CAPABILITIES;
+    }
+
+    @Override
+    public NodeInfo describeNode() throws CloudException {
+        return call(Verb.DESCRIBE_NODE, () -> nodeInfo(state));
+    }
+
+    @Override
+    public NetworkInterface createInterface(InterfaceSpec spec) throws CloudException {
+        Objects.requireNonNull(spec, "spec");
+        checkCount(spec.addresses(), spec.prefixes());
+        return mutate(Verb.CREATE_INTERFACE, s -> {
+            SimState.SimSubnet subnet = s.subnets.get(spec.subnetId());
+            if (subnet == null) {
+                throw new CloudException.NotFound("InvalidSubnetID.NotFound",
+                        "The subnet ID '" + spec.subnetId() + "' does not exist");
+            }
+            checkSlots(0, spec.addresses(), spec.prefixes(), "a new interface");
+            Set<Integer> devices = new HashSet<>();
+            s.enis.values().stream().filter(SimState.Eni::attached).forEach(e -> devices.add(e.deviceIndex));
+            if (devices.size() >= limits.maxInterfaces()) {
+                throw new CloudException.CapacityExhausted("AttachmentLimitExceeded", "Interface count "
+                        + (devices.size() + 1) + " exceeds the limit for " + s.instanceType + " ("
+                        + limits.maxInterfaces() + ")", CloudException.CapacityExhausted.Scope.INSTANCE_INTERFACES);
+            }
+            BitSet used = s.used(subnet);
+            // prefixes first: aligned free blocks are the scarcer resource
+            List<Cidr> prefixes = SimState.takePrefixes(subnet, used, spec.prefixes(), PREFIX_LENGTH);
+            List<Ipv4Address> addresses = SimState.takeAddresses(subnet, used, 1 + spec.addresses());
+            SimState.Eni e = newEni(s, subnet.id);
+            e.primary = addresses.getFirst();
+            e.secondaries.addAll(addresses.subList(1, addresses.size()));
+            e.prefixes.addAll(prefixes);
+            e.tags.putAll(spec.tags());
+            e.description = spec.description();
+            int index = 1;
+            while (devices.contains(index)) {
+                index++;
+            }
+            e.deviceIndex = index;
+            s.enis.put(e.id, e);
+            return e.view();
+        });
+    }
+
+    @Override
+    public void deleteInterface(String interfaceId) throws CloudException {
+        requireId(interfaceId);
+        mutate(Verb.DELETE_INTERFACE, s -> {
+            SimState.Eni e = eni(s, interfaceId);
+            if (e.deviceIndex == 0) {
+                throw new CloudException.Fatal("OperationNotPermitted", "The network interface " + interfaceId
+                        + " is the primary interface of " + s.instanceId + " and cannot be deleted", null);
+            }
+            s.enis.remove(interfaceId);
+            return null;
+        });
+    }
+
+    @Override
+    public Assignment assign(String interfaceId, int addresses, int prefixes) throws CloudException {
+        requireId(interfaceId);
+        checkCount(addresses, prefixes);
+        return mutate(Verb.ASSIGN, s -> {
+            SimState.Eni e = eni(s, interfaceId);
+            checkSlots(e.usedSlots(), addresses, prefixes, interfaceId);
+            SimState.SimSubnet subnet = s.subnets.get(e.subnetId);
+            BitSet used = s.used(subnet);
+            List<Cidr> newPrefixes = SimState.takePrefixes(subnet, used, prefixes, PREFIX_LENGTH);
+            List<Ipv4Address> newAddresses = SimState.takeAddresses(subnet, used, addresses);
+            e.secondaries.addAll(newAddresses);
+            e.prefixes.addAll(newPrefixes);
+            return new Assignment(newAddresses, newPrefixes);
+        });
+    }
+
+    @Override
+    public void unassign(String interfaceId, Collection<Ipv4Address> addresses, Collection<Cidr> prefixes)
+            throws CloudException {
+        requireId(interfaceId);
+        Set<Ipv4Address> goneAddresses = Set.copyOf(addresses);
+        Set<Cidr> gonePrefixes = Set.copyOf(prefixes);
+        mutate(Verb.UNASSIGN, s -> {
+            SimState.Eni e = eni(s, interfaceId);
+            if (goneAddresses.contains(e.primary)) {
+                throw new CloudException.Fatal("InvalidParameterValue", "The primary address " + e.primary
+                        + " of " + interfaceId + " cannot be unassigned", null);
+            }
+            e.secondaries.removeAll(goneAddresses);
+            e.prefixes.removeAll(gonePrefixes);
+            return null;
+        });
+    }
+
+    @Override
+    public List<NetworkInterface> findOrphanedInterfaces(Map<String, String> ownerTags) throws CloudException {
+        if (ownerTags == null || ownerTags.isEmpty()) {
+            throw new IllegalArgumentException("owner tags are missing: without them every detached interface "
+                    + "of the account would match");
+        }
+        Map<String, String> wanted = Map.copyOf(ownerTags);
+        return call(Verb.FIND_ORPHANS, () -> state.enis.values().stream()
+                .filter(e -> !e.attached() && e.tags.entrySet().containsAll(wanted.entrySet()))
+                .map(SimState.Eni::view).toList());
+    }
+
+    // ---------------------------------------------------------------- test and fault controls
+
+    /** Makes the next {@code times} calls of {@code verb} fail with a fresh exception from {@code error} (after the token bucket and latency). */
+    public synchronized void failNext(Verb verb, int times, Supplier<? extends CloudException> error) {
+        Objects.requireNonNull(error, "error");
+        for (int i = 0; i < times; i++) {
+            faults.computeIfAbsent(verb, v -> new ArrayDeque<>()).add(error);
+        }
+    }
+
+    /** Makes the next call of {@code verb} fail with {@code error}. */
+    public void failNext(Verb verb, CloudException error) {
+        failNext(verb, 1, () -> error);
+    }
+
+    /** Adds {@code extra} latency (a real sleep) to every later call of {@code verb}; zero removes it. */
+    public synchronized void addLatency(Verb verb, Duration extra) {
+        extraLatency.put(verb, extra);
+    }
+
+    /** Drops all pending faults and extra latencies. */
+    public synchronized void clearFaults() {
+        faults.clear();
+        extraLatency.clear();
+    }
+
+    /** Calls of {@code verb} so far, failed and throttled ones included. */
+    public synchronized long calls(Verb verb) {
+        return calls[verb.ordinal()];
+    }
+
+    /** Calls of {@code verb} that threw a CloudException (throttled ones included). */
+    public synchronized long failedCalls(Verb verb) {
+        return failed[verb.ordinal()];
+    }
+
+    /** Calls of {@code verb} refused by the token bucket or failed with an injected Throttled. */
+    public synchronized long throttledCalls(Verb verb) {
+        return throttled[verb.ordinal()];
+    }
+
+    /** All calls of the mutating verbs so far (create, delete, assign, unassign), failed ones included. */
+    public synchronized long mutatingCalls() {
+        long n = 0;
+        for (Verb v : Verb.values()) {
+            n += v.mutating() ? calls[v.ordinal()] : 0;
+        }
+        return n;
+    }
+
+    /** Sets every counter back to zero. */
+    public synchronized void resetCounters() {
+        java.util.Arrays.fill(calls, 0);
+        java.util.Arrays.fill(failed, 0);
+        java.util.Arrays.fill(throttled, 0);
+    }
+
+    /** The node as describeNode would return it, without counting a call, paying a token or hitting a fault. */
+    public synchronized NodeInfo peekNode() {
+        return nodeInfo(state);
+    }
+
+    /** The instance's id. */
+    public synchronized String instanceId() {
+        return state.instanceId;
+    }
+
+    /** The id of the node's subnet (the one its primary interface is in). */
+    public synchronized String nodeSubnetId() {
+        return state.nodeSubnet().id;
+    }
+
+    /** Ids of all subnets, the node's first. */
+    public synchronized List<String> subnetIds() {
+        return List.copyOf(state.subnets.keySet());
+    }
+
+    /** Every address the node's attached interfaces hold for pods: secondaries and every member of every prefix (primaries excluded). */
+    public synchronized SortedSet<Ipv4Address> heldAddresses() {
+        SortedSet<Ipv4Address> held = new TreeSet<>();
+        for (SimState.Eni e : state.enis.values()) {
+            if (e.attached()) {
+                held.addAll(e.secondaries);
+                for (Cidr p : e.prefixes) {
+                    for (long i = 0; i < p.size(); i++) {
+                        held.add(p.address(i));
+                    }
+                }
+            }
+        }
+        return held;
+    }
+
+    /** Free addresses left in {@code subnetId}. */
+    public synchronized int freeAddresses(String subnetId) {
+        SimState.SimSubnet s = subnet(state, subnetId);
+        return s.size() - state.used(s).cardinality();
+    }
+
+    /** Lets other tenants take the {@code n} lowest free addresses of the node's subnet (all or none). */
+    public synchronized void occupy(int n) throws CloudException {
+        occupy(state.nodeSubnet().id, n);
+    }
+
+    /** Lets other tenants take the {@code n} lowest free addresses of {@code subnetId} (all or none). */
+    public synchronized void occupy(String subnetId, int n) throws CloudException {
+        change(s -> {
+            SimState.SimSubnet subnet = subnet(s, subnetId);
+            SimState.takeAddresses(subnet, s.used(subnet), n).forEach(a -> subnet.foreign.set(subnet.offset(a)));
+        });
+    }
+
+    /** Lets other tenants take these addresses; each must be free and inside a subnet. */
+    public synchronized void occupy(Ipv4Address... addresses) {
+        change(s -> {
+            for (Ipv4Address a : addresses) {
+                SimState.SimSubnet subnet = s.subnets.values().stream().filter(x -> x.cidr.contains(a)).findFirst()
+                        .orElseThrow(() -> new IllegalArgumentException(a + " is in no subnet"));
+                if (s.used(subnet).get(subnet.offset(a))) {
+                    throw new IllegalArgumentException(a + " is not free");
+                }
+                subnet.foreign.set(subnet.offset(a));
+            }
+        });
+    }
+
+    /** Lets other tenants take all but {@code n} free addresses of the node's subnet (the highest n stay free). */
+    public synchronized void leaveFree(int n) throws CloudException {
+        int free = freeAddresses(state.nodeSubnet().id);
+        if (n < 0 || n > free) {
+            throw new IllegalArgumentException("cannot leave " + n + " free: only " + free + " are");
+        }
+        occupy(free - n);
+    }
+
+    /** Lets other tenants take one address in every free aligned /28 of the node's subnet, so no prefix fits. */
+    public synchronized void fragment() {
+        change(s -> {
+            SimState.SimSubnet subnet = s.nodeSubnet();
+            BitSet used = s.used(subnet);
+            for (int start = 0; start + 16 <= subnet.size(); start += 16) {
+                int next = used.nextSetBit(start);
+                if (next < 0 || next >= start + 16) {
+                    subnet.foreign.set(start + 15);
+                }
+            }
+        });
+    }
+
+    /** Adds a subnet to the VPC; returns its id. */
+    public synchronized String addSubnet(Cidr cidr) {
+        String[] id = new String[1];
+        change(s -> id[0] = addSubnet(s, cidr));
+        return id[0];
+    }
+
+    /**
+     * Creates an interface with {@code tags} that is attached to no instance, as a node that died between create and
+     * attach (or detach and delete) leaves behind; returns its id.
+     */
+    public synchronized String leakInterface(String subnetId, Map<String, String> tags) throws CloudException {
+        String[] id = new String[1];
+        change(s -> {
+            SimState.SimSubnet subnet = subnet(s, subnetId);
+            SimState.Eni e = newEni(s, subnet.id);
+            e.primary = SimState.takeAddresses(subnet, s.used(subnet), 1).getFirst();
+            e.tags.putAll(tags);
+            s.enis.put(e.id, e);
+            id[0] = e.id;
+        });
+        return id[0];
+    }
+
+    /** The state file, if the sim keeps one. */
+    public Optional<Path> stateFile() {
+        return Optional.ofNullable(stateFile).map(StateFile::path);
+    }
+
+    // ---------------------------------------------------------------- machinery
+
+    /** An operation on the current state; runs under the monitor. */
+    private interface Op<T> {
+        T run() throws CloudException;
+    }
+
+    /** A change to a copy of the state; runs under the monitor. */
+    private interface Change<T> {
+        T apply(SimState copy) throws CloudException;
+    }
+
+    /** A test control's change to a copy of the state. */
+    private interface Edit {
+        void apply(SimState copy) throws CloudException;
+    }
+
+    private <T> T mutate(Verb verb, Change<T> change) throws CloudException {
+        return call(verb, () -> {
+            SimState copy = state.copy();
+            T result = change.apply(copy);
+            try {
+                persist(copy);
+            } catch (UncheckedIOException e) {
+                throw new CloudException.Fatal("StateFileWriteFailed", e.getMessage(), e);
+            }
+            state = copy;
+            return result;
+        });
+    }
+
+    /** Applies a test control's edit all-or-nothing; CloudExceptions escape through a sneaky rethrow. */
+    private void change(Edit edit) {
+        SimState copy = state.copy();
+        try {
+            edit.apply(copy);
+        } catch (CloudException e) {
+            throw sneaky(e);
+        }
+        persist(copy);
+        state = copy;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <E extends Throwable> RuntimeException sneaky(Throwable e) throws E {
+        throw (E) e;
+    }
+
+    private void persist(SimState s) {
+        if (stateFile != null) {
+            stateFile.store(s);
+        }
+    }
+
+    private <T> T call(Verb verb, Op<T> op) throws CloudException {
+        Instant start = clock.instant();
+        String condition = null;
+        try {
+            Supplier<? extends CloudException> fault;
+            Duration sleep;
+            synchronized (this) {
+                calls[verb.ordinal()]++;
+                if (bucket != null) {
+                    Duration wait = bucket.tryTake(clock.instant());
+                    if (!wait.isZero()) {
+                        throw new CloudException.Throttled("RequestLimitExceeded",
+                                "Request limit exceeded (" + verb.ec2Name() + "); next token in " + wait, wait);
+                    }
+                }
+                Deque<Supplier<? extends CloudException>> pending = faults.get(verb);
+                fault = pending == null ? null : pending.poll();
+                sleep = (verb.mutating() ? latency : Duration.ZERO).plus(extraLatency.getOrDefault(verb, Duration.ZERO));
+            }
+            sleep(sleep);
+            if (fault != null) {
+                throw fault.get();
+            }
+            synchronized (this) {
+                return op.run();
+            }
+        } catch (CloudException e) {
+            condition = e.condition();
+            synchronized (this) {
+                failed[verb.ordinal()]++;
+                if (e instanceof CloudException.Throttled) {
+                    throttled[verb.ordinal()]++;
+                }
+            }
+            if (e instanceof CloudException.Throttled) {
+                listener.onThrottle(verb.ec2Name());
+            }
+            throw e;
+        } finally {
+            listener.onCall(verb.ec2Name(), Duration.between(start, clock.instant()), condition);
+        }
+    }
+
+    private static void sleep(Duration d) throws CloudException {
+        if (d.isZero() || d.isNegative()) {
+            return;
+        }
+        try {
+            Thread.sleep(d);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CloudException.Fatal("RequestCanceled", "interrupted while waiting for the simulated cloud", e,
+                    true);
+        }
+    }
+
+    private NodeInfo nodeInfo(SimState s) {
+        List<NetworkInterface> attached = s.enis.values().stream().filter(SimState.Eni::attached)
+                .map(SimState.Eni::view).toList();
+        Set<String> subnetIds = new LinkedHashSet<>();
+        subnetIds.add(s.nodeSubnet().id);
+        attached.forEach(i -> subnetIds.add(i.subnetId()));
+        List<Subnet> subnets = subnetIds.stream().map(s.subnets::get)
+                .map(x -> new Subnet(x.id, x.cidr, x.zone, x.cidr.address(1))).toList();
+        return new NodeInfo(s.instanceId, s.instanceType, s.zone, limits, attached, subnets, List.of(s.vpc));
+    }
+
+    private void checkSlots(int used, int addresses, int prefixes, String what) throws CloudException {
+        if (used + addresses + prefixes > limits.slotsPerInterface()) {
+            throw new CloudException.CapacityExhausted("PrivateIpAddressLimitExceeded", "Number of private addresses "
+                    + "and prefixes on " + what + " would be " + (used + addresses + prefixes + 1) + ", the limit is "
+                    + limits.addressesPerInterface(), CloudException.CapacityExhausted.Scope.INTERFACE_ADDRESSES);
+        }
+    }
+
+    private static void checkCount(int addresses, int prefixes) {
+        if (addresses < 0 || prefixes < 0 || addresses > MAX_ADDRESSES_PER_CALL || prefixes > MAX_ADDRESSES_PER_CALL) {
+            throw new IllegalArgumentException("addresses and prefixes must be 0.." + MAX_ADDRESSES_PER_CALL
+                    + ", got " + addresses + " and " + prefixes);
+        }
+    }
+
+    private static void requireId(String interfaceId) {
+        if (interfaceId == null || interfaceId.isBlank()) {
+            throw new IllegalArgumentException("interface id is missing");
+        }
+    }
+
+    private static SimState.Eni eni(SimState s, String id) throws CloudException {
+        SimState.Eni e = s.enis.get(id);
+        if (e == null) {
+            throw new CloudException.NotFound("InvalidNetworkInterfaceID.NotFound",
+                    "The networkInterface ID '" + id + "' does not exist");
+        }
+        return e;
+    }
+
+    private static SimState.SimSubnet subnet(SimState s, String id) {
+        SimState.SimSubnet subnet = s.subnets.get(id);
+        if (subnet == null) {
+            throw new IllegalArgumentException("unknown subnet " + id);
+        }
+        return subnet;
+    }
+
+    /** Configures a {@link SimulatedCloud}; every setting has an EC2-like default. */
+    public static final class Builder {
+        private String instanceType = "c5.4xlarge";
+        private String instanceId;
+        private String zone = "us-east-1a";
+        private Cidr vpc = Cidr.parse("10.0.0.0/16");
+        private Cidr subnet = Cidr.parse("10.0.0.0/20");
+        private final List<Cidr> extraSubnets = new ArrayList<>();
+        private InstantSource clock = InstantSource.system();
+        private Duration latency = Duration.ZERO;
+        private Double apiRate;
+        private Double apiBurst;
+        private Path stateFile;
+        private CloudCallListener listener = CloudCallListener.NOOP;
+
+        private Builder() {
+        }
+
+        /** EC2 instance type; sets the limits. Unknown types are refused. */
+        public Builder instanceType(String type) {
+            InstanceTypes.limits(type);
+            this.instanceType = type;
+            return this;
+        }
+
+        /** Instance id (default {@code i-0sim...}). */
+        public Builder instanceId(String id) {
+            this.instanceId = token(id, "instance id");
+            return this;
+        }
+
+        /** Availability zone (default us-east-1a). */
+        public Builder zone(String zone) {
+            this.zone = token(zone, "zone");
+            return this;
+        }
+
+        /** The VPC's block (default 10.0.0.0/16). */
+        public Builder vpc(Cidr vpc) {
+            this.vpc = Objects.requireNonNull(vpc, "vpc");
+            return this;
+        }
+
+        /** The node's subnet (default 10.0.0.0/20). */
+        public Builder subnet(Cidr subnet) {
+            this.subnet = Objects.requireNonNull(subnet, "subnet");
+            return this;
+        }
+
+        /** One more subnet in the VPC (for interfaces in other subnets). */
+        public Builder extraSubnet(Cidr subnet) {
+            this.extraSubnets.add(Objects.requireNonNull(subnet, "subnet"));
+            return this;
+        }
+
+        /** The clock for the token bucket and creation times (default the system clock). */
+        public Builder clock(InstantSource clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /** Latency of every mutating call, a real sleep (default zero). */
+        public Builder latency(Duration latency) {
+            if (latency == null || latency.isNegative()) {
+                throw new IllegalArgumentException("latency must be >= 0, got " + latency);
+            }
+            this.latency = latency;
+            return this;
+        }
+
+        /** Account-wide API calls per second (default unlimited); the burst defaults to one second's worth. */
+        public Builder apiRate(double callsPerSecond) {
+            if (!(callsPerSecond > 0) || Double.isInfinite(callsPerSecond)) {
+                throw new IllegalArgumentException("API rate must be a positive number, got " + callsPerSecond);
+            }
+            this.apiRate = callsPerSecond;
+            return this;
+        }
+
+        /** Token bucket capacity: calls that may go at once after a quiet spell (default max(1, rate)). */
+        public Builder apiBurst(double calls) {
+            if (!(calls >= 1) || Double.isInfinite(calls)) {
+                throw new IllegalArgumentException("API burst must be >= 1, got " + calls);
+            }
+            this.apiBurst = calls;
+            return this;
+        }
+
+        /** The file the whole cloud is kept in, loaded if it exists; null (the default) keeps it in memory only. */
+        public Builder stateFile(Path file) {
+            this.stateFile = file;
+            return this;
+        }
+
+        /** Metrics hooks (default none). */
+        public Builder listener(CloudCallListener listener) {
+            this.listener = listener == null ? CloudCallListener.NOOP : listener;
+            return this;
+        }
+
+        /** Creates the sim, or loads it from the state file. */
+        public SimulatedCloud build() {
+            if (apiBurst != null && apiRate == null) {
+                throw new IllegalArgumentException("API burst without an API rate");
+            }
+            return new SimulatedCloud(this);
+        }
+
+        private static String token(String value, String what) {
+            if (value == null || value.isBlank() || value.chars().anyMatch(Character::isWhitespace)) {
+                throw new IllegalArgumentException(what + " must be non-blank without spaces, got '" + value + "'");
+            }
+            return value;
+        }
+    }
+}
