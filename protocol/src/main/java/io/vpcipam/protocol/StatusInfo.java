@@ -1,0 +1,65 @@
+package io.vpcipam.protocol;
+
+import java.util.List;
+
+/**
+ * The {@code status} object of a STATUS reply: the node, its pool, its interfaces and its
+ * leases. Plain data for {@code ipamd status} and for humans; strings are passed through
+ * unvalidated, lists are never null.
+ *
+ * @param provider     the cloud provider name ({@code sim}, {@code aws}, {@code azure})
+ * @param instanceId   the cloud instance id
+ * @param instanceType the instance type / VM size
+ * @param zone         the availability zone
+ * @param prefixMode   whether the pool holds /28 prefixes rather than single addresses
+ * @param pool         address counts by state
+ * @param maxAddresses how many pod addresses the node can hold at its cloud limits
+ * @param interfaces   the node's interfaces
+ * @param leases       the current leases
+ */
+public record StatusInfo(String provider, String instanceId, String instanceType, String zone,
+                         boolean prefixMode, PoolCounts pool, int maxAddresses,
+                         List<InterfaceStatus> interfaces, List<LeaseStatus> leases) {
+
+    /** Defaults a null pool to zeros and copies the lists. */
+    public StatusInfo {
+        pool = pool == null ? new PoolCounts(0, 0, 0, 0, 0, 0) : pool;
+        interfaces = interfaces == null ? List.of() : List.copyOf(interfaces);
+        leases = leases == null ? List.of() : List.copyOf(leases);
+    }
+
+    /** Address counts in the pool, by state ({@code total} counts every address the node holds). */
+    public record PoolCounts(int total, int free, int assigned, int cooling, int pending, int releasing) {
+    }
+
+    /**
+     * One cloud interface on the node.
+     *
+     * @param id             the cloud id, e.g. {@code eni-0abc}
+     * @param deviceIndex    the device index (0 = primary)
+     * @param subnetId       its subnet
+     * @param primaryAddress its primary address (never handed to pods)
+     * @param addresses      the secondary addresses it holds
+     * @param prefixes       the delegated prefixes it holds, as CIDR strings
+     * @param free           pool addresses on it that are free
+     * @param assigned       pool addresses on it that are leased
+     */
+    public record InterfaceStatus(String id, int deviceIndex, String subnetId, String primaryAddress,
+                                  List<String> addresses, List<String> prefixes, int free, int assigned) {
+
+        /** Copies the lists. */
+        public InterfaceStatus {
+            addresses = addresses == null ? List.of() : List.copyOf(addresses);
+            prefixes = prefixes == null ? List.of() : List.copyOf(prefixes);
+        }
+    }
+
+    /**
+     * One lease.
+     *
+     * @param assignedAt when it was assigned, ISO-8601 (e.g. {@code 2025-01-31T12:00:00Z})
+     */
+    public record LeaseStatus(String network, String containerId, String ifName, String podNamespace,
+                              String podName, String address, String interfaceId, String assignedAt) {
+    }
+}
