@@ -371,4 +371,30 @@ class SimulatedCloudTest {
         assertTrue(held.contains(a.prefixes().getFirst().last()));
         assertFalse(held.contains(sim.peekNode().primaryInterface().primaryAddress()));
     }
+
+    // ---------------------------------------------------------------- threads
+
+    @Test
+    void assign_fromManyThreads_neverHandsOutAnAddressTwice() throws Exception {
+        SimulatedCloud sim = sim("c5.4xlarge");
+        String eni = sim.peekNode().primaryInterface().id();
+        List<Ipv4Address> got = java.util.Collections.synchronizedList(new ArrayList<>());
+        try (var pool = java.util.concurrent.Executors.newFixedThreadPool(4)) {
+            List<java.util.concurrent.Future<?>> done = new ArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                done.add(pool.submit(() -> {
+                    for (int i = 0; i < 7; i++) {
+                        got.addAll(sim.assign(eni, 1, 0).addresses());
+                    }
+                    return null;
+                }));
+            }
+            for (var f : done) {
+                f.get();
+            }
+        }
+        assertEquals(28, got.size());
+        assertEquals(28, Set.copyOf(got).size());
+        assertEquals(Set.copyOf(got), sim.heldAddresses());
+    }
 }
