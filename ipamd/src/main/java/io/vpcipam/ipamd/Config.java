@@ -1,0 +1,286 @@
+package io.vpcipam.ipamd;
+
+import com.fasterxml.jackson.jr.ob.JSON;
+import io.vpcipam.ipamd.pool.Targets;
+
+import java.io.IOException;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * ipamd's whole configuration, read once at start-up from environment variables (the AWS VPC CNI's names where one
+ * exists, so operators carry their knowledge over) and validated there: every bad value is reported at once, each
+ * message naming the variable and the value, before any pod is served.
+ *
+ * @param provider          IPAMD_PROVIDER / --provider: sim, aws or azure
+ * @param socket            IPAMD_SOCKET / --socket
+ * @param stateDir          IPAMD_STATE_DIR / --state-dir
+ * @param targets           WARM_IP_TARGET, MINIMUM_IP_TARGET, WARM_ENI_TARGET, WARM_PREFIX_TARGET,
+ *                          ENABLE_PREFIX_DELEGATION, MAX_ENI
+ * @param cooldown          IP_COOLDOWN_PERIOD (seconds, or a duration such as 30s)
+ * @param addTimeout        IPAMD_ADD_TIMEOUT: how long an ADD waits on an empty pool
+ * @param interval          IPAMD_RECONCILE_INTERVAL: the pool check timer
+ * @param resyncInterval    IPAMD_RESYNC_INTERVAL: how often the node is re-read from the cloud
+ * @param shrinkDelay       IPAMD_SHRINK_DELAY: quiet time before the pool shrinks
+ * @param subnetBackoff     IPAMD_SUBNET_BACKOFF: growth pause after the subnet ran out
+ * @param mtu               POD_MTU (or AWS_VPC_ENI_MTU); 0 = the provider's default
+ * @param allowedUids       IPAMD_ALLOWED_UID: uids besides root that may use the socket
+ * @param clusterName       CLUSTER_NAME
+ * @param extraTags         ADDITIONAL_ENI_TAGS: a JSON object of tags for new interfaces
+ * @param podSubnet         IPAMD_POD_SUBNET: subnet for new interfaces (default: the primary interface's)
+ * @param securityGroups    IPAMD_SECURITY_GROUPS: comma-separated security groups for new interfaces
+ * @param leakCleanup       !DISABLE_LEAKED_ENI_CLEANUP
+ */
+public record Config(String provider, Path socket, Path stateDir, Targets targets, Duration cooldown,
+                     Duration addTimeout, Duration interval, Duration resyncInterval, Duration shrinkDelay,
+                     Duration subnetBackoff, int mtu, Set<Integer> allowedUids, String clusterName,
+                     Map<String, String> extraTags, String podSubnet, List<String> securityGroups,
+                     boolean leakCleanup) {
+
+    /** Default socket path (DESIGN.md stable entry point). */
+    public static final String DEFAULT_SOCKET = "/run/vpc-ipam/ipamd.sock";
+    /** Default state dir (DESIGN.md stable entry point). */
+    public static final String DEFAULT_STATE_DIR = "/var/lib/vpc-ipam";
+
+    public Config {
+        allowedUids = Set.copyOf(allowedUids);
+        extraTags = Map.copyOf(extraTags);
+        securityGroups = List.copyOf(securityGroups);
+    }
+
+    /** Reads and validates the configuration; throws with every problem found, one per line. */
+    public static Config fromEnv(Map<String, String> env) throws ConfigException {
+        Reader r = new Reader(env);
+        String provider = r.string("IPAMD_PROVIDER", "sim").toLowerCase(Locale.ROOT);
+        if (!provider.matches("[a-z0-9-]+")) {
+            r.problem("IPAMD_PROVIDER", provider, "must be a provider name such as sim, aws or azure");
+        }
+        Path socket = r.path("IPAMD_SOCKET", DEFAULT_SOCKET);
+        Path stateDir = r.path("IPAMD_STATE_DIR", DEFAULT_STATE_DIR);
+        int warmIp = r.count("WARM_IP_TARGET", 0);
+        int minIp = r.count("MINIMUM_IP_TARGET", 0);
+        int warmEni = r.count("WARM_ENI_TARGET", 1);
+        int warmPrefix = r.count("WARM_PREFIX_TARGET", 0);
+        boolean prefixMode = r.bool("ENABLE_PREFIX_DELEGATION", false);
+        int maxEni = r.integer("MAX_ENI", -1);
+        if (maxEni == 0 || maxEni < -1) {
+            r.problem("MAX_ENI", env.get("MAX_ENI"), "must be -1 (the instance's limit) or at least 1");
+        }
+        if (prefixMode && warmIp == 0 && minIp == 0 && warmPrefix == 0) {
+            r.problem("WARM_PREFIX_TARGET", env.getOrDefault("WARM_PREFIX_TARGET", "0"),
+                    "with ENABLE_PREFIX_DELEGATION=true, set WARM_PREFIX_TARGET, WARM_IP_TARGET or MINIMUM_IP_TARGET"
+                            + " above 0 (a pool with no target never grows before a pod waits)");
+        }
+        Duration cooldown = r.duration("IP_COOLDOWN_PERIOD", Duration.ofSeconds(30), true);
+        Duration addTimeout = r.duration("IPAMD_ADD_TIMEOUT", Duration.ofSeconds(10), false);
+        Duration interval = r.duration("IPAMD_RECONCILE_INTERVAL", Duration.ofSeconds(5), false);
+        Duration resync = r.duration("IPAMD_RESYNC_INTERVAL", Duration.ofSeconds(60), false);
+        Duration shrink = r.duration("IPAMD_SHRINK_DELAY", Duration.ofSeconds(60), true);
+        Duration subnetBackoff = r.duration("IPAMD_SUBNET_BACKOFF", Duration.ofSeconds(120), true);
+        int mtu = r.integer("POD_MTU", r.integer("AWS_VPC_ENI_MTU", 0));
+        if (mtu != 0 && (mtu < 576 || mtu > 9001)) {
+            r.problem(env.containsKey("POD_MTU") ? "POD_MTU" : "AWS_VPC_ENI_MTU", String.valueOf(mtu),
+                    "must be between 576 and 9001");
+        }
+        Set<Integer> uids = new LinkedHashSet<>();
+        for (String part : r.list("IPAMD_ALLOWED_UID")) {
+            try {
+                int uid = Integer.parseInt(part);
+                if (uid < 0) {
+                    throw new NumberFormatException();
+                }
+                uids.add(uid);
+            } catch (NumberFormatException e) {
+                r.problem("IPAMD_ALLOWED_UID", env.get("IPAMD_ALLOWED_UID"), "must be comma-separated numeric uids");
+                break;
+            }
+        }
+        String cluster = r.string("CLUSTER_NAME", "");
+        Map<String, String> tags = r.tags("ADDITIONAL_ENI_TAGS");
+        String podSubnet = r.string("IPAMD_POD_SUBNET", "");
+        List<String> sgs = r.list("IPAMD_SECURITY_GROUPS");
+        boolean leakCleanup = !r.bool("DISABLE_LEAKED_ENI_CLEANUP", false);
+        r.throwIfAny();
+        return new Config(provider, socket, stateDir,
+                new Targets(warmIp, minIp, warmEni, warmPrefix, prefixMode, Math.max(0, maxEni)),
+                cooldown, addTimeout, interval, resync, shrink, subnetBackoff, mtu, uids, cluster, tags,
+                podSubnet.isEmpty() ? null : podSubnet, sgs, leakCleanup);
+    }
+
+    /** Parses durations: a bare number is seconds (as the AWS CNI's IP_COOLDOWN_PERIOD), or 500ms, 30s, 2m, 1h. */
+    static Duration parseDuration(String text) {
+        String t = text.trim().toLowerCase(Locale.ROOT);
+        long factorMs;
+        String digits;
+        if (t.endsWith("ms")) {
+            factorMs = 1;
+            digits = t.substring(0, t.length() - 2);
+        } else if (t.endsWith("s")) {
+            factorMs = 1000;
+            digits = t.substring(0, t.length() - 1);
+        } else if (t.endsWith("m")) {
+            factorMs = 60_000;
+            digits = t.substring(0, t.length() - 1);
+        } else if (t.endsWith("h")) {
+            factorMs = 3_600_000;
+            digits = t.substring(0, t.length() - 1);
+        } else {
+            factorMs = 1000;
+            digits = t;
+        }
+        if (digits.isEmpty() || digits.length() > 9 || !digits.chars().allMatch(Character::isDigit)) {
+            throw new IllegalArgumentException("not a duration");
+        }
+        return Duration.ofMillis(Long.parseLong(digits) * factorMs);
+    }
+
+    /** Collects problems so the operator sees all of them in one start. */
+    private static final class Reader {
+        private final Map<String, String> env;
+        private final List<String> problems = new ArrayList<>();
+
+        Reader(Map<String, String> env) {
+            this.env = env;
+        }
+
+        void problem(String name, String value, String why) {
+            problems.add(name + "='" + value + "': " + why);
+        }
+
+        void throwIfAny() throws ConfigException {
+            if (!problems.isEmpty()) {
+                throw new ConfigException(problems);
+            }
+        }
+
+        private String raw(String name) {
+            String v = env.get(name);
+            return v == null || v.isBlank() ? null : v.trim();
+        }
+
+        String string(String name, String fallback) {
+            String v = raw(name);
+            return v == null ? fallback : v;
+        }
+
+        Path path(String name, String fallback) {
+            String v = string(name, fallback);
+            try {
+                Path p = Path.of(v);
+                if (!p.isAbsolute()) {
+                    p = p.toAbsolutePath();
+                }
+                return p;
+            } catch (InvalidPathException e) {
+                problem(name, v, "is not a valid path");
+                return Path.of(fallback);
+            }
+        }
+
+        int integer(String name, int fallback) {
+            String v = raw(name);
+            if (v == null) {
+                return fallback;
+            }
+            try {
+                return Integer.parseInt(v);
+            } catch (NumberFormatException e) {
+                problem(name, v, "must be an integer");
+                return fallback;
+            }
+        }
+
+        int count(String name, int fallback) {
+            int n = integer(name, fallback);
+            if (n < 0) {
+                problem(name, env.get(name), "must be 0 or more");
+                return fallback;
+            }
+            return n;
+        }
+
+        boolean bool(String name, boolean fallback) {
+            String v = raw(name);
+            if (v == null) {
+                return fallback;
+            }
+            return switch (v.toLowerCase(Locale.ROOT)) {
+                case "true", "1", "yes" -> true;
+                case "false", "0", "no" -> false;
+                default -> {
+                    problem(name, v, "must be true or false");
+                    yield fallback;
+                }
+            };
+        }
+
+        Duration duration(String name, Duration fallback, boolean zeroAllowed) {
+            String v = raw(name);
+            if (v == null) {
+                return fallback;
+            }
+            try {
+                Duration d = parseDuration(v);
+                if (d.isZero() && !zeroAllowed) {
+                    problem(name, v, "must be more than zero");
+                    return fallback;
+                }
+                return d;
+            } catch (IllegalArgumentException e) {
+                problem(name, v, "must be a duration such as 30 (seconds), 500ms, 30s, 2m or 1h");
+                return fallback;
+            }
+        }
+
+        List<String> list(String name) {
+            String v = raw(name);
+            if (v == null) {
+                return List.of();
+            }
+            List<String> out = new ArrayList<>();
+            for (String part : v.split(",")) {
+                if (!part.isBlank()) {
+                    out.add(part.trim());
+                }
+            }
+            return out;
+        }
+
+        Map<String, String> tags(String name) {
+            String v = raw(name);
+            if (v == null) {
+                return Map.of();
+            }
+            try {
+                Object parsed = JSON.std.anyFrom(v);
+                if (!(parsed instanceof Map<?, ?> m)) {
+                    throw new IOException("not an object");
+                }
+                Map<String, String> out = new LinkedHashMap<>();
+                for (Map.Entry<?, ?> e : m.entrySet()) {
+                    if (!(e.getValue() instanceof String s)) {
+                        throw new IOException("tag values must be strings");
+                    }
+                    String key = String.valueOf(e.getKey());
+                    if (key.startsWith("vpc-ipam.io/")) {
+                        problem(name, v, "tag keys starting with vpc-ipam.io/ are reserved for ipamd");
+                        return Map.of();
+                    }
+                    out.put(key, s);
+                }
+                return out;
+            } catch (IOException | RuntimeException e) {
+                problem(name, v, "must be a JSON object of string tags, e.g. {\"team\":\"net\"}");
+                return Map.of();
+            }
+        }
+    }
+}

@@ -1,0 +1,178 @@
+package io.vpcipam.ipamd;
+
+import io.vpcipam.ipamd.lease.Checkpoint;
+import io.vpcipam.ipamd.lease.CheckpointException;
+import io.vpcipam.ipamd.lease.CheckpointState;
+import io.vpcipam.ipamd.lease.GroupCommit;
+import io.vpcipam.ipamd.lease.Lease;
+import io.vpcipam.ipamd.pool.AddressPool;
+import io.vpcipam.ipamd.pool.PoolException;
+import io.vpcipam.ipamd.pool.Reconciler;
+import io.vpcipam.ipamd.server.IpamService;
+import io.vpcipam.ipamd.server.SocketServer;
+import io.vpcipam.provider.CloudException;
+import io.vpcipam.provider.CloudProvider;
+import io.vpcipam.provider.NodeInfo;
+import io.vpcipam.provider.ProviderContext;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.logging.Logger;
+
+/**
+ * One running ipamd, wired: provider, checkpoint, pool, reconciler, socket. Start-up order matters for the
+ * "never hand out an address twice" promise: the checkpoint is read (and a bad one stops us) before anything else;
+ * the cloud is read; leases are restored against what the cloud holds; DELs spooled while we were down are
+ * applied; only then is the socket opened.
+ */
+public final class Daemon implements AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(Daemon.class.getName());
+    /** The checkpoint's file name in the state dir. */
+    public static final String CHECKPOINT_FILE = "checkpoint.json";
+
+    private final Config config;
+    private final CloudProvider provider;
+    private final AddressPool pool;
+    private final Reconciler reconciler;
+    private final GroupCommit commit;
+    private final IpamService service;
+    private final SocketServer server;
+    private final AtomicLong droppedLeases;
+
+    private Daemon(Config config, CloudProvider provider, AddressPool pool, Reconciler reconciler, GroupCommit commit,
+                   IpamService service, SocketServer server, AtomicLong droppedLeases) {
+        this.droppedLeases = droppedLeases;
+        this.config = config;
+        this.provider = provider;
+        this.pool = pool;
+        this.reconciler = reconciler;
+        this.commit = commit;
+        this.service = service;
+        this.server = server;
+    }
+
+    /** Starts a daemon; returns once the socket is serving. */
+    public static Daemon start(Config config, Map<String, String> env, InstantSource clock) throws Exception {
+        Files.createDirectories(config.stateDir());
+        Checkpoint checkpoint = new Checkpoint(config.stateDir().resolve(CHECKPOINT_FILE));
+        CheckpointState saved = checkpoint.load();
+
+        var factory = Providers.find(config.provider());
+        CloudProvider provider = factory.create(new ProviderContext(env, config.stateDir(), clock, null));
+        AtomicReference<Reconciler> reconcilerRef = new AtomicReference<>();
+        AtomicLong dropped = new AtomicLong();
+        AddressPool pool = new AddressPool(clock, config.cooldown(), () -> {
+            Reconciler r = reconcilerRef.get();
+            if (r != null) {
+                r.wake();
+            }
+        }, reason -> dropped.incrementAndGet());
+        Reconciler reconciler = new Reconciler(provider, pool, settings(config), clock);
+        reconcilerRef.set(reconciler);
+
+        NodeInfo node = describeUntilAnswered(provider);
+        List<Lease> lost = pool.restore(node, saved);
+        for (Lease l : lost) {
+            LOG.warning("lease " + l.key() + " on " + l.address() + " dropped: the node no longer holds the address");
+        }
+        GroupCommit commit = new GroupCommit(checkpoint, pool::checkpointState);
+        pool.attach(commit);
+        commit.changed();
+        applySpool(config.stateDir(), pool);
+
+        int mtu = config.mtu() > 0 ? config.mtu() : ("azure".equals(provider.name()) ? 1500 : 9001);
+        IpamService service = new IpamService(pool, provider.name(),
+                config.targets().prefixMode() && provider.capabilities().prefixDelegation(), config.addTimeout(), mtu);
+        reconciler.start();
+        reconciler.wake();
+        SocketServer server = new SocketServer(config.socket(), config.allowedUids(), service, Duration.ofSeconds(30));
+        server.start();
+        LOG.info("ipamd serving " + config.socket() + " on " + provider.name() + " node " + node.instanceId() + " ("
+                + node.instanceType() + ", " + node.interfaces().size() + " interfaces); " + saved.leases().size()
+                + " leases restored, " + lost.size() + " dropped");
+        return new Daemon(config, provider, pool, reconciler, commit, service, server, dropped);
+    }
+
+    private static Reconciler.Settings settings(Config c) {
+        return new Reconciler.Settings(c.targets(), c.shrinkDelay(), c.interval(), c.resyncInterval(),
+                c.subnetBackoff(), c.leakCleanup() ? Duration.ofHours(1) : Duration.ZERO, Duration.ofMinutes(5),
+                c.podSubnet(), c.securityGroups(), c.clusterName(), c.extraTags());
+    }
+
+    /** The cloud may be throttling or briefly unreachable at boot: keep asking, backing off, as the AWS CNI does. */
+    private static NodeInfo describeUntilAnswered(CloudProvider provider) throws InterruptedException {
+        long delayMs = 200;
+        while (true) {
+            try {
+                return provider.describeNode();
+            } catch (CloudException.Throttled e) {
+                Thread.sleep(Math.max(delayMs, e.retryAfter().toMillis()));
+            } catch (CloudException e) {
+                LOG.warning("cannot describe the node yet (" + e.code() + ": " + e.getMessage() + "); retrying in "
+                        + delayMs + " ms");
+                Thread.sleep(delayMs);
+            }
+            delayMs = Math.min(30_000, delayMs * 2);
+        }
+    }
+
+    private static void applySpool(Path stateDir, AddressPool pool) throws IOException, InterruptedException {
+        for (ReleaseSpool.Entry e : ReleaseSpool.read(stateDir)) {
+            try {
+                Lease released = pool.del(e.key());
+                LOG.info("applied spooled DEL " + e.key() + (released == null ? " (no lease)" : " -> " + released.address()));
+                Files.deleteIfExists(e.file());
+            } catch (PoolException ex) {
+                LOG.warning("spooled DEL " + e.key() + " not applied yet: " + ex.getMessage());
+            }
+        }
+    }
+
+    /** The pool, for tests and benches. */
+    public AddressPool pool() {
+        return pool;
+    }
+
+    /** The reconciler, for tests and benches. */
+    public Reconciler reconciler() {
+        return reconciler;
+    }
+
+    /** The provider this daemon drives. */
+    public CloudProvider provider() {
+        return provider;
+    }
+
+    /** The request handler. */
+    public IpamService service() {
+        return service;
+    }
+
+    /** The configuration it runs with. */
+    public Config config() {
+        return config;
+    }
+
+    /** Leases dropped without a DEL since start (the cloud lost their address, or GC). */
+    public long droppedLeases() {
+        return droppedLeases.get();
+    }
+
+    /** Stops serving, finishes pending checkpoint writes, stops the reconciler. No cloud resource is released. */
+    @Override
+    public void close() {
+        service.shutDown();
+        server.close();
+        reconciler.close();
+        commit.close();
+        provider.close();
+    }
+}

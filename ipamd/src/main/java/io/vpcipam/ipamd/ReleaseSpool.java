@@ -1,0 +1,64 @@
+package io.vpcipam.ipamd;
+
+import io.vpcipam.ipamd.lease.LeaseKey;
+import io.vpcipam.protocol.Codec;
+import io.vpcipam.protocol.Op;
+import io.vpcipam.protocol.ProtocolException;
+import io.vpcipam.protocol.Request;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.logging.Logger;
+import java.util.stream.Stream;
+
+/**
+ * DELs the CNI plugin could not deliver because ipamd was down: the plugin tears the pod down from what it knows
+ * and leaves the DEL request (protocol v1, one line) as a file in {@code <state-dir>/release-spool/}; ipamd
+ * applies them when it starts, before it serves, then deletes the files. A file it cannot parse is renamed
+ * {@code *.bad} and kept for a human, never applied and never silently lost.
+ */
+public final class ReleaseSpool {
+
+    private static final Logger LOG = Logger.getLogger(ReleaseSpool.class.getName());
+
+    /** The spool directory under a state dir. */
+    public static Path dir(Path stateDir) {
+        return stateDir.resolve("release-spool");
+    }
+
+    private ReleaseSpool() {
+    }
+
+    /** A spooled DEL and the file it came from. */
+    record Entry(Path file, LeaseKey key) {
+    }
+
+    /** Reads every spooled DEL, oldest file name first; bad files are set aside as {@code .bad}. */
+    static List<Entry> read(Path stateDir) throws IOException {
+        Path dir = dir(stateDir);
+        List<Entry> entries = new ArrayList<>();
+        if (!Files.isDirectory(dir)) {
+            return entries;
+        }
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path f : files.filter(p -> p.toString().endsWith(".json")).sorted().toList()) {
+                try {
+                    Request r = Codec.decodeRequest(Files.readString(f, StandardCharsets.UTF_8).strip());
+                    if (r.op() != Op.DEL) {
+                        throw new ProtocolException("BAD_REQUEST", "spooled request is " + r.op() + ", not del");
+                    }
+                    entries.add(new Entry(f, new LeaseKey(r.network(), r.containerId(), r.ifName())));
+                } catch (ProtocolException | IllegalArgumentException e) {
+                    Path bad = f.resolveSibling(f.getFileName() + ".bad");
+                    Files.move(f, bad);
+                    LOG.warning("release spool file " + f + " is unreadable (" + e.getMessage() + "); kept as " + bad);
+                }
+            }
+        }
+        return entries;
+    }
+}

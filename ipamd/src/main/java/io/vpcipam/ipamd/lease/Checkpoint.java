@@ -1,0 +1,175 @@
+package io.vpcipam.ipamd.lease;
+
+import com.fasterxml.jackson.jr.ob.JSON;
+import io.vpcipam.provider.Ipv4Address;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The checkpoint file: leases and cooling addresses as one JSON document.
+ *
+ * <p>Written atomically (write a temp file beside it, fsync it, rename it over the old one with ATOMIC_MOVE, fsync
+ * the directory), so a crash at any instant leaves either the old or the new file, never a torn one. Read at start;
+ * a file that exists but cannot be understood stops ipamd with a message naming it, because starting empty would
+ * hand out addresses that pods are using.
+ *
+ * <pre>{"version":"vpc-ipam/1",
+ *  "leases":[{"network":"..","containerId":"..","ifName":"eth0","address":"10.0.1.5","interfaceId":"eni-..",
+ *             "podNamespace":"..","podName":"..","netns":"..","assignedAt":"2026-11-26T10:00:00Z"}],
+ *  "cooling":[{"address":"10.0.1.9","until":"2026-11-26T10:00:30Z"}]}</pre>
+ */
+public final class Checkpoint {
+
+    /** The format tag in the file. */
+    public static final String VERSION = "vpc-ipam/1";
+
+    private final Path file;
+    private final Path temp;
+
+    /** A checkpoint at {@code file}; its directory is created on first write. */
+    public Checkpoint(Path file) {
+        this.file = file.toAbsolutePath();
+        this.temp = this.file.resolveSibling(this.file.getFileName() + ".tmp");
+    }
+
+    /** The file's path. */
+    public Path file() {
+        return file;
+    }
+
+    /** Reads the checkpoint; a missing file is an empty state. */
+    public CheckpointState load() throws CheckpointException {
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(file);
+        } catch (NoSuchFileException e) {
+            return CheckpointState.empty();
+        } catch (IOException e) {
+            throw new CheckpointException("cannot read checkpoint " + file + ": " + e.getMessage(), e);
+        }
+        try {
+            return decode(new String(bytes, StandardCharsets.UTF_8));
+        } catch (RuntimeException | IOException e) {
+            throw new CheckpointException("checkpoint " + file + " is not a vpc-ipam checkpoint (" + e.getMessage()
+                    + "); refusing to start, since starting empty could hand out addresses in use."
+                    + " Move it aside only if no pod on this node holds a vpc-ipam address.", e);
+        }
+    }
+
+    /** Replaces the checkpoint atomically and durably. */
+    public void write(CheckpointState state) throws IOException {
+        byte[] bytes = encode(state).getBytes(StandardCharsets.UTF_8);
+        Path dir = file.getParent();
+        Files.createDirectories(dir);
+        try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
+            ByteBuffer buf = ByteBuffer.wrap(bytes);
+            while (buf.hasRemaining()) {
+                ch.write(buf);
+            }
+            ch.force(true);
+        }
+        try {
+            Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+            throw new IOException("state dir " + dir + " does not support atomic rename", e);
+        }
+        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+            d.force(true);
+        }
+    }
+
+    static String encode(CheckpointState state) throws IOException {
+        List<Map<String, Object>> leases = new ArrayList<>(state.leases().size());
+        for (Lease l : state.leases()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("network", l.key().network());
+            m.put("containerId", l.key().containerId());
+            m.put("ifName", l.key().ifName());
+            m.put("address", l.address().toString());
+            m.put("interfaceId", l.interfaceId());
+            m.put("podNamespace", l.podNamespace());
+            m.put("podName", l.podName());
+            m.put("netns", l.netns());
+            m.put("assignedAt", l.assignedAt().toString());
+            leases.add(m);
+        }
+        List<Map<String, Object>> cooling = new ArrayList<>(state.cooling().size());
+        state.cooling().entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("address", e.getKey().toString());
+            m.put("until", e.getValue().toString());
+            cooling.add(m);
+        });
+        Map<String, Object> root = new LinkedHashMap<>();
+        root.put("version", VERSION);
+        root.put("leases", leases);
+        root.put("cooling", cooling);
+        return JSON.std.asString(root);
+    }
+
+    static CheckpointState decode(String text) throws IOException {
+        Object parsed = JSON.std.anyFrom(text);
+        if (!(parsed instanceof Map<?, ?> root)) {
+            throw new IllegalArgumentException("not a JSON object");
+        }
+        if (!VERSION.equals(root.get("version"))) {
+            throw new IllegalArgumentException("version is " + root.get("version") + ", expected " + VERSION);
+        }
+        List<Lease> leases = new ArrayList<>();
+        for (Object o : list(root.get("leases"), "leases")) {
+            Map<?, ?> m = map(o, "lease");
+            leases.add(new Lease(new LeaseKey(str(m, "network"), str(m, "containerId"), str(m, "ifName")),
+                    Ipv4Address.parse(str(m, "address")), str(m, "interfaceId"), opt(m, "podNamespace"),
+                    opt(m, "podName"), opt(m, "netns"), Instant.parse(str(m, "assignedAt"))));
+        }
+        Map<Ipv4Address, Instant> cooling = new LinkedHashMap<>();
+        Object coolingList = root.get("cooling");
+        if (coolingList != null) {
+            for (Object o : list(coolingList, "cooling")) {
+                Map<?, ?> m = map(o, "cooling entry");
+                cooling.put(Ipv4Address.parse(str(m, "address")), Instant.parse(str(m, "until")));
+            }
+        }
+        return new CheckpointState(leases, cooling);
+    }
+
+    private static List<?> list(Object o, String what) {
+        if (!(o instanceof List<?> l)) {
+            throw new IllegalArgumentException(what + " is not a list");
+        }
+        return l;
+    }
+
+    private static Map<?, ?> map(Object o, String what) {
+        if (!(o instanceof Map<?, ?> m)) {
+            throw new IllegalArgumentException(what + " is not an object");
+        }
+        return m;
+    }
+
+    private static String str(Map<?, ?> m, String field) {
+        if (!(m.get(field) instanceof String s)) {
+            throw new IllegalArgumentException(field + " is missing or not a string");
+        }
+        return s;
+    }
+
+    private static String opt(Map<?, ?> m, String field) {
+        return m.get(field) instanceof String s ? s : "";
+    }
+}

@@ -1,0 +1,851 @@
+package io.vpcipam.ipamd.pool;
+
+import io.vpcipam.ipamd.lease.CheckpointState;
+import io.vpcipam.ipamd.lease.GroupCommit;
+import io.vpcipam.ipamd.lease.Lease;
+import io.vpcipam.ipamd.lease.LeaseKey;
+import io.vpcipam.provider.Assignment;
+import io.vpcipam.provider.Cidr;
+import io.vpcipam.provider.Ipv4Address;
+import io.vpcipam.provider.NetworkInterface;
+import io.vpcipam.provider.NodeInfo;
+import io.vpcipam.provider.Subnet;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.PriorityQueue;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+
+/**
+ * The node's addresses and leases: the datastore both the socket server (ADD, DEL, CHECK, GC) and the reconciler
+ * (cloud results) change, under one lock.
+ *
+ * <p>Every address the node's interfaces hold is a slot in one {@link AddressState}. An ADD takes a FREE slot
+ * (lowest device index first, so higher interfaces drain and can be deleted); when there is none it waits, counted
+ * as demand, after waking the reconciler, until an address arrives or the bounded timeout passes. A DEL puts the
+ * address into COOLING. Releases go through RELEASING, which no ADD can take, so a release can never race an
+ * assignment. Each lease change is made durable through {@link GroupCommit} before the caller is answered; a
+ * failed write undoes the ADD.
+ *
+ * <p>The cloud is the truth for which addresses the node holds ({@link #sync}); the checkpoint is the truth for
+ * which are assigned ({@link #restore}).
+ */
+public final class AddressPool {
+
+    /** Why a lease was dropped without a DEL, for logs and metrics. */
+    public enum DropReason { CLOUD_NO_LONGER_HOLDS, GC, NOT_HELD_AT_START }
+
+    private static final class Iface {
+        final String id;
+        int deviceIndex;
+        String subnetId;
+        String mac;
+        Ipv4Address primaryAddress;
+        Ipv4Address gateway;
+        final Set<Ipv4Address> secondaries = new LinkedHashSet<>();
+        final Set<Cidr> prefixes = new LinkedHashSet<>();
+        final TreeSet<Ipv4Address> free = new TreeSet<>();
+
+        Iface(String id) {
+            this.id = id;
+        }
+
+        int usedSlots() {
+            return secondaries.size() + prefixes.size();
+        }
+    }
+
+    private static final class Slot {
+        final Ipv4Address address;
+        String ifaceId;
+        Cidr prefix; // null for a secondary address
+        AddressState state = AddressState.FREE;
+        LeaseKey lease;
+        Instant coolingUntil;
+
+        Slot(Ipv4Address address, String ifaceId, Cidr prefix) {
+            this.address = address;
+            this.ifaceId = ifaceId;
+            this.prefix = prefix;
+        }
+    }
+
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition changed = lock.newCondition();
+    private final InstantSource clock;
+    private final Duration cooldown;
+    private final Runnable onDemand;
+    private final Consumer<DropReason> onDrop;
+
+    // all guarded by lock
+    private final Map<String, Iface> interfaces = new LinkedHashMap<>();
+    private final Map<Ipv4Address, Slot> slots = new HashMap<>();
+    private final Map<LeaseKey, Lease> leases = new HashMap<>();
+    private final PriorityQueue<Slot> coolingQueue = new PriorityQueue<>(Comparator.comparing((Slot s) -> s.coolingUntil));
+    private NodeInfo node;
+    private int waiting;
+    private int pending;
+    private int capacity;
+    private boolean atLimit;
+    private Instant lastGrow = Instant.MIN;
+    private Instant lastShrink = Instant.MIN;
+    private Instant growPausedUntil = Instant.MIN;
+    private GroupCommit commit;
+
+    /**
+     * @param clock    the only clock read (cool-downs, lease times)
+     * @param cooldown IP_COOLDOWN_PERIOD
+     * @param onDemand called (under the lock, must not block) when an ADD finds no free address
+     * @param onDrop   called (under the lock, must not block) for each lease dropped without a DEL
+     */
+    public AddressPool(InstantSource clock, Duration cooldown, Runnable onDemand, Consumer<DropReason> onDrop) {
+        this.clock = clock;
+        this.cooldown = cooldown;
+        this.onDemand = onDemand;
+        this.onDrop = onDrop;
+    }
+
+    /** Attaches the checkpoint writer; every lease change from now on is made durable through it. */
+    public void attach(GroupCommit groupCommit) {
+        lock.lock();
+        try {
+            this.commit = groupCommit;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The state to checkpoint and the change version it includes; called by the writer thread. */
+    public GroupCommit.Versioned checkpointState() {
+        lock.lock();
+        try {
+            Map<Ipv4Address, Instant> cool = new HashMap<>();
+            for (Slot s : coolingQueue) {
+                cool.put(s.address, s.coolingUntil);
+            }
+            long version = commit == null ? 0 : commit.latest();
+            return new GroupCommit.Versioned(new CheckpointState(new ArrayList<>(leases.values()), cool), version);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // ---------------------------------------------------------------- start-up and cloud truth
+
+    /**
+     * Builds the pool from the cloud's view of the node and the checkpoint: every held address becomes a slot;
+     * a checkpointed lease keeps its address if the node still holds it (on whichever interface the cloud says),
+     * else it is dropped. Cooling addresses keep their cool-down.
+     *
+     * @return the leases dropped because the cloud no longer holds their address
+     */
+    public List<Lease> restore(NodeInfo info, CheckpointState state) {
+        lock.lock();
+        try {
+            sync(info);
+            List<Lease> dropped = new ArrayList<>();
+            for (Lease lease : state.leases()) {
+                Slot slot = slots.get(lease.address());
+                if (slot == null || slot.state != AddressState.FREE) {
+                    dropped.add(lease);
+                    onDrop.accept(DropReason.NOT_HELD_AT_START);
+                    continue;
+                }
+                setState(slot, AddressState.ASSIGNED);
+                slot.lease = lease.key();
+                leases.put(lease.key(), lease.onInterface(slot.ifaceId));
+            }
+            for (Map.Entry<Ipv4Address, Instant> e : state.cooling().entrySet()) {
+                Slot slot = slots.get(e.getKey());
+                if (slot != null && slot.state == AddressState.FREE && e.getValue().isAfter(clock.instant())) {
+                    startCooling(slot, e.getValue());
+                }
+            }
+            if (!dropped.isEmpty() && commit != null) {
+                commit.changed();
+            }
+            return dropped;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Makes the pool agree with the cloud: new addresses and interfaces become FREE slots; slots the cloud no
+     * longer holds disappear, and a lease on one is dropped (a pod cannot use an address the node lost).
+     * RELEASING slots are left to the executor that marked them.
+     */
+    public void sync(NodeInfo info) {
+        lock.lock();
+        try {
+            this.node = info;
+            Map<Ipv4Address, String> held = new HashMap<>();
+            Map<Ipv4Address, Cidr> prefixOf = new HashMap<>();
+            Set<String> seen = new HashSet<>();
+            for (NetworkInterface ni : info.interfaces()) {
+                seen.add(ni.id());
+                Iface iface = interfaces.computeIfAbsent(ni.id(), Iface::new);
+                iface.deviceIndex = ni.deviceIndex();
+                iface.subnetId = ni.subnetId();
+                iface.mac = ni.mac();
+                iface.primaryAddress = ni.primaryAddress();
+                Subnet subnet = info.subnet(ni.subnetId());
+                iface.gateway = subnet == null ? null : subnet.gateway();
+                iface.secondaries.clear();
+                iface.secondaries.addAll(ni.secondaryAddresses());
+                iface.prefixes.clear();
+                iface.prefixes.addAll(ni.prefixes());
+                for (Ipv4Address a : ni.secondaryAddresses()) {
+                    held.put(a, ni.id());
+                }
+                for (Cidr p : ni.prefixes()) {
+                    for (long i = 0; i < p.size(); i++) {
+                        held.put(p.address(i), ni.id());
+                        prefixOf.put(p.address(i), p);
+                    }
+                }
+            }
+            for (Slot slot : new ArrayList<>(slots.values())) {
+                String ifaceId = held.get(slot.address);
+                if (ifaceId == null) {
+                    if (slot.state != AddressState.RELEASING) {
+                        removeSlot(slot, DropReason.CLOUD_NO_LONGER_HOLDS);
+                    }
+                } else if (!ifaceId.equals(slot.ifaceId)) {
+                    moveSlot(slot, ifaceId, prefixOf.get(slot.address));
+                }
+            }
+            for (Map.Entry<Ipv4Address, String> e : held.entrySet()) {
+                if (!slots.containsKey(e.getKey())) {
+                    addSlot(e.getKey(), e.getValue(), prefixOf.get(e.getKey()));
+                }
+            }
+            interfaces.keySet().removeIf(id -> !seen.contains(id));
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // ---------------------------------------------------------------- the socket's operations
+
+    /**
+     * Gives the attachment an address: its existing lease if it has one, else a FREE address, waiting up to
+     * {@code timeout} for the reconciler to bring one.
+     *
+     * @throws PoolException NO_ADDRESS_AVAILABLE (retryable) after the timeout, NODE_FULL when the node is at its
+     *                       limits with every address in use, INTERNAL when the checkpoint cannot be written
+     */
+    public Grant add(LeaseKey key, String netns, String podNamespace, String podName, Duration timeout)
+            throws PoolException, InterruptedException {
+        long version;
+        Lease lease;
+        lock.lock();
+        try {
+            Lease existing = leases.get(key);
+            if (existing != null) {
+                version = commit == null ? 0 : commit.latest();
+                lease = existing;
+            } else {
+                long deadline = System.nanoTime() + timeout.toNanos();
+                boolean asked = false;
+                waiting++;
+                try {
+                    Slot slot;
+                    while (true) {
+                        expireCooling();
+                        slot = firstFree();
+                        if (slot != null) {
+                            break;
+                        }
+                        if (atLimit && pending == 0 && coolingQueue.isEmpty()) {
+                            throw new PoolException("NODE_FULL", "node holds " + slots.size()
+                                    + " addresses, all in use, and is at its cloud limits (" + capacity + ")", true);
+                        }
+                        if (!asked) {
+                            onDemand.run();
+                            asked = true;
+                        }
+                        long left = deadline - System.nanoTime();
+                        if (left <= 0) {
+                            throw new PoolException("NO_ADDRESS_AVAILABLE", "no free address within "
+                                    + timeout.toMillis() + " ms (" + waiting + " waiting, " + pending
+                                    + " pending from the cloud, " + coolingQueue.size() + " cooling)", true);
+                        }
+                        changed.awaitNanos(Math.min(left, nanosUntilNextCoolingExpiry()));
+                    }
+                    // the lease may have been made by a concurrent ADD of the same key while this one waited
+                    Lease raced = leases.get(key);
+                    if (raced != null) {
+                        lease = raced;
+                        version = commit == null ? 0 : commit.latest();
+                    } else {
+                        lease = new Lease(key, slot.address, slot.ifaceId, podNamespace, podName, netns, clock.instant());
+                        setState(slot, AddressState.ASSIGNED);
+                        slot.lease = key;
+                        leases.put(key, lease);
+                        version = commit == null ? 0 : commit.changed();
+                    }
+                } finally {
+                    waiting--;
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+        try {
+            if (commit != null) {
+                commit.awaitDurable(version);
+            }
+        } catch (IOException e) {
+            undoAdd(lease);
+            throw new PoolException("INTERNAL", "could not record the lease: " + e.getMessage(), true);
+        }
+        return grant(lease);
+    }
+
+    private void undoAdd(Lease lease) {
+        lock.lock();
+        try {
+            if (leases.remove(lease.key(), lease)) {
+                Slot slot = slots.get(lease.address());
+                if (slot != null && slot.state == AddressState.ASSIGNED) {
+                    slot.lease = null;
+                    setState(slot, AddressState.FREE);
+                }
+                commit.changed();
+                changed.signalAll();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Releases the attachment's lease; the address cools down before reuse. An unknown key succeeds.
+     *
+     * @return the released lease, or null if there was none
+     */
+    public Lease del(LeaseKey key) throws PoolException, InterruptedException {
+        long version;
+        Lease lease;
+        lock.lock();
+        try {
+            lease = leases.remove(key);
+            if (lease == null) {
+                return null;
+            }
+            releaseLeaseLocked(lease);
+            version = commit == null ? 0 : commit.changed();
+        } finally {
+            lock.unlock();
+        }
+        awaitDurable(version);
+        return lease;
+    }
+
+    /**
+     * Drops every lease of {@code network} whose key is not in {@code live}: the runtime's garbage collection.
+     *
+     * @return how many leases were released
+     */
+    public int gc(String network, Set<LeaseKey> live) throws PoolException, InterruptedException {
+        long version;
+        int released = 0;
+        lock.lock();
+        try {
+            for (Lease lease : new ArrayList<>(leases.values())) {
+                if (lease.key().network().equals(network) && !live.contains(lease.key())) {
+                    leases.remove(lease.key());
+                    releaseLeaseLocked(lease);
+                    onDrop.accept(DropReason.GC);
+                    released++;
+                }
+            }
+            if (released == 0) {
+                return 0;
+            }
+            version = commit == null ? 0 : commit.changed();
+        } finally {
+            lock.unlock();
+        }
+        awaitDurable(version);
+        return released;
+    }
+
+    /** The attachment's current lease with its wiring, or null. */
+    public Grant check(LeaseKey key) {
+        Lease lease;
+        lock.lock();
+        try {
+            lease = leases.get(key);
+        } finally {
+            lock.unlock();
+        }
+        return lease == null ? null : grant(lease);
+    }
+
+    private void awaitDurable(long version) throws PoolException, InterruptedException {
+        if (commit == null) {
+            return;
+        }
+        try {
+            commit.awaitDurable(version);
+        } catch (IOException e) {
+            throw new PoolException("INTERNAL", "could not record the release: " + e.getMessage(), true);
+        }
+    }
+
+    private void releaseLeaseLocked(Lease lease) {
+        Slot slot = slots.get(lease.address());
+        if (slot == null || !lease.key().equals(slot.lease)) {
+            return;
+        }
+        slot.lease = null;
+        if (cooldown.isZero()) {
+            setState(slot, AddressState.FREE);
+            changed.signalAll();
+        } else {
+            startCooling(slot, clock.instant().plus(cooldown));
+        }
+    }
+
+    private Grant grant(Lease lease) {
+        lock.lock();
+        try {
+            Iface iface = interfaces.get(lease.interfaceId());
+            int deviceIndex = iface == null ? 0 : iface.deviceIndex;
+            return new Grant(lease, iface == null ? "" : iface.mac, deviceIndex, deviceIndex == 0 ? 0 : deviceIndex + 1,
+                    iface == null ? null : iface.gateway, node == null ? List.of() : node.vpcCidrs());
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // ---------------------------------------------------------------- the reconciler's side
+
+    /** A consistent picture for the planner. Expires cool-downs first. */
+    public Snapshot snapshot() {
+        lock.lock();
+        try {
+            expireCooling();
+            Map<String, int[]> counts = new HashMap<>();
+            Map<String, List<Ipv4Address>> freeSingles = new HashMap<>();
+            Map<Cidr, Boolean> prefixIdle = new HashMap<>();
+            for (Slot s : slots.values()) {
+                int[] c = counts.computeIfAbsent(s.ifaceId, k -> new int[5]);
+                c[s.state.ordinal()]++;
+                if (s.prefix == null) {
+                    if (s.state == AddressState.FREE) {
+                        freeSingles.computeIfAbsent(s.ifaceId, k -> new ArrayList<>()).add(s.address);
+                    }
+                } else {
+                    prefixIdle.merge(s.prefix, s.state == AddressState.FREE, Boolean::logicalAnd);
+                }
+            }
+            List<Snapshot.InterfaceState> states = new ArrayList<>();
+            for (Iface iface : sortedInterfaces()) {
+                int[] c = counts.getOrDefault(iface.id, new int[5]);
+                List<Ipv4Address> singles = new ArrayList<>(freeSingles.getOrDefault(iface.id, List.of()));
+                singles.sort(null);
+                List<Cidr> idlePrefixes = iface.prefixes.stream()
+                        .filter(p -> prefixIdle.getOrDefault(p, false)).toList();
+                states.add(new Snapshot.InterfaceState(iface.id, iface.deviceIndex, iface.usedSlots(),
+                        c[AddressState.FREE.ordinal()], c[AddressState.ASSIGNED.ordinal()],
+                        c[AddressState.COOLING.ordinal()], c[AddressState.RELEASING.ordinal()], singles, idlePrefixes));
+            }
+            return new Snapshot(states, waiting, lastGrow, lastShrink, growPausedUntil);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The node as last described, or null before the first describe. */
+    public NodeInfo node() {
+        lock.lock();
+        try {
+            return node;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Counts {@code n} addresses as asked of the cloud (PENDING) while a call is in flight. */
+    public void pending(int n) {
+        lock.lock();
+        try {
+            pending = Math.max(0, pending + n);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Records what an assign call added: new FREE slots, handed at once to waiting ADDs. */
+    public void assigned(String interfaceId, Assignment assignment) {
+        lock.lock();
+        try {
+            Iface iface = interfaces.get(interfaceId);
+            if (iface == null) {
+                return; // the next describe will bring it
+            }
+            for (Ipv4Address a : assignment.addresses()) {
+                if (iface.secondaries.add(a) && !slots.containsKey(a)) {
+                    addSlot(a, interfaceId, null);
+                }
+            }
+            for (Cidr p : assignment.prefixes()) {
+                if (iface.prefixes.add(p)) {
+                    for (long i = 0; i < p.size(); i++) {
+                        if (!slots.containsKey(p.address(i))) {
+                            addSlot(p.address(i), interfaceId, p);
+                        }
+                    }
+                }
+            }
+            lastGrow = clock.instant();
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Records a newly attached interface and its addresses. */
+    public void attached(NetworkInterface ni) {
+        lock.lock();
+        try {
+            Iface iface = interfaces.computeIfAbsent(ni.id(), Iface::new);
+            iface.deviceIndex = ni.deviceIndex();
+            iface.subnetId = ni.subnetId();
+            iface.mac = ni.mac();
+            iface.primaryAddress = ni.primaryAddress();
+            Subnet subnet = node == null ? null : node.subnet(ni.subnetId());
+            iface.gateway = subnet == null ? null : subnet.gateway();
+        } finally {
+            lock.unlock();
+        }
+        assigned(ni.id(), new Assignment(ni.secondaryAddresses(), ni.prefixes()));
+    }
+
+    /**
+     * Marks the given FREE addresses and wholly FREE prefixes RELEASING, so no ADD can take them while the cloud
+     * call runs. Anything no longer free (an ADD took it since the snapshot) is left out.
+     *
+     * @return what was marked, which is all the executor may release
+     */
+    public Assignment beginRelease(String interfaceId, Collection<Ipv4Address> addresses, Collection<Cidr> prefixes) {
+        lock.lock();
+        try {
+            expireCooling();
+            List<Ipv4Address> marked = new ArrayList<>();
+            for (Ipv4Address a : addresses) {
+                Slot s = slots.get(a);
+                if (s != null && s.state == AddressState.FREE && s.prefix == null && s.ifaceId.equals(interfaceId)) {
+                    setState(s, AddressState.RELEASING);
+                    marked.add(a);
+                }
+            }
+            List<Cidr> markedPrefixes = new ArrayList<>();
+            for (Cidr p : prefixes) {
+                List<Slot> members = new ArrayList<>();
+                boolean idle = true;
+                for (long i = 0; i < p.size() && idle; i++) {
+                    Slot s = slots.get(p.address(i));
+                    idle = s != null && s.state == AddressState.FREE && p.equals(s.prefix)
+                            && s.ifaceId.equals(interfaceId);
+                    members.add(s);
+                }
+                if (idle) {
+                    members.forEach(s -> setState(s, AddressState.RELEASING));
+                    markedPrefixes.add(p);
+                }
+            }
+            return new Assignment(marked, markedPrefixes);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Marks every address of an idle secondary interface RELEASING; false if any is in use (nothing marked). */
+    public boolean beginDelete(String interfaceId) {
+        lock.lock();
+        try {
+            expireCooling();
+            Iface iface = interfaces.get(interfaceId);
+            if (iface == null || iface.deviceIndex == 0) {
+                return false;
+            }
+            List<Slot> members = slots.values().stream().filter(s -> s.ifaceId.equals(interfaceId)).toList();
+            if (members.stream().anyMatch(s -> s.state != AddressState.FREE)) {
+                return false;
+            }
+            members.forEach(s -> setState(s, AddressState.RELEASING));
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Ends a release: on success the slots go away; on failure they are FREE again. Either way the cloud is
+     * re-read by the reconciler afterwards if it failed.
+     */
+    public void endRelease(String interfaceId, Assignment marked, boolean success) {
+        lock.lock();
+        try {
+            Iface iface = interfaces.get(interfaceId);
+            List<Slot> members = new ArrayList<>();
+            for (Ipv4Address a : marked.addresses()) {
+                members.add(slots.get(a));
+            }
+            for (Cidr p : marked.prefixes()) {
+                for (long i = 0; i < p.size(); i++) {
+                    members.add(slots.get(p.address(i)));
+                }
+            }
+            for (Slot s : members) {
+                if (s == null || s.state != AddressState.RELEASING) {
+                    continue;
+                }
+                if (success) {
+                    dropSlot(s);
+                } else {
+                    setState(s, AddressState.FREE);
+                }
+            }
+            if (success && iface != null) {
+                marked.addresses().forEach(iface.secondaries::remove);
+                marked.prefixes().forEach(iface.prefixes::remove);
+                lastShrink = clock.instant();
+            }
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Ends an interface deletion begun with {@link #beginDelete}. */
+    public void endDelete(String interfaceId, boolean success) {
+        lock.lock();
+        try {
+            for (Slot s : new ArrayList<>(slots.values())) {
+                if (s.ifaceId.equals(interfaceId) && s.state == AddressState.RELEASING) {
+                    if (success) {
+                        dropSlot(s);
+                    } else {
+                        setState(s, AddressState.FREE);
+                    }
+                }
+            }
+            if (success) {
+                interfaces.remove(interfaceId);
+                lastShrink = clock.instant();
+                }
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Pauses growth until {@code until} (the subnet ran out: asking again at once only burns API budget). */
+    public void pauseGrowth(Instant until) {
+        lock.lock();
+        try {
+            growPausedUntil = until;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Tells the pool whether the node is at its cloud limits and what it can hold, so an ADD with nothing to wait
+     * for fails at once instead of after the timeout.
+     */
+    public void limits(boolean atLimit, int capacity) {
+        lock.lock();
+        try {
+            this.atLimit = atLimit;
+            this.capacity = capacity;
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Number of ADDs waiting for an address. */
+    public int waiting() {
+        lock.lock();
+        try {
+            return waiting;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Everything, for status and introspection. */
+    public PoolStatus status() {
+        lock.lock();
+        try {
+            expireCooling();
+            int[] c = new int[5];
+            Map<String, int[]> perIface = new HashMap<>();
+            for (Slot s : slots.values()) {
+                c[s.state.ordinal()]++;
+                perIface.computeIfAbsent(s.ifaceId, k -> new int[5])[s.state.ordinal()]++;
+            }
+            List<PoolStatus.InterfaceStatus> ifaces = new ArrayList<>();
+            for (Iface iface : sortedInterfaces()) {
+                int[] ic = perIface.getOrDefault(iface.id, new int[5]);
+                ifaces.add(new PoolStatus.InterfaceStatus(iface.id, iface.deviceIndex, iface.subnetId,
+                        iface.primaryAddress, List.copyOf(iface.secondaries), List.copyOf(iface.prefixes),
+                        ic[AddressState.FREE.ordinal()], ic[AddressState.ASSIGNED.ordinal()]));
+            }
+            List<Lease> ls = new ArrayList<>(leases.values());
+            ls.sort(Comparator.comparing(Lease::address));
+            return new PoolStatus(node == null ? "" : node.instanceId(), node == null ? "" : node.instanceType(),
+                    node == null ? "" : node.zone(), slots.size(), c[AddressState.FREE.ordinal()],
+                    c[AddressState.ASSIGNED.ordinal()], c[AddressState.COOLING.ordinal()], pending,
+                    c[AddressState.RELEASING.ordinal()], waiting, capacity, ifaces, ls);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The state of one address, or null if the node does not hold it (for tests and introspection). */
+    public AddressState stateOf(Ipv4Address address) {
+        lock.lock();
+        try {
+            expireCooling();
+            Slot s = slots.get(address);
+            return s == null ? null : s.state;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // ---------------------------------------------------------------- internals (all under lock)
+
+    private List<Iface> sortedInterfaces() {
+        List<Iface> list = new ArrayList<>(interfaces.values());
+        list.sort(Comparator.comparingInt(i -> i.deviceIndex));
+        return list;
+    }
+
+    private Slot firstFree() {
+        for (Iface iface : sortedInterfaces()) {
+            if (!iface.free.isEmpty()) {
+                return slots.get(iface.free.first());
+            }
+        }
+        return null;
+    }
+
+    private void addSlot(Ipv4Address a, String ifaceId, Cidr prefix) {
+        Slot s = new Slot(a, ifaceId, prefix);
+        slots.put(a, s);
+        Iface iface = interfaces.get(ifaceId);
+        if (iface != null) {
+            iface.free.add(a);
+        }
+    }
+
+    private void moveSlot(Slot s, String ifaceId, Cidr prefix) {
+        Iface old = interfaces.get(s.ifaceId);
+        if (old != null) {
+            old.free.remove(s.address);
+        }
+        s.ifaceId = ifaceId;
+        s.prefix = prefix;
+        if (s.state == AddressState.FREE) {
+            Iface now = interfaces.get(ifaceId);
+            if (now != null) {
+                now.free.add(s.address);
+            }
+        }
+        if (s.lease != null) {
+            Lease l = leases.get(s.lease);
+            if (l != null) {
+                leases.put(s.lease, l.onInterface(ifaceId));
+            }
+        }
+    }
+
+    private void removeSlot(Slot s, DropReason reason) {
+        if (s.lease != null) {
+            leases.remove(s.lease);
+            onDrop.accept(reason);
+            if (commit != null) {
+                commit.changed();
+            }
+        }
+        dropSlot(s);
+    }
+
+    private void dropSlot(Slot s) {
+        setState(s, AddressState.RELEASING); // leaves free set and cooling queue
+        slots.remove(s.address);
+    }
+
+    private void setState(Slot s, AddressState state) {
+        Iface iface = interfaces.get(s.ifaceId);
+        if (s.state == AddressState.FREE && iface != null) {
+            iface.free.remove(s.address);
+        }
+        if (s.state == AddressState.COOLING) {
+            coolingQueue.remove(s);
+            s.coolingUntil = null;
+        }
+        s.state = state;
+        if (state == AddressState.FREE && iface != null) {
+            iface.free.add(s.address);
+        }
+    }
+
+    private void startCooling(Slot s, Instant until) {
+        setState(s, AddressState.COOLING);
+        s.coolingUntil = until;
+        coolingQueue.add(s);
+    }
+
+    private void expireCooling() {
+        Instant now = clock.instant();
+        boolean any = false;
+        while (!coolingQueue.isEmpty() && !coolingQueue.peek().coolingUntil.isAfter(now)) {
+            Slot s = coolingQueue.poll();
+            s.coolingUntil = null;
+            s.state = AddressState.FREE;
+            Iface iface = interfaces.get(s.ifaceId);
+            if (iface != null) {
+                iface.free.add(s.address);
+            }
+            any = true;
+        }
+        if (any) {
+            changed.signalAll();
+        }
+    }
+
+    private long nanosUntilNextCoolingExpiry() {
+        Slot next = coolingQueue.peek();
+        if (next == null) {
+            return Long.MAX_VALUE;
+        }
+        long millis = Duration.between(clock.instant(), next.coolingUntil).toMillis();
+        return TimeUnit.MILLISECONDS.toNanos(Math.max(1, millis));
+    }
+}

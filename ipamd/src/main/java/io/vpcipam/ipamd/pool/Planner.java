@@ -1,0 +1,134 @@
+package io.vpcipam.ipamd.pool;
+
+import io.vpcipam.provider.Capabilities;
+import io.vpcipam.provider.Cidr;
+import io.vpcipam.provider.Ipv4Address;
+import io.vpcipam.provider.Limits;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * The pool engine's decision: {@code (snapshot, targets, limits, capabilities, now) -> plan}. Pure: no I/O, no
+ * clock, no lock. One plan per call; the reconciler applies it and asks again, so a burst becomes one call per
+ * interface that has room, each as large as the limits allow, and never one call per pod.
+ *
+ * <p>Growth fills existing interfaces (lowest device index first) before creating one. Shrinking waits
+ * {@code shrinkDelay} after the last growth or shrink and until the excess reaches
+ * {@link PoolMath#shrinkThreshold}; it deletes a wholly idle secondary interface when that is enough, else
+ * gives back single addresses (address targets) or wholly free prefixes (prefix mode). With only
+ * WARM_ENI_TARGET set, single addresses are never released, as in the AWS CNI.
+ */
+public final class Planner {
+
+    private Planner() {
+    }
+
+    /** Decides the next step. */
+    public static Plan plan(Snapshot snapshot, Targets targets, Limits limits, Capabilities caps, Instant now,
+                            Duration shrinkDelay) {
+        boolean prefixMode = targets.prefixMode() && caps.prefixDelegation();
+        int perUnit = prefixMode ? caps.addressesPerPrefix() : 1;
+        int slots = limits.slotsPerInterface();
+        int maxInterfaces = maxInterfaces(snapshot, targets, limits, caps);
+        int capacity = PoolMath.capacity(maxInterfaces, slots, perUnit);
+        int total = snapshot.total();
+        int free = snapshot.free();
+        int demand = snapshot.demand();
+        int warm = PoolMath.warmAddresses(targets, slots * perUnit, perUnit);
+        int needed = PoolMath.neededAddresses(total, free, demand, warm, targets.minimumIp(), capacity);
+        String why = why(demand, warm, targets.minimumIp(), total);
+        if (needed == 0 && total >= capacity
+                && PoolMath.neededAddresses(total, free, demand, warm, targets.minimumIp(), Integer.MAX_VALUE) > 0) {
+            return new Plan.Nothing("short of " + why + " but the node is at its limit of " + maxInterfaces
+                    + " interfaces x " + slots + " slots");
+        }
+
+        if (needed > 0) {
+            if (now.isBefore(snapshot.growPausedUntil())) {
+                return new Plan.Nothing("need " + needed + " (" + why + ") but the subnet is exhausted; growth paused until "
+                        + snapshot.growPausedUntil());
+            }
+            int units = PoolMath.unitsFor(needed, perUnit);
+            for (Snapshot.InterfaceState iface : snapshot.interfaces()) {
+                if (iface.deviceIndex() >= maxInterfaces && caps.hotAttachInterfaces()) {
+                    continue; // MAX_ENI lowered below what is attached: do not grow the excluded ones
+                }
+                int room = slots - iface.usedSlots();
+                if (room > 0) {
+                    int n = Math.min(Math.min(units, room), caps.maxAddressesPerCall());
+                    return prefixMode
+                            ? new Plan.Allocate(iface.id(), 0, n, "allocate " + n + " prefixes on " + iface.id() + ": " + why)
+                            : new Plan.Allocate(iface.id(), n, 0, "allocate " + n + " on " + iface.id() + ": " + why);
+                }
+            }
+            if (snapshot.interfaces().size() < maxInterfaces) {
+                int n = Math.min(Math.min(units, slots), caps.maxAddressesPerCall());
+                return prefixMode
+                        ? new Plan.CreateInterface(0, n, "create interface with " + n + " prefixes: " + why)
+                        : new Plan.CreateInterface(n, 0, "create interface with " + n + " addresses: " + why);
+            }
+            return new Plan.Nothing("need " + needed + " (" + why + ") but the node is at its limit of "
+                    + maxInterfaces + " interfaces x " + slots + " slots");
+        }
+
+        int excess = PoolMath.excessAddresses(total, free, demand, warm, targets.minimumIp());
+        if (excess < PoolMath.shrinkThreshold(warm)) {
+            return new Plan.Nothing("at target: " + free + " free, " + total + " held (" + why + ")");
+        }
+        Instant calmSince = later(snapshot.lastGrow(), snapshot.lastShrink());
+        if (now.isBefore(calmSince.plus(shrinkDelay))) {
+            return new Plan.Nothing(excess + " above target; shrink waits until " + calmSince.plus(shrinkDelay));
+        }
+        String shrinkWhy = excess + " above target (" + free + " free; " + why + ")";
+        for (Snapshot.InterfaceState iface : snapshot.interfaces().reversed()) {
+            if (!iface.primary() && iface.idle() && iface.total() <= excess) {
+                return new Plan.DeleteInterface(iface.id(), "delete idle " + iface.id() + ": " + shrinkWhy);
+            }
+        }
+        Comparator<Snapshot.InterfaceState> drainFirst = Comparator
+                .comparingInt(Snapshot.InterfaceState::assigned)
+                .thenComparing(Comparator.comparingInt(Snapshot.InterfaceState::deviceIndex).reversed());
+        if (prefixMode) {
+            int prefixes = Math.min(excess / perUnit, caps.maxAddressesPerCall());
+            var candidate = snapshot.interfaces().stream().filter(i -> !i.freePrefixes().isEmpty())
+                    .min(drainFirst);
+            if (prefixes > 0 && candidate.isPresent()) {
+                List<Cidr> chosen = candidate.get().freePrefixes().stream().limit(prefixes).toList();
+                return new Plan.Release(candidate.get().id(), List.of(), chosen,
+                        "release " + chosen.size() + " prefixes on " + candidate.get().id() + ": " + shrinkWhy);
+            }
+        } else if (targets.addressTargets()) {
+            int n = Math.min(excess, caps.maxAddressesPerCall());
+            var candidate = snapshot.interfaces().stream().filter(i -> !i.freeAddresses().isEmpty()).min(drainFirst);
+            if (candidate.isPresent()) {
+                List<Ipv4Address> chosen = candidate.get().freeAddresses().reversed().stream().limit(n).toList();
+                return new Plan.Release(candidate.get().id(), chosen, List.of(),
+                        "release " + chosen.size() + " on " + candidate.get().id() + ": " + shrinkWhy);
+            }
+        }
+        return new Plan.Nothing(shrinkWhy + ", but nothing can go back whole");
+    }
+
+    /** Interfaces the node may have: the instance's limit, capped by MAX_ENI, and by what exists where none can be attached. */
+    public static int maxInterfaces(Snapshot snapshot, Targets targets, Limits limits, Capabilities caps) {
+        int max = targets.maxInterfaces() > 0
+                ? Math.min(limits.maxInterfaces(), targets.maxInterfaces()) : limits.maxInterfaces();
+        return caps.hotAttachInterfaces() ? max : Math.min(max, Math.max(1, snapshot.interfaces().size()));
+    }
+
+    private static String why(int demand, int warm, int minimum, int total) {
+        StringBuilder sb = new StringBuilder();
+        sb.append(demand).append(demand == 1 ? " waiting ADD" : " waiting ADDs").append(" + warm target ").append(warm);
+        if (minimum > 0) {
+            sb.append(", minimum ").append(minimum).append(" (held ").append(total).append(')');
+        }
+        return sb.toString();
+    }
+
+    private static Instant later(Instant a, Instant b) {
+        return a.isAfter(b) ? a : b;
+    }
+}

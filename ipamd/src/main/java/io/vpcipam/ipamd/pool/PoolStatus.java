@@ -1,0 +1,27 @@
+package io.vpcipam.ipamd.pool;
+
+import io.vpcipam.ipamd.lease.Lease;
+import io.vpcipam.provider.Cidr;
+import io.vpcipam.provider.Ipv4Address;
+
+import java.util.List;
+
+/** A read-only view of the pool for {@code ipamd status} and introspection. */
+public record PoolStatus(String instanceId, String instanceType, String zone, int total, int free, int assigned,
+                         int cooling, int pending, int releasing, int waiting, int capacity,
+                         List<InterfaceStatus> interfaces, List<Lease> leases) {
+
+    /** One interface and its counts. */
+    public record InterfaceStatus(String id, int deviceIndex, String subnetId, Ipv4Address primaryAddress,
+                                  List<Ipv4Address> addresses, List<Cidr> prefixes, int free, int assigned) {
+        public InterfaceStatus {
+            addresses = List.copyOf(addresses);
+            prefixes = List.copyOf(prefixes);
+        }
+    }
+
+    public PoolStatus {
+        interfaces = List.copyOf(interfaces);
+        leases = List.copyOf(leases);
+    }
+}

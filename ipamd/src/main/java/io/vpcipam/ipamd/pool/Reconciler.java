@@ -1,0 +1,391 @@
+package io.vpcipam.ipamd.pool;
+
+import io.vpcipam.provider.Assignment;
+import io.vpcipam.provider.Capabilities;
+import io.vpcipam.provider.CloudException;
+import io.vpcipam.provider.CloudProvider;
+import io.vpcipam.provider.InterfaceSpec;
+import io.vpcipam.provider.Limits;
+import io.vpcipam.provider.NetworkInterface;
+import io.vpcipam.provider.NodeInfo;
+import io.vpcipam.provider.OwnerTags;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The only caller of the cloud's mutating verbs on this node. Each pass: re-read the node when due (one describe,
+ * not one per pod), then snapshot -> {@link Planner#plan} -> execute, repeated until the planner says nothing or
+ * the pass's step budget is spent. A pass runs on a jittered timer and at once when an ADD finds the pool empty.
+ *
+ * <p>Cloud errors: throttling waits the cloud's retry-after (with jitter) and goes on; a full subnet pauses growth
+ * for {@code subnetBackoff}; not-found, conflict or a limit the pool did not expect re-read the node; anything else
+ * ends the pass and is retried on the next one.
+ */
+public final class Reconciler implements AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(Reconciler.class.getName());
+    private static final int MAX_STEPS_PER_PASS = 64;
+    private static final int MAX_DECISIONS = 100;
+    private static final int MAX_ORPHANS_PER_RUN = 20;
+
+    /**
+     * The reconciler's knobs.
+     *
+     * @param targets            warm-pool targets
+     * @param shrinkDelay        quiet time after a grow or shrink before the pool shrinks
+     * @param interval           the pass timer (jittered by +-20%)
+     * @param resyncInterval     how often the node is re-read from the cloud when nothing else asks for it
+     * @param subnetBackoff      how long growth pauses after the subnet ran out
+     * @param orphanInterval     how often leaked interfaces are collected (zero = never)
+     * @param orphanGrace        a leaked interface younger than this is left alone (it may be mid-attach)
+     * @param podSubnetId        subnet for new interfaces; null = the primary interface's
+     * @param securityGroups     security groups for new interfaces; empty = the cloud's default
+     * @param clusterName        cluster name for tags and for scoping leak collection; "" = none
+     * @param extraTags          user tags for new interfaces
+     */
+    public record Settings(Targets targets, Duration shrinkDelay, Duration interval, Duration resyncInterval,
+                           Duration subnetBackoff, Duration orphanInterval, Duration orphanGrace, String podSubnetId,
+                           List<String> securityGroups, String clusterName, Map<String, String> extraTags) {
+        public Settings {
+            securityGroups = List.copyOf(securityGroups);
+            extraTags = Map.copyOf(extraTags);
+            clusterName = clusterName == null ? "" : clusterName;
+        }
+    }
+
+    /** One pass step: what the planner decided and how it went. */
+    public record Decision(Instant at, String plan, String reason, String outcome) {
+    }
+
+    private final CloudProvider provider;
+    private final AddressPool pool;
+    private final Settings settings;
+    private final InstantSource clock;
+    private final Capabilities caps;
+    private final Semaphore kick = new Semaphore(0);
+    private final ArrayDeque<Decision> decisions = new ArrayDeque<>();
+    private volatile boolean running = true;
+    private volatile boolean needResync = true;
+    private Instant lastResync = Instant.MIN;
+    private Instant nextOrphanRun;
+    private Thread thread;
+
+    public Reconciler(CloudProvider provider, AddressPool pool, Settings settings, InstantSource clock) {
+        this.provider = provider;
+        this.pool = pool;
+        this.settings = settings;
+        this.clock = clock;
+        this.caps = provider.capabilities();
+        this.nextOrphanRun = clock.instant().plus(jitter(Duration.ofMinutes(5)));
+    }
+
+    /** Starts the pass loop on its own thread. */
+    public void start() {
+        thread = Thread.ofPlatform().daemon().name("reconciler").start(this::loop);
+    }
+
+    /** Asks for a pass now. Never blocks: safe to call under the pool lock. */
+    public void wake() {
+        if (kick.availablePermits() == 0) {
+            kick.release();
+        }
+    }
+
+    /** Asks for a fresh describe on the next pass. */
+    public void requestResync() {
+        needResync = true;
+        wake();
+    }
+
+    private void loop() {
+        while (running) {
+            try {
+                pass();
+                kick.tryAcquire(jitter(settings.interval()).toNanos(), TimeUnit.NANOSECONDS);
+                kick.drainPermits();
+            } catch (InterruptedException e) {
+                return;
+            } catch (RuntimeException e) {
+                LOG.log(Level.SEVERE, "reconcile pass failed", e);
+                sleepQuietly(Duration.ofSeconds(1));
+            }
+        }
+    }
+
+    /** One pass: re-read if due, then plan and act until nothing is left to do. Public for tests and benches. */
+    public void pass() throws InterruptedException {
+        Instant now = clock.instant();
+        if (needResync || !now.isBefore(lastResync.plus(settings.resyncInterval()))) {
+            if (!resync()) {
+                return;
+            }
+        }
+        NodeInfo node = pool.node();
+        if (node == null) {
+            return;
+        }
+        for (int step = 0; step < MAX_STEPS_PER_PASS && running; step++) {
+            Snapshot snapshot = pool.snapshot();
+            updateLimits(snapshot, node.limits());
+            Plan plan = Planner.plan(snapshot, settings.targets(), node.limits(), caps, clock.instant(),
+                    settings.shrinkDelay());
+            if (plan instanceof Plan.Nothing) {
+                record(plan, "idle");
+                break;
+            }
+            if (!execute(plan, node)) {
+                break;
+            }
+            if (needResync) {
+                if (!resync()) {
+                    break;
+                }
+                node = pool.node();
+            }
+        }
+        updateLimits(pool.snapshot(), node.limits());
+        if (settings.orphanInterval().isPositive() && !clock.instant().isBefore(nextOrphanRun)) {
+            nextOrphanRun = clock.instant().plus(jitter(settings.orphanInterval()));
+            collectOrphans();
+        }
+    }
+
+    private boolean resync() throws InterruptedException {
+        while (running) {
+            try {
+                NodeInfo info = provider.describeNode();
+                pool.sync(info);
+                lastResync = clock.instant();
+                needResync = false;
+                return true;
+            } catch (CloudException.Throttled e) {
+                backOff(e);
+            } catch (CloudException e) {
+                LOG.warning("describe failed (" + e.code() + "): " + e.getMessage());
+                return false;
+            }
+        }
+        return false;
+    }
+
+    /** Carries out one plan. Returns whether the pass may go on. */
+    private boolean execute(Plan plan, NodeInfo node) throws InterruptedException {
+        try {
+            switch (plan) {
+                case Plan.Allocate a -> {
+                    int units = a.addresses() + a.prefixes();
+                    pool.pending(units * (a.prefixes() > 0 ? caps.addressesPerPrefix() : 1));
+                    try {
+                        Assignment added = provider.assign(a.interfaceId(), a.addresses(), a.prefixes());
+                        pool.assigned(a.interfaceId(), added);
+                    } finally {
+                        pool.pending(-units * (a.prefixes() > 0 ? caps.addressesPerPrefix() : 1));
+                    }
+                }
+                case Plan.CreateInterface c -> {
+                    int units = c.addresses() + c.prefixes();
+                    pool.pending(units * (c.prefixes() > 0 ? caps.addressesPerPrefix() : 1));
+                    try {
+                        NetworkInterface ni = provider.createInterface(spec(c, node));
+                        pool.attached(ni);
+                    } finally {
+                        pool.pending(-units * (c.prefixes() > 0 ? caps.addressesPerPrefix() : 1));
+                    }
+                    needResync = true; // the new interface's subnet and device index come from the cloud
+                }
+                case Plan.Release r -> {
+                    Assignment marked = pool.beginRelease(r.interfaceId(), r.addresses(), r.prefixes());
+                    if (marked.addresses().isEmpty() && marked.prefixes().isEmpty()) {
+                        record(plan, "skipped: taken since the snapshot");
+                        return true;
+                    }
+                    boolean ok = false;
+                    try {
+                        provider.unassign(r.interfaceId(), marked.addresses(), marked.prefixes());
+                        ok = true;
+                    } finally {
+                        pool.endRelease(r.interfaceId(), marked, ok);
+                    }
+                }
+                case Plan.DeleteInterface d -> {
+                    if (!pool.beginDelete(d.interfaceId())) {
+                        record(plan, "skipped: in use since the snapshot");
+                        return true;
+                    }
+                    boolean ok = false;
+                    try {
+                        provider.deleteInterface(d.interfaceId());
+                        ok = true;
+                    } finally {
+                        pool.endDelete(d.interfaceId(), ok);
+                    }
+                }
+                case Plan.Nothing n -> {
+                    return false;
+                }
+            }
+            record(plan, "done");
+            return true;
+        } catch (CloudException.Throttled e) {
+            record(plan, "throttled (" + e.code() + "), retry after " + e.retryAfter().toMillis() + " ms");
+            backOff(e);
+            return true;
+        } catch (CloudException.CapacityExhausted e) {
+            record(plan, "capacity: " + e.code() + " " + e.getMessage());
+            if (e.scope() == CloudException.CapacityExhausted.Scope.SUBNET) {
+                pool.pauseGrowth(clock.instant().plus(settings.subnetBackoff()));
+            } else {
+                needResync = true; // our picture of the node's limits or interfaces is stale
+            }
+            return false;
+        } catch (CloudException.NotFound | CloudException.Conflict e) {
+            record(plan, e.condition() + ": " + e.code() + " " + e.getMessage());
+            needResync = true;
+            return false;
+        } catch (CloudException e) {
+            record(plan, "failed: " + e.code() + " " + e.getMessage());
+            needResync = true;
+            return false;
+        }
+    }
+
+    private InterfaceSpec spec(Plan.CreateInterface c, NodeInfo node) {
+        String subnet = settings.podSubnetId();
+        if (subnet == null || subnet.isBlank()) {
+            NetworkInterface primary = node.primaryInterface();
+            subnet = primary != null ? primary.subnetId() : node.subnets().getFirst().id();
+        }
+        Map<String, String> tags = new HashMap<>(settings.extraTags());
+        tags.put(OwnerTags.INSTANCE_ID, node.instanceId());
+        tags.put(OwnerTags.CREATED_AT, clock.instant().toString());
+        if (!settings.clusterName().isEmpty()) {
+            tags.put(OwnerTags.CLUSTER, settings.clusterName());
+        }
+        return new InterfaceSpec(subnet, settings.securityGroups(), c.addresses(), c.prefixes(), tags,
+                "vpc-ipam " + node.instanceId());
+    }
+
+    private void updateLimits(Snapshot snapshot, Limits limits) {
+        boolean prefixMode = settings.targets().prefixMode() && caps.prefixDelegation();
+        int perUnit = prefixMode ? caps.addressesPerPrefix() : 1;
+        int maxInterfaces = Planner.maxInterfaces(snapshot, settings.targets(), limits, caps);
+        boolean full = snapshot.interfaces().size() >= maxInterfaces
+                && snapshot.interfaces().stream().allMatch(i -> i.usedSlots() >= limits.slotsPerInterface());
+        pool.limits(full, PoolMath.capacity(maxInterfaces, limits.slotsPerInterface(), perUnit));
+    }
+
+    /** Deletes interfaces this cluster (or, without a cluster name, this node) leaked, past their grace period. */
+    private void collectOrphans() throws InterruptedException {
+        NodeInfo node = pool.node();
+        if (node == null || !caps.hotAttachInterfaces()) {
+            return;
+        }
+        Map<String, String> owner = settings.clusterName().isEmpty()
+                ? Map.of(OwnerTags.INSTANCE_ID, node.instanceId())
+                : Map.of(OwnerTags.CLUSTER, settings.clusterName());
+        try {
+            int deleted = 0;
+            for (NetworkInterface ni : provider.findOrphanedInterfaces(owner)) {
+                if (deleted >= MAX_ORPHANS_PER_RUN) {
+                    break;
+                }
+                if (!oldEnough(ni, clock.instant())) {
+                    continue;
+                }
+                provider.deleteInterface(ni.id());
+                deleted++;
+                recordRaw("collect-orphan", "delete leaked " + ni.id(), "done");
+            }
+        } catch (CloudException.Throttled e) {
+            backOff(e);
+        } catch (CloudException e) {
+            recordRaw("collect-orphan", "leaked-interface collection", "failed: " + e.code() + " " + e.getMessage());
+        }
+    }
+
+    private boolean oldEnough(NetworkInterface ni, Instant now) {
+        String created = ni.tags().get(OwnerTags.CREATED_AT);
+        if (created == null) {
+            return false;
+        }
+        try {
+            return !Instant.parse(created).plus(settings.orphanGrace()).isAfter(now);
+        } catch (DateTimeParseException e) {
+            return false;
+        }
+    }
+
+    private void backOff(CloudException.Throttled e) throws InterruptedException {
+        long base = Math.max(50, e.retryAfter().toMillis());
+        Thread.sleep(base + ThreadLocalRandom.current().nextLong(base / 5 + 1));
+    }
+
+    private static Duration jitter(Duration d) {
+        long ms = Math.max(1, d.toMillis());
+        return Duration.ofMillis(ms * 4 / 5 + ThreadLocalRandom.current().nextLong(ms * 2 / 5 + 1));
+    }
+
+    private static void sleepQuietly(Duration d) {
+        try {
+            Thread.sleep(d);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void record(Plan plan, String outcome) {
+        recordRaw(plan.getClass().getSimpleName(), plan.reason(), outcome);
+    }
+
+    private void recordRaw(String kind, String reason, String outcome) {
+        Decision d = new Decision(clock.instant(), kind, reason, outcome);
+        synchronized (decisions) {
+            Decision last = decisions.peekLast();
+            if (last != null && last.plan().equals(kind) && last.reason().equals(reason)
+                    && last.outcome().equals(outcome)) {
+                decisions.pollLast(); // an idle pool repeats itself: keep the newest only
+            }
+            decisions.addLast(d);
+            while (decisions.size() > MAX_DECISIONS) {
+                decisions.pollFirst();
+            }
+        }
+        if (!"idle".equals(outcome)) {
+            LOG.info(kind + ": " + reason + " -> " + outcome);
+        }
+    }
+
+    /** The latest decisions, oldest first. */
+    public List<Decision> decisions() {
+        synchronized (decisions) {
+            return new ArrayList<>(decisions);
+        }
+    }
+
+    /** Stops the loop; an in-flight cloud call finishes first. */
+    @Override
+    public void close() {
+        running = false;
+        if (thread != null) {
+            thread.interrupt();
+            try {
+                thread.join(5_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}

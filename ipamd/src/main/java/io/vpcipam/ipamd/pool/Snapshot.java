@@ -1,0 +1,67 @@
+package io.vpcipam.ipamd.pool;
+
+import io.vpcipam.provider.Cidr;
+import io.vpcipam.provider.Ipv4Address;
+
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * An immutable picture of the pool, taken under the pool lock and handed to the pure {@link Planner}.
+ *
+ * @param interfaces  attached interfaces, by device index
+ * @param demand      ADDs waiting for an address
+ * @param lastGrow    when the pool last grew (for shrink hysteresis), or {@link Instant#MIN}
+ * @param lastShrink  when the pool last shrank, or {@link Instant#MIN}
+ * @param growPausedUntil growth is paused until then after the subnet ran out, or {@link Instant#MIN}
+ */
+public record Snapshot(List<InterfaceState> interfaces, int demand, Instant lastGrow, Instant lastShrink,
+                       Instant growPausedUntil) {
+
+    public Snapshot {
+        interfaces = List.copyOf(interfaces);
+        if (demand < 0) {
+            throw new IllegalArgumentException("demand must be >= 0");
+        }
+    }
+
+    /**
+     * One interface's counts. Addresses are those pods can get (the interface's own primary is not among them).
+     *
+     * @param usedSlots      secondary slots in use: one per secondary address, one per prefix
+     * @param freeAddresses  FREE addresses not inside a prefix, ascending
+     * @param freePrefixes   prefixes none of whose addresses is assigned, cooling or releasing
+     */
+    public record InterfaceState(String id, int deviceIndex, int usedSlots, int free, int assigned, int cooling,
+                                 int releasing, List<Ipv4Address> freeAddresses, List<Cidr> freePrefixes) {
+        public InterfaceState {
+            freeAddresses = List.copyOf(freeAddresses);
+            freePrefixes = List.copyOf(freePrefixes);
+        }
+
+        /** Addresses held on this interface, whatever their state. */
+        public int total() {
+            return free + assigned + cooling + releasing;
+        }
+
+        /** Whether no address on it is in use, cooling or on its way out. */
+        public boolean idle() {
+            return assigned == 0 && cooling == 0 && releasing == 0;
+        }
+
+        /** Whether this is the instance's primary interface. */
+        public boolean primary() {
+            return deviceIndex == 0;
+        }
+    }
+
+    /** Addresses held on all interfaces. */
+    public int total() {
+        return interfaces.stream().mapToInt(InterfaceState::total).sum();
+    }
+
+    /** Addresses an ADD could take now. */
+    public int free() {
+        return interfaces.stream().mapToInt(InterfaceState::free).sum();
+    }
+}

@@ -1,0 +1,131 @@
+package io.vpcipam.ipamd.server;
+
+import io.vpcipam.ipamd.lease.Lease;
+import io.vpcipam.ipamd.lease.LeaseKey;
+import io.vpcipam.ipamd.pool.AddressPool;
+import io.vpcipam.ipamd.pool.Grant;
+import io.vpcipam.ipamd.pool.PoolException;
+import io.vpcipam.ipamd.pool.PoolStatus;
+import io.vpcipam.protocol.Attachment;
+import io.vpcipam.protocol.ErrorCodes;
+import io.vpcipam.protocol.LeaseInfo;
+import io.vpcipam.protocol.Reply;
+import io.vpcipam.protocol.Request;
+import io.vpcipam.protocol.StatusInfo;
+import io.vpcipam.provider.Cidr;
+import io.vpcipam.provider.Ipv4Address;
+
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Turns protocol requests into pool operations and pool outcomes into replies. Transport-free, so the socket server
+ * and tests share it. Never throws: every failure becomes an error reply with a code and a retry hint.
+ */
+public final class IpamService {
+
+    private static final Logger LOG = Logger.getLogger(IpamService.class.getName());
+
+    private final AddressPool pool;
+    private final String provider;
+    private final boolean prefixMode;
+    private final Duration addTimeout;
+    private final int mtu;
+    private volatile boolean shuttingDown;
+
+    /**
+     * @param mtu pod MTU put in every lease reply
+     */
+    public IpamService(AddressPool pool, String provider, boolean prefixMode, Duration addTimeout, int mtu) {
+        this.pool = pool;
+        this.provider = provider;
+        this.prefixMode = prefixMode;
+        this.addTimeout = addTimeout;
+        this.mtu = mtu;
+    }
+
+    /** From now on every request but STATUS is refused as retryable: the daemon is stopping. */
+    public void shutDown() {
+        shuttingDown = true;
+    }
+
+    /** Serves one request. */
+    public Reply handle(Request request) {
+        try {
+            if (shuttingDown && request.op() != io.vpcipam.protocol.Op.STATUS) {
+                return Reply.error(ErrorCodes.SHUTTING_DOWN, "ipamd is shutting down", true);
+            }
+            return switch (request.op()) {
+                case ADD -> {
+                    Grant g = pool.add(key(request), request.netns(), request.podNamespace(), request.podName(),
+                            addTimeout);
+                    yield Reply.ok(leaseInfo(g));
+                }
+                case DEL -> {
+                    Lease released = pool.del(key(request));
+                    if (released != null) {
+                        LOG.fine(() -> "released " + released.address() + " from " + released.key());
+                    }
+                    yield Reply.success();
+                }
+                case CHECK -> {
+                    Grant g = pool.check(key(request));
+                    yield g == null
+                            ? Reply.error(ErrorCodes.NOT_FOUND, "no lease for " + key(request), false)
+                            : Reply.ok(leaseInfo(g));
+                }
+                case GC -> {
+                    Set<LeaseKey> live = new HashSet<>();
+                    for (Attachment a : request.attachments()) {
+                        live.add(new LeaseKey(a.network(), a.containerId(), a.ifName()));
+                    }
+                    yield Reply.released(pool.gc(request.network(), live));
+                }
+                case STATUS -> Reply.status(status());
+            };
+        } catch (PoolException e) {
+            return Reply.error(e.code(), e.getMessage(), e.retryable());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Reply.error(ErrorCodes.SHUTTING_DOWN, "interrupted", true);
+        } catch (IllegalArgumentException e) {
+            return Reply.error(ErrorCodes.BAD_REQUEST, e.getMessage(), false);
+        } catch (RuntimeException e) {
+            LOG.log(Level.SEVERE, "request " + request.op() + " failed", e);
+            return Reply.error(ErrorCodes.INTERNAL, "internal error: " + e, true);
+        }
+    }
+
+    private static LeaseKey key(Request r) {
+        return new LeaseKey(r.network(), r.containerId(), r.ifName());
+    }
+
+    private LeaseInfo leaseInfo(Grant g) {
+        return new LeaseInfo(g.lease().address().toString(), 32, g.lease().interfaceId(), g.mac(), g.deviceIndex(),
+                g.routeTable(), g.gateway() == null ? null : g.gateway().toString(),
+                g.vpcCidrs().stream().map(Cidr::toString).toList(), mtu);
+    }
+
+    /** The STATUS object. */
+    public StatusInfo status() {
+        PoolStatus s = pool.status();
+        List<StatusInfo.InterfaceStatus> ifaces = s.interfaces().stream()
+                .map(i -> new StatusInfo.InterfaceStatus(i.id(), i.deviceIndex(), i.subnetId(),
+                        i.primaryAddress() == null ? null : i.primaryAddress().toString(),
+                        i.addresses().stream().map(Ipv4Address::toString).toList(),
+                        i.prefixes().stream().map(Cidr::toString).toList(), i.free(), i.assigned()))
+                .toList();
+        List<StatusInfo.LeaseStatus> leases = s.leases().stream()
+                .map(l -> new StatusInfo.LeaseStatus(l.key().network(), l.key().containerId(), l.key().ifName(),
+                        l.podNamespace(), l.podName(), l.address().toString(), l.interfaceId(),
+                        l.assignedAt().toString()))
+                .toList();
+        return new StatusInfo(provider, s.instanceId(), s.instanceType(), s.zone(), prefixMode,
+                new StatusInfo.PoolCounts(s.total(), s.free(), s.assigned(), s.cooling(), s.pending(), s.releasing()),
+                s.capacity(), ifaces, leases);
+    }
+}

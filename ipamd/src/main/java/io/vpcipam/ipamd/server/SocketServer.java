@@ -1,0 +1,221 @@
+package io.vpcipam.ipamd.server;
+
+import io.vpcipam.protocol.Codec;
+import io.vpcipam.protocol.ErrorCodes;
+import io.vpcipam.protocol.FrameReader;
+import io.vpcipam.protocol.FrameWriter;
+import io.vpcipam.protocol.ProtocolException;
+import io.vpcipam.protocol.Reply;
+import io.vpcipam.protocol.Request;
+
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.Channels;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.file.attribute.UserPrincipal;
+import java.nio.file.attribute.UserPrincipalLookupService;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+import jdk.net.ExtendedSocketOptions;
+import jdk.net.UnixDomainPrincipal;
+
+/**
+ * The Unix-socket front of ipamd: protocol v1, one JSON request per line, one reply per line, any number of pairs
+ * per connection. One virtual thread per connection.
+ *
+ * <p>Defences, because the daemon must outlive any client: the socket file is mode 0600 (owned by the one allowed
+ * non-root uid, if configured) and every connection's peer credentials are checked (root, or an allowed uid); a frame
+ * that is not valid JSON or not a valid request gets an error reply and the connection stays usable; an oversized
+ * frame or bad framing gets an error reply and the connection is closed; a frame not completed within the frame
+ * timeout (a client that sent half and stalled) has its connection closed; connections beyond the limit are
+ * closed at once.
+ */
+public final class SocketServer implements AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(SocketServer.class.getName());
+    /** Largest request frame: a GC listing several hundred attachments must fit. */
+    public static final int MAX_REQUEST_BYTES = 1024 * 1024;
+    private static final int MAX_CONNECTIONS = 1024;
+
+    private final Path path;
+    private final IpamService service;
+    private final List<UserPrincipal> allowed = new ArrayList<>();
+    private final Duration frameTimeout;
+    private final Semaphore connections = new Semaphore(MAX_CONNECTIONS);
+    private final ScheduledExecutorService watchdog = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "socket-watchdog");
+        t.setDaemon(true);
+        return t;
+    });
+    private ServerSocketChannel server;
+    private Thread acceptor;
+    private volatile boolean serving;
+
+    /**
+     * @param allowedUids  uids besides root that may connect
+     * @param frameTimeout how long one frame may take to arrive before the connection is dropped
+     */
+    public SocketServer(Path path, Set<Integer> allowedUids, IpamService service, Duration frameTimeout)
+            throws IOException {
+        this.path = path;
+        this.service = service;
+        this.frameTimeout = frameTimeout;
+        UserPrincipalLookupService lookup = FileSystems.getDefault().getUserPrincipalLookupService();
+        allowed.add(lookup.lookupPrincipalByName("0"));
+        for (int uid : allowedUids) {
+            allowed.add(lookup.lookupPrincipalByName(Integer.toString(uid)));
+        }
+    }
+
+    /** Binds the socket (refusing to steal it from a live daemon) and starts accepting. */
+    public void start() throws IOException {
+        Path dir = path.toAbsolutePath().getParent();
+        if (!Files.isDirectory(dir)) {
+            Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
+        }
+        if (Files.exists(path)) {
+            try (SocketChannel probe = SocketChannel.open(UnixDomainSocketAddress.of(path))) {
+                throw new IOException("another ipamd is already serving " + path);
+            } catch (IOException e) {
+                if (e.getMessage() != null && e.getMessage().startsWith("another ipamd")) {
+                    throw e;
+                }
+                Files.deleteIfExists(path); // stale socket of a dead daemon
+            }
+        }
+        server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        server.bind(UnixDomainSocketAddress.of(path), 512);
+        Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-------"));
+        if (allowed.size() > 1) {
+            Files.setOwner(path, allowed.get(1));
+        }
+        serving = true;
+        acceptor = Thread.ofPlatform().daemon().name("socket-acceptor").start(this::acceptLoop);
+    }
+
+    /** Whether the socket is bound and accepting. */
+    public boolean serving() {
+        return serving;
+    }
+
+    /** The socket path. */
+    public Path path() {
+        return path;
+    }
+
+    private void acceptLoop() {
+        while (serving) {
+            SocketChannel ch;
+            try {
+                ch = server.accept();
+            } catch (ClosedChannelException e) {
+                return;
+            } catch (IOException e) {
+                LOG.log(Level.WARNING, "accept failed", e);
+                continue;
+            }
+            if (!connections.tryAcquire()) {
+                closeQuietly(ch);
+                continue;
+            }
+            Thread.ofVirtual().name("conn").start(() -> {
+                try {
+                    serve(ch);
+                } finally {
+                    connections.release();
+                    closeQuietly(ch);
+                }
+            });
+        }
+    }
+
+    private void serve(SocketChannel ch) {
+        FrameWriter writer = new FrameWriter(Channels.newOutputStream(ch));
+        try {
+            if (!authorised(ch)) {
+                writer.write(Reply.error(ErrorCodes.UNAUTHORIZED, "peer is not root or an allowed uid", false));
+                return;
+            }
+            FrameReader reader = new FrameReader(Channels.newInputStream(ch), MAX_REQUEST_BYTES);
+            while (serving) {
+                String frame;
+                ScheduledFuture<?> timer = watchdog.schedule(() -> closeQuietly(ch), frameTimeout.toMillis(),
+                        TimeUnit.MILLISECONDS);
+                try {
+                    frame = reader.readFrame();
+                } catch (ProtocolException e) {
+                    writer.write(e.toReply()); // bad framing: answer, then close, since the stream is out of step
+                    return;
+                } finally {
+                    timer.cancel(false);
+                }
+                if (frame == null) {
+                    return;
+                }
+                Reply reply;
+                try {
+                    Request request = Codec.decodeRequest(frame);
+                    reply = service.handle(request);
+                } catch (ProtocolException e) {
+                    reply = e.toReply();
+                }
+                writer.write(reply);
+            }
+        } catch (IOException e) {
+            // the client went away (or the watchdog closed a stalled one): nothing to answer
+            LOG.fine(() -> "connection ended: " + e);
+        }
+    }
+
+    private boolean authorised(SocketChannel ch) throws IOException {
+        UnixDomainPrincipal peer = ch.getOption(ExtendedSocketOptions.SO_PEERCRED);
+        return allowed.contains(peer.user());
+    }
+
+    private static void closeQuietly(SocketChannel ch) {
+        try {
+            ch.close();
+        } catch (IOException ignored) {
+            // closing is best effort
+        }
+    }
+
+    /** Stops accepting, closes the socket and removes its file. In-flight requests finish on their own threads. */
+    @Override
+    public void close() {
+        serving = false;
+        try {
+            if (server != null) {
+                server.close();
+            }
+            Files.deleteIfExists(path);
+        } catch (IOException e) {
+            LOG.log(Level.WARNING, "closing " + path, e);
+        }
+        if (acceptor != null) {
+            try {
+                acceptor.join(2_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        watchdog.shutdownNow();
+    }
+}

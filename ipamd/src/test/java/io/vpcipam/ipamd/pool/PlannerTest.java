@@ -1,0 +1,238 @@
+package io.vpcipam.ipamd.pool;
+
+import io.vpcipam.provider.Capabilities;
+import io.vpcipam.provider.Cidr;
+import io.vpcipam.provider.Ipv4Address;
+import io.vpcipam.provider.Limits;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.constraints.IntRange;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class PlannerTest {
+
+    static final Limits C5_4XLARGE = new Limits(8, 30);
+    static final Capabilities EC2 = new Capabilities(true, true, 28, 1000);
+    static final Capabilities AZURE = new Capabilities(false, false, 0, 256);
+    static final Instant NOW = Instant.parse("2026-11-26T12:00:00Z");
+    static final Duration SHRINK = Duration.ofSeconds(60);
+
+    /** A tiny model of a node: per interface, free/assigned/cooling counts of single addresses. */
+    static final class Model {
+        final List<int[]> ifaces = new ArrayList<>(); // {used slots, free, assigned, cooling}
+        int demand;
+        Instant lastGrow = Instant.MIN;
+        Instant lastShrink = Instant.MIN;
+        int perPrefix = 1;
+
+        Model iface(int free, int assigned, int cooling) {
+            ifaces.add(new int[]{free + assigned + cooling, free, assigned, cooling});
+            return this;
+        }
+
+        Snapshot snapshot() {
+            List<Snapshot.InterfaceState> states = new ArrayList<>();
+            int base = 10;
+            for (int i = 0; i < ifaces.size(); i++) {
+                int[] c = ifaces.get(i);
+                List<Ipv4Address> free = new ArrayList<>();
+                for (int k = 0; k < c[1]; k++) {
+                    free.add(Ipv4Address.parse("10.0." + (base + i) + "." + (k + 1)));
+                }
+                List<Cidr> freePrefixes = new ArrayList<>();
+                states.add(new Snapshot.InterfaceState("eni-" + i, i, c[0] / perPrefix + (c[0] % perPrefix == 0 ? 0 : 1),
+                        c[1], c[2], c[3], 0, perPrefix == 1 ? free : List.of(), freePrefixes));
+            }
+            return new Snapshot(states, demand, lastGrow, lastShrink, Instant.MIN);
+        }
+
+        /** Applies a plan as a cooperative cloud would; returns false for Nothing. */
+        boolean apply(Plan plan) {
+            switch (plan) {
+                case Plan.Allocate a -> {
+                    int[] c = ifaces.get(Integer.parseInt(a.interfaceId().substring(4)));
+                    c[0] += a.addresses();
+                    c[1] += a.addresses();
+                    lastGrow = NOW;
+                }
+                case Plan.CreateInterface c -> {
+                    ifaces.add(new int[]{c.addresses(), c.addresses(), 0, 0});
+                    lastGrow = NOW;
+                }
+                case Plan.Release r -> {
+                    int[] c = ifaces.get(Integer.parseInt(r.interfaceId().substring(4)));
+                    c[0] -= r.addresses().size();
+                    c[1] -= r.addresses().size();
+                    lastShrink = NOW;
+                }
+                case Plan.DeleteInterface d -> {
+                    int i = Integer.parseInt(d.interfaceId().substring(4));
+                    ifaces.remove(i); // identities are positional in this model
+                    lastShrink = NOW;
+                }
+                case Plan.Nothing n -> {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        int free() {
+            return ifaces.stream().mapToInt(c -> c[1]).sum();
+        }
+
+        int total() {
+            return ifaces.stream().mapToInt(c -> c[1] + c[2] + c[3]).sum();
+        }
+    }
+
+    static Plan plan(Model m, Targets t, Limits l, Capabilities caps, Instant now) {
+        return Planner.plan(m.snapshot(), t, l, caps, now, SHRINK);
+    }
+
+    @Test
+    void plan_coldNodeWithBurst_fillsPrimaryThenCreatesFullInterfaces() {
+        Model m = new Model().iface(0, 0, 0);
+        m.demand = 100;
+        List<Plan> plans = new ArrayList<>();
+        for (Plan p = plan(m, Targets.defaults(), C5_4XLARGE, EC2, NOW); m.apply(p); p = plan(m, Targets.defaults(), C5_4XLARGE, EC2, NOW)) {
+            plans.add(p);
+        }
+        // 100 waiting + 29 warm = 129 = 29 on eni-0, then interfaces of 29, 29, 29 and 13
+        assertEquals(5, plans.size(), plans.toString());
+        assertEquals(new Plan.Allocate("eni-0", 29, 0, plans.get(0).reason()), plans.get(0));
+        assertInstanceOf(Plan.CreateInterface.class, plans.get(1));
+        assertEquals(29, ((Plan.CreateInterface) plans.get(1)).addresses());
+        assertEquals(13, ((Plan.CreateInterface) plans.get(4)).addresses());
+        assertTrue(plans.get(0).reason().contains("100 waiting ADDs + warm target 29"), plans.get(0).reason());
+    }
+
+    @Test
+    void plan_fillsExistingInterfacesBeforeCreating() {
+        Model m = new Model().iface(0, 29, 0).iface(0, 10, 0);
+        m.demand = 1;
+        Plan p = plan(m, new Targets(2, 0, 0, 0, false, 0), C5_4XLARGE, EC2, NOW);
+        assertEquals("eni-1", ((Plan.Allocate) p).interfaceId());
+        assertEquals(3, ((Plan.Allocate) p).addresses());
+    }
+
+    @Test
+    void plan_coolingAddressesDoNotCountAsFree() {
+        Model m = new Model().iface(0, 20, 5);
+        Plan p = plan(m, new Targets(5, 0, 0, 0, false, 0), C5_4XLARGE, EC2, NOW);
+        assertEquals(new Plan.Allocate("eni-0", 4, 0, p.reason()), p, "29 slots, 25 used: 4 more, and a new ENI next");
+    }
+
+    @Test
+    void plan_atInstanceLimit_saysSo() {
+        Model m = new Model();
+        for (int i = 0; i < 3; i++) {
+            m.iface(0, 5, 0);
+        }
+        m.demand = 1;
+        Plan p = plan(m, Targets.defaults(), new Limits(3, 6), EC2, NOW);
+        assertInstanceOf(Plan.Nothing.class, p);
+        assertTrue(p.reason().contains("at its limit"), p.reason());
+    }
+
+    @Test
+    void plan_maxEniCapsInterfaces() {
+        Model m = new Model().iface(0, 29, 0).iface(0, 29, 0);
+        m.demand = 1;
+        Plan p = plan(m, new Targets(0, 0, 1, 0, false, 2), C5_4XLARGE, EC2, NOW);
+        assertInstanceOf(Plan.Nothing.class, p);
+    }
+
+    @Test
+    void plan_azureCannotAttach_growsOnlyTheNic() {
+        Model m = new Model().iface(0, 255, 0);
+        m.demand = 3;
+        Plan p = plan(m, new Targets(10, 0, 0, 0, false, 0), new Limits(1, 257), AZURE, NOW);
+        assertEquals(new Plan.Allocate("eni-0", 1, 0, p.reason()), p);
+        m.apply(p);
+        assertInstanceOf(Plan.Nothing.class, plan(m, new Targets(10, 0, 0, 0, false, 0), new Limits(1, 257), AZURE, NOW));
+    }
+
+    @Test
+    void plan_prefixMode_asksForWholePrefixes() {
+        Model m = new Model().iface(0, 0, 0);
+        m.demand = 20;
+        Plan p = plan(m, new Targets(0, 0, 0, 1, true, 0), C5_4XLARGE, EC2, NOW);
+        assertEquals(new Plan.Allocate("eni-0", 0, 3, p.reason()), p, "20 waiting + 16 warm = 36 -> 3 prefixes");
+    }
+
+    @Test
+    void plan_excessBelowThreshold_keepsAddresses() {
+        Model m = new Model().iface(11, 5, 0);
+        Plan p = plan(m, new Targets(10, 0, 0, 0, false, 0), C5_4XLARGE, EC2, NOW.plus(Duration.ofHours(1)));
+        assertInstanceOf(Plan.Nothing.class, p, "1 above a warm target of 10 is within the hysteresis band of 5");
+    }
+
+    @Test
+    void plan_excess_releasesDownToTargetAfterTheQuietPeriod() {
+        Model m = new Model().iface(20, 5, 0);
+        m.lastGrow = NOW;
+        Targets t = new Targets(10, 0, 0, 0, false, 0);
+        assertInstanceOf(Plan.Nothing.class, plan(m, t, C5_4XLARGE, EC2, NOW.plusSeconds(30)), "too soon after growing");
+        Plan p = plan(m, t, C5_4XLARGE, EC2, NOW.plusSeconds(61));
+        assertEquals(10, ((Plan.Release) p).addresses().size());
+    }
+
+    @Test
+    void plan_warmEniMode_neverReleasesSingleAddressesButDeletesAnIdleInterface() {
+        Model m = new Model().iface(29, 0, 0).iface(20, 9, 0);
+        Plan keep = plan(m, Targets.defaults(), C5_4XLARGE, EC2, NOW);
+        assertInstanceOf(Plan.Nothing.class, keep, "20 above target, but no idle secondary interface");
+        Model two = new Model().iface(0, 29, 0).iface(29, 0, 0).iface(29, 0, 0);
+        Plan p = plan(two, Targets.defaults(), C5_4XLARGE, EC2, NOW);
+        assertEquals(new Plan.DeleteInterface("eni-2", p.reason()), p);
+    }
+
+    @Test
+    void plan_neverDeletesThePrimaryOrAnInterfaceWithCoolingAddresses() {
+        Model m = new Model().iface(29, 0, 0).iface(28, 0, 1).iface(29, 0, 0);
+        Targets t = new Targets(1, 0, 0, 0, false, 0);
+        Plan p = plan(m, t, C5_4XLARGE, EC2, NOW);
+        assertEquals(new Plan.DeleteInterface("eni-2", p.reason()), p);
+        m.ifaces.remove(2);
+        Plan next = plan(m, t, C5_4XLARGE, EC2, NOW);
+        assertInstanceOf(Plan.Release.class, next, "eni-1 has a cooling address, eni-0 is primary: release singles");
+    }
+
+    @Property(tries = 300)
+    void plan_fromAnyState_convergesWithinLimitsAndStops(
+            @ForAll @IntRange(max = 7) int extraInterfaces, @ForAll @IntRange(max = 29) int assignedEach,
+            @ForAll @IntRange(max = 300) int demand, @ForAll @IntRange(max = 40) int warmIp,
+            @ForAll @IntRange(max = 100) int minIp, @ForAll @IntRange(max = 3) int warmEni) {
+        Model m = new Model().iface(0, assignedEach, 0);
+        for (int i = 0; i < extraInterfaces; i++) {
+            m.iface(0, assignedEach, 0);
+        }
+        m.demand = demand;
+        Targets t = new Targets(warmIp, minIp, warmEni, 0, false, 0);
+        int steps = 0;
+        Instant later = NOW.plus(Duration.ofHours(1));
+        while (m.apply(plan(m, t, C5_4XLARGE, EC2, later))) {
+            steps++;
+            assertTrue(steps < 20, "plans must converge");
+            assertTrue(m.ifaces.size() <= 8, "never above the interface limit");
+            for (int[] c : m.ifaces) {
+                assertTrue(c[0] <= 29 && c[1] >= 0, "never above the slots of an interface, never negative");
+            }
+        }
+        int capacity = 8 * 29;
+        int warm = t.addressTargets() ? warmIp : warmEni * 29;
+        assertTrue(m.free() >= Math.min(warm + demand, capacity - (m.total() - m.free())) || m.total() >= capacity,
+                "after convergence the pool serves the waiting ADDs and the warm target, or the node is full");
+        assertInstanceOf(Plan.Nothing.class, plan(m, t, C5_4XLARGE, EC2, later), "idempotent once applied");
+    }
+}
