@@ -62,11 +62,16 @@ public final class Daemon implements AutoCloseable {
     /** Starts a daemon; returns once the socket is serving. */
     public static Daemon start(Config config, Map<String, String> env, InstantSource clock) throws Exception {
         Files.createDirectories(config.stateDir());
+        new Checkpoint(config.stateDir().resolve(CHECKPOINT_FILE)).load(); // a bad checkpoint stops us before the cloud is touched
+        var factory = Providers.find(config.provider());
+        return start(config, factory.create(new ProviderContext(env, config.stateDir(), clock, null)), clock);
+    }
+
+    /** Starts a daemon over an already-built provider (tests, benches). */
+    public static Daemon start(Config config, CloudProvider provider, InstantSource clock) throws Exception {
+        Files.createDirectories(config.stateDir());
         Checkpoint checkpoint = new Checkpoint(config.stateDir().resolve(CHECKPOINT_FILE));
         CheckpointState saved = checkpoint.load();
-
-        var factory = Providers.find(config.provider());
-        CloudProvider provider = factory.create(new ProviderContext(env, config.stateDir(), clock, null));
         AtomicReference<Reconciler> reconcilerRef = new AtomicReference<>();
         AtomicLong dropped = new AtomicLong();
         AddressPool pool = new AddressPool(clock, config.cooldown(), () -> {

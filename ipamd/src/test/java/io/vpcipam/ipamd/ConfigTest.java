@@ -1,0 +1,81 @@
+package io.vpcipam.ipamd;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ConfigTest {
+
+    @Test
+    void fromEnv_empty_givesTheDocumentedDefaults() throws Exception {
+        Config c = Config.fromEnv(Map.of());
+        assertEquals("sim", c.provider());
+        assertEquals(Path.of("/run/vpc-ipam/ipamd.sock"), c.socket());
+        assertEquals(Path.of("/var/lib/vpc-ipam"), c.stateDir());
+        assertEquals(1, c.targets().warmEni());
+        assertEquals(0, c.targets().warmIp());
+        assertFalse(c.targets().prefixMode());
+        assertEquals(Duration.ofSeconds(30), c.cooldown());
+        assertEquals(Duration.ofSeconds(10), c.addTimeout());
+        assertTrue(c.leakCleanup());
+    }
+
+    @Test
+    void fromEnv_awsNames_areHonoured() throws Exception {
+        Config c = Config.fromEnv(Map.of("WARM_IP_TARGET", "5", "MINIMUM_IP_TARGET", "10", "MAX_ENI", "3",
+                "IP_COOLDOWN_PERIOD", "60", "ENABLE_PREFIX_DELEGATION", "true", "ADDITIONAL_ENI_TAGS", "{\"team\":\"net\"}",
+                "IPAMD_ADD_TIMEOUT", "1500ms", "CLUSTER_NAME", "prod"));
+        assertEquals(5, c.targets().warmIp());
+        assertEquals(10, c.targets().minimumIp());
+        assertEquals(3, c.targets().maxInterfaces());
+        assertTrue(c.targets().prefixMode());
+        assertEquals(Duration.ofSeconds(60), c.cooldown());
+        assertEquals(Duration.ofMillis(1500), c.addTimeout());
+        assertEquals(Map.of("team", "net"), c.extraTags());
+        assertEquals("prod", c.clusterName());
+    }
+
+    @ParameterizedTest(name = "{0}={1}")
+    @CsvSource(delimiter = '|', value = {
+            "WARM_IP_TARGET|abc",
+            "WARM_IP_TARGET|-1",
+            "MINIMUM_IP_TARGET|1.5",
+            "WARM_ENI_TARGET|x",
+            "MAX_ENI|0",
+            "ENABLE_PREFIX_DELEGATION|maybe",
+            "IP_COOLDOWN_PERIOD|30 seconds",
+            "IPAMD_ADD_TIMEOUT|0",
+            "POD_MTU|100000",
+            "IPAMD_ALLOWED_UID|root",
+            "ADDITIONAL_ENI_TAGS|not-json",
+            "ADDITIONAL_ENI_TAGS|{\"vpc-ipam.io/instance-id\":\"x\"}",
+            "IPAMD_PROVIDER|../etc",
+    })
+    void fromEnv_badValue_namesTheVariableAndTheValue(String name, String value) {
+        ConfigException e = assertThrows(ConfigException.class, () -> Config.fromEnv(Map.of(name, value)));
+        assertTrue(e.getMessage().contains(name + "='" + value + "'"), e.getMessage());
+    }
+
+    @Test
+    void fromEnv_severalBadValues_reportsThemAllAtOnce() {
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> Config.fromEnv(Map.of("WARM_IP_TARGET", "x", "MAX_ENI", "-5")));
+        assertEquals(2, e.problems().size(), e.getMessage());
+    }
+
+    @Test
+    void fromEnv_prefixDelegationWithoutAnyTarget_isRefused() {
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> Config.fromEnv(Map.of("ENABLE_PREFIX_DELEGATION", "true", "WARM_ENI_TARGET", "1")));
+        assertTrue(e.getMessage().contains("WARM_PREFIX_TARGET"), e.getMessage());
+    }
+}

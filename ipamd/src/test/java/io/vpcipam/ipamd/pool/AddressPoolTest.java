@@ -1,0 +1,226 @@
+package io.vpcipam.ipamd.pool;
+
+import io.vpcipam.ipamd.lease.LeaseKey;
+import io.vpcipam.provider.CloudException;
+import io.vpcipam.provider.Ipv4Address;
+import io.vpcipam.provider.sim.Verb;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class AddressPoolTest {
+
+    @TempDir
+    Path dir;
+    TestNode node;
+
+    @AfterEach
+    void tearDown() {
+        if (node != null) {
+            node.close();
+        }
+    }
+
+    static LeaseKey key(int i) {
+        return new LeaseKey("vpc-ipam", "c" + i, "eth0");
+    }
+
+    Grant add(int i) throws Exception {
+        return node.pool.add(key(i), "/proc/1/ns/net", "ns", "pod" + i, Duration.ZERO);
+    }
+
+    @Test
+    void add_sameKeyTwice_returnsTheSameAddress() throws Exception {
+        node = new TestNode(dir, "m5.large", new Targets(2, 0, 0, 0, false, 0), Duration.ofSeconds(30));
+        node.reconciler.pass();
+        Grant first = add(1);
+        Grant again = add(1);
+        assertEquals(first.lease().address(), again.lease().address());
+        assertEquals(1, node.pool.status().assigned());
+    }
+
+    @Test
+    void add_grantCarriesWiringOfTheHoldingInterface() throws Exception {
+        node = new TestNode(dir, "m5.large", new Targets(2, 0, 0, 0, false, 0), Duration.ofSeconds(30));
+        node.reconciler.pass();
+        Grant g = add(1);
+        var primary = node.cloud.peekNode().primaryInterface();
+        assertEquals(primary.id(), g.lease().interfaceId());
+        assertEquals(primary.mac(), g.mac());
+        assertEquals(0, g.routeTable(), "addresses on the primary interface use the main table");
+        assertEquals(Ipv4Address.parse("10.0.0.1"), g.gateway());
+        assertEquals(List.of("10.0.0.0/16"), g.vpcCidrs().stream().map(Object::toString).toList());
+    }
+
+    @Test
+    void del_unknownKey_succeedsAndChangesNothing() throws Exception {
+        node = new TestNode(dir, "m5.large", new Targets(2, 0, 0, 0, false, 0), Duration.ofSeconds(30));
+        node.reconciler.pass();
+        assertNull(node.pool.del(key(42)));
+        assertEquals(0, node.pool.status().assigned());
+    }
+
+    @Test
+    void del_addressCoolsDownAndIsNotReusedUntilTheCooldownEnds() throws Exception {
+        node = new TestNode(dir, "t3.medium", new Targets(0, 1, 0, 0, false, 0), Duration.ofSeconds(30));
+        node.reconciler.pass();
+        Grant g = add(1);
+        node.pool.del(key(1));
+        assertEquals(AddressState.COOLING, node.pool.stateOf(g.lease().address()));
+        assertThrows(PoolException.class, () -> add(2), "the only address is cooling: not available");
+        node.clock.advance(Duration.ofSeconds(31));
+        assertEquals(g.lease().address(), add(2).lease().address());
+    }
+
+    @Test
+    void add_emptyPool_waitsForTheReconcilerAndGetsAnAddress() throws Exception {
+        node = new TestNode(dir, "m5.large", new Targets(0, 0, 0, 0, false, 0), Duration.ofSeconds(30));
+        node.reconciler.pass();
+        assertEquals(0, node.pool.status().free());
+        try (ExecutorService ex = Executors.newVirtualThreadPerTaskExecutor()) {
+            Future<Grant> waiting = ex.submit(() -> node.pool.add(key(1), "", "", "", Duration.ofSeconds(10)));
+            while (node.pool.waiting() == 0) {
+                Thread.sleep(5);
+            }
+            node.reconciler.pass(); // what the ADD's wake-up would run
+            assertTrue(node.cloud.heldAddresses().contains(waiting.get().lease().address()));
+        }
+    }
+
+    @Test
+    void add_timeout_isRetryableNoAddressAvailable() throws Exception {
+        node = new TestNode(dir, "m5.large", new Targets(0, 0, 0, 0, false, 0), Duration.ofSeconds(30));
+        node.reconciler.pass();
+        PoolException e = assertThrows(PoolException.class,
+                () -> node.pool.add(key(1), "", "", "", Duration.ofMillis(50)));
+        assertEquals("NO_ADDRESS_AVAILABLE", e.code());
+        assertTrue(e.retryable());
+    }
+
+    @Test
+    void add_nodeAtItsLimits_failsAtOnceWithNodeFull() throws Exception {
+        node = new TestNode(dir, "t3.medium", new Targets(0, 15, 0, 0, false, 0), Duration.ZERO);
+        node.reconciler.pass();
+        for (int i = 0; i < 15; i++) {
+            add(i);
+        }
+        node.reconciler.pass();
+        long start = System.nanoTime();
+        PoolException e = assertThrows(PoolException.class,
+                () -> node.pool.add(key(99), "", "", "", Duration.ofSeconds(10)));
+        assertEquals("NODE_FULL", e.code());
+        assertTrue(System.nanoTime() - start < Duration.ofSeconds(5).toNanos(), "no pointless wait");
+    }
+
+    @Test
+    void burst_concurrentAdds_areServedByBatchedCallsWithDistinctAddresses() throws Exception {
+        node = new TestNode(dir, "c5.4xlarge", new Targets(0, 0, 1, 0, false, 0), Duration.ofSeconds(30));
+        node.reconciler.pass();
+        node.cloud.resetCounters();
+        List<Callable<Grant>> adds = new ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+            int n = i;
+            adds.add(() -> node.pool.add(key(n), "", "", "", Duration.ofSeconds(20)));
+        }
+        try (ExecutorService ex = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<Future<Grant>> futures = new ArrayList<>();
+            for (Callable<Grant> c : adds) {
+                futures.add(ex.submit(c));
+            }
+            while (node.pool.waiting() < 100 - node.pool.status().assigned()) {
+                Thread.sleep(5);
+            }
+            while (futures.stream().anyMatch(f -> !f.isDone())) {
+                node.reconciler.pass();
+            }
+            Set<Ipv4Address> seen = new HashSet<>();
+            for (Future<Grant> f : futures) {
+                assertTrue(seen.add(f.get().lease().address()), "address handed out twice");
+            }
+        }
+        // warm pool had 29; 100 pods + 29 warm = 129: 71 + 29 more = 100 new -> 4 new ENIs (29 each) at most
+        long calls = node.cloud.mutatingCalls();
+        assertTrue(calls <= 5, "burst cost " + calls + " mutating calls");
+    }
+
+    @Test
+    void release_neverTakesAnAddressAnAddRacedFor() throws Exception {
+        node = new TestNode(dir, "m5.large", new Targets(5, 0, 0, 0, false, 0), Duration.ZERO);
+        node.reconciler.pass();
+        Snapshot.InterfaceState primary = node.pool.snapshot().interfaces().getFirst();
+        List<Ipv4Address> chosen = primary.freeAddresses(); // the planner's choice, from a snapshot
+        Grant raced = add(1); // an ADD lands between the snapshot and the executor
+        assertTrue(chosen.contains(raced.lease().address()));
+        var marked = node.pool.beginRelease(primary.id(), chosen, List.of());
+        assertTrue(!marked.addresses().contains(raced.lease().address()), "an assigned address must never be released");
+        assertEquals(chosen.size() - 1, marked.addresses().size());
+        node.pool.endRelease(primary.id(), marked, true);
+        assertEquals(AddressState.ASSIGNED, node.pool.stateOf(raced.lease().address()));
+        assertEquals(0, node.pool.status().free());
+    }
+
+    @Test
+    void checkpointWriteFails_addIsUndoneAndTheAddressStaysFree() throws Exception {
+        node = new TestNode(dir, "m5.large", new Targets(2, 0, 0, 0, false, 0), Duration.ofSeconds(30));
+        node.reconciler.pass();
+        Path cp = dir.resolve("checkpoint.json");
+        Files.deleteIfExists(cp);
+        Files.createDirectory(cp); // a directory where the file must go: the rename fails
+        PoolException e = assertThrows(PoolException.class, () -> add(1));
+        assertEquals("INTERNAL", e.code());
+        assertEquals(0, node.pool.status().assigned());
+        Files.delete(cp);
+        Grant g = add(1);
+        assertNotEquals(null, g);
+    }
+
+    @Test
+    void sync_cloudDropsAnAssignedAddress_leaseIsDropped() throws Exception {
+        node = new TestNode(dir, "m5.large", new Targets(2, 0, 0, 0, false, 0), Duration.ofSeconds(30));
+        node.reconciler.pass();
+        Grant g = add(1);
+        node.cloud.unassign(g.lease().interfaceId(), List.of(g.lease().address()), List.of());
+        node.pool.sync(node.cloud.describeNode());
+        assertNull(node.pool.check(key(1)));
+    }
+
+    @Test
+    void reconcile_subnetFull_pausesGrowthInsteadOfHammeringTheApi() throws Exception {
+        node = new TestNode(dir, "c5.4xlarge", new Targets(40, 0, 0, 0, false, 0), Duration.ZERO);
+        node.cloud.leaveFree(0);
+        node.reconciler.pass();
+        long calls = node.cloud.mutatingCalls();
+        node.reconciler.pass();
+        node.reconciler.pass();
+        assertEquals(calls, node.cloud.mutatingCalls(), "no further calls while growth is paused");
+        assertTrue(node.reconciler.decisions().stream().anyMatch(d -> d.reason().contains("paused")),
+                node.reconciler.decisions().toString());
+    }
+
+    @Test
+    void reconcile_throttled_waitsAndStillServes() throws Exception {
+        node = new TestNode(dir, "m5.large", new Targets(3, 0, 0, 0, false, 0), Duration.ZERO);
+        node.cloud.failNext(Verb.ASSIGN, 2, () -> new CloudException.Throttled("RequestLimitExceeded", "slow down", Duration.ofMillis(10)));
+        node.reconciler.pass();
+        assertEquals(3, node.pool.status().free());
+        assertEquals(2, node.cloud.failedCalls(Verb.ASSIGN));
+    }
+}

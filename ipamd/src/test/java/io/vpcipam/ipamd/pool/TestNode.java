@@ -1,0 +1,63 @@
+package io.vpcipam.ipamd.pool;
+
+import io.vpcipam.ipamd.lease.Checkpoint;
+import io.vpcipam.ipamd.lease.CheckpointState;
+import io.vpcipam.ipamd.lease.GroupCommit;
+import io.vpcipam.provider.sim.SimulatedCloud;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One node in a test: the simulated cloud with its state file, the pool, a reconciler driven by hand (no thread),
+ * and the checkpoint. {@link #crashAndRestart()} drops every in-memory object and rebuilds from disk, as a kill -9
+ * followed by a restart would.
+ */
+final class TestNode implements AutoCloseable {
+    final Path dir;
+    final MutableClock clock = new MutableClock(Instant.parse("2026-11-26T12:00:00Z"));
+    final String instanceType;
+    final Reconciler.Settings settings;
+    final Duration cooldown;
+    SimulatedCloud cloud;
+    AddressPool pool;
+    Reconciler reconciler;
+    GroupCommit commit;
+    Checkpoint checkpoint;
+
+    TestNode(Path dir, String instanceType, Targets targets, Duration cooldown) throws Exception {
+        this.dir = dir;
+        this.instanceType = instanceType;
+        this.cooldown = cooldown;
+        this.settings = new Reconciler.Settings(targets, Duration.ZERO, Duration.ofSeconds(5), Duration.ofSeconds(60),
+                Duration.ofSeconds(120), Duration.ZERO, Duration.ofMinutes(5), null, List.of(), "test", Map.of());
+        boot();
+    }
+
+    private void boot() throws Exception {
+        cloud = SimulatedCloud.builder().instanceType(instanceType).clock(clock)
+                .stateFile(dir.resolve(SimulatedCloud.STATE_FILE_NAME)).build();
+        checkpoint = new Checkpoint(dir.resolve("checkpoint.json"));
+        CheckpointState saved = checkpoint.load();
+        pool = new AddressPool(clock, cooldown, () -> { }, r -> { });
+        reconciler = new Reconciler(cloud, pool, settings, clock);
+        pool.restore(cloud.describeNode(), saved);
+        commit = new GroupCommit(checkpoint, pool::checkpointState);
+        pool.attach(commit);
+        commit.changed();
+    }
+
+    /** Forgets everything in memory; what was acknowledged is on disk (checkpoint and cloud state). */
+    void crashAndRestart() throws Exception {
+        commit.close();
+        boot();
+    }
+
+    @Override
+    public void close() {
+        commit.close();
+    }
+}
