@@ -90,7 +90,7 @@ public final class Daemon implements AutoCloseable {
         }
         GroupCommit commit = new GroupCommit(checkpoint, pool::checkpointState);
         pool.attach(commit);
-        commit.changed();
+        commit.awaitDurable(commit.changed()); // leases dropped at start are on disk before anything is served
         applySpool(config.stateDir(), pool);
 
         int mtu = config.mtu() > 0 ? config.mtu() : ("azure".equals(provider.name()) ? 1500 : 9001);

@@ -320,7 +320,7 @@ public final class AddressPool {
         return grant(lease);
     }
 
-    private void undoAdd(Lease lease) {
+    private void undoAdd(Lease lease) throws InterruptedException {
         lock.lock();
         try {
             if (leases.remove(lease.key(), lease)) {
@@ -334,6 +334,32 @@ public final class AddressPool {
             }
         } finally {
             lock.unlock();
+        }
+        flush();
+    }
+
+    /**
+     * Waits until every change made so far is on disk. Changes no request waits for (leases dropped by a cloud
+     * re-read, an undone ADD) are made durable here, by the reconciler after each pass.
+     *
+     * @return false if the write failed (it is retried on the next flush or change)
+     */
+    public boolean flush() throws InterruptedException {
+        GroupCommit c;
+        lock.lock();
+        try {
+            c = commit;
+        } finally {
+            lock.unlock();
+        }
+        if (c == null) {
+            return true;
+        }
+        try {
+            c.awaitDurable(c.latest());
+            return true;
+        } catch (IOException e) {
+            return false;
         }
     }
 

@@ -157,6 +157,9 @@ public final class Reconciler implements AutoCloseable {
             }
         }
         updateLimits(pool.snapshot(), node.limits());
+        if (!pool.flush()) {
+            LOG.warning("checkpoint write failed; retrying on the next pass");
+        }
         if (settings.orphanInterval().isPositive() && !clock.instant().isBefore(nextOrphanRun)) {
             nextOrphanRun = clock.instant().plus(jitter(settings.orphanInterval()));
             collectOrphans();

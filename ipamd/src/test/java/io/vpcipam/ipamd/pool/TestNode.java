@@ -47,7 +47,7 @@ final class TestNode implements AutoCloseable {
         pool.restore(cloud.describeNode(), saved);
         commit = new GroupCommit(checkpoint, pool::checkpointState);
         pool.attach(commit);
-        commit.changed();
+        commit.awaitDurable(commit.changed());
     }
 
     /** Forgets everything in memory; what was acknowledged is on disk (checkpoint and cloud state). */
