@@ -1,0 +1,414 @@
+package io.vpcipam.provider.aws;
+
+import io.vpcipam.provider.Assignment;
+import io.vpcipam.provider.Capabilities;
+import io.vpcipam.provider.Cidr;
+import io.vpcipam.provider.CloudException;
+import io.vpcipam.provider.CloudProvider;
+import io.vpcipam.provider.InterfaceSpec;
+import io.vpcipam.provider.Ipv4Address;
+import io.vpcipam.provider.Limits;
+import io.vpcipam.provider.NetworkInterface;
+import io.vpcipam.provider.NodeInfo;
+import io.vpcipam.provider.OwnerTags;
+import io.vpcipam.provider.Subnet;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.logging.Logger;
+
+/**
+ * The AWS provider: the SPI's verbs as EC2 calls through the {@link Ec2} seam, every call under the {@link Guard}.
+ *
+ * <p>Design notes.
+ * <ul>
+ *   <li>EC2 is the truth: assign works out what is new by describing the ENI before and after (moto's answer lists
+ *       every address, AWS's only the new ones, and neither says which prefix went where); delete describes the
+ *       ENI before detaching it, and refuses the primary ENI and ENIs attached to another instance.</li>
+ *   <li>Mutations are serialised by one lock: two creates must not pick the same free device index (moto silently
+ *       overwrites the attachment, AWS rejects the second), and a before/after diff must not see another thread's
+ *       addresses. ipamd makes one mutating call at a time anyway, so the lock costs nothing.</li>
+ *   <li>Reads that cannot change are cached: the instance (type, zone, VPC, subnet), subnets' CIDRs and the type's
+ *       limits; the VPC's blocks are re-read every 10 minutes (a secondary CIDR can be added). Once warm, a
+ *       describeNode is one DescribeNetworkInterfaces call.</li>
+ *   <li>Undo partial work: a created ENI whose attach (or DeleteOnTermination) fails is deleted before the error
+ *       is thrown, so a failed create leaks nothing the leaked-ENI collector must find.</li>
+ * </ul>
+ */
+final class AwsProvider implements CloudProvider {
+
+    private static final Logger LOG = Logger.getLogger(AwsProvider.class.getName());
+    /** EC2's delegated prefix length. */
+    static final int PREFIX_LENGTH = 28;
+    /** Most secondary addresses an ENI can hold on any type (50 per ENI, the primary included). */
+    static final int MAX_PER_CALL = 49;
+    private static final Duration VPC_REFRESH = Duration.ofMinutes(10);
+
+    private final Ec2 ec2;
+    private final Guard guard;
+    private final String instanceId;
+    private final AwsSettings settings;
+    private final InstantSource clock;
+    private final Capabilities capabilities;
+    private final ReentrantLock mutation = new ReentrantLock();
+    private final Map<String, Subnet> subnets = new ConcurrentHashMap<>();
+    private final Map<String, Limits> limits = new ConcurrentHashMap<>();
+    private volatile Ec2.Instance instance;
+    private volatile List<Cidr> vpcCidrs;
+    private volatile Instant vpcReadAt = Instant.MIN;
+
+    AwsProvider(Ec2 ec2, Guard guard, String instanceId, AwsSettings settings, InstantSource clock) {
+        this.ec2 = ec2;
+        this.guard = guard;
+        this.instanceId = instanceId;
+        this.settings = settings;
+        this.clock = clock;
+        this.capabilities = new Capabilities(true, settings.prefixDelegation(), PREFIX_LENGTH, MAX_PER_CALL);
+    }
+
+    @Override
+    public String name() {
+        return "aws";
+    }
+
+    @Override
+    public Capabilities capabilities() {
+        return capabilities;
+    }
+
+    @Override
+    public NodeInfo describeNode() throws CloudException {
+        Ec2.Instance self = instance();
+        List<Ec2.Eni> enis = guard.call("DescribeNetworkInterfaces", () -> ec2.enisOfInstance(instanceId));
+        List<NetworkInterface> interfaces = new ArrayList<>();
+        Set<String> subnetIds = new LinkedHashSet<>();
+        subnetIds.add(self.subnetId());
+        for (Ec2.Eni e : enis) {
+            if (attachedHere(e)) {
+                interfaces.add(toInterface(e, e.attachment().deviceIndex()));
+                subnetIds.add(e.subnetId());
+            }
+        }
+        return new NodeInfo(instanceId, self.type(), self.zone(), limits(self.type()), interfaces,
+                subnets(subnetIds), vpcCidrs(self.vpcId()));
+    }
+
+    @Override
+    public NetworkInterface createInterface(InterfaceSpec spec) throws CloudException {
+        if (spec.addresses() + spec.prefixes() > MAX_PER_CALL) {
+            throw new IllegalArgumentException("at most " + MAX_PER_CALL + " addresses and prefixes per interface, asked "
+                    + spec.addresses() + " + " + spec.prefixes());
+        }
+        if (spec.prefixes() > 0 && !capabilities.prefixDelegation()) {
+            throw new IllegalArgumentException("prefixes asked of a provider without prefix delegation");
+        }
+        mutation.lock();
+        try {
+            Ec2.Instance self = instance();
+            List<Ec2.Eni> attached = guard.call("DescribeNetworkInterfaces", () -> ec2.enisOfInstance(instanceId))
+                    .stream().filter(this::attachedHere).toList();
+            Limits max = limits(self.type());
+            int index = lowestFreeIndex(attached);
+            if (index >= max.maxInterfaces()) {
+                // checked here as well as by EC2: saves a create that could only be undone (and moto checks nothing)
+                throw new CloudException.CapacityExhausted("AttachmentLimitExceeded", "instance " + instanceId + " ("
+                        + self.type() + ") has all " + max.maxInterfaces() + " interfaces it may",
+                        CloudException.CapacityExhausted.Scope.INSTANCE_INTERFACES);
+            }
+            List<String> groups = spec.securityGroups();
+            if (groups.isEmpty()) {
+                groups = attached.stream().filter(e -> e.attachment().deviceIndex() == 0).findFirst()
+                        .map(Ec2.Eni::groups).orElse(List.of());
+            }
+            Map<String, String> tags = new LinkedHashMap<>(spec.tags());
+            tags.putIfAbsent(OwnerTags.INSTANCE_ID, instanceId);
+            tags.putIfAbsent(OwnerTags.CREATED_AT, clock.instant().toString());
+            String description = spec.description().isEmpty() ? "vpc-ipam " + instanceId : spec.description();
+            // EC2 takes an address count or a prefix count on create, not both: prefixes then follow after attach
+            boolean both = spec.addresses() > 0 && spec.prefixes() > 0;
+            List<String> finalGroups = groups;
+            Ec2.Eni made = guard.call("CreateNetworkInterface", () -> ec2.createEni(spec.subnetId(), finalGroups,
+                    spec.addresses(), both ? 0 : spec.prefixes(), tags, description));
+            try {
+                String attachment = guard.call("AttachNetworkInterface", () -> ec2.attach(made.id(), instanceId, index));
+                guard.run("ModifyNetworkInterfaceAttribute", () -> ec2.deleteOnTermination(made.id(), attachment));
+                if (both) {
+                    guard.run("AssignPrivateIpAddresses", () -> ec2.assignPrefixes(made.id(), spec.prefixes()));
+                    return toInterface(guard.call("DescribeNetworkInterfaces", () -> ec2.eni(made.id())), index);
+                }
+            } catch (CloudException e) {
+                undoCreate(made.id(), e);
+                throw e;
+            }
+            if (!both && spec.prefixes() > 0 && made.prefixes().size() < spec.prefixes()) {
+                CloudException e = prefixesIgnored(made.id(), spec.prefixes(), made.prefixes().size());
+                undoCreate(made.id(), e);
+                throw e;
+            }
+            return toInterface(made, index);
+        } finally {
+            mutation.unlock();
+        }
+    }
+
+    private void undoCreate(String eniId, CloudException cause) {
+        try {
+            detachAndDelete(eniId);
+            LOG.info("deleted " + eniId + " after its set-up failed: " + cause.getMessage());
+        } catch (CloudException e) {
+            cause.addSuppressed(e);
+            LOG.warning("could not delete " + eniId + " after its set-up failed (" + e.getMessage()
+                    + "); the leaked-interface collector will find it by its tags");
+        }
+    }
+
+    @Override
+    public void deleteInterface(String interfaceId) throws CloudException {
+        mutation.lock();
+        try {
+            detachAndDelete(interfaceId);
+        } finally {
+            mutation.unlock();
+        }
+    }
+
+    /** Detach (if attached), wait until EC2 reports it available, delete; retried while EC2 says it is in use. */
+    private void detachAndDelete(String eniId) throws CloudException {
+        Ec2.Eni eni = guard.call("DescribeNetworkInterfaces", () -> ec2.eni(eniId));
+        Ec2.Attachment att = eni.attachment();
+        if (att != null) {
+            if (att.deviceIndex() == 0) {
+                throw new CloudException.Fatal("OperationNotPermitted", eniId + " is the primary interface of "
+                        + att.instanceId() + "; it is never deleted", null);
+            }
+            if (!instanceId.equals(att.instanceId())) {
+                throw new CloudException.Conflict("InvalidNetworkInterface.InUse", eniId + " is attached to "
+                        + att.instanceId() + ", not to this node " + instanceId);
+            }
+            try {
+                guard.run("DetachNetworkInterface", () -> ec2.detach(att.attachmentId()));
+            } catch (CloudException.NotFound e) {
+                // detached meanwhile (InvalidAttachmentID.NotFound): nothing to wait for
+            }
+        }
+        long deadline = System.nanoTime() + settings.detachTimeout().toNanos();
+        long pause = 100;
+        while (true) {
+            try {
+                if (att != null) {
+                    Ec2.Eni now = guard.call("DescribeNetworkInterfaces", () -> ec2.eni(eniId));
+                    if (now.attachment() != null && !"available".equals(now.status())) {
+                        throw new CloudException.Conflict("IncorrectState", eniId + " is still "
+                                + now.attachment().status() + " to " + now.attachment().instanceId());
+                    }
+                }
+                guard.run("DeleteNetworkInterface", () -> ec2.deleteEni(eniId));
+                return;
+            } catch (CloudException.NotFound e) {
+                return; // gone already: what we wanted
+            } catch (CloudException.Conflict e) {
+                if (System.nanoTime() + pause * 1_000_000 > deadline) {
+                    throw new CloudException.Conflict(e.code(), eniId + " could not be deleted within "
+                            + settings.detachTimeout() + ": " + e.getMessage());
+                }
+                sleep(pause);
+                pause = Math.min(2_000, pause * 2);
+            }
+        }
+    }
+
+    @Override
+    public Assignment assign(String interfaceId, int addresses, int prefixes) throws CloudException {
+        if (addresses < 0 || prefixes < 0 || addresses + prefixes > MAX_PER_CALL) {
+            throw new IllegalArgumentException("addresses and prefixes must be >= 0 and at most " + MAX_PER_CALL
+                    + " together, got " + addresses + ", " + prefixes);
+        }
+        if (prefixes > 0 && !capabilities.prefixDelegation()) {
+            throw new IllegalArgumentException("prefixes asked of a provider without prefix delegation");
+        }
+        mutation.lock();
+        try {
+            Ec2.Eni before = guard.call("DescribeNetworkInterfaces", () -> ec2.eni(interfaceId));
+            if (addresses == 0 && prefixes == 0) {
+                return new Assignment(List.of(), List.of());
+            }
+            List<Cidr> newPrefixes = List.of();
+            if (prefixes > 0) {
+                guard.run("AssignPrivateIpAddresses", () -> ec2.assignPrefixes(interfaceId, prefixes));
+                Ec2.Eni after = guard.call("DescribeNetworkInterfaces", () -> ec2.eni(interfaceId));
+                newPrefixes = after.prefixes().stream().filter(p -> !before.prefixes().contains(p)).toList();
+                if (newPrefixes.isEmpty()) {
+                    // before any address is added, so a refusal here leaves the ENI as it was
+                    throw prefixesIgnored(interfaceId, prefixes, 0);
+                }
+            }
+            List<Ipv4Address> newAddresses = List.of();
+            if (addresses > 0) {
+                guard.run("AssignPrivateIpAddresses", () -> ec2.assignAddresses(interfaceId, addresses));
+                Ec2.Eni after = guard.call("DescribeNetworkInterfaces", () -> ec2.eni(interfaceId));
+                Set<Ipv4Address> old = new HashSet<>(before.secondaries());
+                newAddresses = after.secondaries().stream().filter(a -> !old.contains(a)).toList();
+            }
+            return new Assignment(newAddresses, newPrefixes);
+        } finally {
+            mutation.unlock();
+        }
+    }
+
+    private CloudException prefixesIgnored(String eniId, int asked, int got) {
+        return new CloudException.Fatal("PrefixNotAssigned", "EC2 accepted Ipv4PrefixCount=" + asked + " for "
+                + eniId + " but the interface shows " + got + " new prefixes; this endpoint does not implement prefix"
+                + " delegation (moto ignores it): set " + AwsSettings.PREFIX_DELEGATION + "=false", null);
+    }
+
+    @Override
+    public void unassign(String interfaceId, Collection<Ipv4Address> addresses, Collection<Cidr> prefixes)
+            throws CloudException {
+        mutation.lock();
+        try {
+            Ec2.Eni eni = guard.call("DescribeNetworkInterfaces", () -> ec2.eni(interfaceId));
+            // only what the ENI holds: EC2 rejects the whole call for one address it does not hold
+            Set<Ipv4Address> held = new HashSet<>(eni.secondaries());
+            List<Ipv4Address> drop = addresses.stream().distinct().filter(held::contains).toList();
+            List<Cidr> dropPrefixes = prefixes.stream().distinct().filter(eni.prefixes()::contains).toList();
+            for (int i = 0; i < drop.size(); i += MAX_PER_CALL) {
+                List<Ipv4Address> chunk = drop.subList(i, Math.min(drop.size(), i + MAX_PER_CALL));
+                guard.run("UnassignPrivateIpAddresses", () -> ec2.unassign(interfaceId, chunk, List.of()));
+            }
+            for (int i = 0; i < dropPrefixes.size(); i += MAX_PER_CALL) {
+                List<Cidr> chunk = dropPrefixes.subList(i, Math.min(dropPrefixes.size(), i + MAX_PER_CALL));
+                guard.run("UnassignPrivateIpAddresses", () -> ec2.unassign(interfaceId, List.of(), chunk));
+            }
+        } finally {
+            mutation.unlock();
+        }
+    }
+
+    @Override
+    public List<NetworkInterface> findOrphanedInterfaces(Map<String, String> ownerTags) throws CloudException {
+        if (ownerTags.isEmpty()) {
+            // without an owner every available ENI in the account would match: never collect what is not ours
+            throw new IllegalArgumentException("owner tags are required to find orphaned interfaces");
+        }
+        return guard.call("DescribeNetworkInterfaces", () -> ec2.availableEnis(ownerTags)).stream()
+                .filter(e -> e.attachment() == null && "available".equals(e.status()))
+                .filter(e -> e.tags().entrySet().containsAll(ownerTags.entrySet()))
+                .limit(settings.maxOrphans())
+                .map(e -> toInterface(e, NetworkInterface.DETACHED))
+                .toList();
+    }
+
+    @Override
+    public void close() {
+        ec2.close();
+    }
+
+    // ---------------------------------------------------------------- reads
+
+    private Ec2.Instance instance() throws CloudException {
+        Ec2.Instance i = instance;
+        if (i == null) {
+            i = guard.call("DescribeInstances", () -> ec2.describeInstance(instanceId));
+            instance = i;
+        }
+        return i;
+    }
+
+    /** DescribeInstanceTypes once per type; the built-in table when EC2 cannot say. */
+    Limits limits(String type) throws CloudException {
+        Limits cached = limits.get(type);
+        if (cached != null) {
+            return cached;
+        }
+        Optional<Limits> fromEc2;
+        try {
+            fromEc2 = guard.call("DescribeInstanceTypes", () -> ec2.instanceTypeLimits(type));
+        } catch (CloudException e) {
+            Optional<Limits> table = InstanceLimits.builtIn(type);
+            if (table.isEmpty()) {
+                throw e;
+            }
+            LOG.warning("DescribeInstanceTypes failed for " + type + " (" + e.getMessage()
+                    + "); using the built-in table: " + table.get());
+            return table.get(); // not cached: EC2 is asked again next time
+        }
+        Limits found = fromEc2.or(() -> InstanceLimits.builtIn(type)).orElseThrow(() -> new CloudException.Fatal(
+                "InvalidInstanceType", "EC2 knows no limits for instance type '" + type
+                        + "' and the built-in table has none", null));
+        limits.put(type, found);
+        return found;
+    }
+
+    private List<Subnet> subnets(Set<String> ids) throws CloudException {
+        List<String> missing = ids.stream().filter(id -> !subnets.containsKey(id)).toList();
+        if (!missing.isEmpty()) {
+            for (Ec2.SubnetInfo s : guard.call("DescribeSubnets", () -> ec2.subnets(missing))) {
+                subnets.put(s.id(), new Subnet(s.id(), s.cidr(), s.zone(), null));
+            }
+        }
+        List<Subnet> out = new ArrayList<>();
+        for (String id : ids) {
+            Subnet s = subnets.get(id);
+            if (s == null) {
+                throw new CloudException.NotFound("InvalidSubnetID.NotFound", "DescribeSubnets: no subnet " + id);
+            }
+            out.add(s);
+        }
+        return out;
+    }
+
+    private List<Cidr> vpcCidrs(String vpcId) throws CloudException {
+        Instant now = clock.instant();
+        List<Cidr> cached = vpcCidrs;
+        if (cached == null || !now.isBefore(vpcReadAt.plus(VPC_REFRESH))) {
+            cached = guard.call("DescribeVpcs", () -> ec2.vpcCidrs(vpcId));
+            vpcCidrs = cached;
+            vpcReadAt = now;
+        }
+        return cached;
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private boolean attachedHere(Ec2.Eni e) {
+        Ec2.Attachment a = e.attachment();
+        return a != null && instanceId.equals(a.instanceId()) && a.deviceIndex() >= 0
+                && !"detaching".equals(a.status()) && !"detached".equals(a.status());
+    }
+
+    private static int lowestFreeIndex(List<Ec2.Eni> attached) {
+        Set<Integer> used = new HashSet<>();
+        attached.forEach(e -> used.add(e.attachment().deviceIndex()));
+        int i = 1;
+        while (used.contains(i)) {
+            i++;
+        }
+        return i;
+    }
+
+    private static NetworkInterface toInterface(Ec2.Eni e, int deviceIndex) {
+        return new NetworkInterface(e.id(), e.mac(), deviceIndex, e.subnetId(), e.primary(), e.secondaries(),
+                e.prefixes(), e.tags());
+    }
+
+    private static void sleep(long millis) throws CloudException {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CloudException.Fatal("Interrupted", "interrupted while waiting for a detach", e, true);
+        }
+    }
+}
