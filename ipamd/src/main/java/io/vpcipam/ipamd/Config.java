@@ -116,7 +116,7 @@ public record Config(String provider, Path socket, Path stateDir, Targets target
     }
 
     /** Parses durations: a bare number is seconds (as the AWS CNI's IP_COOLDOWN_PERIOD), or 500ms, 30s, 2m, 1h. */
-    static Duration parseDuration(String text) {
+    public static Duration parseDuration(String text) {
         String t = text.trim().toLowerCase(Locale.ROOT);
         long factorMs;
         String digits;

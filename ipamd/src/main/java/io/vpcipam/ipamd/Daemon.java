@@ -5,6 +5,7 @@ import io.vpcipam.ipamd.lease.CheckpointException;
 import io.vpcipam.ipamd.lease.CheckpointState;
 import io.vpcipam.ipamd.lease.GroupCommit;
 import io.vpcipam.ipamd.lease.Lease;
+import io.vpcipam.ipamd.ops.Metrics;
 import io.vpcipam.ipamd.pool.AddressPool;
 import io.vpcipam.ipamd.pool.PoolException;
 import io.vpcipam.ipamd.pool.Reconciler;
@@ -46,9 +47,11 @@ public final class Daemon implements AutoCloseable {
     private final IpamService service;
     private final SocketServer server;
     private final AtomicLong droppedLeases;
+    private final Metrics metrics;
 
     private Daemon(Config config, CloudProvider provider, AddressPool pool, Reconciler reconciler, GroupCommit commit,
-                   IpamService service, SocketServer server, AtomicLong droppedLeases) {
+                   IpamService service, SocketServer server, AtomicLong droppedLeases, Metrics metrics) {
+        this.metrics = metrics;
         this.droppedLeases = droppedLeases;
         this.config = config;
         this.provider = provider;
@@ -61,14 +64,27 @@ public final class Daemon implements AutoCloseable {
 
     /** Starts a daemon; returns once the socket is serving. */
     public static Daemon start(Config config, Map<String, String> env, InstantSource clock) throws Exception {
+        return start(config, env, clock, new Metrics(clock));
+    }
+
+    /** Starts a daemon reporting into {@code metrics}, the provider's cloud calls included. */
+    public static Daemon start(Config config, Map<String, String> env, InstantSource clock, Metrics metrics)
+            throws Exception {
         Files.createDirectories(config.stateDir());
         new Checkpoint(config.stateDir().resolve(CHECKPOINT_FILE)).load(); // a bad checkpoint stops us before the cloud is touched
         var factory = Providers.find(config.provider());
-        return start(config, factory.create(new ProviderContext(env, config.stateDir(), clock, null)), clock);
+        return start(config, factory.create(new ProviderContext(env, config.stateDir(), clock, metrics)), clock,
+                metrics);
     }
 
     /** Starts a daemon over an already-built provider (tests, benches). */
     public static Daemon start(Config config, CloudProvider provider, InstantSource clock) throws Exception {
+        return start(config, provider, clock, new Metrics(clock));
+    }
+
+    /** Starts a daemon over an already-built provider, reporting into {@code metrics}. */
+    public static Daemon start(Config config, CloudProvider provider, InstantSource clock, Metrics metrics)
+            throws Exception {
         Files.createDirectories(config.stateDir());
         Checkpoint checkpoint = new Checkpoint(config.stateDir().resolve(CHECKPOINT_FILE));
         CheckpointState saved = checkpoint.load();
@@ -76,26 +92,32 @@ public final class Daemon implements AutoCloseable {
         AtomicLong dropped = new AtomicLong();
         AddressPool pool = new AddressPool(clock, config.cooldown(), () -> {
             Reconciler r = reconcilerRef.get();
+            metrics.addWaited(); // onDemand runs once per ADD that found the pool empty
             if (r != null) {
                 r.wake();
             }
-        }, reason -> dropped.incrementAndGet());
-        Reconciler reconciler = new Reconciler(provider, pool, settings(config), clock);
+        }, reason -> {
+            dropped.incrementAndGet();
+            metrics.leaseDropped(reason);
+        });
+        Reconciler reconciler = new Reconciler(provider, pool, settings(config), clock, metrics::reconciled);
         reconcilerRef.set(reconciler);
 
         NodeInfo node = describeUntilAnswered(provider);
         List<Lease> lost = pool.restore(node, saved);
+        reconciler.synced();
         for (Lease l : lost) {
             LOG.warning("lease " + l.key() + " on " + l.address() + " dropped: the node no longer holds the address");
         }
-        GroupCommit commit = new GroupCommit(checkpoint, pool::checkpointState);
+        GroupCommit commit = new GroupCommit(checkpoint, pool::checkpointState, metrics::checkpointWritten);
         pool.attach(commit);
         commit.awaitDurable(commit.changed()); // leases dropped at start are on disk before anything is served
         applySpool(config.stateDir(), pool);
 
         int mtu = config.mtu() > 0 ? config.mtu() : ("azure".equals(provider.name()) ? 1500 : 9001);
         IpamService service = new IpamService(pool, provider.name(),
-                config.targets().prefixMode() && provider.capabilities().prefixDelegation(), config.addTimeout(), mtu);
+                config.targets().prefixMode() && provider.capabilities().prefixDelegation(), config.addTimeout(), mtu,
+                metrics::served);
         reconciler.start();
         reconciler.wake();
         SocketServer server = new SocketServer(config.socket(), config.allowedUids(), service, Duration.ofSeconds(30));
@@ -103,7 +125,8 @@ public final class Daemon implements AutoCloseable {
         LOG.info("ipamd serving " + config.socket() + " on " + provider.name() + " node " + node.instanceId() + " ("
                 + node.instanceType() + ", " + node.interfaces().size() + " interfaces); " + saved.leases().size()
                 + " leases restored, " + lost.size() + " dropped");
-        return new Daemon(config, provider, pool, reconciler, commit, service, server, dropped);
+        metrics.watch(pool, server::serving);
+        return new Daemon(config, provider, pool, reconciler, commit, service, server, dropped, metrics);
     }
 
     private static Reconciler.Settings settings(Config c) {
@@ -159,6 +182,21 @@ public final class Daemon implements AutoCloseable {
     /** The request handler. */
     public IpamService service() {
         return service;
+    }
+
+    /** Whether the socket is bound and accepting (false once shutdown began). */
+    public boolean serving() {
+        return server.serving();
+    }
+
+    /** Whether the provider delegates prefixes and the configuration asks for them. */
+    public boolean prefixMode() {
+        return config.targets().prefixMode() && provider.capabilities().prefixDelegation();
+    }
+
+    /** The metrics this daemon reports into. */
+    public Metrics metrics() {
+        return metrics;
     }
 
     /** The configuration it runs with. */

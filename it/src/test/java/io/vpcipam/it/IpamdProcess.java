@@ -52,10 +52,19 @@ public final class IpamdProcess implements AutoCloseable {
      */
     public static IpamdProcess start(String provider, Path stateDir, Map<String, String> env, Duration timeout)
             throws IOException, InterruptedException {
+        return start(provider, stateDir, env, timeout, List.of("-Xmx128m"));
+    }
+
+    /** As {@link #start(String, Path, Map, Duration)}, with these JVM options. */
+    public static IpamdProcess start(String provider, Path stateDir, Map<String, String> env, Duration timeout,
+                                     List<String> jvmOptions) throws IOException, InterruptedException {
         Files.createDirectories(stateDir);
         Path socket = stateDir.resolve("ipamd.sock");
         Path log = stateDir.resolve("ipamd.log");
-        List<String> cmd = new ArrayList<>(List.of(java(), "-Xmx128m", "-jar", jar().toString(), "run",
+        List<String> cmd = new ArrayList<>();
+        cmd.add(java());
+        cmd.addAll(jvmOptions);
+        cmd.addAll(List.of("-jar", jar().toString(), "run",
                 "--provider", provider, "--socket", socket.toString(), "--state-dir", stateDir.toString()));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));

@@ -19,8 +19,16 @@ public final class GroupCommit implements AutoCloseable {
     public record Versioned(CheckpointState state, long version) {
     }
 
+    /** Told about each checkpoint write (for metrics); called on the writing thread, outside every lock. */
+    @FunctionalInterface
+    public interface WriteObserver {
+        /** One write took {@code nanos}; {@code ok} is false if it failed. */
+        void written(long nanos, boolean ok);
+    }
+
     private final Checkpoint checkpoint;
     private final Supplier<Versioned> source;
+    private final WriteObserver observer;
     private long requested;   // guarded by this
     private long durable;     // guarded by this
     private long failedUpTo;  // guarded by this: the newest version whose write attempt failed
@@ -30,8 +38,14 @@ public final class GroupCommit implements AutoCloseable {
 
     /** {@code source} is called by a writing waiter, never under this object's monitor. */
     public GroupCommit(Checkpoint checkpoint, Supplier<Versioned> source) {
+        this(checkpoint, source, (nanos, ok) -> { });
+    }
+
+    /** As {@link #GroupCommit(Checkpoint, Supplier)}, telling {@code observer} about each write. */
+    public GroupCommit(Checkpoint checkpoint, Supplier<Versioned> source, WriteObserver observer) {
         this.checkpoint = checkpoint;
         this.source = source;
+        this.observer = observer;
     }
 
     /** Records that the state changed; call under the pool lock. Returns the change's version. */
@@ -75,13 +89,21 @@ public final class GroupCommit implements AutoCloseable {
 
     private void writeOnce() {
         Versioned snapshot = null;
+        long start = 0;
+        boolean started = false;
         try {
             snapshot = source.get();
+            start = System.nanoTime();
+            started = true;
             checkpoint.write(snapshot.state());
+            observer.written(System.nanoTime() - start, true);
             synchronized (this) {
                 durable = Math.max(durable, snapshot.version());
             }
         } catch (IOException | RuntimeException e) {
+            if (started) {
+                observer.written(System.nanoTime() - start, false);
+            }
             synchronized (this) {
                 failedUpTo = Math.max(failedUpTo, snapshot == null ? requested : snapshot.version());
                 lastFailure = e instanceof IOException io ? io : new IOException(e);

@@ -49,7 +49,7 @@ import java.util.function.Consumer;
 public final class AddressPool {
 
     /** Why a lease was dropped without a DEL, for logs and metrics. */
-    public enum DropReason { CLOUD_NO_LONGER_HOLDS, GC, NOT_HELD_AT_START }
+    public enum DropReason { CLOUD_NO_LONGER_HOLDS, GC, NOT_HELD_AT_START, POD_GONE }
 
     private static final class Iface {
         final String id;
@@ -413,6 +413,33 @@ public final class AddressPool {
         }
         awaitDurable(version);
         return released;
+    }
+
+    /**
+     * Releases {@code lease} if it is still its key's lease, without a DEL: the pod it was made for is gone (ipamd
+     * missed the DEL, e.g. it was down). The address cools down as after a DEL. A lease released or replaced in the
+     * meantime is left alone, so a decision made outside the lock can never release a newer lease.
+     *
+     * @return whether the lease was released
+     */
+    public boolean release(Lease lease, DropReason reason) throws PoolException, InterruptedException {
+        long version;
+        lock.lock();
+        try {
+            Lease current = leases.get(lease.key());
+            if (current == null || !current.address().equals(lease.address())
+                    || !current.assignedAt().equals(lease.assignedAt())) {
+                return false;
+            }
+            leases.remove(current.key());
+            releaseLeaseLocked(current);
+            onDrop.accept(reason);
+            version = commit == null ? 0 : commit.changed();
+        } finally {
+            lock.unlock();
+        }
+        awaitDurable(version);
+        return true;
     }
 
     /** The attachment's current lease with its wiring, or null. */

@@ -22,6 +22,7 @@ import java.util.Map;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongConsumer;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -66,6 +67,22 @@ public final class Reconciler implements AutoCloseable {
         }
     }
 
+    /**
+     * Where new interfaces go when Kubernetes says otherwise than the settings (custom networking: a NetworkConfig
+     * for this node's zone or label).
+     *
+     * @param podSubnetId    subnet for new interfaces
+     * @param securityGroups security groups for new interfaces; empty = the settings' ones
+     */
+    public record Placement(String podSubnetId, List<String> securityGroups) {
+        public Placement {
+            if (podSubnetId == null || podSubnetId.isBlank()) {
+                throw new IllegalArgumentException("placement needs a subnet");
+            }
+            securityGroups = List.copyOf(securityGroups);
+        }
+    }
+
     /** One pass step: what the planner decided and how it went. */
     public record Decision(Instant at, String plan, String reason, String outcome) {
     }
@@ -76,14 +93,23 @@ public final class Reconciler implements AutoCloseable {
     private final InstantSource clock;
     private final Capabilities caps;
     private final Semaphore kick = new Semaphore(0);
+    private final LongConsumer onPass;
     private final ArrayDeque<Decision> decisions = new ArrayDeque<>();
     private volatile boolean running = true;
     private volatile boolean needResync = true;
-    private Instant lastResync = Instant.MIN;
+    private volatile Placement placement; // null = the settings' subnet and security groups
+    private volatile Instant lastResync = Instant.MIN;
     private Instant nextOrphanRun;
-    private Thread thread;
+    private volatile Thread thread;
 
     public Reconciler(CloudProvider provider, AddressPool pool, Settings settings, InstantSource clock) {
+        this(provider, pool, settings, clock, nanos -> { });
+    }
+
+    /** As the four-argument constructor; {@code onPass} is told each timed pass's duration in nanoseconds. */
+    public Reconciler(CloudProvider provider, AddressPool pool, Settings settings, InstantSource clock,
+                      LongConsumer onPass) {
+        this.onPass = onPass;
         this.provider = provider;
         this.pool = pool;
         this.settings = settings;
@@ -97,11 +123,33 @@ public final class Reconciler implements AutoCloseable {
         thread = Thread.ofPlatform().daemon().name("reconciler").start(this::loop);
     }
 
+    /** Whether the pass loop's thread is running (liveness). */
+    public boolean alive() {
+        Thread t = thread;
+        return t != null && t.isAlive();
+    }
+
     /** Asks for a pass now. Never blocks: safe to call under the pool lock. */
     public void wake() {
         if (kick.availablePermits() == 0) {
             kick.release();
         }
+    }
+
+    /** Sets (or, with null, clears) where interfaces created from now on go; existing ones stay where they are. */
+    public void placement(Placement newPlacement) {
+        placement = newPlacement;
+    }
+
+    /** Where new interfaces go now, or null for the settings' subnet and security groups. */
+    public Placement placement() {
+        return placement;
+    }
+
+    /** Records that the pool was just built from a describe (at start-up), so the first pass need not repeat it. */
+    public void synced() {
+        lastResync = clock.instant();
+        needResync = false;
     }
 
     /** Asks for a fresh describe on the next pass. */
@@ -113,7 +161,12 @@ public final class Reconciler implements AutoCloseable {
     private void loop() {
         while (running) {
             try {
-                pass();
+                long start = System.nanoTime();
+                try {
+                    pass();
+                } finally {
+                    onPass.accept(System.nanoTime() - start);
+                }
                 kick.tryAcquire(jitter(settings.interval()).toNanos(), TimeUnit.NANOSECONDS);
                 kick.drainPermits();
             } catch (InterruptedException e) {
@@ -204,10 +257,12 @@ public final class Reconciler implements AutoCloseable {
                     try {
                         NetworkInterface ni = provider.createInterface(spec(c, node));
                         pool.attached(ni);
+                        if (node.subnet(ni.subnetId()) == null) {
+                            needResync = true; // a subnet we have not described yet: its router comes from the cloud
+                        }
                     } finally {
                         pool.pending(-units * (c.prefixes() > 0 ? caps.addressesPerPrefix() : 1));
                     }
-                    needResync = true; // the new interface's subnet and device index come from the cloud
                 }
                 case Plan.Release r -> {
                     Assignment marked = pool.beginRelease(r.interfaceId(), r.addresses(), r.prefixes());
@@ -266,7 +321,10 @@ public final class Reconciler implements AutoCloseable {
     }
 
     private InterfaceSpec spec(Plan.CreateInterface c, NodeInfo node) {
-        String subnet = settings.podSubnetId();
+        Placement custom = placement;
+        String subnet = custom != null ? custom.podSubnetId() : settings.podSubnetId();
+        List<String> groups = custom != null && !custom.securityGroups().isEmpty()
+                ? custom.securityGroups() : settings.securityGroups();
         if (subnet == null || subnet.isBlank()) {
             NetworkInterface primary = node.primaryInterface();
             subnet = primary != null ? primary.subnetId() : node.subnets().getFirst().id();
@@ -277,7 +335,7 @@ public final class Reconciler implements AutoCloseable {
         if (!settings.clusterName().isEmpty()) {
             tags.put(OwnerTags.CLUSTER, settings.clusterName());
         }
-        return new InterfaceSpec(subnet, settings.securityGroups(), c.addresses(), c.prefixes(), tags,
+        return new InterfaceSpec(subnet, groups, c.addresses(), c.prefixes(), tags,
                 "vpc-ipam " + node.instanceId());
     }
 

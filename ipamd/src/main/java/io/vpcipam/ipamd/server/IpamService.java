@@ -35,12 +35,27 @@ public final class IpamService {
     private final boolean prefixMode;
     private final Duration addTimeout;
     private final int mtu;
+    private final Observer observer;
     private volatile boolean shuttingDown;
+
+    /** Told about every answered request (for metrics); called on the connection's thread, outside every lock. */
+    @FunctionalInterface
+    public interface Observer {
+        /** {@code request} was answered with {@code reply} after {@code nanos}. */
+        void served(io.vpcipam.protocol.Op op, long nanos, Reply reply);
+    }
 
     /**
      * @param mtu pod MTU put in every lease reply
      */
     public IpamService(AddressPool pool, String provider, boolean prefixMode, Duration addTimeout, int mtu) {
+        this(pool, provider, prefixMode, addTimeout, mtu, (op, nanos, reply) -> { });
+    }
+
+    /** As the five-argument constructor, telling {@code observer} about every answered request. */
+    public IpamService(AddressPool pool, String provider, boolean prefixMode, Duration addTimeout, int mtu,
+                       Observer observer) {
+        this.observer = observer;
         this.pool = pool;
         this.provider = provider;
         this.prefixMode = prefixMode;
@@ -55,6 +70,13 @@ public final class IpamService {
 
     /** Serves one request. */
     public Reply handle(Request request) {
+        long start = System.nanoTime();
+        Reply reply = serve(request);
+        observer.served(request.op(), System.nanoTime() - start, reply);
+        return reply;
+    }
+
+    private Reply serve(Request request) {
         try {
             if (shuttingDown && request.op() != io.vpcipam.protocol.Op.STATUS) {
                 return Reply.error(ErrorCodes.SHUTTING_DOWN, "ipamd is shutting down", true);

@@ -1,0 +1,119 @@
+package io.vpcipam.ipamd.k8s;
+
+import io.vpcipam.ipamd.Config;
+import io.vpcipam.ipamd.ConfigException;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The Kubernetes integration's configuration, read from the environment at start-up and validated there (every
+ * problem at once, each naming its variable), like {@link Config}.
+ *
+ * @param enabled            IPAMD_KUBERNETES: true, false or auto (default: on when running in a pod, i.e.
+ *                           KUBERNETES_SERVICE_HOST is set)
+ * @param nodeName           NODE_NAME, from the downward API ({@code spec.nodeName}); required when enabled
+ * @param endpoint           IPAMD_KUBERNETES_ENDPOINT: the API server's URL, for nodes where the service address does
+ *                           not work before kube-proxy runs (the AWS CNI's CLUSTER_ENDPOINT); null = in-cluster config
+ * @param startupTimeout     IPAMD_KUBERNETES_STARTUP_TIMEOUT: how long start-up waits for the Node object before
+ *                           going on without it (the pool never waits for the API server after that)
+ * @param podGcInterval      IPAMD_POD_GC_INTERVAL: how often leases are checked against the pods on this node
+ * @param podGcGrace         IPAMD_POD_GC_GRACE: how long a lease's pod must be seen gone before the lease is released
+ * @param annotateInterval   IPAMD_NODE_ANNOTATE_INTERVAL: at most one node annotation patch per interval; 0 = none
+ * @param customNetworking   IPAMD_CUSTOM_NETWORKING (or AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG): new interfaces go where
+ *                           this node's NetworkConfig says
+ * @param networkConfigLabel IPAMD_NETWORK_CONFIG_LABEL (or ENI_CONFIG_LABEL_DEF): the node label (or annotation)
+ *                           whose value names the NetworkConfig; without one, the config named as the node's zone
+ * @param networkConfigInterval IPAMD_NETWORK_CONFIG_INTERVAL: how often the NetworkConfig is re-read
+ */
+public record KubeSettings(boolean enabled, String nodeName, URI endpoint, Duration startupTimeout,
+                           Duration podGcInterval, Duration podGcGrace, Duration annotateInterval,
+                           boolean customNetworking, String networkConfigLabel, Duration networkConfigInterval) {
+
+    /** The default label (and annotation) key naming a node's NetworkConfig. */
+    public static final String DEFAULT_NETWORK_CONFIG_LABEL = "vpc-ipam.io/network-config";
+
+    /** Reads and validates the settings; throws with every problem found. */
+    public static KubeSettings fromEnv(Map<String, String> env) throws ConfigException {
+        List<String> problems = new ArrayList<>();
+        String mode = value(env, "IPAMD_KUBERNETES", "auto").toLowerCase(Locale.ROOT);
+        boolean enabled = switch (mode) {
+            case "true", "1", "yes" -> true;
+            case "false", "0", "no" -> false;
+            case "auto" -> !value(env, "KUBERNETES_SERVICE_HOST", "").isEmpty();
+            default -> {
+                problems.add("IPAMD_KUBERNETES='" + mode + "': must be true, false or auto");
+                yield false;
+            }
+        };
+        String nodeName = value(env, "NODE_NAME", "");
+        if (enabled && nodeName.isEmpty()) {
+            problems.add("NODE_NAME='': must name this node (downward API: fieldRef spec.nodeName) when the"
+                    + " Kubernetes integration is on (IPAMD_KUBERNETES=" + mode + ")");
+        }
+        URI endpoint = null;
+        String ep = value(env, "IPAMD_KUBERNETES_ENDPOINT", "");
+        if (!ep.isEmpty()) {
+            try {
+                endpoint = new URI(ep);
+                if (endpoint.getHost() == null || !List.of("http", "https").contains(endpoint.getScheme())) {
+                    throw new URISyntaxException(ep, "needs http(s) and a host");
+                }
+            } catch (URISyntaxException e) {
+                problems.add("IPAMD_KUBERNETES_ENDPOINT='" + ep + "': must be the API server's URL, e.g."
+                        + " https://10.0.0.10:443");
+                endpoint = null;
+            }
+        }
+        Duration startup = duration(env, "IPAMD_KUBERNETES_STARTUP_TIMEOUT", "10s", true, problems);
+        Duration gcInterval = duration(env, "IPAMD_POD_GC_INTERVAL", "60s", false, problems);
+        Duration gcGrace = duration(env, "IPAMD_POD_GC_GRACE", "5m", true, problems);
+        Duration annotate = duration(env, "IPAMD_NODE_ANNOTATE_INTERVAL", "60s", true, problems);
+        String custom = value(env, "IPAMD_CUSTOM_NETWORKING", value(env, "AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG", "false"))
+                .toLowerCase(Locale.ROOT);
+        boolean customNetworking = false;
+        switch (custom) {
+            case "true", "1", "yes" -> customNetworking = true;
+            case "false", "0", "no" -> { }
+            default -> problems.add("IPAMD_CUSTOM_NETWORKING='" + custom + "': must be true or false");
+        }
+        String label = value(env, "IPAMD_NETWORK_CONFIG_LABEL", value(env, "ENI_CONFIG_LABEL_DEF",
+                DEFAULT_NETWORK_CONFIG_LABEL));
+        if (!label.matches("([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?")) {
+            problems.add("IPAMD_NETWORK_CONFIG_LABEL='" + label + "': must be a label key such as "
+                    + DEFAULT_NETWORK_CONFIG_LABEL + " or topology.kubernetes.io/zone");
+        }
+        Duration configInterval = duration(env, "IPAMD_NETWORK_CONFIG_INTERVAL", "60s", false, problems);
+        if (!problems.isEmpty()) {
+            throw new ConfigException(problems);
+        }
+        return new KubeSettings(enabled, nodeName, endpoint, startup, gcInterval, gcGrace, annotate,
+                customNetworking, label, configInterval);
+    }
+
+    private static String value(Map<String, String> env, String name, String fallback) {
+        String v = env.get(name);
+        return v == null || v.isBlank() ? fallback : v.trim();
+    }
+
+    private static Duration duration(Map<String, String> env, String name, String fallback, boolean zeroAllowed,
+                                     List<String> problems) {
+        String v = value(env, name, fallback);
+        try {
+            Duration d = Config.parseDuration(v);
+            if (d.isZero() && !zeroAllowed) {
+                problems.add(name + "='" + v + "': must be more than zero");
+                return Config.parseDuration(fallback);
+            }
+            return d;
+        } catch (IllegalArgumentException e) {
+            problems.add(name + "='" + v + "': must be a duration such as 30 (seconds), 500ms, 30s, 2m or 1h");
+            return Config.parseDuration(fallback);
+        }
+    }
+}

@@ -1,0 +1,135 @@
+package io.vpcipam.ipamd.ops;
+
+import com.fasterxml.jackson.jr.ob.JSON;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.logging.Formatter;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+import java.util.logging.StreamHandler;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Logging for the daemon: java.util.logging to stderr (stdout stays free for command output), one line per record,
+ * plain or JSON, and every line passed through {@link #redact} last, so no formatter, exception message or future
+ * log call can print a cloud credential: the AWS CNI's users have found keys in support bundles; we would rather
+ * lose a little text than leak one.
+ */
+public final class LogSetup {
+
+    private static final String REDACTED = "<redacted>";
+    /** {@code NAME=value}, {@code "name": "value"}, {@code name: value} where the name says secret. */
+    private static final Pattern SECRET_ASSIGNMENT = Pattern.compile(
+            "(?i)((?:aws_secret_access_key|aws_session_token|aws_access_key_id|secret_?access_?key|session_?token"
+                    + "|azure_client_secret|azure_client_certificate_password|client_?secret|password|passwd"
+                    + "|access_?token|refresh_?token|id_?token|api_?key|authorization|x-amz-security-token"
+                    + "|credentials?)[\"']?\\s*[:=]\\s*[\"']?)([^\\s\"',;}\\]]+)");
+    /** AWS access key ids (long-term AKIA, temporary ASIA, and the other IAM unique-id prefixes). */
+    private static final Pattern AWS_KEY_ID = Pattern.compile("\\b(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[A-Z0-9]{16}\\b");
+    /** A 40-character mixed-case base64 word: the shape of an AWS secret key (hex ids are lower-case only). */
+    private static final Pattern AWS_SECRET = Pattern.compile(
+            "(?<![A-Za-z0-9/+=])(?=[A-Za-z0-9/+]{0,39}[a-z])(?=[A-Za-z0-9/+]{0,39}[A-Z])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])");
+    /** Bearer tokens and JWTs (Azure AD, Kubernetes service-account tokens). */
+    private static final Pattern BEARER = Pattern.compile("(?i)(bearer\\s+)[A-Za-z0-9._~+/=-]+");
+    private static final Pattern JWT = Pattern.compile("eyJ[A-Za-z0-9_-]{4,}\\.[A-Za-z0-9_-]{4,}\\.[A-Za-z0-9_-]*");
+
+    private LogSetup() {
+    }
+
+    /** Sends the root logger's records to {@code out} at {@code level}, in {@code format}, redacted. */
+    public static void configure(OpsConfig.LogFormat format, OpsConfig.LogLevel level, OutputStream out) {
+        Logger root = Logger.getLogger("");
+        for (Handler h : root.getHandlers()) {
+            root.removeHandler(h);
+        }
+        Handler handler = new StreamHandler(out, format == OpsConfig.LogFormat.JSON ? new JsonFormatter() : new PlainFormatter()) {
+            @Override
+            public synchronized void publish(LogRecord record) {
+                super.publish(record);
+                flush(); // a crash must not eat the lines that explain it
+            }
+        };
+        handler.setLevel(level.julLevel());
+        root.setLevel(level.julLevel());
+        root.addHandler(handler);
+    }
+
+    /** The text with every credential-shaped part replaced. */
+    public static String redact(String text) {
+        if (text == null || text.isEmpty()) {
+            return text;
+        }
+        String s = SECRET_ASSIGNMENT.matcher(text).replaceAll(m -> Matcher.quoteReplacement(m.group(1) + REDACTED));
+        s = BEARER.matcher(s).replaceAll(m -> Matcher.quoteReplacement(m.group(1) + REDACTED));
+        s = JWT.matcher(s).replaceAll(REDACTED);
+        s = AWS_KEY_ID.matcher(s).replaceAll(REDACTED);
+        return AWS_SECRET.matcher(s).replaceAll(REDACTED);
+    }
+
+    private static String shortLevel(Level l) {
+        if (l.intValue() >= Level.SEVERE.intValue()) {
+            return "ERROR";
+        }
+        if (l.intValue() >= Level.WARNING.intValue()) {
+            return "WARN";
+        }
+        if (l.intValue() >= Level.INFO.intValue()) {
+            return "INFO";
+        }
+        return "DEBUG";
+    }
+
+    private static String loggerName(LogRecord r) {
+        String n = r.getLoggerName() == null ? "" : r.getLoggerName();
+        return n.substring(n.lastIndexOf('.') + 1);
+    }
+
+    private static String stackTrace(Throwable t) {
+        StringWriter w = new StringWriter();
+        t.printStackTrace(new PrintWriter(w));
+        return w.toString();
+    }
+
+    /** {@code 2025-01-31T12:00:00.123Z INFO  Daemon: message}, then the stack trace if any. */
+    static final class PlainFormatter extends Formatter {
+        @Override
+        public String format(LogRecord r) {
+            StringBuilder b = new StringBuilder(128);
+            b.append(r.getInstant()).append(' ').append(String.format("%-5s", shortLevel(r.getLevel()))).append(' ')
+                    .append(loggerName(r)).append(": ").append(formatMessage(r)).append('\n');
+            if (r.getThrown() != null) {
+                b.append(stackTrace(r.getThrown()));
+            }
+            return redact(b.toString());
+        }
+    }
+
+    /** One JSON object per line: ts, level, logger, thread, msg, and error (the stack trace) when there is one. */
+    static final class JsonFormatter extends Formatter {
+        @Override
+        public String format(LogRecord r) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("ts", r.getInstant().toString());
+            m.put("level", shortLevel(r.getLevel()));
+            m.put("logger", r.getLoggerName());
+            m.put("thread", Thread.currentThread().getName());
+            m.put("msg", redact(formatMessage(r)));
+            if (r.getThrown() != null) {
+                m.put("error", redact(stackTrace(r.getThrown())));
+            }
+            try {
+                return JSON.std.asString(m) + "\n";
+            } catch (IOException e) {
+                return "{\"level\":\"ERROR\",\"msg\":\"unloggable record\"}\n";
+            }
+        }
+    }
+}
