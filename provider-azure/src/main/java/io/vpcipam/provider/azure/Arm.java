@@ -1,0 +1,88 @@
+package io.vpcipam.provider.azure;
+
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The narrow seam over Azure Resource Manager: the few reads and writes the provider makes, in its own records, so
+ * the provider's logic (batching, ETag loops, error mapping) is written once and tested against any implementation.
+ * Every method throws {@link ArmException} for anything ARM answers with an error, and nothing else.
+ */
+interface Arm {
+
+    /** The VM's NIC ids in the VM model's order, and which one is primary. */
+    Vm getVm(String vmResourceId) throws ArmException;
+
+    /** One NIC with its ETag and ip-configurations. */
+    Nic getNic(String nicId) throws ArmException;
+
+    /**
+     * One whole-NIC PUT with {@code If-Match: nic.etag()}: every ip-configuration of {@code nic} goes back unchanged
+     * except those named in {@code remove}, and {@code add} are appended. Waits for the long-running operation and
+     * returns the NIC as ARM then reports it. A stale ETag fails with status 412.
+     */
+    Nic updateIpConfigurations(Nic nic, List<NewIpConfig> add, Set<String> remove) throws ArmException;
+
+    /** Deletes a NIC and waits for the operation. */
+    void deleteNic(String nicId) throws ArmException;
+
+    /** All NICs in a resource group (the orphan search). */
+    List<Nic> listNics(String resourceGroup) throws ArmException;
+
+    /** A virtual network's address space and its subnets' prefixes. */
+    Vnet getVnet(String vnetId) throws ArmException;
+
+    /** A VM's network profile: NIC resource ids in order, and the primary's id. */
+    record Vm(List<String> nicIds, String primaryNicId) {
+        public Vm {
+            nicIds = List.copyOf(nicIds);
+        }
+    }
+
+    /**
+     * A NIC as read. {@code handle} is the implementation's own full representation, carried so that an update can
+     * send every field it did not mean to change back exactly as read.
+     */
+    record Nic(String id, String etag, String mac, String vmId, Map<String, String> tags,
+               List<IpConfig> ipConfigurations, Object handle) {
+        public Nic {
+            tags = tags == null ? Map.of() : Map.copyOf(tags);
+            ipConfigurations = List.copyOf(ipConfigurations);
+        }
+
+        /** The primary ip-configuration, or null when ARM reported none. */
+        IpConfig primary() {
+            return ipConfigurations.stream().filter(IpConfig::primary).findFirst()
+                    .orElse(ipConfigurations.isEmpty() ? null : ipConfigurations.getFirst());
+        }
+
+        /** Names of all ip-configurations. */
+        Set<String> names() {
+            return ipConfigurations.stream().map(IpConfig::name).collect(java.util.stream.Collectors.toSet());
+        }
+    }
+
+    /** One ip-configuration: {@code address} is null while ARM has not yet allocated it. */
+    record IpConfig(String name, boolean primary, String address, String subnetId, List<String> asgIds) {
+        public IpConfig {
+            asgIds = asgIds == null ? List.of() : List.copyOf(asgIds);
+        }
+    }
+
+    /** A secondary ip-configuration to add: dynamic IPv4 address in {@code subnetId}, with these ASGs. */
+    record NewIpConfig(String name, String subnetId, Collection<String> asgIds) {
+        public NewIpConfig {
+            asgIds = List.copyOf(asgIds);
+        }
+    }
+
+    /** A virtual network: its address space, and subnet id (lower case) to prefix. */
+    record Vnet(String id, List<String> addressPrefixes, Map<String, String> subnetPrefixes) {
+        public Vnet {
+            addressPrefixes = List.copyOf(addressPrefixes);
+            subnetPrefixes = Map.copyOf(subnetPrefixes);
+        }
+    }
+}

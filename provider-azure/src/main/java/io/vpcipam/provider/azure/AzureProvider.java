@@ -1,0 +1,338 @@
+package io.vpcipam.provider.azure;
+
+import io.vpcipam.provider.Assignment;
+import io.vpcipam.provider.Capabilities;
+import io.vpcipam.provider.Cidr;
+import io.vpcipam.provider.CloudException;
+import io.vpcipam.provider.CloudProvider;
+import io.vpcipam.provider.InterfaceSpec;
+import io.vpcipam.provider.Ipv4Address;
+import io.vpcipam.provider.Limits;
+import io.vpcipam.provider.NetworkInterface;
+import io.vpcipam.provider.NodeInfo;
+import io.vpcipam.provider.Subnet;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Azure: pod addresses are secondary ip-configurations on the VM's NICs, added and removed many at a time, each
+ * batch one whole-NIC PUT. Azure cannot attach a NIC to a running VM and has no prefixes, and
+ * {@link #capabilities()} says so.
+ *
+ * <p>Writes are read-modify-write on the whole {@code ipConfigurations} array, so they are serialised per NIC in
+ * this process and guarded by the NIC's ETag against every other writer; on a 412 the NIC is read again and the
+ * change re-applied. The change is phrased so that re-applying it is harmless: an assign names its new
+ * configurations before the first try and, on a retry, adds only the names still missing; an unassign removes
+ * whatever configurations still carry the addresses.
+ */
+final class AzureProvider implements CloudProvider {
+
+    /** ip-configurations per NIC, the primary included (Azure's published limit). */
+    static final int ADDRESSES_PER_NIC = 256;
+    /** Prefix of the names of the ip-configurations this provider creates. */
+    static final String CONFIG_PREFIX = "ipamd-";
+    private static final int ETAG_ATTEMPTS = 6;
+    private static final Duration VNET_CACHE = Duration.ofMinutes(10);
+
+    private final Arm arm;
+    private final Guard guard;
+    private final Imds.Instance instance;
+    private final InstantSource clock;
+    private final Map<String, ReentrantLock> nicLocks = new ConcurrentHashMap<>();
+    private final Map<String, CachedVnet> vnets = new ConcurrentHashMap<>();
+    private volatile Arm.Vm vm;
+
+    private record CachedVnet(Arm.Vnet vnet, Instant readAt) {
+    }
+
+    AzureProvider(Arm arm, Guard guard, Imds.Instance instance, InstantSource clock) {
+        this.arm = arm;
+        this.guard = guard;
+        this.instance = instance;
+        this.clock = clock;
+    }
+
+    @Override
+    public String name() {
+        return "azure";
+    }
+
+    @Override
+    public Capabilities capabilities() {
+        return new Capabilities(false, false, 0, ADDRESSES_PER_NIC - 1);
+    }
+
+    @Override
+    public NodeInfo describeNode() throws CloudException {
+        Arm.Vm vmNow = vm();
+        List<NetworkInterface> interfaces = new ArrayList<>();
+        Map<String, Subnet> subnets = new LinkedHashMap<>();
+        Set<Cidr> vpcCidrs = new LinkedHashSet<>();
+        int index = 1;
+        for (String nicId : primaryFirst(vmNow)) {
+            Arm.Nic nic = guard.call("GetNetworkInterface", () -> arm.getNic(nicId));
+            boolean primary = ResourceIds.same(nicId, vmNow.primaryNicId());
+            interfaces.add(toInterface(nic, primary ? 0 : index++));
+            for (Arm.IpConfig c : nic.ipConfigurations()) {
+                if (c.subnetId() != null && !subnets.containsKey(ResourceIds.key(c.subnetId()))) {
+                    Arm.Vnet vnet = vnet(ResourceIds.parent(c.subnetId()));
+                    String prefix = vnet.subnetPrefixes().get(ResourceIds.key(c.subnetId()));
+                    if (prefix == null) {
+                        throw new CloudException.NotFound("SubnetNotFound", "subnet " + c.subnetId()
+                                + " is not among the subnets of " + vnet.id());
+                    }
+                    subnets.put(ResourceIds.key(c.subnetId()), new Subnet(c.subnetId(), Cidr.parse(prefix), zone(), null));
+                    vnet.addressPrefixes().forEach(p -> vpcCidrs.add(Cidr.parse(p)));
+                }
+            }
+        }
+        return new NodeInfo(instance.name(), instance.vmSize(), zone(),
+                new Limits(interfaces.size(), ADDRESSES_PER_NIC), interfaces, List.copyOf(subnets.values()),
+                List.copyOf(vpcCidrs));
+    }
+
+    @Override
+    public NetworkInterface createInterface(InterfaceSpec spec) throws CloudException {
+        // The SPI never calls this when capabilities() says no hot-attach; if it does, ARM would refuse anyway
+        throw new CloudException.Fatal("HotAttachNotSupported",
+                "Azure attaches NICs to a VM only while it is deallocated; ipamd uses the VM's existing NICs", null);
+    }
+
+    @Override
+    public void deleteInterface(String interfaceId) throws CloudException {
+        Arm.Vm vmNow = vm();
+        if (ResourceIds.same(interfaceId, vmNow.primaryNicId())) {
+            throw new CloudException.Conflict("PrimaryNicCannotBeDeleted",
+                    "refusing to delete " + interfaceId + ", the VM's primary NIC");
+        }
+        Arm.Nic nic = guard.call("GetNetworkInterface", () -> arm.getNic(interfaceId));
+        if (nic.vmId() != null) {
+            throw new CloudException.Conflict("NicInUse", interfaceId + " is attached to " + nic.vmId()
+                    + "; Azure detaches NICs only from a deallocated VM");
+        }
+        guard.call("DeleteNetworkInterface", () -> {
+            arm.deleteNic(interfaceId);
+            return null;
+        });
+    }
+
+    @Override
+    public Assignment assign(String interfaceId, int addresses, int prefixes) throws CloudException {
+        if (addresses < 0 || prefixes < 0) {
+            throw new IllegalArgumentException("addresses and prefixes must be >= 0, got " + addresses + ", " + prefixes);
+        }
+        if (prefixes > 0) {
+            throw new IllegalArgumentException("Azure has no prefix delegation; capabilities() says so");
+        }
+        if (addresses == 0) {
+            return new Assignment(List.of(), List.of());
+        }
+        List<String> names = freshNames(addresses);
+        Arm.Nic after = withNic(interfaceId, nic -> {
+            Set<String> have = nic.names();
+            List<String> missing = names.stream().filter(n -> !have.contains(n)).toList();
+            if (missing.isEmpty()) {
+                return null; // an earlier try went through before its answer was lost
+            }
+            if (nic.ipConfigurations().size() + missing.size() > ADDRESSES_PER_NIC) {
+                throw new CloudException.CapacityExhausted("MaxNumberOfIpConfigurationsPerNicReached",
+                        interfaceId + " holds " + nic.ipConfigurations().size() + " ip-configurations; "
+                                + missing.size() + " more would pass Azure's " + ADDRESSES_PER_NIC,
+                        CloudException.CapacityExhausted.Scope.INTERFACE_ADDRESSES);
+            }
+            Arm.IpConfig primary = nic.primary();
+            if (primary == null || primary.subnetId() == null) {
+                throw new CloudException.Fatal("NoPrimaryIpConfiguration", interfaceId + " has no primary ip-configuration", null);
+            }
+            List<Arm.NewIpConfig> add = missing.stream()
+                    .map(n -> new Arm.NewIpConfig(n, primary.subnetId(), primary.asgIds())).toList();
+            return new Change(add, Set.of());
+        });
+        List<Ipv4Address> added = addressesOf(after, names);
+        if (added.size() < names.size()) {
+            // ARM fills privateIPAddress in by the time the operation succeeds; read once more if it lagged
+            added = addressesOf(guard.call("GetNetworkInterface", () -> arm.getNic(interfaceId)), names);
+        }
+        if (added.size() < names.size()) {
+            throw new CloudException.Fatal("AddressNotAllocated", interfaceId + ": " + (names.size() - added.size())
+                    + " new ip-configurations have no address after the operation succeeded", null, true);
+        }
+        return new Assignment(added, List.of());
+    }
+
+    @Override
+    public void unassign(String interfaceId, Collection<Ipv4Address> addresses, Collection<Cidr> prefixes)
+            throws CloudException {
+        if (addresses.isEmpty()) {
+            // still read the NIC: an unknown interface is NotFound whatever is asked of it
+            guard.call("GetNetworkInterface", () -> arm.getNic(interfaceId));
+            return;
+        }
+        Set<Ipv4Address> gone = Set.copyOf(addresses);
+        withNic(interfaceId, nic -> {
+            Set<String> remove = new HashSet<>();
+            for (Arm.IpConfig c : nic.ipConfigurations()) {
+                if (!c.primary() && c.address() != null && gone.contains(parse(c.address()))) {
+                    remove.add(c.name());
+                }
+            }
+            return remove.isEmpty() ? null : new Change(List.of(), remove);
+        });
+    }
+
+    @Override
+    public List<NetworkInterface> findOrphanedInterfaces(Map<String, String> ownerTags) throws CloudException {
+        List<Arm.Nic> all = guard.call("ListNetworkInterfaces", () -> arm.listNics(instance.resourceGroup()));
+        List<NetworkInterface> out = new ArrayList<>();
+        for (Arm.Nic nic : all) {
+            if (nic.vmId() == null && nic.tags().entrySet().containsAll(ownerTags.entrySet()) && nic.primary() != null
+                    && nic.primary().address() != null && nic.primary().subnetId() != null) {
+                out.add(toInterface(nic, NetworkInterface.DETACHED));
+            }
+        }
+        return out;
+    }
+
+    // ---------------------------------------------------------------- internals
+
+    /** What one read-modify-write adds and removes; null from the edit means nothing is left to do. */
+    private record Change(List<Arm.NewIpConfig> add, Set<String> remove) {
+    }
+
+    @FunctionalInterface
+    private interface Edit {
+        Change apply(Arm.Nic nic) throws CloudException;
+    }
+
+    /**
+     * Read, edit, PUT with If-Match, under the NIC's lock; on a stale ETag read again and re-apply. Returns the NIC
+     * as last seen (after the PUT, or the read that showed nothing left to do).
+     */
+    private Arm.Nic withNic(String nicId, Edit edit) throws CloudException {
+        ReentrantLock lock = nicLocks.computeIfAbsent(ResourceIds.key(nicId), k -> new ReentrantLock());
+        lock.lock();
+        try {
+            CloudException last = null;
+            for (int attempt = 0; attempt < ETAG_ATTEMPTS; attempt++) {
+                Arm.Nic nic = guard.call("GetNetworkInterface", () -> arm.getNic(nicId));
+                Change change = edit.apply(nic);
+                if (change == null) {
+                    return nic;
+                }
+                try {
+                    return guard.call("UpdateNetworkInterface",
+                            () -> arm.updateIpConfigurations(nic, change.add(), change.remove()));
+                } catch (CloudException.Conflict e) {
+                    // 412 (someone else wrote the NIC) or AnotherOperationInProgress: re-read and re-apply
+                    last = e;
+                    sleepQuietly(Math.min(2_000, 100L << attempt));
+                }
+            }
+            throw last;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private Arm.Vm vm() throws CloudException {
+        Arm.Vm v = vm;
+        if (v == null) {
+            v = guard.call("GetVirtualMachine", () -> arm.getVm(instance.resourceId()));
+            vm = v; // a running VM's NICs cannot change: attach and detach need it deallocated
+        }
+        return v;
+    }
+
+    private static List<String> primaryFirst(Arm.Vm vm) {
+        List<String> ids = new ArrayList<>();
+        ids.add(vm.primaryNicId());
+        vm.nicIds().stream().filter(id -> !ResourceIds.same(id, vm.primaryNicId())).forEach(ids::add);
+        return ids;
+    }
+
+    private Arm.Vnet vnet(String vnetId) throws CloudException {
+        String key = ResourceIds.key(vnetId);
+        CachedVnet cached = vnets.get(key);
+        Instant now = clock.instant();
+        if (cached == null || cached.readAt().plus(VNET_CACHE).isBefore(now)) {
+            Arm.Vnet v = guard.call("GetVirtualNetwork", () -> arm.getVnet(vnetId));
+            cached = new CachedVnet(v, now);
+            vnets.put(key, cached);
+        }
+        return cached.vnet();
+    }
+
+    private String zone() {
+        return instance.zone().isEmpty() ? instance.location() : instance.location() + "-" + instance.zone();
+    }
+
+    private static NetworkInterface toInterface(Arm.Nic nic, int deviceIndex) throws CloudException {
+        Arm.IpConfig primary = nic.primary();
+        if (primary == null || primary.address() == null || primary.subnetId() == null) {
+            throw new CloudException.Fatal("NoPrimaryIpConfiguration", nic.id() + " has no primary IPv4 address", null);
+        }
+        List<Ipv4Address> secondaries = new ArrayList<>();
+        for (Arm.IpConfig c : nic.ipConfigurations()) {
+            if (c != primary && c.address() != null) {
+                secondaries.add(parse(c.address()));
+            }
+        }
+        String mac = nic.mac() == null ? "" : nic.mac().replace('-', ':');
+        return new NetworkInterface(nic.id(), mac, deviceIndex, primary.subnetId(), parse(primary.address()),
+                secondaries, List.of(), nic.tags());
+    }
+
+    private static List<Ipv4Address> addressesOf(Arm.Nic nic, List<String> names) throws CloudException {
+        Map<String, Arm.IpConfig> byName = new LinkedHashMap<>();
+        nic.ipConfigurations().forEach(c -> byName.put(c.name(), c));
+        List<Ipv4Address> out = new ArrayList<>();
+        for (String n : names) {
+            Arm.IpConfig c = byName.get(n);
+            if (c != null && c.address() != null) {
+                out.add(parse(c.address()));
+            }
+        }
+        return out;
+    }
+
+    private static Ipv4Address parse(String address) throws CloudException {
+        try {
+            return Ipv4Address.parse(address);
+        } catch (IllegalArgumentException e) {
+            throw new CloudException.Fatal("MalformedResponse", "ARM returned " + e.getMessage(), e);
+        }
+    }
+
+    /** Names unique enough that two ipamd runs never pick the same (64 random bits each). */
+    private static List<String> freshNames(int n) {
+        List<String> names = new ArrayList<>(n);
+        byte[] bytes = new byte[8];
+        for (int i = 0; i < n; i++) {
+            ThreadLocalRandom.current().nextBytes(bytes);
+            names.add(CONFIG_PREFIX + HexFormat.of().formatHex(bytes));
+        }
+        return names;
+    }
+
+    private static void sleepQuietly(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,37 @@
+package io.vpcipam.provider.azure;
+
+import io.vpcipam.provider.CloudProvider;
+import io.vpcipam.provider.CloudProviderContract;
+import org.junit.jupiter.api.AfterEach;
+
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+
+/** The provider contract, run against the Azure provider on the fake ARM endpoint through the real SDK. */
+class AzureContractTest extends CloudProviderContract {
+
+    private TestNode node;
+
+    @Override
+    protected CloudProvider newProvider() throws Exception {
+        node = new TestNode("10.240.0.0/22", 1);
+        return node.provider();
+    }
+
+    @Override
+    protected Optional<String> leakInterface(Map<String, String> tags) {
+        return Optional.of(node.arm.addDetachedNic("leaked-" + UUID.randomUUID(), tags));
+    }
+
+    @Override
+    protected String unknownInterfaceId() {
+        return "/subscriptions/" + node.arm.subscription() + "/resourceGroups/" + node.arm.resourceGroup()
+                + "/providers/Microsoft.Network/networkInterfaces/nic-that-is-not-there";
+    }
+
+    @AfterEach
+    void stopFakes() {
+        node.close();
+    }
+}

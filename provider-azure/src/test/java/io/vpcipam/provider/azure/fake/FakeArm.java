@@ -1,0 +1,774 @@
+package io.vpcipam.provider.azure.fake;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.vpcipam.provider.Cidr;
+import io.vpcipam.provider.Ipv4Address;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A fake Azure Resource Manager for the few resources ipamd touches, faithful to the real request and response
+ * shapes (no emulator of Azure networking exists):
+ * <ul>
+ * <li>VM GET (compute), VNet GET, NIC GET / PUT / DELETE / list by resource group, operation status GET;</li>
+ * <li>NIC PUT replaces the whole {@code ipConfigurations} array: an omitted entry is deleted, new ones get an
+ *     address from the subnet (lowest free, never one held anywhere, the subnet's five reserved ones skipped), the
+ *     primary may be neither removed nor renamed, all-or-nothing;</li>
+ * <li>writes answer 200/201/202 with {@code Azure-AsyncOperation} and {@code Retry-After}, and the NIC stays
+ *     {@code Updating} (a second write gets 409 AnotherOperationInProgress) until the operation is polled to
+ *     {@code Succeeded};</li>
+ * <li>ETags on every NIC, checked against {@code If-Match} (412 PreconditionFailed);</li>
+ * <li>ARM error bodies {@code {"error":{"code","message"}}}, {@code x-ms-ratelimit-remaining-*} headers, and fault
+ *     controls: throttle (429 + Retry-After), fail with any status and code, a concurrent writer, a failed
+ *     long-running operation.</li>
+ * </ul>
+ * Every mutating entry point is synchronized: the fake is one consistent state machine.
+ */
+public final class FakeArm implements AutoCloseable {
+
+    /** The api-version azure-resourcemanager-network 2.57.0 sends. */
+    public static final String NETWORK_API = "2025-03-01";
+
+    private final HttpServer server;
+    private final ExecutorService executor;
+    private final String subscription;
+    private final String resourceGroup;
+    private final String location;
+    private final String vnetId;
+    private final Cidr vnetSpace;
+    private final Map<String, Cidr> subnets = new LinkedHashMap<>();      // key(id) -> block
+    private final Map<String, String> subnetIds = new LinkedHashMap<>();  // key(id) -> id as created
+    private final Map<String, Map<String, Object>> nics = new LinkedHashMap<>();   // key(id) -> resource JSON
+    private final Map<String, Map<String, Object>> vms = new LinkedHashMap<>();
+    private final Map<String, Operation> operations = new HashMap<>();
+    private final Deque<Fault> faults = new ArrayDeque<>();
+    private final AtomicLong macs = new AtomicLong(0x000D3A000001L);
+
+    private int pollsUntilDone = 1;
+    private int asyncRetryAfterSeconds = 0;
+    private int concurrentWrites;
+    private String failNextOperationCode;
+    private long remainingReads = 11999;
+    private long remainingWrites = 1199;
+
+    private int nicPuts;
+    private final List<Integer> addedPerPut = new ArrayList<>();
+    private final List<String> modifiedExisting = new ArrayList<>();
+    private final Map<String, Integer> requests = new HashMap<>();
+    private int unauthenticated;
+
+    private record Operation(String nicKey, Map<String, Object> rollback, boolean delete, int[] pollsLeft,
+                             String failCode) {
+    }
+
+    private record Fault(int status, String code, int retryAfterSeconds, boolean writesOnly) {
+    }
+
+    private FakeArm(String subscription, String resourceGroup, String location, Cidr vnetSpace, Cidr nodeSubnet)
+            throws IOException {
+        this.subscription = subscription;
+        this.resourceGroup = resourceGroup;
+        this.location = location;
+        this.vnetSpace = vnetSpace;
+        this.vnetId = "/subscriptions/" + subscription + "/resourceGroups/" + resourceGroup
+                + "/providers/Microsoft.Network/virtualNetworks/aks-vnet";
+        addSubnet("nodes", nodeSubnet);
+        this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64);
+        this.executor = Executors.newFixedThreadPool(4, r -> {
+            Thread t = new Thread(r, "fake-arm");
+            t.setDaemon(true);
+            return t;
+        });
+        server.setExecutor(executor);
+        server.createContext("/", this::handle);
+        server.start();
+    }
+
+    /** A fake ARM on a free loopback port: VNet 10.240.0.0/16 with subnet {@code nodes} = {@code nodeSubnet}. */
+    public static FakeArm start(String nodeSubnet) throws IOException {
+        return new FakeArm("00000000-0000-0000-0000-00000000a2e0", "mc_rg_aks_eastus", "eastus",
+                Cidr.parse("10.240.0.0/16"), Cidr.parse(nodeSubnet));
+    }
+
+    /** Base URL, ending in a slash: AZURE_RESOURCE_MANAGER_ENDPOINT. */
+    public URI endpoint() {
+        return URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/");
+    }
+
+    /** Subscription id. */
+    public String subscription() {
+        return subscription;
+    }
+
+    /** Resource group of everything here. */
+    public String resourceGroup() {
+        return resourceGroup;
+    }
+
+    /** Region. */
+    public String location() {
+        return location;
+    }
+
+    /** The node subnet's resource id. */
+    public synchronized String nodeSubnetId() {
+        return subnetIds.values().iterator().next();
+    }
+
+    /** Adds another subnet to the VNet; returns its id. */
+    public synchronized String addSubnet(String name, Cidr block) {
+        if (!vnetSpace.contains(block)) {
+            throw new IllegalArgumentException(block + " is outside " + vnetSpace);
+        }
+        String id = vnetId + "/subnets/" + name;
+        subnets.put(key(id), block);
+        subnetIds.put(key(id), id);
+        return id;
+    }
+
+    // ---------------------------------------------------------------- scenario set-up
+
+    /** A VM with {@code nicCount} NICs (the first primary), each with its primary ip-configuration. */
+    public synchronized Vm addVm(String name, String vmSize, int nicCount) {
+        String vmId = rgPath() + "/providers/Microsoft.Compute/virtualMachines/" + name;
+        List<Object> refs = new ArrayList<>();
+        List<String> nicIds = new ArrayList<>();
+        List<String> macList = new ArrayList<>();
+        for (int i = 0; i < nicCount; i++) {
+            Map<String, Object> nic = newNic(name + "-nic-" + i, vmId, Map.of());
+            nicIds.add((String) nic.get("id"));
+            macList.add(str(props(nic).get("macAddress")));
+            refs.add(obj("id", nic.get("id"), "properties", obj("primary", i == 0)));
+        }
+        Map<String, Object> vm = obj("id", vmId, "name", name, "type", "Microsoft.Compute/virtualMachines",
+                "location", location, "zones", List.of("1"),
+                "properties", obj("vmId", UUID.randomUUID().toString(), "provisioningState", "Succeeded",
+                        "hardwareProfile", obj("vmSize", vmSize),
+                        "networkProfile", obj("networkInterfaces", refs)));
+        vms.put(key(vmId), vm);
+        return new Vm(name, vmId, vmSize, nicIds, macList);
+    }
+
+    /** A VM as set up: its id, size, NIC ids (primary first) and their MACs (ARM's AA-BB-.. form). */
+    public record Vm(String name, String id, String vmSize, List<String> nicIds, List<String> macs) {
+    }
+
+    /** A NIC attached to no VM, as a crashed creator would leave it; returns its id. */
+    public synchronized String addDetachedNic(String name, Map<String, String> tags) {
+        return (String) newNic(name, null, tags).get("id");
+    }
+
+    /**
+     * Adds a secondary ip-configuration that someone else made (with a load balancer pool and an ASG), so tests can
+     * check that ipamd's updates send it back unchanged.
+     */
+    public synchronized String addForeignIpConfiguration(String nicId, String name) {
+        Map<String, Object> nic = nics.get(key(nicId));
+        Ipv4Address a = allocate(subnets.get(key(nodeSubnetId())), Set.of());
+        Map<String, Object> cfg = ipConfig(nicId, name, false, a.toString(), "Dynamic", nodeSubnetId());
+        props(cfg).put("loadBalancerBackendAddressPools", List.of(obj("id",
+                rgPath() + "/providers/Microsoft.Network/loadBalancers/kubernetes/backendAddressPools/kubernetes")));
+        props(cfg).put("applicationSecurityGroups", List.of(obj("id",
+                rgPath() + "/providers/Microsoft.Network/applicationSecurityGroups/web")));
+        configs(nic).add(cfg);
+        nic.put("etag", newEtag());
+        return a.toString();
+    }
+
+    // ---------------------------------------------------------------- fault controls
+
+    /** The next {@code n} requests get 429 with {@code Retry-After: seconds}. */
+    public synchronized void throttleNext(int n, int retryAfterSeconds) {
+        for (int i = 0; i < n; i++) {
+            faults.add(new Fault(429, "SubscriptionRequestsThrottled", retryAfterSeconds, false));
+        }
+    }
+
+    /** The next {@code n} writes (PUT/DELETE) fail with this status and ARM error code. */
+    public synchronized void failNextWrites(int n, int status, String code) {
+        for (int i = 0; i < n; i++) {
+            faults.add(new Fault(status, code, 0, true));
+        }
+    }
+
+    /** Before each of the next {@code n} NIC PUTs, another writer changes the NIC (so its ETag moves). */
+    public synchronized void concurrentWriterBeforeNextPuts(int n) {
+        concurrentWrites = n;
+    }
+
+    /** The next write's long-running operation ends {@code Failed} with this code, and the write is undone. */
+    public synchronized void failNextOperation(String code) {
+        failNextOperationCode = code;
+    }
+
+    /** How many status polls an operation answers InProgress before Succeeded. */
+    public synchronized void pollsUntilDone(int n) {
+        pollsUntilDone = n;
+    }
+
+    /** Retry-After (seconds) sent with a write and with each InProgress poll. */
+    public synchronized void asyncRetryAfterSeconds(int seconds) {
+        asyncRetryAfterSeconds = seconds;
+    }
+
+    // ---------------------------------------------------------------- observations
+
+    /** NIC PUTs accepted (each may add or remove many ip-configurations). */
+    public synchronized int nicPuts() {
+        return nicPuts;
+    }
+
+    /** For each accepted NIC PUT, how many ip-configurations it added. */
+    public synchronized List<Integer> addedPerPut() {
+        return List.copyOf(addedPerPut);
+    }
+
+    /** Existing ip-configurations that a PUT sent back changed (should stay empty). */
+    public synchronized List<String> modifiedExisting() {
+        return List.copyOf(modifiedExisting);
+    }
+
+    /** Requests seen, by method. */
+    public synchronized int requests(String method) {
+        return requests.getOrDefault(method, 0);
+    }
+
+    /** Requests refused for lack of a bearer token. */
+    public synchronized int unauthenticated() {
+        return unauthenticated;
+    }
+
+    /** Addresses of a NIC's secondary ip-configurations. */
+    public synchronized List<String> secondaryAddresses(String nicId) {
+        List<String> out = new ArrayList<>();
+        for (Object c : configs(nics.get(key(nicId)))) {
+            Map<String, Object> p = props(Json.map(c));
+            if (!Boolean.TRUE.equals(p.get("primary"))) {
+                out.add(str(p.get("privateIPAddress")));
+            }
+        }
+        return out;
+    }
+
+    /** Every address held by any NIC, with its holder; a duplicate would show as a count above one. */
+    public synchronized Map<String, Integer> addressHolders() {
+        Map<String, Integer> count = new LinkedHashMap<>();
+        for (Map<String, Object> nic : nics.values()) {
+            for (Object c : configs(nic)) {
+                count.merge(str(props(Json.map(c)).get("privateIPAddress")), 1, Integer::sum);
+            }
+        }
+        return count;
+    }
+
+    /** The VM JSON for instance metadata. */
+    synchronized Map<String, Object> vmJson(String vmId) {
+        return Json.copy(vms.get(key(vmId)));
+    }
+
+    /** The NIC JSON (for instance metadata). */
+    synchronized Map<String, Object> nicJson(String nicId) {
+        return Json.copy(nics.get(key(nicId)));
+    }
+
+    /** A subnet's block. */
+    synchronized Cidr subnet(String subnetId) {
+        return subnets.get(key(subnetId));
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+        executor.shutdownNow();
+    }
+
+    // ---------------------------------------------------------------- HTTP
+
+    private void handle(HttpExchange ex) throws IOException {
+        try (ex) {
+            Reply reply;
+            try {
+                reply = route(ex.getRequestMethod(), ex.getRequestURI(), ex.getRequestHeaders().getFirst("Authorization"),
+                        ex.getRequestHeaders().getFirst("If-Match"), ex.getRequestBody().readAllBytes());
+            } catch (RuntimeException e) {
+                reply = error(500, "InternalServerError", "fake ARM: " + e);
+            }
+            byte[] body = reply.body == null ? new byte[0] : Json.write(reply.body);
+            reply.headers.forEach((k, v) -> ex.getResponseHeaders().set(k, v));
+            ex.getResponseHeaders().set("x-ms-request-id", UUID.randomUUID().toString());
+            if (body.length > 0) {
+                ex.getResponseHeaders().set("Content-Type", "application/json; charset=utf-8");
+            }
+            ex.sendResponseHeaders(reply.status, body.length == 0 ? -1 : body.length);
+            if (body.length > 0) {
+                ex.getResponseBody().write(body);
+            }
+        }
+    }
+
+    private static final class Reply {
+        final int status;
+        final Object body;
+        final Map<String, String> headers = new LinkedHashMap<>();
+
+        Reply(int status, Object body) {
+            this.status = status;
+            this.body = body;
+        }
+
+        Reply header(String name, String value) {
+            headers.put(name, value);
+            return this;
+        }
+    }
+
+    private synchronized Reply route(String method, URI uri, String auth, String ifMatch, byte[] body) {
+        requests.merge(method, 1, Integer::sum);
+        boolean write = method.equals("PUT") || method.equals("DELETE");
+        Reply reply = routeInner(method, uri, auth, ifMatch, body, write);
+        if (write) {
+            remainingWrites = Math.max(0, remainingWrites - 1);
+            reply.header("x-ms-ratelimit-remaining-subscription-writes", String.valueOf(remainingWrites));
+        } else {
+            remainingReads = Math.max(0, remainingReads - 1);
+            reply.header("x-ms-ratelimit-remaining-subscription-reads", String.valueOf(remainingReads));
+        }
+        return reply;
+    }
+
+    private Reply routeInner(String method, URI uri, String auth, String ifMatch, byte[] body, boolean write) {
+        if (auth == null || !auth.startsWith("Bearer ") || auth.length() <= "Bearer ".length()) {
+            unauthenticated++;
+            return error(401, "AuthenticationFailed", "Authentication failed. The 'Authorization' header is missing.");
+        }
+        String query = uri.getRawQuery() == null ? "" : uri.getRawQuery();
+        if (!query.contains("api-version=")) {
+            return error(400, "MissingApiVersionParameter", "The api-version query parameter (?api-version=) is required for all requests.");
+        }
+        Fault fault = faults.peek();
+        if (fault != null && (!fault.writesOnly() || write)) {
+            faults.poll();
+            Reply r = error(fault.status(), fault.code(), "injected fault");
+            if (fault.retryAfterSeconds() > 0 || fault.status() == 429) {
+                r.header("Retry-After", String.valueOf(fault.retryAfterSeconds()));
+            }
+            return r;
+        }
+        // the generic resources API sends "/{resourceId}", so the path starts "//subscriptions": ARM accepts that
+        String path = ((uri.getRawAuthority() == null ? "" : "/" + uri.getRawAuthority()) + uri.getPath())
+                .replaceAll("/{2,}", "/");
+        String[] seg = path.substring(1).split("/");
+        String lower = path.toLowerCase(Locale.ROOT);
+        if (lower.contains("/providers/microsoft.network/locations/") && lower.contains("/operations/")) {
+            return method.equals("GET") ? pollOperation(seg[seg.length - 1]) : error(405, "MethodNotAllowed", method);
+        }
+        if (lower.contains("/providers/microsoft.compute/virtualmachines/")) {
+            Map<String, Object> vm = vms.get(key(path));
+            return vm == null ? notFound(path) : new Reply(200, vm);
+        }
+        if (lower.contains("/providers/microsoft.network/virtualnetworks/")) {
+            return key(path).equals(key(vnetId)) ? new Reply(200, vnetJson()) : notFound(path);
+        }
+        if (lower.endsWith("/providers/microsoft.network/networkinterfaces")) {
+            List<Object> all = new ArrayList<>();
+            nics.values().forEach(n -> all.add(Json.copy(n)));
+            return new Reply(200, obj("value", all));
+        }
+        if (lower.contains("/providers/microsoft.network/networkinterfaces/")) {
+            return switch (method) {
+                case "GET" -> nics.containsKey(key(path)) ? new Reply(200, nics.get(key(path))) : notFound(path);
+                case "PUT" -> putNic(path, ifMatch, body);
+                case "DELETE" -> deleteNic(path, ifMatch);
+                default -> error(405, "MethodNotAllowed", method);
+            };
+        }
+        return error(404, "InvalidResourceType", "The resource type could not be found for " + path);
+    }
+
+    private Reply putNic(String path, String ifMatch, byte[] body) {
+        Map<String, Object> stored = nics.get(key(path));
+        if (stored != null && concurrentWrites > 0) {
+            concurrentWrites--;
+            stored.put("etag", newEtag()); // someone else's update landed just before ours
+        }
+        if (stored != null && ifMatch != null && !ifMatch.equals("*") && !ifMatch.equals(stored.get("etag"))) {
+            return error(412, "PreconditionFailed", "Precondition failed: the ETag " + ifMatch
+                    + " does not match the resource's current ETag " + stored.get("etag"));
+        }
+        if (stored == null && ifMatch != null && !ifMatch.equals("*")) {
+            return error(412, "PreconditionFailed", "If-Match on a resource that does not exist");
+        }
+        if (stored != null && "Updating".equals(props(stored).get("provisioningState"))) {
+            return error(409, "AnotherOperationInProgress", "Operation on " + path
+                    + " cannot be performed because another operation is in progress on it.");
+        }
+        Map<String, Object> sent;
+        try {
+            sent = Json.map(Json.parse(body));
+        } catch (RuntimeException e) {
+            return error(400, "InvalidRequestContent", "The request content was invalid and could not be deserialized: " + e);
+        }
+        Map<String, Object> sentProps = sent == null ? null : Json.map(sent.get("properties"));
+        List<Object> sentConfigs = sentProps == null ? null : Json.list(sentProps.get("ipConfigurations"));
+        if (sentConfigs == null || sentConfigs.isEmpty()) {
+            return error(400, "NetworkInterfaceMustHaveAtLeastOneIpConfiguration", "At least one ip-configuration is required");
+        }
+        if (sentConfigs.size() > 256) {
+            return error(400, "MaxNumberOfIpConfigurationsPerNicReached",
+                    "Network interface has " + sentConfigs.size() + " ip-configurations; the maximum is 256");
+        }
+        String nicId = stored == null ? path : (String) stored.get("id");
+        Map<String, Map<String, Object>> old = new LinkedHashMap<>();
+        if (stored != null) {
+            for (Object c : configs(stored)) {
+                old.put(str(Json.map(c).get("name")), Json.map(c));
+            }
+        }
+        String oldPrimary = old.values().stream().filter(c -> Boolean.TRUE.equals(props(c).get("primary")))
+                .map(c -> str(c.get("name"))).findFirst().orElse(null);
+        Set<String> names = new TreeSet<>();
+        int primaries = 0;
+        for (Object o : sentConfigs) {
+            Map<String, Object> c = Json.map(o);
+            String name = c == null ? null : str(c.get("name"));
+            if (name == null || name.isEmpty() || !names.add(name)) {
+                return error(400, "DuplicateResourceName", "ip-configuration name '" + name + "' is missing or repeated");
+            }
+            if (Boolean.TRUE.equals(props(c).get("primary"))) {
+                primaries++;
+            }
+        }
+        if (oldPrimary != null && !names.contains(oldPrimary)) {
+            return error(400, "IpConfigDeleteNotSupported", "Deletion and renaming of primary IP Configuration is not supported");
+        }
+        if (primaries != 1) {
+            return error(400, "NetworkInterfaceMustHaveOnePrimaryIpConfiguration", "exactly one primary ip-configuration, got " + primaries);
+        }
+        // allocate: addresses kept by surviving configs stay held; every other NIC's stay held too
+        Set<Ipv4Address> held = new java.util.HashSet<>();
+        nics.forEach((k, n) -> {
+            if (!k.equals(key(path))) {
+                configs(n).forEach(c -> held.add(Ipv4Address.parse(str(props(Json.map(c)).get("privateIPAddress")))));
+            }
+        });
+        for (Object o : sentConfigs) {
+            Map<String, Object> before = old.get(str(Json.map(o).get("name")));
+            if (before != null) {
+                held.add(Ipv4Address.parse(str(props(before).get("privateIPAddress"))));
+            }
+        }
+        List<Object> result = new ArrayList<>();
+        int added = 0;
+        for (Object o : sentConfigs) {
+            Map<String, Object> c = Json.map(o);
+            String name = str(c.get("name"));
+            Map<String, Object> p = props(c);
+            String subnetId = str(Json.map(p.getOrDefault("subnet", Map.of())).get("id"));
+            Cidr block = subnetId == null ? null : subnets.get(key(subnetId));
+            if (block == null) {
+                return error(400, "InvalidResourceReference", "Resource " + subnetId + " referenced by "
+                        + nicId + "/ipConfigurations/" + name + " was not found.");
+            }
+            Map<String, Object> before = old.get(name);
+            String address;
+            if (before != null) {
+                address = str(props(before).get("privateIPAddress"));
+                if (!same(before, c)) {
+                    modifiedExisting.add(name);
+                }
+                if (name.equals(oldPrimary) && !Boolean.TRUE.equals(p.get("primary"))) {
+                    return error(400, "IpConfigDeleteNotSupported", "the primary ip-configuration cannot be demoted");
+                }
+            } else if ("Static".equalsIgnoreCase(str(p.get("privateIPAllocationMethod")))) {
+                address = str(p.get("privateIPAddress"));
+                Ipv4Address a = Ipv4Address.parse(address);
+                if (!block.contains(a)) {
+                    return error(400, "PrivateIPAddressNotInSubnet", address + " is not in " + subnetId);
+                }
+                if (held.contains(a)) {
+                    return error(400, "PrivateIPAddressInUse", "IP configuration " + name + " is using the private IP address "
+                            + address + " which is already allocated to another resource.");
+                }
+                added++;
+            } else {
+                Ipv4Address a = allocate(block, held);
+                if (a == null) {
+                    return error(400, "SubnetIsFull", "Subnet " + ResourceName.of(subnetId) + " with address prefix "
+                            + block + " does not have enough capacity for " + (sentConfigs.size() - result.size())
+                            + " IP addresses.");
+                }
+                address = a.toString();
+                added++;
+            }
+            held.add(Ipv4Address.parse(address));
+            Map<String, Object> stored1 = ipConfig(nicId, name, Boolean.TRUE.equals(p.get("primary")), address,
+                    before != null ? str(props(before).getOrDefault("privateIPAllocationMethod", "Dynamic"))
+                            : str(p.getOrDefault("privateIPAllocationMethod", "Dynamic")), subnetId);
+            for (String keep : List.of("applicationSecurityGroups", "loadBalancerBackendAddressPools",
+                    "loadBalancerInboundNatRules", "applicationGatewayBackendAddressPools", "publicIPAddress")) {
+                if (p.get(keep) != null) {
+                    props(stored1).put(keep, p.get(keep));
+                }
+            }
+            result.add(stored1);
+        }
+        Map<String, Object> rollback = stored == null ? null : Json.copy(stored);
+        Map<String, Object> nic = stored != null ? stored : newNicShell(path, null, tagsOf(sent));
+        if (sent.get("tags") != null) {
+            nic.put("tags", sent.get("tags"));
+        }
+        props(nic).put("ipConfigurations", result);
+        props(nic).put("provisioningState", "Updating");
+        nic.put("etag", newEtag());
+        nics.put(key(nicId), nic);
+        nicPuts++;
+        addedPerPut.add(added);
+        String op = UUID.randomUUID().toString();
+        operations.put(op, new Operation(key(nicId), rollback, false, new int[]{pollsUntilDone}, takeFailCode()));
+        return new Reply(stored == null ? 201 : 200, nic)
+                .header("Azure-AsyncOperation", operationUrl(op))
+                .header("Retry-After", String.valueOf(asyncRetryAfterSeconds));
+    }
+
+    private Reply deleteNic(String path, String ifMatch) {
+        Map<String, Object> stored = nics.get(key(path));
+        if (stored == null) {
+            return new Reply(204, null);
+        }
+        if (ifMatch != null && !ifMatch.equals("*") && !ifMatch.equals(stored.get("etag"))) {
+            return error(412, "PreconditionFailed", "ETag mismatch");
+        }
+        Map<String, Object> vm = Json.map(props(stored).get("virtualMachine"));
+        if (vm != null) {
+            return error(400, "NicInUse", "Network Interface " + path + " is used by existing resource " + vm.get("id")
+                    + ". In order to delete the network interface, it must be dissociated from the resource.");
+        }
+        props(stored).put("provisioningState", "Deleting");
+        String op = UUID.randomUUID().toString();
+        operations.put(op, new Operation(key(path), Json.copy(stored), true, new int[]{pollsUntilDone}, takeFailCode()));
+        return new Reply(202, null).header("Azure-AsyncOperation", operationUrl(op))
+                .header("Location", operationUrl(op)).header("Retry-After", String.valueOf(asyncRetryAfterSeconds));
+    }
+
+    private Reply pollOperation(String id) {
+        Operation op = operations.get(id);
+        if (op == null) {
+            return notFound("operation " + id);
+        }
+        if (op.pollsLeft()[0] > 0) {
+            op.pollsLeft()[0]--;
+            return new Reply(200, obj("id", id, "name", id, "status", "InProgress"))
+                    .header("Retry-After", String.valueOf(asyncRetryAfterSeconds));
+        }
+        Map<String, Object> nic = nics.get(op.nicKey());
+        if (op.failCode() != null) {
+            if (op.rollback() != null) {
+                nics.put(op.nicKey(), op.rollback());
+                props(op.rollback()).put("provisioningState", "Succeeded");
+            } else {
+                nics.remove(op.nicKey());
+            }
+            return new Reply(200, obj("id", id, "name", id, "status", "Failed",
+                    "error", obj("code", op.failCode(), "message", "the operation failed: " + op.failCode())));
+        }
+        if (op.delete()) {
+            nics.remove(op.nicKey());
+        } else if (nic != null) {
+            props(nic).put("provisioningState", "Succeeded");
+        }
+        return new Reply(200, obj("id", id, "name", id, "status", "Succeeded"));
+    }
+
+    // ---------------------------------------------------------------- model helpers
+
+    private String takeFailCode() {
+        String c = failNextOperationCode;
+        failNextOperationCode = null;
+        return c;
+    }
+
+    private String operationUrl(String op) {
+        return endpoint() + "subscriptions/" + subscription + "/providers/Microsoft.Network/locations/" + location
+                + "/operations/" + op + "?api-version=" + NETWORK_API;
+    }
+
+    private Map<String, Object> newNic(String name, String vmId, Map<String, String> tags) {
+        String id = rgPath() + "/providers/Microsoft.Network/networkInterfaces/" + name;
+        Map<String, Object> nic = newNicShell(id, vmId, tags);
+        Ipv4Address a = allocate(subnets.get(key(nodeSubnetId())), Set.of());
+        props(nic).put("ipConfigurations", new ArrayList<>(List.of(
+                ipConfig(id, "ipconfig1", true, a.toString(), "Dynamic", nodeSubnetId()))));
+        props(nic).put("provisioningState", "Succeeded");
+        nics.put(key(id), nic);
+        return nic;
+    }
+
+    private Map<String, Object> newNicShell(String id, String vmId, Map<String, String> tags) {
+        long m = macs.getAndIncrement();
+        String mac = String.format("%02X-%02X-%02X-%02X-%02X-%02X", (m >> 40) & 0xff, (m >> 32) & 0xff,
+                (m >> 24) & 0xff, (m >> 16) & 0xff, (m >> 8) & 0xff, m & 0xff);
+        Map<String, Object> p = obj("provisioningState", "Succeeded", "resourceGuid", UUID.randomUUID().toString(),
+                "macAddress", mac, "enableAcceleratedNetworking", true, "enableIPForwarding", false,
+                "nicType", "Standard", "primary", vmId != null, "ipConfigurations", new ArrayList<>());
+        if (vmId != null) {
+            p.put("virtualMachine", obj("id", vmId));
+        }
+        return obj("id", id, "name", ResourceName.of(id), "type", "Microsoft.Network/networkInterfaces",
+                "location", location, "etag", newEtag(), "tags", new LinkedHashMap<>(tags), "properties", p);
+    }
+
+    private Map<String, Object> ipConfig(String nicId, String name, boolean primary, String address, String method,
+                                         String subnetId) {
+        return obj("id", nicId + "/ipConfigurations/" + name, "name", name, "etag", newEtag(),
+                "type", "Microsoft.Network/networkInterfaces/ipConfigurations",
+                "properties", obj("provisioningState", "Succeeded", "privateIPAddress", address,
+                        "privateIPAllocationMethod", method, "privateIPAddressVersion", "IPv4",
+                        "primary", primary, "subnet", obj("id", subnetId)));
+    }
+
+    private Map<String, Object> vnetJson() {
+        List<Object> subs = new ArrayList<>();
+        subnets.forEach((k, block) -> subs.add(obj("id", subnetIds.get(k), "name", ResourceName.of(subnetIds.get(k)),
+                "etag", "W/\"1\"", "type", "Microsoft.Network/virtualNetworks/subnets",
+                "properties", obj("addressPrefix", block.toString(), "provisioningState", "Succeeded"))));
+        return obj("id", vnetId, "name", ResourceName.of(vnetId), "type", "Microsoft.Network/virtualNetworks",
+                "location", location, "etag", "W/\"1\"",
+                "properties", obj("provisioningState", "Succeeded",
+                        "addressSpace", obj("addressPrefixes", List.of(vnetSpace.toString())), "subnets", subs));
+    }
+
+    /** Lowest free address of the block, Azure's five reserved ones (network, gateway, 2 DNS, broadcast) skipped. */
+    private Ipv4Address allocate(Cidr block, Set<Ipv4Address> alsoHeld) {
+        Set<Ipv4Address> inUse = new java.util.HashSet<>(alsoHeld);
+        nics.values().forEach(n -> configs(n).forEach(c ->
+                inUse.add(Ipv4Address.parse(str(props(Json.map(c)).get("privateIPAddress"))))));
+        for (long i = 4; i < block.size() - 1; i++) {
+            Ipv4Address a = block.address(i);
+            if (!inUse.contains(a)) {
+                return a;
+            }
+        }
+        return null;
+    }
+
+    /** Whether a sent-back configuration equals the stored one in every field a client can set. */
+    private static boolean same(Map<String, Object> stored, Map<String, Object> sent) {
+        Map<String, Object> a = props(stored);
+        Map<String, Object> b = props(sent);
+        if (b.get("privateIPAddress") != null && !Objects.equals(a.get("privateIPAddress"), b.get("privateIPAddress"))) {
+            return false;
+        }
+        if (!str(a.get("privateIPAllocationMethod")).equalsIgnoreCase(str(b.getOrDefault("privateIPAllocationMethod", a.get("privateIPAllocationMethod"))))) {
+            return false;
+        }
+        if (!idOf(a.get("subnet")).equalsIgnoreCase(idOf(b.get("subnet")))) {
+            return false;
+        }
+        for (String list : List.of("applicationSecurityGroups", "loadBalancerBackendAddressPools",
+                "loadBalancerInboundNatRules", "applicationGatewayBackendAddressPools")) {
+            if (!ids(a.get(list)).equals(ids(b.get(list)))) {
+                return false;
+            }
+        }
+        return idOf(a.get("publicIPAddress")).equalsIgnoreCase(idOf(b.get("publicIPAddress")));
+    }
+
+    private static List<String> ids(Object list) {
+        List<String> out = new ArrayList<>();
+        List<Object> l = Json.list(list);
+        if (l != null) {
+            l.forEach(o -> out.add(idOf(o).toLowerCase(Locale.ROOT)));
+        }
+        return out;
+    }
+
+    private static String idOf(Object o) {
+        Map<String, Object> m = Json.map(o);
+        return m == null || m.get("id") == null ? "" : m.get("id").toString();
+    }
+
+    private static Map<String, String> tagsOf(Map<String, Object> sent) {
+        Map<String, String> out = new LinkedHashMap<>();
+        Map<String, Object> t = Json.map(sent.get("tags"));
+        if (t != null) {
+            t.forEach((k, v) -> out.put(k, String.valueOf(v)));
+        }
+        return out;
+    }
+
+    private String rgPath() {
+        return "/subscriptions/" + subscription + "/resourceGroups/" + resourceGroup;
+    }
+
+    private static String newEtag() {
+        return "W/\"" + UUID.randomUUID() + "\"";
+    }
+
+    private static List<Object> configs(Map<String, Object> nic) {
+        return Json.list(props(nic).get("ipConfigurations"));
+    }
+
+    private static Map<String, Object> props(Map<String, Object> resource) {
+        Map<String, Object> p = Json.map(resource.get("properties"));
+        if (p == null) {
+            p = new LinkedHashMap<>();
+            resource.put("properties", p);
+        }
+        return p;
+    }
+
+    private static String str(Object o) {
+        return o == null ? null : o.toString();
+    }
+
+    static String key(String id) {
+        String t = id.endsWith("/") ? id.substring(0, id.length() - 1) : id;
+        return t.toLowerCase(Locale.ROOT);
+    }
+
+    private static Reply notFound(String what) {
+        return error(404, "ResourceNotFound", "The Resource '" + what + "' was not found.");
+    }
+
+    private static Reply error(int status, String code, String message) {
+        return new Reply(status, obj("error", obj("code", code, "message", message)));
+    }
+
+    /** An ordered, mutable JSON object from key/value pairs. */
+    static Map<String, Object> obj(Object... kv) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        for (int i = 0; i < kv.length; i += 2) {
+            m.put((String) kv[i], kv[i + 1]);
+        }
+        return m;
+    }
+
+    /** The last segment of a resource id. */
+    static final class ResourceName {
+        private ResourceName() {
+        }
+
+        static String of(String id) {
+            return id.substring(id.lastIndexOf('/') + 1);
+        }
+    }
+}
