@@ -136,10 +136,10 @@ public final class Main implements Callable<Integer> {
         out.printf("pool      total=%d free=%d assigned=%d cooling=%d pending=%d releasing=%d max=%d%n",
                 p.total(), p.free(), p.assigned(), p.cooling(), p.pending(), p.releasing(), s.maxAddresses());
         out.println();
-        out.printf("%-24s %-4s %-22s %-15s %6s %8s %5s %8s%n", "INTERFACE", "DEV", "SUBNET", "PRIMARY", "ADDRS",
+        out.printf("%-24s %-4s %-26s %-15s %6s %8s %5s %8s%n", "INTERFACE", "DEV", "SUBNET", "PRIMARY", "ADDRS",
                 "PREFIXES", "FREE", "ASSIGNED");
         for (StatusInfo.InterfaceStatus i : s.interfaces()) {
-            out.printf("%-24s %-4d %-22s %-15s %6d %8d %5d %8d%n", i.id(), i.deviceIndex(), i.subnetId(),
+            out.printf("%-24s %-4d %-26s %-15s %6d %8d %5d %8d%n", i.id(), i.deviceIndex(), i.subnetId(),
                     i.primaryAddress(), i.addresses().size(), i.prefixes().size(), i.free(), i.assigned());
         }
         out.println();
