@@ -1,0 +1,147 @@
+package io.vpcipam.ipamd.k8s;
+
+import io.fabric8.kubernetes.api.model.ListOptionsBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.vpcipam.ipamd.lease.Lease;
+import io.vpcipam.ipamd.lease.LeaseKey;
+import io.vpcipam.ipamd.pool.AddressPool;
+import io.vpcipam.ipamd.pool.PoolException;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.logging.Logger;
+
+/**
+ * Releases leases whose pod is gone: the DEL that should have released them never reached ipamd (it was down, or
+ * the runtime lost it). The kubelet's DEL stays the normal path; this only collects what it missed, so it errs on
+ * the side of keeping: an address held a few minutes too long costs little, an address handed out twice breaks two
+ * pods.
+ *
+ * <p>A lease is released only when all of these hold: the runtime told us its pod (ctr-style calls without
+ * K8S_POD_* are never judged); the lease is older than the grace period (a list served from the API server's
+ * watch cache may predate the pod); its pod has been missing from every list of this node's pods for the whole
+ * grace period; and a direct GET of the pod (a quorum read) says it is gone, finished (Succeeded/Failed) or on
+ * another node. A pod that exists keeps its lease, whenever the lease was made and however often ipamd restarted.
+ * When the API server cannot be asked, nothing is released.
+ *
+ * <p>Called from one thread only (the integration's timer).
+ */
+final class PodLeaseCollector {
+
+    private static final Logger LOG = Logger.getLogger(PodLeaseCollector.class.getName());
+
+    private final KubernetesClient client;
+    private final String nodeName;
+    private final Duration grace;
+    private final InstantSource clock;
+    private final AddressPool pool;
+    private final Map<LeaseKey, Instant> missingSince = new HashMap<>();
+
+    PodLeaseCollector(KubernetesClient client, String nodeName, Duration grace, InstantSource clock, AddressPool pool) {
+        this.client = client;
+        this.nodeName = nodeName;
+        this.grace = grace;
+        this.clock = clock;
+        this.pool = pool;
+    }
+
+    /**
+     * One round: lists this node's pods and releases what is due.
+     *
+     * @return how many leases were released
+     * @throws io.fabric8.kubernetes.client.KubernetesClientException when the API server cannot be asked (nothing
+     *                                                                was released)
+     */
+    int collect() throws InterruptedException {
+        List<Lease> leases = pool.status().leases().stream().filter(l -> !l.podName().isEmpty()).toList();
+        if (leases.isEmpty()) {
+            missingSince.clear();
+            return 0; // nothing to judge: no need to ask the API server
+        }
+        Set<String> live = livePods();
+        Instant now = clock.instant();
+        Set<LeaseKey> seen = new HashSet<>();
+        int released = 0;
+        for (Lease lease : leases) {
+            seen.add(lease.key());
+            if (live.contains(podKey(lease.podNamespace(), lease.podName()))) {
+                missingSince.remove(lease.key());
+                continue;
+            }
+            if (lease.assignedAt().plus(grace).isAfter(now)) {
+                continue;
+            }
+            Instant since = missingSince.computeIfAbsent(lease.key(), k -> now);
+            if (Duration.between(since, now).compareTo(grace) < 0) {
+                continue;
+            }
+            if (podRunsHere(lease.podNamespace(), lease.podName())) {
+                missingSince.remove(lease.key()); // the list was stale; the pod is here
+                continue;
+            }
+            try {
+                if (pool.release(lease, AddressPool.DropReason.POD_GONE)) {
+                    released++;
+                    LOG.info("released " + lease.address() + " of " + lease.key() + ": pod " + lease.podNamespace()
+                            + "/" + lease.podName() + " is gone from node " + nodeName + " (missing since " + since
+                            + ")");
+                }
+                missingSince.remove(lease.key());
+            } catch (PoolException e) {
+                LOG.warning("could not release " + lease.key() + " of gone pod " + lease.podName() + ": "
+                        + e.getMessage());
+            }
+        }
+        missingSince.keySet().retainAll(seen);
+        return released;
+    }
+
+    /** Leases whose pod is currently seen missing (for tests and introspection). */
+    Set<LeaseKey> missing() {
+        return Set.copyOf(missingSince.keySet());
+    }
+
+    /**
+     * The pods that can hold a lease on this node, as "namespace/name". resourceVersion=0 lets the API server answer
+     * from its watch cache instead of etcd, which is what keeps thousands of nodes listing cheap.
+     */
+    private Set<String> livePods() {
+        List<Pod> pods = client.pods().inAnyNamespace().withField("spec.nodeName", nodeName)
+                .list(new ListOptionsBuilder().withResourceVersion("0").build()).getItems();
+        Set<String> live = new HashSet<>();
+        for (Pod pod : pods) {
+            if (canHoldLease(pod)) {
+                live.add(podKey(pod.getMetadata().getNamespace(), pod.getMetadata().getName()));
+            }
+        }
+        return live;
+    }
+
+    private boolean podRunsHere(String namespace, String name) {
+        Pod pod = client.pods().inNamespace(namespace).withName(name).get();
+        return pod != null && canHoldLease(pod);
+    }
+
+    /** On this node (checked here too, not only by the selector), not host-network, not finished. */
+    private boolean canHoldLease(Pod pod) {
+        if (pod.getSpec() == null || !nodeName.equals(pod.getSpec().getNodeName())) {
+            return false;
+        }
+        if (Boolean.TRUE.equals(pod.getSpec().getHostNetwork())) {
+            return false;
+        }
+        String phase = pod.getStatus() == null ? null : pod.getStatus().getPhase();
+        return !"Succeeded".equals(phase) && !"Failed".equals(phase);
+    }
+
+    private static String podKey(String namespace, String name) {
+        return namespace + "/" + name;
+    }
+}
