@@ -315,6 +315,11 @@ final class AwsProvider implements CloudProvider {
         ec2.close();
     }
 
+    /** The node's instance id. */
+    String instanceId() {
+        return instanceId;
+    }
+
     // ---------------------------------------------------------------- reads
 
     private Ec2.Instance instance() throws CloudException {
@@ -338,7 +343,12 @@ final class AwsProvider implements CloudProvider {
         } catch (CloudException e) {
             Optional<Limits> table = InstanceLimits.builtIn(type);
             if (table.isEmpty()) {
-                throw e;
+                if (e instanceof CloudException.Throttled) {
+                    throw e; // worth asking again soon
+                }
+                throw new CloudException.Fatal(e.code(), "no limits for instance type '" + type
+                        + "': DescribeInstanceTypes failed (" + e.getMessage() + ") and the built-in table lacks it",
+                        e, e.retryable());
             }
             LOG.warning("DescribeInstanceTypes failed for " + type + " (" + e.getMessage()
                     + "); using the built-in table: " + table.get());

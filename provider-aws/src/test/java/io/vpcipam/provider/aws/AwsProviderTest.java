@@ -1,0 +1,319 @@
+package io.vpcipam.provider.aws;
+
+import io.vpcipam.provider.Assignment;
+import io.vpcipam.provider.Cidr;
+import io.vpcipam.provider.CloudException;
+import io.vpcipam.provider.CloudException.CapacityExhausted.Scope;
+import io.vpcipam.provider.InterfaceSpec;
+import io.vpcipam.provider.NetworkInterface;
+import io.vpcipam.provider.OwnerTags;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The provider's logic through the seam: limits, prefixes, AWS error codes, retries, undo, caching. */
+class AwsProviderTest {
+
+    private final FakeEc2 fake = new FakeEc2();
+    private final Fixtures.Recorder recorder = new Fixtures.Recorder();
+    private final AwsProvider provider = Fixtures.provider(fake, Map.of(), recorder);
+
+    private String primary() throws CloudException {
+        return provider.describeNode().primaryInterface().id();
+    }
+
+    private static InterfaceSpec spec(int addresses, int prefixes) {
+        return new InterfaceSpec(FakeEc2.SUBNET, List.of(), addresses, prefixes, Map.of(OwnerTags.CLUSTER, "c1"), "");
+    }
+
+    @Test
+    void assign_beyondPerInterfaceLimit_throwsCapacityInterfaceAddresses() throws Exception {
+        String eni = primary();
+        provider.assign(eni, 9, 0); // m5.large: 10 per ENI, the primary included
+
+        var e = assertThrows(CloudException.CapacityExhausted.class, () -> provider.assign(eni, 1, 0));
+
+        assertEquals(Scope.INTERFACE_ADDRESSES, e.scope());
+        assertEquals("PrivateIpAddressLimitExceeded", e.code());
+    }
+
+    @Test
+    void assign_prefixCountsAgainstTheSameSlots() throws Exception {
+        String eni = primary();
+        provider.assign(eni, 8, 0);
+        Assignment p = provider.assign(eni, 0, 1);
+
+        assertEquals(1, p.prefixes().size());
+        assertThrows(CloudException.CapacityExhausted.class, () -> provider.assign(eni, 0, 1));
+    }
+
+    @Test
+    void assign_subnetFull_throwsCapacitySubnet() throws Exception {
+        FakeEc2 small = new FakeEc2("m5.24xlarge", Cidr.parse("10.0.0.0/28"));
+        AwsProvider p = Fixtures.provider(small, Map.of(), null);
+        String eni = p.describeNode().primaryInterface().id();
+        p.assign(eni, 10, 0); // 16 - 5 reserved - the primary = 10
+
+        var e = assertThrows(CloudException.CapacityExhausted.class, () -> p.assign(eni, 1, 0));
+
+        assertEquals(Scope.SUBNET, e.scope());
+        assertEquals("InsufficientFreeAddressesInSubnet", e.code());
+        assertThrows(CloudException.CapacityExhausted.class, () -> p.assign(eni, 0, 1), "no free /28 either");
+    }
+
+    @Test
+    void assign_returnsOnlyWhatDescribeShowsAsNew() throws Exception {
+        String eni = primary();
+        Assignment first = provider.assign(eni, 3, 0);
+
+        Assignment second = provider.assign(eni, 2, 0);
+
+        assertEquals(2, second.addresses().size());
+        assertTrue(second.addresses().stream().noneMatch(first.addresses()::contains));
+    }
+
+    @Test
+    void assign_unknownInterface_throwsNotFoundWithoutRetrying() {
+        var e = assertThrows(CloudException.NotFound.class, () -> provider.assign("eni-0123456789abcdef0", 1, 0));
+
+        assertEquals("InvalidNetworkInterfaceID.NotFound", e.code());
+        assertEquals(1, fake.calls("DescribeNetworkInterfaces"));
+        assertEquals(0, fake.calls("AssignPrivateIpAddresses"));
+    }
+
+    @Test
+    void createInterface_atInstanceLimit_refusedWithoutCreating() throws Exception {
+        provider.createInterface(spec(1, 0));
+        provider.createInterface(spec(1, 0)); // m5.large: 3 interfaces
+
+        var e = assertThrows(CloudException.CapacityExhausted.class, () -> provider.createInterface(spec(1, 0)));
+
+        assertEquals(Scope.INSTANCE_INTERFACES, e.scope());
+        assertEquals(2, fake.calls("CreateNetworkInterface"));
+    }
+
+    @Test
+    void createInterface_attachFails_deletesTheCreatedInterface() throws Exception {
+        Set<String> before = fake.eniIds();
+        fake.failNext("AttachNetworkInterface", "AttachmentLimitExceeded", 400);
+
+        var e = assertThrows(CloudException.CapacityExhausted.class, () -> provider.createInterface(spec(2, 0)));
+
+        assertEquals(Scope.INSTANCE_INTERFACES, e.scope());
+        assertEquals(before, fake.eniIds(), "the created ENI was left behind");
+        assertEquals(1, fake.calls("DeleteNetworkInterface"));
+    }
+
+    @Test
+    void createInterface_deleteOnTerminationFails_detachesAndDeletes() throws Exception {
+        Set<String> before = fake.eniIds();
+        fake.failNext("ModifyNetworkInterfaceAttribute", "UnauthorizedOperation", 403);
+
+        var e = assertThrows(CloudException.Fatal.class, () -> provider.createInterface(spec(1, 0)));
+
+        assertEquals("UnauthorizedOperation", e.code());
+        assertFalse(e.retryable());
+        assertEquals(before, fake.eniIds());
+        assertEquals(1, fake.calls("DetachNetworkInterface"));
+    }
+
+    @Test
+    void createInterface_setsDeleteOnTerminationOwnerTagsAndThePrimarysGroups() throws Exception {
+        NetworkInterface made = provider.createInterface(new InterfaceSpec(FakeEc2.SUBNET, List.of(), 2, 0,
+                Map.of("team", "net"), ""));
+
+        assertTrue(fake.deleteOnTermination(made.id()));
+        assertEquals(FakeEc2.INSTANCE, made.tags().get(OwnerTags.INSTANCE_ID));
+        assertNotNull(made.tags().get(OwnerTags.CREATED_AT));
+        assertEquals("net", made.tags().get("team"));
+        assertEquals(1, made.deviceIndex());
+        assertEquals(2, made.secondaryAddresses().size());
+    }
+
+    @Test
+    void createInterface_addressesAndPrefixes_bothEndUpOnTheInterface() throws Exception {
+        NetworkInterface made = provider.createInterface(spec(2, 1));
+
+        assertEquals(2, made.secondaryAddresses().size());
+        assertEquals(1, made.prefixes().size());
+        assertEquals(28, made.prefixes().getFirst().length());
+    }
+
+    @Test
+    void createInterface_prefixesIgnoredByEndpoint_failsSayingSoAndLeavesNothing() throws Exception {
+        // what moto does: Ipv4PrefixCount accepted, no prefix assigned
+        Ec2 ignoring = new ForwardingEc2(fake) {
+            @Override
+            public Eni createEni(String subnet, List<String> groups, int addresses, int prefixes,
+                                 Map<String, String> tags, String description) {
+                return super.createEni(subnet, groups, addresses, 0, tags, description);
+            }
+        };
+        AwsSettings s = Fixtures.settings(Map.of());
+        AwsProvider p = new AwsProvider(ignoring, new Guard(s, null), FakeEc2.INSTANCE, s, java.time.Clock.systemUTC());
+        Set<String> before = fake.eniIds();
+
+        var e = assertThrows(CloudException.Fatal.class, () -> p.createInterface(spec(0, 1)));
+
+        assertEquals("PrefixNotAssigned", e.code());
+        assertTrue(e.getMessage().contains(AwsSettings.PREFIX_DELEGATION), e.getMessage());
+        assertEquals(before, fake.eniIds());
+    }
+
+    @Test
+    void deleteInterface_waitsForTheDetachToFinish() throws Exception {
+        fake.detachTakes(3);
+        NetworkInterface made = provider.createInterface(spec(1, 0));
+
+        provider.deleteInterface(made.id());
+
+        assertFalse(fake.eniIds().contains(made.id()));
+        assertEquals(1, fake.calls("DeleteNetworkInterface"), "deleted before the detach finished");
+    }
+
+    @Test
+    void deleteInterface_inUseOnce_isRetried() throws Exception {
+        NetworkInterface made = provider.createInterface(spec(1, 0));
+        fake.failNext("DeleteNetworkInterface", "InvalidNetworkInterface.InUse", 400);
+
+        provider.deleteInterface(made.id());
+
+        assertFalse(fake.eniIds().contains(made.id()));
+        assertEquals(2, fake.calls("DeleteNetworkInterface"));
+    }
+
+    @Test
+    void deleteInterface_attachedToAnotherInstance_isRefusedAsConflict() {
+        String other = fake.attachedElsewhere();
+
+        assertThrows(CloudException.Conflict.class, () -> provider.deleteInterface(other));
+
+        assertTrue(fake.eniIds().contains(other));
+        assertEquals(0, fake.calls("DetachNetworkInterface"));
+    }
+
+    @Test
+    void unassign_onlySendsWhatTheInterfaceHolds() throws Exception {
+        String eni = primary();
+        Assignment a = provider.assign(eni, 2, 0);
+
+        // the fake, as EC2, rejects the whole call for an address the ENI does not hold
+        provider.unassign(eni, List.of(a.addresses().getFirst(), io.vpcipam.provider.Ipv4Address.parse("10.0.9.9")),
+                List.of(Cidr.parse("10.0.8.0/28")));
+
+        assertEquals(List.of(a.addresses().get(1)), provider.describeNode().primaryInterface().secondaryAddresses());
+    }
+
+    @Test
+    void throttled_thenAnswered_isRetriedAndEachThrottleReported() throws Exception {
+        fake.throttle("AssignPrivateIpAddresses", 3);
+
+        Assignment a = provider.assign(primary(), 1, 0);
+
+        assertEquals(1, a.addresses().size());
+        assertEquals(4, fake.calls("AssignPrivateIpAddresses"));
+        assertEquals(3, recorder.count("throttle AssignPrivateIpAddresses"));
+        assertTrue(recorder.events.contains("call AssignPrivateIpAddresses ok"));
+    }
+
+    @Test
+    void throttled_beyondMaxAttempts_throwsThrottledWithRetryAfter() throws Exception {
+        AwsProvider p = Fixtures.provider(fake, Map.of(AwsSettings.MAX_ATTEMPTS, "3"), recorder);
+        String eni = primary();
+        fake.throttle("AssignPrivateIpAddresses", 5);
+
+        var e = assertThrows(CloudException.Throttled.class, () -> p.assign(eni, 1, 0));
+
+        assertEquals("RequestLimitExceeded", e.code());
+        assertTrue(e.retryAfter().isPositive());
+        assertEquals(3, fake.calls("AssignPrivateIpAddresses"));
+        assertTrue(recorder.events.contains("call AssignPrivateIpAddresses throttled"));
+    }
+
+    @Test
+    void serverErrors_openTheCircuit_thenCallsAreRefusedWithoutReachingEc2() throws Exception {
+        AwsProvider p = Fixtures.provider(fake, Map.of(AwsSettings.MAX_ATTEMPTS, "1"), recorder);
+        for (int i = 0; i < 10; i++) {
+            fake.failNext("DescribeInstances", "InternalError", 500);
+        }
+        for (int i = 0; i < 10; i++) {
+            var e = assertThrows(CloudException.Fatal.class, p::describeNode);
+            assertTrue(e.retryable(), "a 500 is transient");
+        }
+        int sent = fake.totalCalls();
+
+        var open = assertThrows(CloudException.Fatal.class, p::describeNode);
+
+        assertEquals(ApiError.CIRCUIT_OPEN, open.code());
+        assertTrue(open.retryable());
+        assertEquals(sent, fake.totalCalls(), "a call reached EC2 through an open circuit");
+    }
+
+    @Test
+    void malformedAnswer_isFatalAndNotRetried() {
+        fake.failNext("DescribeInstances", ApiError.MALFORMED, 0);
+
+        var e = assertThrows(CloudException.Fatal.class, provider::describeNode);
+
+        assertEquals(ApiError.MALFORMED, e.code());
+        assertFalse(e.retryable());
+        assertEquals(1, fake.calls("DescribeInstances"));
+    }
+
+    @Test
+    void describeNode_twice_readsStaticFactsOnce() throws Exception {
+        provider.describeNode();
+        provider.describeNode();
+
+        assertEquals(1, fake.calls("DescribeInstances"));
+        assertEquals(1, fake.calls("DescribeInstanceTypes"));
+        assertEquals(1, fake.calls("DescribeSubnets"));
+        assertEquals(1, fake.calls("DescribeVpcs"));
+        assertEquals(2, fake.calls("DescribeNetworkInterfaces"));
+    }
+
+    @Test
+    void limits_describeInstanceTypesDenied_fallsBackToTheBuiltInTable() throws Exception {
+        fake.denyInstanceTypes();
+
+        assertEquals(new io.vpcipam.provider.Limits(3, 10), provider.describeNode().limits());
+    }
+
+    @Test
+    void limits_unknownTypeAndDenied_failsNamingTheType() {
+        FakeEc2 odd = new FakeEc2("c5.4xlarge", Cidr.parse("10.0.0.0/20")).denyInstanceTypes();
+        AwsProvider p = Fixtures.provider(odd, Map.of(), null);
+
+        var e = assertThrows(CloudException.Fatal.class, () -> p.limits("x9.nonsense"));
+
+        assertTrue(e.getMessage().contains("'x9.nonsense'"), e.getMessage());
+        assertEquals("UnauthorizedOperation", e.code());
+    }
+
+    @Test
+    void limits_denied_butInTable_usesTheTable() throws Exception {
+        FakeEc2 odd = new FakeEc2("c5.4xlarge", Cidr.parse("10.0.0.0/20")).denyInstanceTypes();
+
+        assertEquals(new io.vpcipam.provider.Limits(8, 30), Fixtures.provider(odd, Map.of(), null).limits("c5.4xlarge"));
+    }
+
+    @Test
+    void findOrphanedInterfaces_withoutOwnerTags_isRefused() {
+        assertThrows(IllegalArgumentException.class, () -> provider.findOrphanedInterfaces(Map.of()));
+    }
+
+    @Test
+    void close_closesTheClient() {
+        provider.close();
+
+        assertTrue(fake.closed());
+    }
+}
