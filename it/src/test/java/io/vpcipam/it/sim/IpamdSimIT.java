@@ -121,6 +121,30 @@ class IpamdSimIT {
     }
 
     @Test
+    void restart_appliesDelsSpooledWhileIpamdWasDown_andKeepsUnreadableSpoolFilesAside() throws Exception {
+        Map<String, String> env = Map.of("WARM_IP_TARGET", "3");
+        String released;
+        try (IpamdProcess first = IpamdProcess.start("sim", dir, env, Duration.ofSeconds(30))) {
+            released = first.call(add(1)).lease().address();
+            first.call(add(2));
+            first.kill();
+        }
+        // what the CNI plugin leaves when a DEL finds ipamd down
+        Path spool = dir.resolve("release-spool");
+        Files.createDirectories(spool);
+        Files.writeString(spool.resolve("0001.json"), Codec.encode(Request.del("vpc-ipam", "container-1", "eth0")) + "\n");
+        Files.writeString(spool.resolve("0002.json"), "{not json");
+        try (IpamdProcess second = IpamdProcess.start("sim", dir, env, Duration.ofSeconds(30))) {
+            assertEquals("NOT_FOUND", second.call(Request.check("vpc-ipam", "container-1", "eth0")).error().code());
+            assertTrue(second.call(Request.check("vpc-ipam", "container-2", "eth0")).ok(), "other leases untouched");
+            assertTrue(Files.notExists(spool.resolve("0001.json")), "applied spool entries are removed");
+            assertTrue(Files.exists(spool.resolve("0002.json.bad")), "an unreadable entry is kept for a human");
+            StatusInfo s = second.call(Request.status()).status();
+            assertTrue(s.leases().stream().noneMatch(l -> l.address().equals(released)));
+        }
+    }
+
+    @Test
     void run_badEnvironment_exitsWithAMessageNamingTheVariable() throws Exception {
         ProcessBuilder pb = new ProcessBuilder(IpamdProcess.java(), "-jar", IpamdProcess.jar().toString(), "run",
                 "--provider", "sim", "--state-dir", dir.toString(), "--socket", dir.resolve("s").toString())
