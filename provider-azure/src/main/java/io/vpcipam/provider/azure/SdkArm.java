@@ -16,6 +16,9 @@ import com.azure.core.management.exception.ManagementError;
 import com.azure.core.management.exception.ManagementException;
 import com.azure.core.management.serializer.SerializerFactory;
 import com.azure.core.util.Context;
+import com.azure.core.management.polling.PollResult;
+import com.azure.core.util.polling.LongRunningOperationStatus;
+import com.azure.core.util.polling.PollResponse;
 import com.azure.core.util.polling.SyncPoller;
 import com.azure.json.JsonProviders;
 import com.azure.json.JsonReader;
@@ -158,22 +161,18 @@ final class SdkArm implements Arm {
         Context ctx = nic.etag() == null ? Context.NONE : new Context(Policies.IF_MATCH_KEY, nic.etag());
         String rg = rg(nic.id());
         String name = ResourceIds.name(nic.id());
-        return toNic(call(() -> {
-            SyncPoller<?, NetworkInterfaceInner> poller = network.getNetworkInterfaces()
-                    .beginCreateOrUpdate(rg, name, body, ctx);
-            poller.waitForCompletion(operationTimeout);
-            return poller.getFinalResult();
-        }));
+        SyncPoller<PollResult<NetworkInterfaceInner>, NetworkInterfaceInner> poller =
+                call(() -> network.getNetworkInterfaces().beginCreateOrUpdate(rg, name, body, ctx));
+        awaitSuccess(poller, "PUT " + nic.id());
+        return toNic(call(poller::getFinalResult));
     }
 
     @Override
     public void deleteNic(String nicId) throws ArmException {
         String rg = rg(nicId);
-        call(() -> {
-            SyncPoller<?, Void> poller = network.getNetworkInterfaces().beginDelete(rg, ResourceIds.name(nicId), Context.NONE);
-            poller.waitForCompletion(operationTimeout);
-            return poller.getFinalResult();
-        });
+        SyncPoller<PollResult<Void>, Void> poller =
+                call(() -> network.getNetworkInterfaces().beginDelete(rg, ResourceIds.name(nicId), Context.NONE));
+        awaitSuccess(poller, "DELETE " + nicId);
     }
 
     @Override
@@ -205,6 +204,35 @@ final class SdkArm implements Arm {
             }
         }
         return new Vnet(v.id(), space, subnets);
+    }
+
+    /**
+     * Waits for a long-running operation (the SDK polls {@code Azure-AsyncOperation}, sleeping each poll's
+     * {@code Retry-After}). A {@code Failed} or {@code Canceled} operation does not throw in the SDK (its final result is
+     * just null), so its error body is read here and thrown with ARM's code.
+     */
+    private <T> void awaitSuccess(SyncPoller<PollResult<T>, T> poller, String what) throws ArmException {
+        PollResponse<PollResult<T>> last = call(() -> poller.waitForCompletion(operationTimeout));
+        if (last.getStatus() == LongRunningOperationStatus.SUCCESSFULLY_COMPLETED) {
+            return;
+        }
+        PollResult.Error error = last.getValue() == null ? null : last.getValue().getError();
+        String code = "OperationFailed";
+        String message = what + " ended " + last.getStatus();
+        if (error != null) {
+            message = what + ": " + error.getMessage();
+            try (JsonReader r = JsonProviders.createReader(error.getResponseBody() == null ? "{}" : error.getResponseBody())) {
+                Object root = r.readUntyped();
+                if (root instanceof Map<?, ?> m && m.get("error") instanceof Map<?, ?> err && err.get("code") != null) {
+                    code = err.get("code").toString();
+                    message = what + ": " + err.get("message");
+                }
+            } catch (IOException | RuntimeException ignored) {
+                // an unreadable body keeps the generic code
+            }
+        }
+        throw new ArmException(error == null ? 0 : error.getResponseStatusCode(), code, message,
+                error == null || error.getResponseHeaders() == null ? null : retryAfter(error.getResponseHeaders()), null);
     }
 
     private static String rg(String id) throws ArmException {

@@ -75,6 +75,7 @@ public final class FakeArm implements AutoCloseable {
     private final List<String> modifiedExisting = new ArrayList<>();
     private final Map<String, Integer> requests = new HashMap<>();
     private int unauthenticated;
+    private int preconditionFailures;
 
     private record Operation(String nicKey, Map<String, Object> rollback, boolean delete, int[] pollsLeft,
                              String failCode) {
@@ -252,6 +253,11 @@ public final class FakeArm implements AutoCloseable {
         return requests.getOrDefault(method, 0);
     }
 
+    /** NIC PUTs refused with 412 because their If-Match ETag was stale. */
+    public synchronized int preconditionFailures() {
+        return preconditionFailures;
+    }
+
     /** Requests refused for lack of a bearer token. */
     public synchronized int unauthenticated() {
         return unauthenticated;
@@ -411,6 +417,7 @@ public final class FakeArm implements AutoCloseable {
             stored.put("etag", newEtag()); // someone else's update landed just before ours
         }
         if (stored != null && ifMatch != null && !ifMatch.equals("*") && !ifMatch.equals(stored.get("etag"))) {
+            preconditionFailures++;
             return error(412, "PreconditionFailed", "Precondition failed: the ETag " + ifMatch
                     + " does not match the resource's current ETag " + stored.get("etag"));
         }

@@ -1,0 +1,283 @@
+package io.vpcipam.provider.azure;
+
+import io.vpcipam.provider.Assignment;
+import io.vpcipam.provider.CloudCallListener;
+import io.vpcipam.provider.CloudException;
+import io.vpcipam.provider.Ipv4Address;
+import io.vpcipam.provider.NetworkInterface;
+import io.vpcipam.provider.NodeInfo;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The provider's Azure-specific behaviour, through the real SDK against the fake ARM endpoint. */
+class AzureProviderTest {
+
+    private TestNode node;
+    private AzureProvider provider;
+
+    private AzureProvider start(String subnet, int nics, Map<String, String> env, CloudCallListener listener)
+            throws Exception {
+        node = new TestNode(subnet, nics);
+        provider = node.provider(env, listener);
+        return provider;
+    }
+
+    private AzureProvider start() throws Exception {
+        return start("10.240.0.0/22", 1, Map.of(), CloudCallListener.NOOP);
+    }
+
+    @AfterEach
+    void stop() {
+        if (provider != null) {
+            provider.close();
+        }
+        if (node != null) {
+            node.close();
+        }
+    }
+
+    @Test
+    void assign_thirtyAddresses_isOneNicPutCarryingAllOfThem() throws Exception {
+        start();
+
+        Assignment added = provider.assign(node.primaryNic(), 30, 0);
+
+        assertEquals(1, node.arm.nicPuts());
+        assertEquals(List.of(30), node.arm.addedPerPut());
+        assertEquals(30, Set.copyOf(added.addresses()).size());
+        assertEquals(Set.copyOf(added.addresses().stream().map(Ipv4Address::toString).toList()),
+                Set.copyOf(node.arm.secondaryAddresses(node.primaryNic())));
+    }
+
+    @Test
+    void unassign_severalAddresses_isOneNicPutAndLeavesTheRest() throws Exception {
+        start();
+        List<Ipv4Address> added = provider.assign(node.primaryNic(), 10, 0).addresses();
+
+        provider.unassign(node.primaryNic(), added.subList(0, 6), List.of());
+
+        assertEquals(2, node.arm.nicPuts());
+        assertEquals(Set.copyOf(added.subList(6, 10).stream().map(Ipv4Address::toString).toList()),
+                Set.copyOf(node.arm.secondaryAddresses(node.primaryNic())));
+    }
+
+    @Test
+    void assignAndUnassign_foreignIpConfiguration_isSentBackUnchanged() throws Exception {
+        start();
+        String foreign = node.arm.addForeignIpConfiguration(node.primaryNic(), "lb-frontend");
+
+        List<Ipv4Address> added = provider.assign(node.primaryNic(), 3, 0).addresses();
+        provider.unassign(node.primaryNic(), added, List.of());
+
+        assertEquals(List.of(), node.arm.modifiedExisting(), "existing ip-configurations changed by a PUT");
+        assertEquals(List.of(foreign), node.arm.secondaryAddresses(node.primaryNic()));
+    }
+
+    @Test
+    void unassign_foreignAddressAmongOthers_removesOnlyWhatWasAsked() throws Exception {
+        start();
+        String foreign = node.arm.addForeignIpConfiguration(node.primaryNic(), "lb-frontend");
+        List<Ipv4Address> added = provider.assign(node.primaryNic(), 2, 0).addresses();
+        NetworkInterface primary = provider.describeNode().primaryInterface();
+        assertTrue(primary.secondaryAddresses().contains(Ipv4Address.parse(foreign)));
+
+        provider.unassign(node.primaryNic(), List.of(added.getFirst(), primary.primaryAddress()), List.of());
+
+        NetworkInterface after = provider.describeNode().primaryInterface();
+        assertEquals(primary.primaryAddress(), after.primaryAddress(), "the primary address must never go");
+        assertEquals(Set.of(Ipv4Address.parse(foreign), added.get(1)), Set.copyOf(after.secondaryAddresses()));
+    }
+
+    @Test
+    void assign_etagMovedByAnotherWriter_rereadsAndAppliesOnce() throws Exception {
+        start();
+        node.arm.concurrentWriterBeforeNextPuts(2);
+
+        Assignment added = provider.assign(node.primaryNic(), 4, 0);
+
+        assertEquals(4, added.addresses().size());
+        assertEquals(2, node.arm.preconditionFailures(), "each PUT must carry If-Match with the ETag it read");
+        assertEquals(1, node.arm.nicPuts(), "the two 412s must not have been accepted");
+        assertEquals(4, node.arm.secondaryAddresses(node.primaryNic()).size());
+    }
+
+    @Test
+    void assign_operationFailsWithConflict_reappliesWithoutDuplicates() throws Exception {
+        start();
+        node.arm.failNextOperation("AnotherOperationInProgress");
+
+        Assignment added = provider.assign(node.primaryNic(), 5, 0);
+
+        assertEquals(2, node.arm.nicPuts(), "the failed operation's PUT and the re-applied one");
+        assertEquals(5, added.addresses().size());
+        assertEquals(5, node.arm.secondaryAddresses(node.primaryNic()).size());
+    }
+
+    @Test
+    void assign_throttledWithRetryAfter_waitsThatLongThenSucceeds() throws Exception {
+        AtomicInteger throttles = new AtomicInteger();
+        start("10.240.0.0/22", 1, Map.of(), new CloudCallListener() {
+            @Override
+            public void onThrottle(String verb) {
+                throttles.incrementAndGet();
+            }
+        });
+        node.arm.throttleNext(1, 1);
+        long t0 = System.nanoTime();
+
+        provider.assign(node.primaryNic(), 2, 0);
+
+        Duration took = Duration.ofNanos(System.nanoTime() - t0);
+        assertTrue(took.compareTo(Duration.ofMillis(950)) >= 0, "retried after " + took + ", before Retry-After: 1");
+        assertEquals(1, throttles.get());
+        assertEquals(2, node.arm.secondaryAddresses(node.primaryNic()).size());
+    }
+
+    @Test
+    void assign_retryAfterLongerThanAllowed_throwsThrottledWithTheHint() throws Exception {
+        start("10.240.0.0/22", 1, Map.of("AZURE_API_MAX_RETRY_AFTER", "2s"), CloudCallListener.NOOP);
+        node.arm.throttleNext(1, 40);
+
+        CloudException.Throttled e = assertThrows(CloudException.Throttled.class,
+                () -> provider.assign(node.primaryNic(), 2, 0));
+
+        assertEquals(Duration.ofSeconds(40), e.retryAfter());
+        assertEquals(0, node.arm.nicPuts());
+    }
+
+    @Test
+    void assign_serverErrorsThenSuccess_retriesTransparently() throws Exception {
+        start();
+        node.arm.failNextWrites(2, 503, "ServiceUnavailable");
+
+        assertEquals(3, provider.assign(node.primaryNic(), 3, 0).addresses().size());
+        assertEquals(1, node.arm.nicPuts());
+    }
+
+    @Test
+    void assign_serverErrorsPersist_throwsTransientFatal() throws Exception {
+        start("10.240.0.0/22", 1, Map.of("AZURE_API_MAX_ATTEMPTS", "3"), CloudCallListener.NOOP);
+        node.arm.failNextWrites(3, 500, "InternalServerError");
+
+        CloudException.Fatal e = assertThrows(CloudException.Fatal.class, () -> provider.assign(node.primaryNic(), 1, 0));
+
+        assertTrue(e.retryable());
+        assertEquals("InternalServerError", e.code());
+    }
+
+    @Test
+    void assign_longRunningOperation_honoursItsRetryAfter() throws Exception {
+        start();
+        node.arm.asyncRetryAfterSeconds(1);
+        node.arm.pollsUntilDone(1);
+        long t0 = System.nanoTime();
+
+        provider.assign(node.primaryNic(), 1, 0);
+
+        Duration took = Duration.ofNanos(System.nanoTime() - t0);
+        assertTrue(took.compareTo(Duration.ofMillis(950)) >= 0, "polled after " + took + ", before Retry-After: 1");
+    }
+
+    @Test
+    void assign_moreThanTheSubnetHolds_throwsCapacitySubnetAndChangesNothing() throws Exception {
+        start("10.240.0.0/28", 1, Map.of(), CloudCallListener.NOOP); // 16 - 5 reserved - 1 primary = 10 free
+
+        CloudException.CapacityExhausted e = assertThrows(CloudException.CapacityExhausted.class,
+                () -> provider.assign(node.primaryNic(), 11, 0));
+
+        assertEquals(CloudException.CapacityExhausted.Scope.SUBNET, e.scope());
+        assertEquals("SubnetIsFull", e.code());
+        assertEquals(List.of(), node.arm.secondaryAddresses(node.primaryNic()));
+        assertEquals(10, provider.assign(node.primaryNic(), 10, 0).addresses().size());
+    }
+
+    @Test
+    void assign_pastTheNicLimit_throwsCapacityInterfaceWithoutAPut() throws Exception {
+        start("10.240.0.0/22", 1, Map.of(), CloudCallListener.NOOP);
+        provider.assign(node.primaryNic(), 255, 0);
+        int puts = node.arm.nicPuts();
+
+        CloudException.CapacityExhausted e = assertThrows(CloudException.CapacityExhausted.class,
+                () -> provider.assign(node.primaryNic(), 1, 0));
+
+        assertEquals(CloudException.CapacityExhausted.Scope.INTERFACE_ADDRESSES, e.scope());
+        assertEquals(puts, node.arm.nicPuts());
+    }
+
+    @Test
+    void describeNode_twoNics_reportsPrimaryAtZeroLimitsAndColonMacs() throws Exception {
+        start("10.240.0.0/22", 2, Map.of(), CloudCallListener.NOOP);
+
+        NodeInfo info = provider.describeNode();
+
+        assertEquals(node.vm.name(), info.instanceId());
+        assertEquals("Standard_D4s_v5", info.instanceType());
+        assertEquals("eastus-1", info.zone());
+        assertEquals(2, info.limits().maxInterfaces());
+        assertEquals(256, info.limits().addressesPerInterface());
+        assertEquals(List.of(0, 1), info.interfaces().stream().map(NetworkInterface::deviceIndex).toList());
+        assertEquals(node.vm.nicIds().getFirst(), info.primaryInterface().id());
+        assertEquals(node.vm.macs().getFirst().replace('-', ':').toLowerCase(), info.primaryInterface().mac());
+        assertEquals("10.240.0.0/16", info.vpcCidrs().getFirst().toString());
+        assertFalse(provider.capabilities().hotAttachInterfaces());
+        assertFalse(provider.capabilities().prefixDelegation());
+    }
+
+    @Test
+    void deleteInterface_attachedSecondaryNic_isRefusedAsConflict() throws Exception {
+        start("10.240.0.0/22", 2, Map.of(), CloudCallListener.NOOP);
+
+        CloudException.Conflict e = assertThrows(CloudException.Conflict.class,
+                () -> provider.deleteInterface(node.vm.nicIds().get(1)));
+
+        assertEquals("NicInUse", e.code());
+        assertEquals(2, provider.describeNode().interfaces().size());
+    }
+
+    @Test
+    void deleteInterface_detachedNic_isDeletedAndItsAddressFreed() throws Exception {
+        start();
+        String leaked = node.arm.addDetachedNic("leaked", Map.of("k", "v"));
+        assertEquals(1, provider.findOrphanedInterfaces(Map.of("k", "v")).size());
+
+        provider.deleteInterface(leaked);
+
+        assertEquals(List.of(), provider.findOrphanedInterfaces(Map.of("k", "v")));
+    }
+
+    @Test
+    void createInterface_isRefusedBecauseAzureCannotHotAttach() throws Exception {
+        start();
+
+        CloudException.Fatal e = assertThrows(CloudException.Fatal.class, () -> provider.createInterface(
+                new io.vpcipam.provider.InterfaceSpec(node.arm.nodeSubnetId(), List.of(), 1, 0, Map.of(), "")));
+
+        assertEquals("HotAttachNotSupported", e.code());
+    }
+
+    @Test
+    void everyCall_carriesABearerToken_andAssignsNeverRepeatAnAddress() throws Exception {
+        start();
+        Set<Ipv4Address> seen = new HashSet<>();
+        for (int i = 0; i < 5; i++) {
+            for (Ipv4Address a : provider.assign(node.primaryNic(), 7, 0).addresses()) {
+                assertTrue(seen.add(a), a + " handed out twice");
+            }
+        }
+
+        assertEquals(0, node.arm.unauthenticated());
+        assertTrue(node.arm.addressHolders().values().stream().allMatch(c -> c == 1), node.arm.addressHolders().toString());
+    }
+}

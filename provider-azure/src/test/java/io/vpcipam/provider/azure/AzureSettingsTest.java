@@ -1,0 +1,68 @@
+package io.vpcipam.provider.azure;
+
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class AzureSettingsTest {
+
+    @Test
+    void fromEnv_empty_usesAzurePublicCloudAndTheRealImds() {
+        AzureSettings s = AzureSettings.fromEnv(Map.of());
+
+        assertEquals("https://management.azure.com/", s.armEndpoint().toString());
+        assertEquals("http://169.254.169.254/", s.metadataEndpoint().toString());
+        assertFalse(s.plainHttpArm());
+        assertEquals(Duration.ofSeconds(30), s.maxRetryAfter());
+    }
+
+    @Test
+    void fromEnv_plainHttpToLoopback_isAllowedForBoth() {
+        AzureSettings s = AzureSettings.fromEnv(Map.of("AZURE_RESOURCE_MANAGER_ENDPOINT", "http://127.0.0.1:8443",
+                "AZURE_METADATA_ENDPOINT", "http://localhost:9000/"));
+
+        assertEquals("http://127.0.0.1:8443/", s.armEndpoint().toString());
+        assertTrue(s.plainHttpArm());
+    }
+
+    @Test
+    void fromEnv_plainHttpArmToAnotherHost_isRefusedNamingTheVariable() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> AzureSettings.fromEnv(
+                Map.of("AZURE_RESOURCE_MANAGER_ENDPOINT", "http://10.1.2.3:8080/")));
+
+        assertTrue(e.getMessage().contains("AZURE_RESOURCE_MANAGER_ENDPOINT='http://10.1.2.3:8080/'"), e.getMessage());
+        assertTrue(e.getMessage().contains("loopback"), e.getMessage());
+    }
+
+    @Test
+    void fromEnv_plainHttpArmToTheImdsAddress_isRefused() {
+        assertThrows(IllegalArgumentException.class, () -> AzureSettings.fromEnv(
+                Map.of("AZURE_RESOURCE_MANAGER_ENDPOINT", "http://169.254.169.254/")));
+    }
+
+    @Test
+    void fromEnv_plainHttpMetadataToAnotherHost_isRefused_andNamesAreNeverResolved() {
+        assertThrows(IllegalArgumentException.class, () -> AzureSettings.fromEnv(
+                Map.of("AZURE_METADATA_ENDPOINT", "http://metadata.example.com/")));
+        assertFalse(AzureSettings.loopback("localhost.example.com"));
+        assertTrue(AzureSettings.loopback("127.0.0.5"));
+        assertTrue(AzureSettings.loopback("[::1]"));
+    }
+
+    @Test
+    void fromEnv_severalBadValues_reportsAllOfThem() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> AzureSettings.fromEnv(
+                Map.of("AZURE_RESOURCE_MANAGER_ENDPOINT", "ftp://x/", "AZURE_API_QPS", "fast",
+                        "AZURE_API_BACKOFF", "soon")));
+
+        assertTrue(e.getMessage().contains("AZURE_RESOURCE_MANAGER_ENDPOINT"), e.getMessage());
+        assertTrue(e.getMessage().contains("AZURE_API_QPS='fast'"), e.getMessage());
+        assertTrue(e.getMessage().contains("AZURE_API_BACKOFF='soon'"), e.getMessage());
+    }
+}
