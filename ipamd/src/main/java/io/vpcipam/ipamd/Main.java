@@ -1,37 +1,35 @@
 package io.vpcipam.ipamd;
 
-import io.vpcipam.protocol.FrameReader;
-import io.vpcipam.protocol.FrameWriter;
 import io.vpcipam.protocol.Reply;
-import io.vpcipam.protocol.Request;
 import io.vpcipam.protocol.StatusInfo;
 import io.vpcipam.protocol.Codec;
+import io.vpcipam.ipamd.ops.ConfigView;
+import io.vpcipam.ipamd.ops.LogSetup;
+import io.vpcipam.ipamd.ops.OpsCommands;
+import io.vpcipam.ipamd.ops.OpsConfig;
+import io.vpcipam.ipamd.ops.OpsServers;
+import picocli.AutoComplete;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
-import java.nio.channels.Channels;
-import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
 import java.time.InstantSource;
+import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.Locale;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
-import java.util.logging.ConsoleHandler;
-import java.util.logging.Level;
 import java.util.logging.Logger;
-import java.util.logging.SimpleFormatter;
 
-/** {@code ipamd run | status}: wires things up and nothing else. */
+/** {@code ipamd run | status | leases | explain | generate-completion}: wires things up and nothing else. */
 @Command(name = "ipamd", mixinStandardHelpOptions = true, version = "vpc-ipam 0.1.0",
         description = "Per-node IPAM daemon: keeps a warm pool of VPC addresses and serves them to the CNI plugin.",
-        subcommands = {Main.Run.class, Main.Status.class, CommandLine.HelpCommand.class})
+        subcommands = {Main.Run.class, Main.Status.class, OpsCommands.Leases.class, OpsCommands.Explain.class,
+                AutoComplete.GenerateCompletion.class, CommandLine.HelpCommand.class})
 public final class Main implements Callable<Integer> {
 
     /** Process entry point. */
@@ -40,7 +38,10 @@ public final class Main implements Callable<Integer> {
     }
 
     static CommandLine commandLine() {
-        return new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true);
+        CommandLine cl = new CommandLine(new Main()).setCaseInsensitiveEnumValuesAllowed(true);
+        // picocli hides it by default; operators should find it in 'ipamd --help'
+        cl.getSubcommands().get("generate-completion").getCommandSpec().usageMessage().hidden(false);
+        return cl;
     }
 
     @Override
@@ -71,24 +72,46 @@ public final class Main implements Callable<Integer> {
             if (stateDir != null) {
                 env.put("IPAMD_STATE_DIR", stateDir.toString());
             }
-            configureLogging(env.getOrDefault("IPAMD_LOG_LEVEL", "info"));
-            Config config;
+            // both halves of the configuration are read before either is used, so every problem shows at once
+            List<String> problems = new ArrayList<>();
+            OpsConfig opsConfig = null;
+            Config config = null;
+            try {
+                opsConfig = OpsConfig.fromEnv(env);
+            } catch (ConfigException e) {
+                problems.addAll(e.problems());
+            }
             try {
                 config = Config.fromEnv(env);
             } catch (ConfigException e) {
+                problems.addAll(e.problems());
+            }
+            if (!problems.isEmpty()) {
+                System.err.println("ipamd: " + new ConfigException(problems).getMessage());
+                return 2;
+            }
+            configureLogging(opsConfig.logFormat(), opsConfig.logLevel());
+            Logger.getLogger(Main.class.getName()).info("effective configuration: " + ConfigView.of(config, opsConfig));
+            OpsServers ops;
+            try {
+                ops = OpsServers.start(opsConfig, InstantSource.system());
+            } catch (IOException e) {
                 System.err.println("ipamd: " + e.getMessage());
                 return 2;
             }
             Daemon daemon;
             try {
-                daemon = Daemon.start(config, env, InstantSource.system());
+                daemon = Daemon.start(config, env, InstantSource.system(), ops.metrics());
             } catch (IllegalArgumentException | IllegalStateException | io.vpcipam.ipamd.lease.CheckpointException e) {
+                ops.close();
                 System.err.println("ipamd: " + e.getMessage());
                 return 2;
             }
+            ops.attach(daemon);
             CountDownLatch stopped = new CountDownLatch(1);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 daemon.close();
+                ops.close();
                 stopped.countDown();
             }, "shutdown"));
             stopped.await();
@@ -96,34 +119,36 @@ public final class Main implements Callable<Integer> {
         }
     }
 
-    /** {@code ipamd status}: asks the running daemon over its socket. */
-    @Command(name = "status", description = "Show the pool, interfaces and leases of the running daemon.")
+    /** {@code ipamd status}: asks the running daemon's introspection endpoint, else its socket. */
+    @Command(name = "status", description = {"Show the pool, interfaces and leases of the running daemon.",
+            "Reads the introspection endpoint; falls back to the socket's STATUS when it is off or unreachable."
+                    + " With only --socket given, asks that socket."})
     static final class Status implements Callable<Integer> {
         @Option(names = "--socket", description = "socket path (IPAMD_SOCKET; default " + Config.DEFAULT_SOCKET + ")")
         Path socket;
-        @Option(names = "--json", description = "print the status as JSON")
+        @Option(names = "--introspection", paramLabel = "HOST:PORT", description = "introspection address"
+                + " (IPAMD_INTROSPECTION_ADDRESS; default " + OpsConfig.DEFAULT_INTROSPECTION + "; off = socket only)")
+        String introspection;
+        @Option(names = "--json", description = "print the status as JSON (the socket's STATUS reply, whichever source)")
         boolean json;
 
         @Override
         public Integer call() {
-            Path path = socket != null ? socket : Path.of(System.getenv().getOrDefault("IPAMD_SOCKET", Config.DEFAULT_SOCKET));
-            Reply reply;
-            try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
-                ch.connect(UnixDomainSocketAddress.of(path));
-                new FrameWriter(Channels.newOutputStream(ch)).write(Request.status());
-                reply = new FrameReader(Channels.newInputStream(ch), FrameReader.MAX_REPLY_FRAME_BYTES).readReply();
+            StatusInfo status;
+            try {
+                status = OpsCommands.status(OpsCommands.Source.resolve(introspection, socket, System.getenv()),
+                        System.err);
+            } catch (IllegalArgumentException e) {
+                System.err.println("ipamd status: " + e.getMessage());
+                return 2;
             } catch (IOException e) {
-                System.err.println("ipamd status: cannot reach ipamd at " + path + ": " + e.getMessage());
-                return 1;
-            }
-            if (reply == null || !reply.ok()) {
-                System.err.println("ipamd status: " + (reply == null ? "no reply" : reply.error().code() + ": " + reply.error().message()));
+                System.err.println("ipamd status: " + e.getMessage());
                 return 1;
             }
             if (json) {
-                System.out.println(Codec.encode(reply));
+                System.out.println(Codec.encode(Reply.status(status)));
             } else {
-                printTable(reply.status(), System.out);
+                printTable(status, System.out);
             }
             return 0;
         }
@@ -151,22 +176,8 @@ public final class Main implements Callable<Integer> {
         }
     }
 
-    static void configureLogging(String level) {
-        System.setProperty("java.util.logging.SimpleFormatter.format", "%1$tFT%1$tT.%1$tLZ %4$-7s %3$s: %5$s%6$s%n");
-        Logger root = Logger.getLogger("");
-        for (var h : root.getHandlers()) {
-            root.removeHandler(h);
-        }
-        ConsoleHandler handler = new ConsoleHandler();
-        handler.setFormatter(new SimpleFormatter());
-        Level l = switch (level.toLowerCase(Locale.ROOT)) {
-            case "debug" -> Level.FINE;
-            case "warn", "warning" -> Level.WARNING;
-            case "error" -> Level.SEVERE;
-            default -> Level.INFO;
-        };
-        handler.setLevel(l);
-        root.setLevel(l);
-        root.addHandler(handler);
+    /** Logs go to stderr (stdout is for command output), plain or JSON lines, credentials redacted. */
+    static void configureLogging(OpsConfig.LogFormat format, OpsConfig.LogLevel level) {
+        LogSetup.configure(format, level, System.err);
     }
 }
