@@ -69,6 +69,15 @@ public final class AddressPool {
         int usedSlots() {
             return secondaries.size() + prefixes.size();
         }
+
+        /** Takes the cloud's facts about the interface (not its addresses, which callers merge). */
+        void describe(NetworkInterface ni, Subnet subnet) {
+            deviceIndex = ni.deviceIndex();
+            subnetId = ni.subnetId();
+            mac = ni.mac();
+            primaryAddress = ni.primaryAddress();
+            gateway = subnet == null ? null : subnet.gateway();
+        }
     }
 
     private static final class Slot {
@@ -201,12 +210,7 @@ public final class AddressPool {
             for (NetworkInterface ni : info.interfaces()) {
                 seen.add(ni.id());
                 Iface iface = interfaces.computeIfAbsent(ni.id(), Iface::new);
-                iface.deviceIndex = ni.deviceIndex();
-                iface.subnetId = ni.subnetId();
-                iface.mac = ni.mac();
-                iface.primaryAddress = ni.primaryAddress();
-                Subnet subnet = info.subnet(ni.subnetId());
-                iface.gateway = subnet == null ? null : subnet.gateway();
+                iface.describe(ni, info.subnet(ni.subnetId()));
                 iface.secondaries.clear();
                 iface.secondaries.addAll(ni.secondaryAddresses());
                 iface.prefixes.clear();
@@ -582,13 +586,7 @@ public final class AddressPool {
     public void attached(NetworkInterface ni) {
         lock.lock();
         try {
-            Iface iface = interfaces.computeIfAbsent(ni.id(), Iface::new);
-            iface.deviceIndex = ni.deviceIndex();
-            iface.subnetId = ni.subnetId();
-            iface.mac = ni.mac();
-            iface.primaryAddress = ni.primaryAddress();
-            Subnet subnet = node == null ? null : node.subnet(ni.subnetId());
-            iface.gateway = subnet == null ? null : subnet.gateway();
+            interfaces.computeIfAbsent(ni.id(), Iface::new).describe(ni, node == null ? null : node.subnet(ni.subnetId()));
         } finally {
             lock.unlock();
         }
