@@ -1,0 +1,33 @@
+package io.vpcipam.cni.netns;
+
+import java.util.List;
+
+/**
+ * The pod-network half of the plugin: everything it does to the host and the pod netns. The
+ * dispatcher only decides; this does. Tests use a fake.
+ */
+public interface PodWiring {
+
+    /** Link-local gateway every pod routes through; its neighbour entry is static, so no ARP. */
+    String GATEWAY = "169.254.1.1";
+    /** Priority of the "to pod -> main" rule: above the system's 32766 main and ipamd's 32765. */
+    int TO_POD_PRIORITY = 512;
+    /** Priority of the "from pod -> interface table" rule, after to-pod (pod-to-pod stays on main). */
+    int FROM_POD_PRIORITY = 1536;
+
+    /**
+     * Wires the pod. On failure it has already undone its own partial work (veth, routes, rules)
+     * before throwing. A leftover of an earlier attempt for the same key is replaced.
+     */
+    void add(WireSpec spec) throws WiringException;
+
+    /**
+     * Tears an attachment down: the host veth (its pod peer goes with it), the host route and the
+     * rules for {@code addresses}. Succeeds when any of it is already gone. When
+     * {@code addresses} is empty, the addresses routed to the host veth are used.
+     */
+    void del(String hostVeth, List<String> addresses) throws WiringException;
+
+    /** Compares what is really on the host and in the pod with {@code spec}; the differences, empty when none. */
+    List<String> check(WireSpec spec) throws WiringException;
+}

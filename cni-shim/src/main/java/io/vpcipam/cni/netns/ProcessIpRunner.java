@@ -1,0 +1,90 @@
+package io.vpcipam.cni.netns;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * {@link IpRunner} over iproute2's {@code ip}: for a pod netns through {@code nsenter --net=PATH}
+ * (works for any netns path: /run/netns names, /proc/PID/ns/net, bind mounts; {@code ip -n}
+ * would take only names and remount /sys on every call). nsenter execs ip in place, so a batch
+ * is one fork.
+ */
+public final class ProcessIpRunner implements IpRunner {
+
+    private final String ip;
+    private final String nsenter;
+
+    private ProcessIpRunner(String ip, String nsenter) {
+        this.ip = ip;
+        this.nsenter = nsenter;
+    }
+
+    /**
+     * Finds ip and nsenter at their usual absolute paths: runtimes call plugins with a minimal
+     * (sometimes empty) PATH.
+     */
+    public static ProcessIpRunner system() {
+        return new ProcessIpRunner(find("ip", "/usr/sbin/ip", "/sbin/ip", "/usr/bin/ip", "/bin/ip"),
+                find("nsenter", "/usr/bin/nsenter", "/bin/nsenter", "/usr/sbin/nsenter", "/sbin/nsenter"));
+    }
+
+    private static String find(String name, String... candidates) {
+        for (String c : candidates) {
+            if (Files.isExecutable(Path.of(c))) {
+                return c;
+            }
+        }
+        return name;
+    }
+
+    @Override
+    public Outcome run(String netns, boolean json, boolean force, List<String> lines) throws IOException {
+        List<String> cmd = new ArrayList<>(8);
+        if (netns != null) {
+            cmd.add(nsenter);
+            cmd.add("--net=" + netns);
+            cmd.add("--");
+        }
+        cmd.add(ip);
+        if (json) {
+            cmd.add("-j");
+        }
+        if (force) {
+            cmd.add("-force");
+        }
+        cmd.add("-batch");
+        cmd.add("-");
+        Process p = new ProcessBuilder(cmd).start();
+        StringBuilder in = new StringBuilder();
+        for (String l : lines) {
+            in.append(l).append('\n');
+        }
+        try (OutputStream os = p.getOutputStream()) {
+            os.write(in.toString().getBytes(StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            // ip exits early when nsenter cannot enter the netns; its stderr says why.
+        }
+        String out = readAll(p.getInputStream());
+        String err = readAll(p.getErrorStream());
+        try {
+            int rc = p.waitFor();
+            return new Outcome(rc, out, err);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            p.destroyForcibly();
+            throw new IOException("interrupted while waiting for ip", e);
+        }
+    }
+
+    private static String readAll(InputStream s) throws IOException {
+        try (s) {
+            return new String(s.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+}

@@ -1,0 +1,23 @@
+#!/bin/sh
+# vpc-ipam CNI plugin launcher. Runs the bundled JVM with the AOT cache made at build time.
+# Flags, each for start-up time of a process that lives ~50 ms: one GC thread (Serial), C1 only
+# (nothing runs long enough for C2; -Xint measured slower: JSON parsing wants C1), no hsperfdata file in /tmp, a small heap, and fork+exec for `ip` instead of posix_spawn through
+# jspawnhelper (one exec less per batch). JVM log lines go to stderr, never stdout: stdout is the
+# CNI result.
+case $0 in
+  */*) d=${0%/*}/vpc-ipam.d ;;
+  *) d=./vpc-ipam.d ;;
+esac
+l=$d/lib
+main=io.vpcipam.cni.Main
+aot=-XX:AOTCache=$d/vpc-ipam.aot
+# Runtimes call a CNI plugin without arguments; only the build passes these, to train the cache.
+if [ "${1:-}" = --aot-train ]; then
+  aot=-XX:AOTCacheOutput=$2
+  main=io.vpcipam.cni.AotTraining
+  shift 2
+fi
+exec "$d/runtime/bin/java" "$aot" -Xlog:disable -Xlog:all=warning:stderr \
+  -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData -Xmx64m -Xss512k -Djdk.lang.Process.launchMechanism=FORK \
+  -cp "$l/cni-shim.jar:$l/protocol.jar:$l/jackson-jr-objects.jar:$l/jackson-core.jar" \
+  "$main" "$@"

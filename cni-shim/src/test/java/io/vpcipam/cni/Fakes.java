@@ -1,0 +1,139 @@
+package io.vpcipam.cni;
+
+import io.vpcipam.cni.netns.PodWiring;
+import io.vpcipam.cni.netns.WireSpec;
+import io.vpcipam.cni.netns.WiringException;
+import io.vpcipam.protocol.ErrorInfo;
+import io.vpcipam.protocol.LeaseInfo;
+import io.vpcipam.protocol.ProtocolException;
+import io.vpcipam.protocol.Reply;
+import io.vpcipam.protocol.Request;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Stateful fakes with fault controls for the dispatcher's two services, and a way to run one call. */
+final class Fakes {
+
+    static final InstantSource CLOCK = InstantSource.fixed(Instant.parse("2026-01-02T03:04:05Z"));
+
+    private Fakes() {
+    }
+
+    /** An ipamd that leases 10.0.0.x per key and can be down, garble or refuse. */
+    static final class Ipamd implements IpamdClient {
+        final List<Request> requests = new ArrayList<>();
+        final Map<String, LeaseInfo> leases = new HashMap<>();
+        boolean down;
+        boolean downForDel;
+        boolean garbage;
+        ErrorInfo error;
+        int routeTable;
+        int mtu = 9001;
+        private int next = 5;
+
+        @Override
+        public Reply call(Request r) throws Unavailable, ProtocolException {
+            requests.add(r);
+            if (down || (downForDel && r.op() == io.vpcipam.protocol.Op.DEL)) {
+                throw new Unavailable("ipamd is not listening on /run/test.sock: Connection refused");
+            }
+            if (garbage) {
+                throw new ProtocolException("BAD_REQUEST", "reply is not valid JSON");
+            }
+            if (error != null) {
+                return Reply.error(error);
+            }
+            String key = r.network() + "/" + r.containerId() + "/" + r.ifName();
+            return switch (r.op()) {
+                case ADD -> Reply.ok(leases.computeIfAbsent(key, k -> new LeaseInfo("10.0.0." + next++, 32,
+                        "eni-1", "02:00:00:00:00:aa", routeTable == 0 ? 0 : routeTable - 1, routeTable, "10.0.0.1",
+                        List.of("10.0.0.0/16"), mtu)));
+                case CHECK -> leases.containsKey(key) ? Reply.ok(leases.get(key))
+                        : Reply.error("NOT_FOUND", "no lease for " + key, false);
+                case DEL -> {
+                    leases.remove(key);
+                    yield Reply.success();
+                }
+                case GC -> Reply.released(0);
+                case STATUS -> Reply.success();
+            };
+        }
+    }
+
+    /** A wiring that records what is wired and can fail. */
+    static final class Wiring implements PodWiring {
+        final Map<String, WireSpec> wired = new HashMap<>();
+        final List<String> deleted = new ArrayList<>();
+        String failAdd;
+        String failDel;
+        List<String> drift = List.of();
+
+        @Override
+        public void add(WireSpec spec) throws WiringException {
+            if (failAdd != null) {
+                throw new WiringException(failAdd);
+            }
+            wired.put(spec.hostVeth(), spec);
+        }
+
+        @Override
+        public void del(String hostVeth, List<String> addresses) throws WiringException {
+            if (failDel != null) {
+                throw new WiringException(failDel);
+            }
+            wired.remove(hostVeth);
+            deleted.add(hostVeth + " " + addresses);
+        }
+
+        @Override
+        public List<String> check(WireSpec spec) {
+            return wired.containsKey(spec.hostVeth()) ? drift : List.of("host veth " + spec.hostVeth() + " is missing");
+        }
+    }
+
+    /** The outcome of one call. */
+    record Call(int exit, String stdout, String log) {
+    }
+
+    static Map<String, String> env(String command, String netns) {
+        Map<String, String> env = new HashMap<>();
+        env.put("CNI_COMMAND", command);
+        env.put("CNI_CONTAINERID", "c0ffee");
+        env.put("CNI_NETNS", netns);
+        env.put("CNI_IFNAME", "eth0");
+        env.put("CNI_PATH", "/opt/cni/bin");
+        return env;
+    }
+
+    static Call run(Map<String, String> env, String stdin, Ipamd ipamd, Wiring wiring) {
+        return run(env, stdin.getBytes(StandardCharsets.UTF_8), ipamd, wiring);
+    }
+
+    static Call run(Map<String, String> env, byte[] stdin, Ipamd ipamd, Wiring wiring) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        PluginLog log = PluginLog.to(CLOCK, new PrintStream(err, true, StandardCharsets.UTF_8));
+        Dispatcher.Services services = new Dispatcher.Services() {
+            @Override
+            public IpamdClient ipamd(NetConf conf) {
+                return ipamd;
+            }
+
+            @Override
+            public PodWiring wiring() {
+                return wiring;
+            }
+        };
+        int rc = new Dispatcher(env, new ByteArrayInputStream(stdin), new PrintStream(out, true, StandardCharsets.UTF_8),
+                log, CLOCK, services).run();
+        return new Call(rc, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+}
