@@ -75,6 +75,16 @@ public final class OpsServers implements AutoCloseable {
         return metrics;
     }
 
+    /** The metrics port actually bound (useful with port 0), or -1 when metrics are off. */
+    public int metricsPort() {
+        return metricsServer == null ? -1 : metricsServer.getPort();
+    }
+
+    /** The introspection port actually bound, or -1 when introspection is off. */
+    public int introspectionPort() {
+        return introspection == null ? -1 : introspection.port();
+    }
+
     /** The daemon is up: introspection serves it and readiness can pass. */
     public void attach(Daemon daemon) {
         if (introspection != null) {

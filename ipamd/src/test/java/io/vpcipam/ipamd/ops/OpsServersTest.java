@@ -1,0 +1,217 @@
+package io.vpcipam.ipamd.ops;
+
+import com.fasterxml.jackson.jr.ob.JSON;
+import io.vpcipam.ipamd.Config;
+import io.vpcipam.ipamd.Daemon;
+import io.vpcipam.protocol.Reply;
+import io.vpcipam.protocol.Request;
+import io.vpcipam.provider.CloudException;
+import io.vpcipam.provider.sim.SimulatedCloud;
+import io.vpcipam.provider.sim.Verb;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** One daemon on the simulated cloud, with its metrics and introspection servers on loopback ports. */
+class OpsServersTest {
+
+    @TempDir
+    Path dir;
+    OpsServers ops;
+    Daemon daemon;
+    final HttpClient http = HttpClient.newHttpClient();
+
+    @AfterEach
+    void stop() {
+        if (daemon != null) {
+            daemon.close();
+        }
+        if (ops != null) {
+            ops.close();
+        }
+    }
+
+    private HttpResponse<String> get(int port, String path, String method) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .method(method, HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private Map<String, Object> json(String path, int expectStatus) throws Exception {
+        HttpResponse<String> r = get(ops.introspectionPort(), path, "GET");
+        assertEquals(expectStatus, r.statusCode(), path + ": " + r.body());
+        assertEquals("application/json", r.headers().firstValue("Content-Type").orElse(""));
+        return JSON.std.mapFrom(r.body());
+    }
+
+    private Map<String, PromText.Family> scrape() throws Exception {
+        HttpResponse<String> r = get(ops.metricsPort(), "/metrics", "GET");
+        assertEquals(200, r.statusCode());
+        return PromText.parse(r.body());
+    }
+
+    private void startOps() throws Exception {
+        ops = OpsServers.start(OpsConfig.fromEnv(Map.of("IPAMD_METRICS_ADDRESS", "127.0.0.1:0",
+                "IPAMD_INTROSPECTION_ADDRESS", "127.0.0.1:0")), InstantSource.system());
+    }
+
+    private void startDaemon(SimulatedCloud cloud) throws Exception {
+        Config config = Config.fromEnv(Map.of("IPAMD_SOCKET", dir.resolve("ipamd.sock").toString(),
+                "IPAMD_STATE_DIR", dir.toString(), "WARM_IP_TARGET", "2", "MAX_ENI", "1", "IP_COOLDOWN_PERIOD", "0",
+                "IPAMD_ADD_TIMEOUT", "3s", "AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"));
+        daemon = Daemon.start(config, cloud, InstantSource.system(), ops.metrics());
+        ops.attach(daemon);
+    }
+
+    private static Request add(int i) {
+        return Request.add("vpc-ipam", "container-" + i, "eth0", "/proc/1/ns/net", "default", "pod-" + i);
+    }
+
+    @Test
+    void beforeTheDaemonStarts_liveButNotReady_withTheReason() throws Exception {
+        startOps();
+        Map<String, Object> health = json("/healthz", 200);
+        assertEquals("starting", health.get("status"));
+        Map<String, Object> ready = json("/readyz", 503);
+        assertEquals(false, ready.get("ready"));
+        assertTrue(ready.get("reason").toString().startsWith("starting"), ready.toString());
+        assertTrue(json("/v1/pool", 503).get("error").toString().startsWith("starting"));
+        assertEquals(0.0, PromText.value(scrape(), "vpc_ipam_ready", Map.of()));
+    }
+
+    @Test
+    void metrics_afterAddsAnErrorAndADel_countEverythingInAStrictlyValidExposition() throws Exception {
+        startOps();
+        SimulatedCloud cloud = SimulatedCloud.builder().instanceType("m5.large").listener(ops.metrics()).build();
+        cloud.failNext(Verb.ASSIGN, new CloudException.Throttled("RequestLimitExceeded", "slow down", Duration.ZERO));
+        startDaemon(cloud);
+        for (int i = 0; i < 9; i++) { // m5.large holds 9 secondary addresses per ENI; MAX_ENI=1
+            Reply r = daemon.service().handle(add(i));
+            assertTrue(r.ok(), String.valueOf(r.error()));
+        }
+        Reply full = daemon.service().handle(add(9));
+        assertFalse(full.ok());
+        assertTrue(daemon.service().handle(Request.del("vpc-ipam", "container-0", "eth0")).ok());
+        ops.metrics().onLimiterWait("AssignPrivateIpAddresses", Duration.ofMillis(250));
+
+        Map<String, PromText.Family> m = scrape();
+        assertEquals("gauge", m.get("vpc_ipam_addresses").type());
+        assertEquals(8.0, PromText.value(m, "vpc_ipam_addresses", Map.of("state", "assigned")));
+        double held = 0;
+        for (String state : List.of("free", "assigned", "cooling", "pending", "releasing")) {
+            held += PromText.value(m, "vpc_ipam_addresses", Map.of("state", state));
+        }
+        assertEquals(9.0, held, "MAX_ENI=1 on m5.large: nine addresses");
+        assertEquals(1.0, PromText.value(m, "vpc_ipam_interfaces", Map.of()));
+        assertEquals(9.0, PromText.value(m, "vpc_ipam_max_addresses", Map.of()));
+        assertEquals(1.0, PromText.value(m, "vpc_ipam_ready", Map.of()));
+        assertEquals("histogram", m.get("vpc_ipam_add_duration_seconds").type());
+        assertEquals(10.0, PromText.value(m, "vpc_ipam_add_duration_seconds_count", Map.of()));
+        assertTrue(PromText.value(m, "vpc_ipam_add_waits_total", Map.of()) >= 1, "ADDs outran the warm target");
+        assertEquals(1.0, PromText.value(m, "vpc_ipam_add_errors_total", Map.of("code", full.error().code())));
+        assertEquals(1.0, PromText.value(m, "vpc_ipam_requests_total", Map.of("op", "del", "code", "ok")));
+        assertTrue(PromText.value(m, "vpc_ipam_cloud_calls_total",
+                Map.of("verb", "AssignPrivateIpAddresses", "condition", "ok")) >= 1);
+        assertEquals(1.0, PromText.value(m, "vpc_ipam_cloud_calls_total",
+                Map.of("verb", "AssignPrivateIpAddresses", "condition", "throttled")));
+        assertEquals(1.0, PromText.value(m, "vpc_ipam_cloud_throttles_total", Map.of("verb", "AssignPrivateIpAddresses")));
+        assertEquals(0.25, PromText.value(m, "vpc_ipam_rate_limiter_wait_seconds_total",
+                Map.of("verb", "AssignPrivateIpAddresses")), 1e-9);
+        assertTrue(PromText.value(m, "vpc_ipam_cloud_call_duration_seconds_count",
+                Map.of("verb", "DescribeNetworkInterfaces")) >= 1);
+        assertTrue(PromText.value(m, "vpc_ipam_checkpoint_write_duration_seconds_count", Map.of()) >= 1);
+        assertEquals(0.0, PromText.value(m, "vpc_ipam_leases_dropped_total", Map.of("reason", "gc")));
+        assertNotNull(m.get("jvm_memory_used_bytes"), "JVM metrics ride along");
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (PromText.value(scrape(), "vpc_ipam_reconcile_duration_seconds_count", Map.of()) < 1) {
+            assertTrue(System.nanoTime() < deadline, "no reconcile pass was timed");
+            Thread.sleep(20);
+        }
+    }
+
+    @Test
+    void introspection_servesPoolLeasesDecisionsAndConfigAsJson() throws Exception {
+        startOps();
+        startDaemon(SimulatedCloud.builder().instanceType("m5.large").listener(ops.metrics()).build());
+        for (int i = 0; i < 3; i++) {
+            assertTrue(daemon.service().handle(add(i)).ok());
+        }
+        assertEquals(Map.of("status", "ok", "reconciler", "running"), json("/healthz", 200));
+        assertEquals(Map.of("ready", true), json("/readyz", 200));
+
+        Map<String, Object> pool = json("/v1/pool", 200);
+        assertEquals(Set.of("provider", "instanceId", "instanceType", "zone", "prefixMode", "pool", "maxAddresses",
+                "targets", "engine", "interfaces"), pool.keySet());
+        assertEquals("m5.large", pool.get("instanceType"));
+        Map<?, ?> counts = (Map<?, ?>) pool.get("pool");
+        assertEquals(Set.of("total", "free", "assigned", "cooling", "pending", "releasing", "waiting"), counts.keySet());
+        assertEquals(3, counts.get("assigned"));
+        Map<?, ?> iface = (Map<?, ?>) ((List<?>) pool.get("interfaces")).getFirst();
+        assertEquals(Set.of("id", "deviceIndex", "subnetId", "primaryAddress", "addresses", "prefixes", "free",
+                "assigned"), iface.keySet());
+        assertEquals(Set.of("lastGrow", "lastShrink", "growthPausedUntil", "reconcilerRunning"),
+                ((Map<?, ?>) pool.get("engine")).keySet());
+        assertEquals(2, ((Map<?, ?>) pool.get("targets")).get("warmIpTarget"));
+
+        List<?> leases = (List<?>) json("/v1/leases", 200).get("leases");
+        assertEquals(3, leases.size());
+        Map<?, ?> lease = (Map<?, ?>) leases.getFirst();
+        assertEquals(Set.of("network", "containerId", "ifName", "podNamespace", "podName", "address", "interfaceId",
+                "netns", "assignedAt"), lease.keySet());
+        assertEquals("default", lease.get("podNamespace"));
+
+        List<?> decisions = (List<?>) json("/v1/decisions", 200).get("decisions");
+        assertFalse(decisions.isEmpty());
+        for (Object o : decisions) {
+            assertEquals(Set.of("at", "plan", "reason", "outcome"), ((Map<?, ?>) o).keySet());
+        }
+        assertTrue(decisions.stream().anyMatch(o -> ((Map<?, ?>) o).get("reason").toString().contains("warm target")),
+                decisions.toString());
+
+        Map<String, Object> config = json("/v1/config", 200);
+        assertEquals(2, config.get("WARM_IP_TARGET"));
+        assertEquals("0s", config.get("IP_COOLDOWN_PERIOD"));
+        assertTrue(config.get("IPAMD_INTROSPECTION_ADDRESS").toString().startsWith("127.0.0.1:"));
+        assertFalse(config.containsKey("AWS_SECRET_ACCESS_KEY"));
+        assertFalse(config.toString().contains("wJalrXUtnFEMI"));
+    }
+
+    @Test
+    void introspection_unknownPathIs404_otherMethodsAre405() throws Exception {
+        startOps();
+        HttpResponse<String> missing = get(ops.introspectionPort(), "/v1/pool/extra", "GET");
+        assertEquals(404, missing.statusCode());
+        assertTrue(JSON.std.mapFrom(missing.body()).get("error").toString().contains("/v1/pool/extra"));
+        HttpResponse<String> post = get(ops.introspectionPort(), "/v1/leases", "POST");
+        assertEquals(405, post.statusCode());
+        assertEquals("GET, HEAD", post.headers().firstValue("Allow").orElse(""));
+        assertTrue(JSON.std.mapFrom(post.body()).containsKey("error"));
+    }
+
+    @Test
+    void afterShutdown_notReadyAndNotLive() throws Exception {
+        startOps();
+        startDaemon(SimulatedCloud.builder().instanceType("m5.large").build());
+        daemon.close();
+        Map<String, Object> ready = json("/readyz", 503);
+        assertTrue(ready.get("reason").toString().contains("shutting down"), ready.toString());
+        assertEquals("failing", json("/healthz", 503).get("status"));
+        assertEquals(0.0, PromText.value(scrape(), "vpc_ipam_ready", Map.of()));
+        daemon = null;
+    }
+}
