@@ -70,6 +70,9 @@ public final class IpamdProcess implements AutoCloseable {
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         pb.environment().keySet().removeIf(k -> k.startsWith("IPAMD_") || k.startsWith("WARM_")
                 || k.startsWith("MINIMUM_") || k.equals("MAX_ENI") || k.equals("ENABLE_PREFIX_DELEGATION"));
+        // ephemeral loopback ports unless a test names them: parallel runs and a node's own ipamd must not collide
+        pb.environment().put("IPAMD_METRICS_ADDRESS", "127.0.0.1:0");
+        pb.environment().put("IPAMD_INTROSPECTION_ADDRESS", "127.0.0.1:0");
         pb.environment().putAll(env);
         Process p = pb.start();
         IpamdProcess ipamd = new IpamdProcess(p, socket, stateDir, log);
