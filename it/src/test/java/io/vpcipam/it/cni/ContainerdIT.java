@@ -1,0 +1,186 @@
+package io.vpcipam.it.cni;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.jr.ob.JSON;
+import io.vpcipam.it.IpamdProcess;
+import io.vpcipam.protocol.Request;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A real runtime drives the plugin: Debian's containerd 1.6 with {@code ctr run --rm --cni}, a
+ * private containerd (own root, state and socket) and a hand-built OCI image of busybox-static.
+ * ctr has no flag for CNI dirs, so the plugin is installed (by our install.sh) into /opt/cni/bin
+ * and the conflist into /etc/cni/net.d; the test removes exactly what it added. ctr runs inside
+ * a private node netns, so the container's host side never touches the machine's network.
+ */
+class ContainerdIT {
+
+    private static final String IMAGE = "docker.io/library/vit-busybox:1";
+    private static final Path BIN = Path.of("/opt/cni/bin");
+    private static final Path CONF_DIR = Path.of("/etc/cni/net.d");
+    private static final String CONF_FILE = "00-vit-vpc-ipam.conflist";
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void ctrRunCni_wiresTheContainer_itPingsAPod_andRmLeavesNothing() throws Exception {
+        NodeNetns.assumeRoot();
+        for (String tool : List.of("/usr/bin/containerd", "/usr/bin/ctr", "/usr/sbin/runc")) {
+            assumeTrue(Files.isExecutable(Path.of(tool)), tool + " is missing: bin/ci-packages.sh installs it");
+        }
+        assumeFalse(Files.exists(BIN.resolve("vpc-ipam")), "/opt/cni/bin/vpc-ipam exists already; not replacing it");
+        List<Path> created = new ArrayList<>();
+        for (Path p : List.of(Path.of("/opt/cni"), BIN, Path.of("/etc/cni"), CONF_DIR, Path.of("/var/lib/cni"),
+                Path.of("/run/containerd"))) {
+            if (!Files.exists(p)) {
+                created.add(p);
+            }
+        }
+        Path w = Files.createTempDirectory(Path.of("/tmp"), "vit-ctrd");
+        Process containerd = null;
+        try (IpamdProcess ipamd = IpamdProcess.start("sim", tmp.resolve("ipamd"), Map.of(), Duration.ofSeconds(60));
+             NodeNetns n = NodeNetns.create()) {
+            Path dist = NodeNetns.plugin().getParent();
+            NodeNetns.sh(dist.resolve("install.sh").toString(), "--bin-dir", BIN.toString(), "--conf-dir",
+                    CONF_DIR.toString(), "--conf-file", CONF_FILE, "--network", "vitctr", "--socket",
+                    ipamd.socket().toString(), "--state-dir", ipamd.stateDir().toString(), "--log-file",
+                    w.resolve("cni.log").toString(), "--chain", "portmap bandwidth tuning");
+
+            containerd = startContainerd(w);
+            String ctr = "ctr --address " + w.resolve("ctrd/containerd.sock");
+            NodeNetns.sh("sh", "-c", ctr + " images import " + buildImage(w));
+
+            // Pod b, wired straight by the plugin in the same node: the container pings it.
+            String b = n.pod("b");
+            String conf = "{\"cniVersion\":\"1.0.0\",\"name\":\"vitctr\",\"type\":\"vpc-ipam\",\"ipamdSocket\":\""
+                    + ipamd.socket() + "\",\"stateDir\":\"" + ipamd.stateDir() + "\",\"logFile\":\"" + w.resolve("cni.log") + "\"}";
+            NodeNetns.Result rb = n.cni("ADD", "pod-b", "/run/netns/" + b, conf, Map.of());
+            assertEquals(0, rb.exit(), rb.stdout());
+            String ipB = CniNetnsIT.address(rb.stdout());
+
+            String out = NodeNetns.sh("nsenter", "--net=/run/netns/" + n.node, "sh", "-c", ctr
+                    + " run --rm --cni --fifo-dir " + w.resolve("fifo") + " " + IMAGE + " vit1 /bin/sh -c "
+                    + "'ip -4 addr show eth0; ip route; ping -c 2 -W 2 " + ipB + "'");
+            assertTrue(out.contains("inet 10.0."), out);
+            assertTrue(out.contains("default via 169.254.1.1"), out);
+            assertTrue(out.contains("2 packets received"), out);
+
+            // --rm ran DEL with an empty CNI_NETNS: no veth but pod b's, one lease left.
+            String links = n.ip("link");
+            assertEquals(1, links.lines().filter(l -> l.contains(": vpc")).count(), links);
+            var leases = ipamd.call(Request.status()).status().leases();
+            assertEquals(1, leases.size(), leases.toString());
+            assertEquals("pod-b", leases.getFirst().containerId());
+            String log = Files.readString(w.resolve("cni.log"));
+            assertTrue(log.contains("ADD vitctr/default-vit1/eth0: added"), log);
+            assertTrue(log.contains("DEL vitctr/default-vit1/eth0: released"), log);
+            assertEquals(0, n.cni("DEL", "pod-b", "", conf, Map.of()).exit());
+        } finally {
+            if (containerd != null) {
+                containerd.destroy();
+                if (!containerd.waitFor(20, TimeUnit.SECONDS)) {
+                    containerd.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+                }
+            }
+            NodeNetns.status("sh", "-c", "grep -o ' " + w + "[^ ]*' /proc/mounts | sort -r | xargs -r -n1 umount -l");
+            NodeNetns.status("rm", "-rf", w.toString());
+            NodeNetns.status(NodeNetns.plugin().getParent().resolve("install.sh").toString(), "--uninstall",
+                    "--bin-dir", BIN.toString(), "--conf-dir", CONF_DIR.toString(), "--conf-file", CONF_FILE);
+            NodeNetns.status("sh", "-c", "rm -f /var/lib/cni/results/vitctr-*");
+            for (Path p : created.reversed()) {
+                NodeNetns.status("rm", "-rf", p.toString());
+            }
+        }
+    }
+
+    private static Process startContainerd(Path w) throws IOException, InterruptedException {
+        Path d = w.resolve("ctrd");
+        Files.createDirectories(d);
+        Path config = w.resolve("config.toml");
+        Files.writeString(config, """
+                version = 2
+                root = "%1$s/root"
+                state = "%1$s/state"
+                disabled_plugins = ["io.containerd.grpc.v1.cri"]
+                [grpc]
+                  address = "%1$s/containerd.sock"
+                [ttrpc]
+                  address = "%1$s/containerd.sock.ttrpc"
+                [debug]
+                  address = "%1$s/debug.sock"
+                [plugins."io.containerd.internal.v1.opt"]
+                  path = "%1$s/opt"
+                """.formatted(d));
+        Process p = new ProcessBuilder("containerd", "--config", config.toString()).redirectErrorStream(true)
+                .redirectOutput(w.resolve("containerd.log").toFile()).start();
+        for (int i = 0; i < 200; i++) {
+            if (Files.exists(d.resolve("containerd.sock"))
+                    && NodeNetns.status("ctr", "--address", d.resolve("containerd.sock").toString(), "version") == 0) {
+                return p;
+            }
+            if (!p.isAlive()) {
+                break;
+            }
+            Thread.sleep(50);
+        }
+        throw new IOException("containerd did not start: " + Files.readString(w.resolve("containerd.log")));
+    }
+
+    /** An OCI image layout tar with /bin/busybox (Debian's busybox-static) and its sh applet. */
+    private static Path buildImage(Path w) throws Exception {
+        Path rootfs = w.resolve("rootfs");
+        Files.createDirectories(rootfs.resolve("bin"));
+        Files.copy(Path.of("/bin/busybox"), rootfs.resolve("bin/busybox"));
+        Files.createSymbolicLink(rootfs.resolve("bin/sh"), Path.of("busybox"));
+        Path layer = w.resolve("layer.tar");
+        NodeNetns.sh("tar", "--sort=name", "--mtime=@0", "--owner=0", "--group=0", "--numeric-owner", "-C",
+                rootfs.toString(), "-cf", layer.toString(), ".");
+        Path oci = w.resolve("oci");
+        Path blobs = oci.resolve("blobs/sha256");
+        Files.createDirectories(blobs);
+        byte[] layerBytes = Files.readAllBytes(layer);
+        String l = blob(blobs, layerBytes);
+        byte[] config = ("{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{\"Env\":[\"PATH=/bin\"],"
+                + "\"Cmd\":[\"/bin/sh\"]},\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"sha256:" + l + "\"]}}")
+                .getBytes(StandardCharsets.UTF_8);
+        String c = blob(blobs, config);
+        byte[] manifest = ("{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
+                + "\"config\":{\"mediaType\":\"application/vnd.oci.image.config.v1+json\",\"digest\":\"sha256:" + c
+                + "\",\"size\":" + config.length + "},\"layers\":[{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar\","
+                + "\"digest\":\"sha256:" + l + "\",\"size\":" + layerBytes.length + "}]}").getBytes(StandardCharsets.UTF_8);
+        String m = blob(blobs, manifest);
+        Files.writeString(oci.resolve("index.json"), "{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":"
+                + "\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\"sha256:" + m + "\",\"size\":"
+                + manifest.length + ",\"annotations\":{\"org.opencontainers.image.ref.name\":\"" + IMAGE + "\"},"
+                + "\"platform\":{\"architecture\":\"amd64\",\"os\":\"linux\"}}]}");
+        Files.writeString(oci.resolve("oci-layout"), "{\"imageLayoutVersion\":\"1.0.0\"}");
+        Path tar = w.resolve("image.tar");
+        NodeNetns.sh("tar", "-C", oci.toString(), "-cf", tar.toString(), "oci-layout", "index.json", "blobs");
+        JSON.std.mapFrom(Files.readString(oci.resolve("index.json")));
+        return tar;
+    }
+
+    private static String blob(Path blobs, byte[] bytes) throws Exception {
+        String digest = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        Files.write(blobs.resolve(digest), bytes);
+        return digest;
+    }
+}
