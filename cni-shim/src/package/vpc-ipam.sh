@@ -1,9 +1,9 @@
 #!/bin/sh
 # vpc-ipam CNI plugin launcher. Runs the bundled JVM with the AOT cache made at build time.
 # Flags, each for start-up time of a process that lives ~50 ms: one GC thread (Serial), C1 only
-# (nothing runs long enough for C2; -Xint measured slower: JSON parsing wants C1), no hsperfdata file in /tmp, a small heap, and fork+exec for `ip` instead of posix_spawn through
-# jspawnhelper (one exec less per batch). JVM log lines go to stderr, never stdout: stdout is the
-# CNI result.
+# (nothing runs long enough for C2; -Xint measured slower: JSON parsing wants C1), no hsperfdata
+# file in /tmp, a small heap, and fork+exec for `ip` instead of posix_spawn through jspawnhelper
+# (one exec less per batch). JVM log lines go to stderr, never stdout: stdout is the CNI result.
 case $0 in
   */*) d=${0%/*}/vpc-ipam.d ;;
   *) d=./vpc-ipam.d ;;
