@@ -1,0 +1,94 @@
+package io.vpcipam.ipamd.ops;
+
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class OpsCommandsTest {
+
+    private static final Instant NOW = Instant.parse("2025-01-31T12:00:00Z");
+
+    private static Map<String, Object> pool(int total, int free, int waiting, int cooling, int pending, int max,
+                                            String pausedUntil) {
+        Map<String, Object> engine = new HashMap<>();
+        engine.put("reconcilerRunning", true);
+        engine.put("growthPausedUntil", pausedUntil);
+        return Map.of("pool", Map.of("total", total, "free", free, "waiting", waiting, "cooling", cooling,
+                "pending", pending), "maxAddresses", max, "engine", engine);
+    }
+
+    private static Map<String, Object> decision(String plan, String reason, String outcome) {
+        return Map.of("at", NOW.toString(), "plan", plan, "reason", reason, "outcome", outcome);
+    }
+
+    @Test
+    void verdict_freeAddressesAndNoFailure_isOk() {
+        String v = OpsCommands.verdict(pool(10, 4, 0, 0, 0, 27, null),
+                List.of(decision("Allocate", "allocate 4", "done"), decision("Nothing", "at target", "idle")), NOW);
+        assertTrue(v.startsWith("OK: 4 free"), v);
+    }
+
+    @Test
+    void verdict_waitingWhileGrowthPaused_blamesTheSubnet() {
+        String v = OpsCommands.verdict(pool(10, 0, 3, 0, 0, 27, "2025-01-31T12:01:00Z"), List.of(), NOW);
+        assertTrue(v.startsWith("STARVED: 3 ADD(s) waiting") && v.contains("subnet ran out"), v);
+    }
+
+    @Test
+    void verdict_atTheNodeLimit_saysFull() {
+        String v = OpsCommands.verdict(pool(27, 0, 1, 0, 0, 27, null), List.of(), NOW);
+        assertTrue(v.startsWith("FULL:") && v.contains("27 of at most 27"), v);
+    }
+
+    @Test
+    void verdict_lastCloudActionFailed_isShownWithItsReason() {
+        String v = OpsCommands.verdict(pool(10, 0, 2, 0, 0, 27, null), List.of(
+                decision("Allocate", "allocate 14 on eni-1: 6 waiting ADDs + warm target 8",
+                        "capacity: InsufficientFreeAddressesInSubnet no room"),
+                decision("Nothing", "growth paused", "idle")), NOW);
+        assertTrue(v.startsWith("STARVED:") && v.contains("6 waiting ADDs + warm target 8")
+                && v.contains("InsufficientFreeAddressesInSubnet"), v);
+    }
+
+    @Test
+    void verdict_onlyCoolingAddresses_isTight() {
+        String v = OpsCommands.verdict(pool(10, 0, 0, 2, 0, 27, null), List.of(), NOW);
+        assertTrue(v.startsWith("TIGHT:") && v.contains("2 cooling"), v);
+    }
+
+    @Test
+    void source_onlySocketGiven_asksThatSocketOnly() {
+        OpsCommands.Source s = OpsCommands.Source.resolve(null, Path.of("/tmp/x.sock"), Map.of());
+        assertNull(s.introspection());
+        assertEquals(Path.of("/tmp/x.sock"), s.socket());
+    }
+
+    @Test
+    void source_defaultsAndEnvironment_introspectionFirst() {
+        OpsCommands.Source d = OpsCommands.Source.resolve(null, null, Map.of());
+        assertEquals("127.0.0.1:61679", d.introspection().toString());
+        assertEquals(Path.of("/run/vpc-ipam/ipamd.sock"), d.socket());
+        OpsCommands.Source e = OpsCommands.Source.resolve(null, null,
+                Map.of("IPAMD_INTROSPECTION_ADDRESS", "off", "IPAMD_SOCKET", "/s"));
+        assertNull(e.introspection());
+        assertEquals(Path.of("/s"), e.socket());
+        assertThrows(IllegalArgumentException.class, () -> OpsCommands.Source.resolve("nope", null, Map.of()));
+    }
+
+    @Test
+    void age_isShortAndHuman() {
+        assertEquals("42s", OpsCommands.age("2025-01-31T11:59:18Z", NOW));
+        assertEquals("5m3s", OpsCommands.age("2025-01-31T11:54:57Z", NOW));
+        assertEquals("3d4h", OpsCommands.age("2025-01-28T08:00:00Z", NOW));
+        assertEquals("-", OpsCommands.age("", NOW));
+    }
+}
