@@ -5,6 +5,7 @@ import io.vpcipam.ipamd.lease.CheckpointException;
 import io.vpcipam.ipamd.lease.CheckpointState;
 import io.vpcipam.ipamd.lease.GroupCommit;
 import io.vpcipam.ipamd.lease.Lease;
+import io.vpcipam.ipamd.k8s.KubernetesIntegration;
 import io.vpcipam.ipamd.ops.Metrics;
 import io.vpcipam.ipamd.pool.AddressPool;
 import io.vpcipam.ipamd.pool.PoolException;
@@ -47,6 +48,7 @@ public final class Daemon implements AutoCloseable {
     private final IpamService service;
     private final SocketServer server;
     private final AtomicLong droppedLeases;
+    private KubernetesIntegration kubernetes; // null when not on Kubernetes
     private final Metrics metrics;
 
     private Daemon(Config config, CloudProvider provider, AddressPool pool, Reconciler reconciler, GroupCommit commit,
@@ -73,8 +75,26 @@ public final class Daemon implements AutoCloseable {
         Files.createDirectories(config.stateDir());
         new Checkpoint(config.stateDir().resolve(CHECKPOINT_FILE)).load(); // a bad checkpoint stops us before the cloud is touched
         var factory = Providers.find(config.provider());
-        return start(config, factory.create(new ProviderContext(env, config.stateDir(), clock, metrics)), clock,
-                metrics);
+        KubernetesIntegration k8s;
+        try {
+            k8s = KubernetesIntegration.fromEnv(env, clock).orElse(null);
+        } catch (ConfigException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
+        try {
+            Map<String, String> providerEnv = env;
+            if (k8s != null) {
+                k8s.awaitNode(); // the Node's providerID, zone and instance type reach the provider as env vars
+                providerEnv = k8s.providerEnv(env);
+            }
+            return start(config, factory.create(new ProviderContext(providerEnv, config.stateDir(), clock, metrics)),
+                    clock, metrics, k8s);
+        } catch (Exception | Error e) {
+            if (k8s != null) {
+                k8s.close();
+            }
+            throw e;
+        }
     }
 
     /** Starts a daemon over an already-built provider (tests, benches). */
@@ -85,6 +105,12 @@ public final class Daemon implements AutoCloseable {
     /** Starts a daemon over an already-built provider, reporting into {@code metrics}. */
     public static Daemon start(Config config, CloudProvider provider, InstantSource clock, Metrics metrics)
             throws Exception {
+        return start(config, provider, clock, metrics, null);
+    }
+
+    /** Starts a daemon over a provider with the Kubernetes integration (or null), which the daemon then owns. */
+    public static Daemon start(Config config, CloudProvider provider, InstantSource clock, Metrics metrics,
+                               KubernetesIntegration kubernetes) throws Exception {
         Files.createDirectories(config.stateDir());
         Checkpoint checkpoint = new Checkpoint(config.stateDir().resolve(CHECKPOINT_FILE));
         CheckpointState saved = checkpoint.load();
@@ -118,6 +144,9 @@ public final class Daemon implements AutoCloseable {
         IpamService service = new IpamService(pool, provider.name(),
                 config.targets().prefixMode() && provider.capabilities().prefixDelegation(), config.addTimeout(), mtu,
                 metrics::served);
+        if (kubernetes != null) {
+            kubernetes.attach(pool, reconciler); // custom networking is in force before the first interface is made
+        }
         reconciler.start();
         reconciler.wake();
         SocketServer server = new SocketServer(config.socket(), config.allowedUids(), service, Duration.ofSeconds(30));
@@ -126,7 +155,12 @@ public final class Daemon implements AutoCloseable {
                 + node.instanceType() + ", " + node.interfaces().size() + " interfaces); " + saved.leases().size()
                 + " leases restored, " + lost.size() + " dropped");
         metrics.watch(pool, server::serving);
-        return new Daemon(config, provider, pool, reconciler, commit, service, server, dropped, metrics);
+        Daemon daemon = new Daemon(config, provider, pool, reconciler, commit, service, server, dropped, metrics);
+        if (kubernetes != null) {
+            daemon.kubernetes = kubernetes;
+            kubernetes.start();
+        }
+        return daemon;
     }
 
     private static Reconciler.Settings settings(Config c) {
@@ -199,6 +233,11 @@ public final class Daemon implements AutoCloseable {
         return metrics;
     }
 
+    /** The Kubernetes integration, or null when not on Kubernetes. */
+    public KubernetesIntegration kubernetes() {
+        return kubernetes;
+    }
+
     /** The configuration it runs with. */
     public Config config() {
         return config;
@@ -212,6 +251,9 @@ public final class Daemon implements AutoCloseable {
     /** Stops serving, finishes pending checkpoint writes, stops the reconciler. No cloud resource is released. */
     @Override
     public void close() {
+        if (kubernetes != null) {
+            kubernetes.close();
+        }
         service.shutDown();
         server.close();
         reconciler.close();

@@ -174,7 +174,9 @@ public final class KubernetesIntegration implements AutoCloseable {
      */
     public int collectLeases() throws InterruptedException {
         int released = collector.collect();
-        markReachable(true, null);
+        if (collector.asked()) {
+            markReachable(true, null);
+        }
         return released;
     }
 

@@ -43,6 +43,7 @@ final class PodLeaseCollector {
     private final InstantSource clock;
     private final AddressPool pool;
     private final Map<LeaseKey, Instant> missingSince = new HashMap<>();
+    private boolean asked;
 
     PodLeaseCollector(KubernetesClient client, String nodeName, Duration grace, InstantSource clock, AddressPool pool) {
         this.client = client;
@@ -61,11 +62,13 @@ final class PodLeaseCollector {
      */
     int collect() throws InterruptedException {
         List<Lease> leases = pool.status().leases().stream().filter(l -> !l.podName().isEmpty()).toList();
+        asked = false;
         if (leases.isEmpty()) {
             missingSince.clear();
             return 0; // nothing to judge: no need to ask the API server
         }
         Set<String> live = livePods();
+        asked = true;
         Instant now = clock.instant();
         Set<LeaseKey> seen = new HashSet<>();
         int released = 0;
@@ -101,6 +104,11 @@ final class PodLeaseCollector {
         }
         missingSince.keySet().retainAll(seen);
         return released;
+    }
+
+    /** Whether the last round got an answer from the API server (false when there was nothing to ask). */
+    boolean asked() {
+        return asked;
     }
 
     /** Leases whose pod is currently seen missing (for tests and introspection). */

@@ -1,0 +1,86 @@
+package io.vpcipam.ipamd.k8s;
+
+import io.vpcipam.ipamd.ConfigException;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class KubeSettingsTest {
+
+    @Test
+    void auto_outsideAPod_isOff_andNeedsNoNodeName() throws Exception {
+        assertFalse(KubeSettings.fromEnv(Map.of()).enabled());
+    }
+
+    @Test
+    void auto_inAPod_isOn_withTheDefaults() throws Exception {
+        KubeSettings s = KubeSettings.fromEnv(Map.of("KUBERNETES_SERVICE_HOST", "10.96.0.1", "NODE_NAME", "n1"));
+        assertTrue(s.enabled());
+        assertEquals("n1", s.nodeName());
+        assertNull(s.endpoint());
+        assertEquals(Duration.ofSeconds(10), s.startupTimeout());
+        assertEquals(Duration.ofMinutes(5), s.podGcGrace());
+        assertEquals(Duration.ofSeconds(60), s.podGcInterval());
+        assertFalse(s.customNetworking());
+        assertEquals(KubeSettings.DEFAULT_NETWORK_CONFIG_LABEL, s.networkConfigLabel());
+    }
+
+    @Test
+    void awsNames_turnOnCustomNetworking_andPickTheLabel() throws Exception {
+        KubeSettings s = KubeSettings.fromEnv(Map.of("IPAMD_KUBERNETES", "true", "NODE_NAME", "n1",
+                "AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG", "true", "ENI_CONFIG_LABEL_DEF", "topology.kubernetes.io/zone"));
+        assertTrue(s.customNetworking());
+        assertEquals("topology.kubernetes.io/zone", s.networkConfigLabel());
+    }
+
+    @Test
+    void badValues_areAllReported_eachNamingItsVariable() {
+        ConfigException e = assertThrows(ConfigException.class, () -> KubeSettings.fromEnv(Map.of(
+                "IPAMD_KUBERNETES", "true", "IPAMD_POD_GC_GRACE", "soon", "IPAMD_POD_GC_INTERVAL", "0",
+                "IPAMD_KUBERNETES_ENDPOINT", "not a url", "IPAMD_CUSTOM_NETWORKING", "maybe",
+                "IPAMD_NETWORK_CONFIG_LABEL", "bad label!")));
+        assertEquals(6, e.problems().size(), e.getMessage());
+        for (String name : new String[] {"NODE_NAME=", "IPAMD_POD_GC_GRACE=", "IPAMD_POD_GC_INTERVAL=",
+                "IPAMD_KUBERNETES_ENDPOINT=", "IPAMD_CUSTOM_NETWORKING=", "IPAMD_NETWORK_CONFIG_LABEL="}) {
+            assertTrue(e.problems().stream().anyMatch(p -> p.startsWith(name)), name + " in " + e.problems());
+        }
+    }
+
+    @Test
+    void networkConfigName_annotationThenLabelThenZone() {
+        String key = KubeSettings.DEFAULT_NETWORK_CONFIG_LABEL;
+        NodeIdentity both = new NodeIdentity("n", "", "us-east-1a", "", Map.of(key, "from-label"),
+                Map.of(key, "from-annotation"));
+        assertEquals("from-annotation", NetworkConfigs.nameFor(both, key));
+        NodeIdentity label = new NodeIdentity("n", "", "us-east-1a", "", Map.of(key, "from-label"), Map.of());
+        assertEquals("from-label", NetworkConfigs.nameFor(label, key));
+        NodeIdentity zone = new NodeIdentity("n", "", "us-east-1a", "", Map.of(), Map.of());
+        assertEquals("us-east-1a", NetworkConfigs.nameFor(zone, key));
+        assertNull(NetworkConfigs.nameFor(new NodeIdentity("n", "", "", "", Map.of(), Map.of()), key));
+    }
+
+    @Test
+    void networkConfigSpec_withoutSubnetOrWithBadGroups_isInvalid() {
+        assertTrue(NetworkConfigs.parse("x", Map.of("securityGroups", java.util.List.of("sg-1")), "z")
+                instanceof NetworkConfigs.Resolution.Invalid);
+        assertTrue(NetworkConfigs.parse("x", Map.of("subnet", "subnet-1", "securityGroups", "sg-1"), "z")
+                instanceof NetworkConfigs.Resolution.Invalid);
+        assertTrue(NetworkConfigs.parse("x", Map.of("subnet", "subnet-1"), "z")
+                instanceof NetworkConfigs.Resolution.Found);
+    }
+
+    @Test
+    void azureProviderId_givesTheVmName() {
+        NodeIdentity n = new NodeIdentity("n", "azure:///subscriptions/s/resourceGroups/rg/providers/"
+                + "Microsoft.Compute/virtualMachineScaleSets/pool/virtualMachines/3", "", "", Map.of(), Map.of());
+        assertEquals("3", n.instanceId());
+        assertFalse(n.providerEnv(Map.of()).containsKey("AWS_REGION"));
+    }
+}
