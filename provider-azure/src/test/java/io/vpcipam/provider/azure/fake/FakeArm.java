@@ -78,8 +78,11 @@ public final class FakeArm implements AutoCloseable {
     private int preconditionFailures;
 
     private record Operation(String nicKey, Map<String, Object> rollback, boolean delete, int[] pollsLeft,
-                             String failCode) {
+                             String failCode, long createdNanos, String[] outcome) {
     }
+
+    /** ARM finishes an operation whether or not anyone polls it (its client may have been killed). */
+    private static final long UNPOLLED_COMPLETION_NANOS = 2_000_000_000L;
 
     private record Fault(int status, String code, int retryAfterSeconds, boolean writesOnly) {
     }
@@ -362,6 +365,7 @@ public final class FakeArm implements AutoCloseable {
     }
 
     private Reply routeInner(String method, URI uri, String auth, String ifMatch, byte[] body, boolean write) {
+        settleUnpolledOperations();
         if (auth == null || !auth.startsWith("Bearer ") || auth.length() <= "Bearer ".length()) {
             unauthenticated++;
             return error(401, "AuthenticationFailed", "Authentication failed. The 'Authorization' header is missing.");
@@ -550,7 +554,8 @@ public final class FakeArm implements AutoCloseable {
         nicPuts++;
         addedPerPut.add(added);
         String op = UUID.randomUUID().toString();
-        operations.put(op, new Operation(key(nicId), rollback, false, new int[]{pollsUntilDone}, takeFailCode()));
+        operations.put(op, new Operation(key(nicId), rollback, false, new int[]{pollsUntilDone}, takeFailCode(),
+                System.nanoTime(), new String[1]));
         return new Reply(stored == null ? 201 : 200, nic)
                 .header("Azure-AsyncOperation", operationUrl(op))
                 .header("Retry-After", String.valueOf(asyncRetryAfterSeconds));
@@ -571,9 +576,21 @@ public final class FakeArm implements AutoCloseable {
         }
         props(stored).put("provisioningState", "Deleting");
         String op = UUID.randomUUID().toString();
-        operations.put(op, new Operation(key(path), Json.copy(stored), true, new int[]{pollsUntilDone}, takeFailCode()));
+        operations.put(op, new Operation(key(path), Json.copy(stored), true, new int[]{pollsUntilDone}, takeFailCode(),
+                System.nanoTime(), new String[1]));
         return new Reply(202, null).header("Azure-AsyncOperation", operationUrl(op))
                 .header("Location", operationUrl(op)).header("Retry-After", String.valueOf(asyncRetryAfterSeconds));
+    }
+
+    private void settleUnpolledOperations() {
+        long now = System.nanoTime();
+        for (Map.Entry<String, Operation> e : List.copyOf(operations.entrySet())) {
+            Operation op = e.getValue();
+            if (op.outcome()[0] == null && now - op.createdNanos() > UNPOLLED_COMPLETION_NANOS) {
+                op.pollsLeft()[0] = 0;
+                pollOperation(e.getKey());
+            }
+        }
     }
 
     private Reply pollOperation(String id) {
@@ -581,11 +598,17 @@ public final class FakeArm implements AutoCloseable {
         if (op == null) {
             return notFound("operation " + id);
         }
+        if (op.outcome()[0] != null) {
+            return new Reply(200, op.failCode() == null ? obj("id", id, "name", id, "status", "Succeeded")
+                    : obj("id", id, "name", id, "status", "Failed",
+                    "error", obj("code", op.failCode(), "message", "the operation failed: " + op.failCode())));
+        }
         if (op.pollsLeft()[0] > 0) {
             op.pollsLeft()[0]--;
             return new Reply(200, obj("id", id, "name", id, "status", "InProgress"))
                     .header("Retry-After", String.valueOf(asyncRetryAfterSeconds));
         }
+        op.outcome()[0] = op.failCode() == null ? "Succeeded" : "Failed";
         Map<String, Object> nic = nics.get(op.nicKey());
         if (op.failCode() != null) {
             if (op.rollback() != null) {

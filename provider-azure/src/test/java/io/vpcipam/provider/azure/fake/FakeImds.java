@@ -72,7 +72,10 @@ public final class FakeImds implements AutoCloseable {
 
     private void handle(HttpExchange ex) throws IOException {
         try (ex) {
-            String path = ex.getRequestURI().getPath();
+            // msal4j asks for "//metadata/identity/..." when given a host, which parses as an authority: undo that
+            URI uri = ex.getRequestURI();
+            String path = ((uri.getRawAuthority() == null ? "" : "/" + uri.getRawAuthority()) + uri.getPath())
+                    .replaceAll("/{2,}", "/");
             String query = ex.getRequestURI().getRawQuery() == null ? "" : ex.getRequestURI().getRawQuery();
             int status;
             Object body;
