@@ -125,6 +125,10 @@ record AzureSettings(URI armEndpoint, URI metadataEndpoint, String clientId, Str
         if (text.isEmpty()) {
             return fallback;
         }
+        if (text.startsWith("-")) {
+            problems.add(name + "='" + text + "': must not be negative");
+            return fallback;
+        }
         try {
             if (text.endsWith("ms")) {
                 return Duration.ofMillis(Long.parseLong(text.substring(0, text.length() - 2)));

@@ -59,10 +59,11 @@ class AzureSettingsTest {
     void fromEnv_severalBadValues_reportsAllOfThem() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> AzureSettings.fromEnv(
                 Map.of("AZURE_RESOURCE_MANAGER_ENDPOINT", "ftp://x/", "AZURE_API_QPS", "fast",
-                        "AZURE_API_BACKOFF", "soon")));
+                        "AZURE_API_BACKOFF", "soon", "AZURE_LRO_POLL_INTERVAL", "-2s")));
 
         assertTrue(e.getMessage().contains("AZURE_RESOURCE_MANAGER_ENDPOINT"), e.getMessage());
         assertTrue(e.getMessage().contains("AZURE_API_QPS='fast'"), e.getMessage());
         assertTrue(e.getMessage().contains("AZURE_API_BACKOFF='soon'"), e.getMessage());
+        assertTrue(e.getMessage().contains("AZURE_LRO_POLL_INTERVAL='-2s'"), e.getMessage());
     }
 }
