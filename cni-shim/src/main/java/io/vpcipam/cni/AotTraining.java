@@ -40,6 +40,7 @@ final class AotTraining {
 
     /** Runs the training calls in a scratch dir given as the only argument. */
     public static void main(String[] args) throws Exception {
+        Main.prewarmSockets();
         Path dir = Path.of(args[0]);
         Files.createDirectories(dir);
         Path socket = dir.resolve("ipamd.sock");

@@ -4,6 +4,10 @@ import io.vpcipam.cni.netns.IpWiring;
 import io.vpcipam.cni.netns.PodWiring;
 import io.vpcipam.cni.netns.ProcessIpRunner;
 import java.io.FileOutputStream;
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.nio.channels.Selector;
+import java.nio.channels.SocketChannel;
 import java.io.FileDescriptor;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -21,6 +25,7 @@ public final class Main {
 
     /** Runs one CNI call as the runtime made it. */
     public static void main(String[] args) {
+        prewarmSockets();
         PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), false, StandardCharsets.UTF_8);
         PluginLog log = new PluginLog(InstantSource.system(), System.err);
         int rc = new Dispatcher(System.getenv(), System.in, out, log, InstantSource.system(), system()).run();
@@ -28,6 +33,26 @@ public final class Main {
         // halt: nothing is left to run at exit, and skipping the shutdown sequence is a
         // measurable part of a ~50 ms plugin start.
         Runtime.getRuntime().halt(rc);
+    }
+
+    /**
+     * Opens (and closes) a Unix socket channel and a selector on a second thread while the main
+     * thread reads and parses stdin. The first Unix socket of a JVM costs ~13 ms of one-time
+     * initialisation (NIO natives, and the SecureRandom the JDK's Unix-domain socket support seeds
+     * at class init), measured in a fresh JVM with the AOT cache; on a second core that work
+     * overlaps with parsing the config instead of following it. Nothing is connected, so a
+     * failure here changes nothing: the real call reports its own errors.
+     */
+    static void prewarmSockets() {
+        Thread t = new Thread(() -> {
+            try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX); Selector s = Selector.open()) {
+                ch.configureBlocking(false);
+            } catch (IOException | RuntimeException e) {
+                // Only a head start: the ipamd call opens its own channel and reports failures.
+            }
+        }, "prewarm-sockets");
+        t.setDaemon(true);
+        t.start();
     }
 
     /** The real ipamd socket and the real {@code ip}. */
