@@ -10,20 +10,35 @@ import java.util.Map;
 /**
  * JSON for the plugin: parse into plain Map/List trees and write them back. jackson-jr comes
  * with protocol, so the plugin adds no library of its own; trees rather than bound classes keep
- * unknown fields (chained plugins' config, prevResult) intact and start-up cheap.
+ * unknown fields (chained plugins' config, prevResult) intact and start-up cheap. Every call
+ * tries {@link MiniJson} first and gives what it refuses to jackson-jr, which is only loaded
+ * then (its first use in a fresh JVM costs more than the rest of a typical call).
  */
 final class Json {
 
-    private static final JSON JSON_RW = JSON.std.with(JSON.Feature.USE_DEFERRED_MAPS, false)
-            .with(JSON.Feature.FAIL_ON_DUPLICATE_MAP_KEYS);
+    /** jackson-jr, initialised on first use only. */
+    private static final class Jackson {
+        static final JSON JSON_RW = JSON.std.with(JSON.Feature.USE_DEFERRED_MAPS, false)
+                .with(JSON.Feature.FAIL_ON_DUPLICATE_MAP_KEYS);
+    }
 
     private Json() {
     }
 
     /** Parses one JSON value; throws IOException (with jackson's message) when it is not exactly one. */
     static Object parse(String text) throws IOException {
-        try (JsonParser p = JSON_RW.getStreamingFactory().createParser(text)) {
-            Object tree = JSON_RW.anyFrom(p);
+        try {
+            return MiniJson.parse(text);
+        } catch (MiniJson.Unsupported e) {
+            return parseWithJackson(text);
+        }
+    }
+
+    /** {@link #parse} with jackson-jr only: the reference the fast path is tested against. */
+    static Object parseWithJackson(String text) throws IOException {
+        JSON json = Jackson.JSON_RW;
+        try (JsonParser p = json.getStreamingFactory().createParser(text)) {
+            Object tree = json.anyFrom(p);
             if (p.nextToken() != null) {
                 throw new IOException("trailing content after the JSON value");
             }
@@ -36,9 +51,10 @@ final class Json {
     /** Parses a stream of JSON values (what {@code ip -j -batch} prints: one array per command). */
     static List<Object> parseAll(String text) throws IOException {
         List<Object> out = new ArrayList<>();
-        try (JsonParser p = JSON_RW.getStreamingFactory().createParser(text)) {
+        JSON json = Jackson.JSON_RW;
+        try (JsonParser p = json.getStreamingFactory().createParser(text)) {
             while (p.nextToken() != null) {
-                out.add(JSON_RW.anyFrom(p));
+                out.add(json.anyFrom(p));
             }
         } catch (RuntimeException e) {
             throw new IOException(String.valueOf(e.getMessage()), e);
@@ -49,7 +65,16 @@ final class Json {
     /** Writes a tree (maps keep their insertion order) as compact JSON. */
     static String write(Object tree) {
         try {
-            return JSON_RW.asString(tree);
+            return MiniJson.write(tree);
+        } catch (MiniJson.Unsupported e) {
+            return writeWithJackson(tree);
+        }
+    }
+
+    /** {@link #write} with jackson-jr only: the reference the fast path is tested against. */
+    static String writeWithJackson(Object tree) {
+        try {
+            return Jackson.JSON_RW.asString(tree);
         } catch (IOException e) {
             // Only maps, lists, strings, numbers and booleans are ever written.
             throw new IllegalStateException("cannot write JSON", e);

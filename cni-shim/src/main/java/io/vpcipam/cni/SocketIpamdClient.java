@@ -47,7 +47,7 @@ final class SocketIpamdClient implements IpamdClient {
                 throw new Unavailable("ipamd is not listening on " + socket + ": " + describe(e));
             }
             try {
-                new FrameWriter(Channels.newOutputStream(ch)).write(request);
+                new FrameWriter(Channels.newOutputStream(ch)).writeFrame(Frames.encode(request));
             } catch (IOException e) {
                 throw new Unavailable("ipamd closed " + socket + " while we sent: " + describe(e));
             }
@@ -55,8 +55,9 @@ final class SocketIpamdClient implements IpamdClient {
             try (Selector selector = Selector.open()) {
                 ch.configureBlocking(false);
                 ch.register(selector, SelectionKey.OP_READ);
-                reply = new FrameReader(new DeadlineInput(ch, selector, deadline), FrameReader.MAX_REPLY_FRAME_BYTES)
-                        .readReply();
+                String line = new FrameReader(new DeadlineInput(ch, selector, deadline),
+                        FrameReader.MAX_REPLY_FRAME_BYTES).readFrame();
+                reply = line == null ? null : Frames.decodeReply(line);
             } catch (ProtocolException e) {
                 throw e;
             } catch (Unavailable e) {

@@ -17,7 +17,10 @@ import java.util.Objects;
  */
 public final class IpWiring implements PodWiring {
 
-    private static final JSON JSON_R = JSON.std.with(JSON.Feature.USE_DEFERRED_MAPS, false);
+    /** jackson-jr for ip's JSON (CHECK, and DEL without an address), initialised on first use only. */
+    private static final class Jackson {
+        static final JSON JSON_R = JSON.std.with(JSON.Feature.USE_DEFERRED_MAPS, false);
+    }
 
     private final IpRunner ip;
     private final long hostPid;
@@ -272,9 +275,10 @@ public final class IpWiring implements PodWiring {
 
     private static List<Object> parse(String text) throws WiringException {
         List<Object> out = new ArrayList<>();
-        try (JsonParser p = JSON_R.getStreamingFactory().createParser(text)) {
+        JSON json = Jackson.JSON_R;
+        try (JsonParser p = json.getStreamingFactory().createParser(text)) {
             while (p.nextToken() != null) {
-                out.add(JSON_R.anyFrom(p));
+                out.add(json.anyFrom(p));
             }
         } catch (IOException | RuntimeException e) {
             throw new WiringException("cannot read ip's JSON: " + e.getMessage());
