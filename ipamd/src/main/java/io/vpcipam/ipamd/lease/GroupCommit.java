@@ -1,6 +1,8 @@
 package io.vpcipam.ipamd.lease;
 
 import java.io.IOException;
+import java.util.ArrayDeque;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
 
 /**
@@ -9,8 +11,8 @@ import java.util.function.Supplier;
  * <p>A change (made under the pool lock) calls {@link #changed()} and gets a version number; after releasing the
  * lock it calls {@link #awaitDurable(long)}. The first waiter that finds no write in progress becomes the writer: it
  * takes the current state (through the supplier, which reads it under the pool lock together with the version it
- * reflects), writes it with its fsyncs, and wakes every change up to that version. Changes made while a write runs
- * are covered by the next one, written by one of their own waiters. No writer thread: an uncontended ADD pays one
+ * reflects), writes it with its fsyncs, and wakes exactly the changes that write settled. Changes made while a write
+ * runs are covered by the next one, written by one of their own waiters (woken alone to lead it). No writer thread: an uncontended ADD pays one
  * write and no thread hand-off; 64 concurrent ADDs pay a few writes between them.
  */
 public final class GroupCommit implements AutoCloseable {
@@ -35,6 +37,7 @@ public final class GroupCommit implements AutoCloseable {
     private IOException lastFailure; // guarded by this
     private boolean writing;  // guarded by this
     private boolean closed;   // guarded by this
+    private final ArrayDeque<Waiter> waiters = new ArrayDeque<>(); // guarded by this
 
     /** {@code source} is called by a writing waiter, never under this object's monitor. */
     public GroupCommit(Checkpoint checkpoint, Supplier<Versioned> source) {
@@ -64,30 +67,62 @@ public final class GroupCommit implements AutoCloseable {
      * @throws IOException if that write failed (the change is not durable)
      */
     public void awaitDurable(long version) throws IOException, InterruptedException {
+        Waiter me = null;
         while (true) {
             synchronized (this) {
-                while (true) {
-                    if (durable >= version) {
-                        return;
-                    }
-                    if (failedUpTo >= version) {
-                        throw new IOException("checkpoint write failed: " + lastFailure.getMessage(), lastFailure);
-                    }
-                    if (closed) {
-                        throw new IOException("checkpoint is closed");
-                    }
-                    if (!writing) {
-                        writing = true;
-                        break;
-                    }
-                    wait();
+                if (durable >= version) {
+                    return;
+                }
+                if (failedUpTo >= version) {
+                    throw new IOException("checkpoint write failed: " + lastFailure.getMessage(), lastFailure);
+                }
+                if (closed) {
+                    throw new IOException("checkpoint is closed");
+                }
+                if (writing) {
+                    me = new Waiter(version, Thread.currentThread());
+                    waiters.add(me);
+                } else {
+                    writing = true;
+                    me = null;
                 }
             }
-            writeOnce();
+            if (me == null) {
+                writeOnce(version);
+                continue;
+            }
+            while (!me.woken) {
+                LockSupport.park(this);
+                if (Thread.interrupted()) {
+                    synchronized (this) {
+                        if (!waiters.remove(me) && !writing && !waiters.isEmpty()) {
+                            wake(waiters.poll()); // we were chosen to lead the next write: pass it on
+                        }
+                    }
+                    throw new InterruptedException();
+                }
+            }
         }
     }
 
-    private void writeOnce() {
+    /** A change waiting for its write; parked until woken for its outcome or to lead the next write. */
+    private static final class Waiter {
+        final long version;
+        final Thread thread;
+        volatile boolean woken;
+
+        Waiter(long version, Thread thread) {
+            this.version = version;
+            this.thread = thread;
+        }
+    }
+
+    private static void wake(Waiter w) {
+        w.woken = true;
+        LockSupport.unpark(w.thread);
+    }
+
+    private void writeOnce(long leaderVersion) {
         Versioned snapshot = null;
         long start = 0;
         boolean started = false;
@@ -111,7 +146,18 @@ public final class GroupCommit implements AutoCloseable {
         } finally {
             synchronized (this) {
                 writing = false;
-                notifyAll();
+                // wake only the changes this write settled, not every waiter (64 waiters, one fsync each: a herd)
+                for (var it = waiters.iterator(); it.hasNext(); ) {
+                    Waiter w = it.next();
+                    if (w.version <= durable || w.version <= failedUpTo || closed) {
+                        it.remove();
+                        wake(w);
+                    }
+                }
+                boolean leaderDone = leaderVersion <= durable || leaderVersion <= failedUpTo;
+                if (leaderDone && !waiters.isEmpty()) {
+                    wake(waiters.poll()); // the leader leaves: one of those still waiting writes next
+                }
             }
         }
     }
@@ -132,7 +178,9 @@ public final class GroupCommit implements AutoCloseable {
         }
         synchronized (this) {
             closed = true;
-            notifyAll();
+            while (!waiters.isEmpty()) {
+                wake(waiters.poll());
+            }
         }
     }
 }

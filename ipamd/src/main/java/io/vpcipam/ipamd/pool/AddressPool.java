@@ -104,6 +104,7 @@ public final class AddressPool {
 
     // all guarded by lock
     private final Map<String, Iface> interfaces = new LinkedHashMap<>();
+    private List<Iface> sortedCache; // null when interfaces changed
     private final Map<Ipv4Address, Slot> slots = new HashMap<>();
     private final Map<LeaseKey, Lease> leases = new HashMap<>();
     private final PriorityQueue<Slot> coolingQueue = new PriorityQueue<>(Comparator.comparing((Slot s) -> s.coolingUntil));
@@ -241,6 +242,7 @@ public final class AddressPool {
                 }
             }
             interfaces.keySet().removeIf(id -> !seen.contains(id));
+            sortedCache = null;
             changed.signalAll();
         } finally {
             lock.unlock();
@@ -587,6 +589,7 @@ public final class AddressPool {
         lock.lock();
         try {
             interfaces.computeIfAbsent(ni.id(), Iface::new).describe(ni, node == null ? null : node.subnet(ni.subnetId()));
+            sortedCache = null;
         } finally {
             lock.unlock();
         }
@@ -705,6 +708,7 @@ public final class AddressPool {
             }
             if (success) {
                 interfaces.remove(interfaceId);
+                sortedCache = null;
                 lastShrink = clock.instant();
                 }
             changed.signalAll();
@@ -791,10 +795,14 @@ public final class AddressPool {
 
     // ---------------------------------------------------------------- internals (all under lock)
 
+    /** Interfaces by device index; cached, as every ADD walks it (invalidated when interfaces change). */
     private List<Iface> sortedInterfaces() {
-        List<Iface> list = new ArrayList<>(interfaces.values());
-        list.sort(Comparator.comparingInt(i -> i.deviceIndex));
-        return list;
+        if (sortedCache == null) {
+            List<Iface> list = new ArrayList<>(interfaces.values());
+            list.sort(Comparator.comparingInt(i -> i.deviceIndex));
+            sortedCache = List.copyOf(list);
+        }
+        return sortedCache;
     }
 
     private Slot firstFree() {

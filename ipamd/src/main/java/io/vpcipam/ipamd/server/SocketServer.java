@@ -44,14 +44,15 @@ import jdk.net.UnixDomainPrincipal;
  * non-root uid, if configured) and every connection's peer credentials are checked (root, or an allowed uid); a frame
  * that is not valid JSON or not a valid request gets an error reply and the connection stays usable; an oversized
  * frame or bad framing gets an error reply and the connection is closed; a frame not completed within the frame
- * timeout (a client that sent half and stalled) has its connection closed; connections beyond the limit are
- * closed at once.
+ * timeout (a client that sent half and stalled) has its connection closed; connections beyond the limit wait to be
+ * accepted.
  */
 public final class SocketServer implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(SocketServer.class.getName());
     /** Largest request frame: a GC listing several hundred attachments must fit. */
     public static final int MAX_REQUEST_BYTES = 1024 * 1024;
+    /** Connections served at once; more wait to be accepted (the shim opens one per CNI call). */
     private static final int MAX_CONNECTIONS = 1024;
 
     private final Path path;
@@ -124,15 +125,20 @@ public final class SocketServer implements AutoCloseable {
         while (serving) {
             SocketChannel ch;
             try {
+                // backpressure, not refusal: past the limit, new clients wait in the kernel's backlog until a
+                // connection ends (a stalled one ends at the frame timeout), instead of being reset
+                connections.acquire();
+            } catch (InterruptedException e) {
+                return;
+            }
+            try {
                 ch = server.accept();
             } catch (ClosedChannelException e) {
+                connections.release();
                 return;
             } catch (IOException e) {
+                connections.release();
                 LOG.log(Level.WARNING, "accept failed", e);
-                continue;
-            }
-            if (!connections.tryAcquire()) {
-                closeQuietly(ch);
                 continue;
             }
             Thread.ofVirtual().name("conn").start(() -> {
@@ -210,6 +216,7 @@ public final class SocketServer implements AutoCloseable {
             LOG.log(Level.WARNING, "closing " + path, e);
         }
         if (acceptor != null) {
+            acceptor.interrupt(); // it may be waiting for a connection slot
             try {
                 acceptor.join(2_000);
             } catch (InterruptedException e) {

@@ -34,6 +34,17 @@ class CheckpointTest {
         assertFalse(Files.exists(dir.resolve("checkpoint.json.tmp")), "no temp file left behind");
     }
 
+    @net.jqwik.api.Property(tries = 300)
+    void encodeDecode_anyStrings_roundTrip(@net.jqwik.api.ForAll @net.jqwik.api.constraints.StringLength(max = 40) String podName,
+                                           @net.jqwik.api.ForAll @net.jqwik.api.constraints.StringLength(min = 1, max = 40) String containerId,
+                                           @net.jqwik.api.ForAll String netns) throws Exception {
+        net.jqwik.api.Assume.that(!containerId.isBlank());
+        Lease l = new Lease(new LeaseKey("vpc-ipam", containerId, "eth0"), Ipv4Address.parse("10.0.1.5"), "eni-1",
+                "ns \"quoted\" \\ \u0001", podName, netns, Instant.parse("2026-11-26T10:00:00Z"));
+        CheckpointState state = new CheckpointState(List.of(l), Map.of());
+        assertEquals(state, Checkpoint.decode(Checkpoint.encode(state)));
+    }
+
     @Test
     void load_missingFile_isEmpty() throws Exception {
         assertEquals(CheckpointState.empty(), new Checkpoint(dir.resolve("none.json")).load());
