@@ -12,7 +12,8 @@ import java.util.Map;
 
 /**
  * Resident memory of a real ipamd process holding 250 leases, steady (after several reconcile passes), on the
- * simulated cloud (m5.24xlarge, so 250 pods fit), for the JVM options the chart uses and for the JVM's defaults.
+ * simulated cloud (m5.24xlarge, so 250 pods fit), for the JVM options the chart uses (its {@code javaOptions}), the
+ * same with C1 only, and the JVM's defaults.
  *
  * <p>Usage: {@code it/bench/run.sh memory [steady-seconds]}.
  */
@@ -21,10 +22,10 @@ public final class MemoryBench {
     public static void main(String[] args) throws Exception {
         int steady = args.length > 0 ? Integer.parseInt(args[0]) : 15;
         System.out.printf("%-52s %8s %10s %10s%n", "jvm options", "leases", "RSS MiB", "HWM MiB");
-        for (List<String> opts : List.of(
-                List.of("-XX:+UseSerialGC", "-Xms16m", "-Xmx64m", "-XX:MaxMetaspaceSize=64m", "-Xss512k", "-XX:TieredStopAtLevel=1"),
-                List.of("-XX:+UseSerialGC", "-Xmx64m"),
-                List.<String>of())) {
+        List<String> chart = List.of("-XX:+UseSerialGC", "-Xms16m", "-Xmx64m", "-XX:MaxMetaspaceSize=64m", "-Xss512k");
+        List<String> c1Only = new java.util.ArrayList<>(chart);
+        c1Only.add("-XX:TieredStopAtLevel=1");
+        for (List<String> opts : List.of(chart, c1Only, List.<String>of())) {
             Path dir = Files.createTempDirectory("memory-bench");
             try (IpamdProcess ipamd = IpamdProcess.start("sim", dir, Map.of("IPAMD_SIM_INSTANCE_TYPE", "m5.24xlarge",
                     "WARM_IP_TARGET", "10", "IPAMD_RECONCILE_INTERVAL", "1s"), Duration.ofSeconds(30), opts)) {
