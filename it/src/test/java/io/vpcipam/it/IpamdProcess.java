@@ -16,6 +16,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -95,6 +98,27 @@ public final class IpamdProcess implements AutoCloseable {
         }
         ipamd.kill();
         throw new IOException("ipamd did not serve " + socket + " within " + timeout + ":\n" + ipamd.log());
+    }
+
+    /** The ADD a CNI plugin sends for test pod {@code i} (container-i / default/pod-i, eth0). */
+    public static Request podAdd(int i) {
+        return Request.add("vpc-ipam", "container-" + i, "eth0", "/proc/1/ns/net", "default", "pod-" + i);
+    }
+
+    /** ADDs pods {@code from} (inclusive) to {@code to} (exclusive) all at once, as a burst of pod starts. */
+    public List<Reply> addPods(int from, int to) throws Exception {
+        try (ExecutorService ex = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<Future<Reply>> futures = new ArrayList<>();
+            for (int i = from; i < to; i++) {
+                Request add = podAdd(i);
+                futures.add(ex.submit(() -> call(add)));
+            }
+            List<Reply> replies = new ArrayList<>();
+            for (Future<Reply> f : futures) {
+                replies.add(f.get(60, TimeUnit.SECONDS));
+            }
+            return replies;
+        }
     }
 
     /** One request, one reply, on a fresh connection. */

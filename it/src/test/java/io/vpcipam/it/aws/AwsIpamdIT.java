@@ -106,7 +106,7 @@ class AwsIpamdIT {
     }
 
     private static Request add(int i) {
-        return Request.add("vpc-ipam", "container-" + i, "eth0", "/proc/1/ns/net", "default", "pod-" + i);
+        return IpamdProcess.podAdd(i);
     }
 
     /** The instance's ENIs as EC2 sees them. */
@@ -125,23 +125,6 @@ class AwsIpamdIT {
         return out;
     }
 
-    private static List<Reply> burst(IpamdProcess ipamd, int from, int to) throws Exception {
-        ExecutorService pool = Executors.newFixedThreadPool(8);
-        try {
-            List<Future<Reply>> futures = new ArrayList<>();
-            for (int i = from; i < to; i++) {
-                int n = i;
-                futures.add(pool.submit(() -> ipamd.call(add(n))));
-            }
-            List<Reply> out = new ArrayList<>();
-            for (Future<Reply> f : futures) {
-                out.add(f.get());
-            }
-            return out;
-        } finally {
-            pool.shutdownNow();
-        }
-    }
 
     @Test
     void run_warmsThePool_eniInEc2WithOurTagsAndSecondaryAddresses() throws Exception {
@@ -191,7 +174,7 @@ class AwsIpamdIT {
         Map<Integer, String> before = new HashMap<>();
         IpamdProcess first = IpamdProcess.start("aws", dir, env, Duration.ofSeconds(60));
         try {
-            for (Reply r : burst(first, 0, 12)) {
+            for (Reply r : first.addPods(0, 12)) {
                 assertTrue(r.ok(), String.valueOf(r.error()));
             }
             for (int i = 0; i < 12; i++) {
@@ -207,7 +190,7 @@ class AwsIpamdIT {
                 assertTrue(again.ok(), String.valueOf(again.error()));
                 assertEquals(before.get(i), again.lease().address(), "pod " + i + " got another address after restart");
             }
-            for (Reply r : burst(second, 12, 20)) {
+            for (Reply r : second.addPods(12, 20)) {
                 assertTrue(r.ok(), String.valueOf(r.error()));
             }
             StatusInfo s = second.call(Request.status()).status();
@@ -249,7 +232,7 @@ class AwsIpamdIT {
                     "WARM_IP_TARGET", "2", "IPAMD_ADD_TIMEOUT", "120s"));
             long start = System.nanoTime();
             try (IpamdProcess ipamd = IpamdProcess.start("aws", dir, env, Duration.ofSeconds(120))) {
-                List<Reply> replies = burst(ipamd, 0, 20);
+                List<Reply> replies = ipamd.addPods(0, 20);
                 long servedAt = System.nanoTime();
                 Set<String> addresses = new HashSet<>();
                 for (Reply r : replies) {

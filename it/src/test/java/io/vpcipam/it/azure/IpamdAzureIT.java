@@ -71,7 +71,7 @@ class IpamdAzureIT {
     }
 
     static Request add(int i) {
-        return Request.add("vpc-ipam", "container-" + i, "eth0", "/proc/1/ns/net", "default", "pod-" + i);
+        return IpamdProcess.podAdd(i);
     }
 
     @Test
@@ -89,7 +89,7 @@ class IpamdAzureIT {
             assertEquals(0, arm.unauthenticated());
 
             Set<String> addresses = new HashSet<>();
-            for (Reply r : burst(ipamd, 0, 48)) {
+            for (Reply r : ipamd.addPods(0, 48)) {
                 assertTrue(r.ok(), String.valueOf(r.error()));
                 assertTrue(addresses.add(r.lease().address()), "handed out twice: " + r.lease().address());
                 assertTrue(r.lease().address().startsWith("10.240."), r.lease().address());
@@ -108,7 +108,7 @@ class IpamdAzureIT {
         Map<String, String> before = new HashMap<>();
         IpamdProcess first = IpamdProcess.start("azure", dir, env(8), Duration.ofSeconds(60));
         try {
-            for (Reply r : burst(first, 0, 20)) {
+            for (Reply r : first.addPods(0, 20)) {
                 assertTrue(r.ok(), String.valueOf(r.error()));
                 before.put(r.lease().address(), r.lease().interfaceId());
             }
@@ -130,7 +130,7 @@ class IpamdAzureIT {
                 Reply r = second.call(Request.check("vpc-ipam", "container-" + i, "eth0"));
                 assertTrue(r.ok(), "lease of container-" + i + " lost: " + r.error());
             }
-            for (Reply r : burst(second, 0, 60)) {
+            for (Reply r : second.addPods(0, 60)) {
                 assertTrue(r.ok(), String.valueOf(r.error()));
             }
             Set<String> leased = new HashSet<>();
@@ -151,20 +151,6 @@ class IpamdAzureIT {
         return d;
     }
 
-    private static List<Reply> burst(IpamdProcess ipamd, int from, int to) throws Exception {
-        try (ExecutorService ex = Executors.newVirtualThreadPerTaskExecutor()) {
-            List<Future<Reply>> futures = new ArrayList<>();
-            for (int i = from; i < to; i++) {
-                int n = i;
-                futures.add(ex.submit(() -> ipamd.call(add(n))));
-            }
-            List<Reply> replies = new ArrayList<>();
-            for (Future<Reply> f : futures) {
-                replies.add(f.get());
-            }
-            return replies;
-        }
-    }
 
     private static StatusInfo awaitStatus(IpamdProcess ipamd, Predicate<StatusInfo> done, Duration timeout)
             throws Exception {

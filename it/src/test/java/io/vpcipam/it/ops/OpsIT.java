@@ -56,7 +56,7 @@ class OpsIT {
     }
 
     private static Request add(int i) {
-        return Request.add("vpc-ipam", "container-" + i, "eth0", "/proc/1/ns/net", "default", "pod-" + i);
+        return IpamdProcess.podAdd(i);
     }
 
     @Test

@@ -35,14 +35,14 @@ class IpamdSimIT {
     Path dir;
 
     static Request add(int i) {
-        return Request.add("vpc-ipam", "container-" + i, "eth0", "/proc/1/ns/net", "default", "pod-" + i);
+        return IpamdProcess.podAdd(i);
     }
 
     @Test
     void run_warmsThePoolAndServesABurstWithDistinctVpcAddresses() throws Exception {
         try (IpamdProcess ipamd = IpamdProcess.start("sim", dir, Map.of("IPAMD_SIM_INSTANCE_TYPE", "m5.large",
                 "WARM_IP_TARGET", "4"), Duration.ofSeconds(30))) {
-            List<Reply> replies = burst(ipamd, 0, 20);
+            List<Reply> replies = ipamd.addPods(0, 20);
             Set<String> addresses = new HashSet<>();
             for (Reply r : replies) {
                 assertTrue(r.ok(), String.valueOf(r.error()));
@@ -60,7 +60,7 @@ class IpamdSimIT {
                 "IPAMD_SIM_LATENCY_MS", "20");
         Map<String, String> acknowledged = new HashMap<>();
         IpamdProcess first = IpamdProcess.start("sim", dir, env, Duration.ofSeconds(30));
-        for (Reply r : burst(first, 0, 30)) {
+        for (Reply r : first.addPods(0, 30)) {
             acknowledged.put(r.lease().address(), "");
         }
         List<Reply> before = new ArrayList<>();
@@ -100,7 +100,7 @@ class IpamdSimIT {
             }
             assertTrue(leased.containsAll(acknowledged.keySet()), "an acknowledged lease was lost");
             // retried and new ADDs never collide with restored leases
-            for (Reply r : burst(second, 30, 120)) {
+            for (Reply r : second.addPods(30, 120)) {
                 assertTrue(r.ok(), String.valueOf(r.error()));
             }
             Set<String> all = new HashSet<>();
@@ -189,18 +189,4 @@ class IpamdSimIT {
         return out;
     }
 
-    private static List<Reply> burst(IpamdProcess ipamd, int from, int to) throws Exception {
-        try (ExecutorService ex = Executors.newVirtualThreadPerTaskExecutor()) {
-            List<Future<Reply>> futures = new ArrayList<>();
-            for (int i = from; i < to; i++) {
-                int n = i;
-                futures.add(ex.submit(() -> ipamd.call(add(n))));
-            }
-            List<Reply> out = new ArrayList<>();
-            for (Future<Reply> f : futures) {
-                out.add(f.get(60, TimeUnit.SECONDS));
-            }
-            return out;
-        }
-    }
 }
