@@ -85,6 +85,7 @@ public final class AddressPool {
         String ifaceId;
         Cidr prefix; // null for a secondary address
         AddressState state = AddressState.FREE;
+        boolean inDoubt; // RELEASING after a failed release or delete: the cloud may have applied it
         LeaseKey lease;
         Instant coolingUntil;
 
@@ -199,7 +200,8 @@ public final class AddressPool {
     /**
      * Makes the pool agree with the cloud: new addresses and interfaces become FREE slots; slots the cloud no
      * longer holds disappear, and a lease on one is dropped (a pod cannot use an address the node lost).
-     * RELEASING slots are left to the executor that marked them.
+     * RELEASING slots are left to the executor that marked them, except those a failed release or delete left in
+     * doubt: this describe settles them (still held: FREE again; gone: dropped).
      */
     public void sync(NodeInfo info) {
         lock.lock();
@@ -229,11 +231,17 @@ public final class AddressPool {
             for (Slot slot : new ArrayList<>(slots.values())) {
                 String ifaceId = held.get(slot.address);
                 if (ifaceId == null) {
-                    if (slot.state != AddressState.RELEASING) {
+                    if (slot.state != AddressState.RELEASING || slot.inDoubt) {
                         removeSlot(slot, DropReason.CLOUD_NO_LONGER_HOLDS);
                     }
-                } else if (!ifaceId.equals(slot.ifaceId)) {
-                    moveSlot(slot, ifaceId, prefixOf.get(slot.address));
+                } else {
+                    if (!ifaceId.equals(slot.ifaceId)) {
+                        moveSlot(slot, ifaceId, prefixOf.get(slot.address));
+                    }
+                    if (slot.inDoubt) {
+                        slot.inDoubt = false;
+                        setState(slot, AddressState.FREE);
+                    }
                 }
             }
             for (Map.Entry<Ipv4Address, String> e : held.entrySet()) {
@@ -656,8 +664,10 @@ public final class AddressPool {
     }
 
     /**
-     * Ends a release: on success the slots go away; on failure they are FREE again. Either way the cloud is
-     * re-read by the reconciler afterwards if it failed.
+     * Ends a release: on success the slots go away. On failure they stay RELEASING, in doubt, until the next
+     * {@link #sync}: a failed call may still have been applied (a timeout after the cloud did it), and an ADD given
+     * an address the node no longer holds would share it with whichever node gets it next. The caller must have
+     * the node re-read.
      */
     public void endRelease(String interfaceId, Assignment marked, boolean success) {
         lock.lock();
@@ -679,7 +689,7 @@ public final class AddressPool {
                 if (success) {
                     dropSlot(s);
                 } else {
-                    setState(s, AddressState.FREE);
+                    s.inDoubt = true;
                 }
             }
             if (success && iface != null) {
@@ -693,7 +703,10 @@ public final class AddressPool {
         }
     }
 
-    /** Ends an interface deletion begun with {@link #beginDelete}. */
+    /**
+     * Ends an interface deletion begun with {@link #beginDelete}. On failure its addresses stay RELEASING, in doubt,
+     * until the next {@link #sync} (the interface may be detached or gone though the call failed).
+     */
     public void endDelete(String interfaceId, boolean success) {
         lock.lock();
         try {
@@ -702,7 +715,7 @@ public final class AddressPool {
                     if (success) {
                         dropSlot(s);
                     } else {
-                        setState(s, AddressState.FREE);
+                        s.inDoubt = true;
                     }
                 }
             }

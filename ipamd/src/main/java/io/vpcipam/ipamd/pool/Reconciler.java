@@ -276,6 +276,9 @@ public final class Reconciler implements AutoCloseable {
                         ok = true;
                     } finally {
                         pool.endRelease(r.interfaceId(), marked, ok);
+                        if (!ok) {
+                            needResync = true; // only a describe can say whether the failed call was applied
+                        }
                     }
                 }
                 case Plan.DeleteInterface d -> {
@@ -289,6 +292,9 @@ public final class Reconciler implements AutoCloseable {
                         ok = true;
                     } finally {
                         pool.endDelete(d.interfaceId(), ok);
+                        if (!ok) {
+                            needResync = true; // only a describe can say whether the failed call was applied
+                        }
                     }
                 }
                 case Plan.Nothing n -> {
