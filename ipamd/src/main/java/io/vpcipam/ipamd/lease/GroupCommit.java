@@ -34,6 +34,7 @@ public final class GroupCommit implements AutoCloseable {
     private long requested;   // guarded by this
     private long durable;     // guarded by this
     private long failedUpTo;  // guarded by this: the newest version whose write attempt failed
+    private long failures;    // guarded by this: failed write attempts so far
     private IOException lastFailure; // guarded by this
     private boolean writing;  // guarded by this
     private boolean closed;   // guarded by this
@@ -64,16 +65,22 @@ public final class GroupCommit implements AutoCloseable {
     /**
      * Returns once a write that includes change {@code version} is on disk, writing it if no one else is.
      *
+     * <p>Only a write attempted during this call can fail it: a write that failed before the call (the disk was
+     * full a moment ago) is tried again, so a later flush or request retries what an earlier one could not write.
+     *
      * @throws IOException if that write failed (the change is not durable)
      */
     public void awaitDurable(long version) throws IOException, InterruptedException {
         Waiter me = null;
+        long failuresAtEntry = -1;
         while (true) {
             synchronized (this) {
                 if (durable >= version) {
                     return;
                 }
-                if (failedUpTo >= version) {
+                if (failuresAtEntry < 0) {
+                    failuresAtEntry = failures;
+                } else if (failures != failuresAtEntry && failedUpTo >= version) {
                     throw new IOException("checkpoint write failed: " + lastFailure.getMessage(), lastFailure);
                 }
                 if (closed) {
@@ -141,6 +148,7 @@ public final class GroupCommit implements AutoCloseable {
             }
             synchronized (this) {
                 failedUpTo = Math.max(failedUpTo, snapshot == null ? requested : snapshot.version());
+                failures++;
                 lastFailure = e instanceof IOException io ? io : new IOException(e);
             }
         } finally {

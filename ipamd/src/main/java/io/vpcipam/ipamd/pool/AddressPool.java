@@ -378,7 +378,9 @@ public final class AddressPool {
     }
 
     /**
-     * Releases the attachment's lease; the address cools down before reuse. An unknown key succeeds.
+     * Releases the attachment's lease; the address cools down before reuse. An unknown key succeeds, once what
+     * is in memory is on disk: it may be the retry of a DEL whose write failed, whose release must not come back
+     * after a restart.
      *
      * @return the released lease, or null if there was none
      */
@@ -388,11 +390,12 @@ public final class AddressPool {
         lock.lock();
         try {
             lease = leases.remove(key);
-            if (lease == null) {
-                return null;
+            if (lease != null) {
+                releaseLeaseLocked(lease);
+                version = commit == null ? 0 : commit.changed();
+            } else {
+                version = commit == null ? 0 : commit.latest();
             }
-            releaseLeaseLocked(lease);
-            version = commit == null ? 0 : commit.changed();
         } finally {
             lock.unlock();
         }
