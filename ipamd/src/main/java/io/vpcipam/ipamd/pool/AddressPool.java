@@ -490,10 +490,10 @@ public final class AddressPool {
         slot.lease = null;
         if (cooldown.isZero()) {
             setState(slot, AddressState.FREE);
-            changed.signalAll();
         } else {
             startCooling(slot, clock.instant().plus(cooldown));
         }
+        changed.signalAll(); // a waiting ADD that slept with no cool-down to end must now wake when this one ends
     }
 
     private Grant grant(Lease lease) {

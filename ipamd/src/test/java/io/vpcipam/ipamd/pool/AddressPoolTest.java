@@ -106,6 +106,26 @@ class AddressPoolTest {
     }
 
     @Test
+    void add_waiting_getsAnAddressWhoseCooldownStartedAfterItBeganWaiting() throws Exception {
+        node = new TestNode(dir, "t3.medium", new Targets(0, 1, 0, 0, false, 0), Duration.ofMillis(300));
+        node.reconciler.pass();
+        Grant first = add(1);
+        try (ExecutorService ex = Executors.newVirtualThreadPerTaskExecutor()) {
+            long start = System.nanoTime();
+            Future<Grant> waiting = ex.submit(() -> node.pool.add(key(2), "", "", "", Duration.ofSeconds(10)));
+            while (node.pool.waiting() == 0) {
+                Thread.sleep(5);
+            }
+            node.pool.del(key(1)); // cools until now + 300 ms
+            node.clock.advance(Duration.ofSeconds(1)); // ... which has passed
+            assertEquals(first.lease().address(), waiting.get().lease().address());
+            long waited = System.nanoTime() - start;
+            assertTrue(waited < Duration.ofSeconds(5).toNanos(),
+                    "the waiting ADD slept through the cool-down's end: " + waited / 1_000_000 + " ms");
+        }
+    }
+
+    @Test
     void add_timeout_isRetryableNoAddressAvailable() throws Exception {
         node = new TestNode(dir, "m5.large", new Targets(0, 0, 0, 0, false, 0), Duration.ofSeconds(30));
         node.reconciler.pass();
