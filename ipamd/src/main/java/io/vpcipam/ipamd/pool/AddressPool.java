@@ -48,6 +48,8 @@ import java.util.function.Consumer;
  */
 public final class AddressPool {
 
+    private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger(AddressPool.class.getName());
+
     /** Why a lease was dropped without a DEL, for logs and metrics. */
     public enum DropReason { CLOUD_NO_LONGER_HOLDS, GC, NOT_HELD_AT_START, POD_GONE }
 
@@ -80,12 +82,16 @@ public final class AddressPool {
         }
     }
 
+    /** How long a released address is ignored in describes (EC2's describe is eventually consistent). */
+    private static final Duration RELEASE_SETTLE = Duration.ofSeconds(60);
+
     private static final class Slot {
         final Ipv4Address address;
         String ifaceId;
         Cidr prefix; // null for a secondary address
         AddressState state = AddressState.FREE;
         boolean inDoubt; // RELEASING after a failed release or delete: the cloud may have applied it
+        boolean lost;    // ASSIGNED, but the cloud no longer lists it: kept for its pod, never handed out again
         LeaseKey lease;
         Instant coolingUntil;
 
@@ -106,6 +112,7 @@ public final class AddressPool {
     // all guarded by lock
     private final Map<String, Iface> interfaces = new LinkedHashMap<>();
     private List<Iface> sortedCache; // null when interfaces changed
+    private final Map<Ipv4Address, Instant> recentlyReleased = new HashMap<>(); // address -> ignore in describes until
     private final Map<Ipv4Address, Slot> slots = new HashMap<>();
     private final Map<LeaseKey, Lease> leases = new HashMap<>();
     private final PriorityQueue<Slot> coolingQueue = new PriorityQueue<>(Comparator.comparing((Slot s) -> s.coolingUntil));
@@ -161,10 +168,10 @@ public final class AddressPool {
 
     /**
      * Builds the pool from the cloud's view of the node and the checkpoint: every held address becomes a slot;
-     * a checkpointed lease keeps its address if the node still holds it (on whichever interface the cloud says),
-     * else it is dropped. Cooling addresses keep their cool-down.
+     * a checkpointed lease keeps its address (on whichever interface the cloud says); one whose address the node no
+     * longer holds is kept as lost (see {@link #sync}). Cooling addresses keep their cool-down.
      *
-     * @return the leases dropped because the cloud no longer holds their address
+     * @return leases dropped because the checkpoint named their address twice
      */
     public List<Lease> restore(NodeInfo info, CheckpointState state) {
         lock.lock();
@@ -173,12 +180,23 @@ public final class AddressPool {
             List<Lease> dropped = new ArrayList<>();
             for (Lease lease : state.leases()) {
                 Slot slot = slots.get(lease.address());
-                if (slot == null || slot.state != AddressState.FREE) {
-                    dropped.add(lease);
+                if (slot != null && slot.state != AddressState.FREE) {
+                    dropped.add(lease); // two checkpointed leases on one address: only a corrupt file does this
                     onDrop.accept(DropReason.NOT_HELD_AT_START);
                     continue;
                 }
-                setState(slot, AddressState.ASSIGNED);
+                if (slot == null) {
+                    // the node no longer holds it, but its pod may still be using it: keep the lease, never hand
+                    // the address out again until the pod's DEL or GC (it may come back in a later describe)
+                    slot = new Slot(lease.address(), lease.interfaceId(), null);
+                    slot.state = AddressState.ASSIGNED;
+                    slot.lost = true;
+                    slots.put(slot.address, slot);
+                    LOG.warning("lease " + lease.key() + " on " + lease.address()
+                            + ": the node no longer holds the address; kept until the pod is deleted");
+                } else {
+                    setState(slot, AddressState.ASSIGNED);
+                }
                 slot.lease = lease.key();
                 leases.put(lease.key(), lease.onInterface(slot.ifaceId));
             }
@@ -198,8 +216,11 @@ public final class AddressPool {
     }
 
     /**
-     * Makes the pool agree with the cloud: new addresses and interfaces become FREE slots; slots the cloud no
-     * longer holds disappear, and a lease on one is dropped (a pod cannot use an address the node lost).
+     * Makes the pool agree with the cloud: new addresses and interfaces become FREE slots; free slots the cloud no
+     * longer holds disappear. A leased address the cloud no longer lists is kept as <em>lost</em>: its pod still
+     * uses it until its DEL, so it is never handed to another pod, even if a later describe lists it again (the AWS
+     * CNI drops such leases and can then give the address out twice). An address released in the last minute is
+     * not re-added from a describe that may predate the release.
      * RELEASING slots are left to the executor that marked them, except those a failed release or delete left in
      * doubt: this describe settles them (still held: FREE again; gone: dropped).
      */
@@ -231,10 +252,17 @@ public final class AddressPool {
             for (Slot slot : new ArrayList<>(slots.values())) {
                 String ifaceId = held.get(slot.address);
                 if (ifaceId == null) {
-                    if (slot.state != AddressState.RELEASING || slot.inDoubt) {
+                    if (slot.state == AddressState.ASSIGNED) {
+                        if (!slot.lost) {
+                            slot.lost = true;
+                            LOG.warning("the cloud no longer lists " + slot.address + " (leased to " + slot.lease
+                                    + "); it stays with its pod until the pod is deleted");
+                        }
+                    } else if (slot.state != AddressState.RELEASING || slot.inDoubt) {
                         removeSlot(slot, DropReason.CLOUD_NO_LONGER_HOLDS);
                     }
                 } else {
+                    slot.lost = false;
                     if (!ifaceId.equals(slot.ifaceId)) {
                         moveSlot(slot, ifaceId, prefixOf.get(slot.address));
                     }
@@ -244,8 +272,10 @@ public final class AddressPool {
                     }
                 }
             }
+            Instant now = clock.instant();
+            recentlyReleased.values().removeIf(until -> !until.isAfter(now));
             for (Map.Entry<Ipv4Address, String> e : held.entrySet()) {
-                if (!slots.containsKey(e.getKey())) {
+                if (!slots.containsKey(e.getKey()) && !recentlyReleased.containsKey(e.getKey())) {
                     addSlot(e.getKey(), e.getValue(), prefixOf.get(e.getKey()));
                 }
             }
@@ -488,7 +518,9 @@ public final class AddressPool {
             return;
         }
         slot.lease = null;
-        if (cooldown.isZero()) {
+        if (slot.lost) {
+            dropSlot(slot); // the node does not hold it: nothing to give back to the pool
+        } else if (cooldown.isZero()) {
             setState(slot, AddressState.FREE);
         } else {
             startCooling(slot, clock.instant().plus(cooldown));
@@ -519,6 +551,9 @@ public final class AddressPool {
             Map<String, List<Ipv4Address>> freeSingles = new HashMap<>();
             Map<Cidr, Boolean> prefixIdle = new HashMap<>();
             for (Slot s : slots.values()) {
+                if (s.lost) {
+                    continue; // not the node's: the planner must not count it
+                }
                 int[] c = counts.computeIfAbsent(s.ifaceId, k -> new int[5]);
                 c[s.state.ordinal()]++;
                 if (s.prefix == null) {
@@ -575,15 +610,26 @@ public final class AddressPool {
                 return; // the next describe will bring it
             }
             for (Ipv4Address a : assignment.addresses()) {
-                if (iface.secondaries.add(a) && !slots.containsKey(a)) {
+                recentlyReleased.remove(a); // the cloud gave it back to us: this is news, not a stale describe
+                Slot known = slots.get(a);
+                if (known != null && known.lost) {
+                    known.lost = false; // held again, and still its pod's
+                    moveSlot(known, interfaceId, null);
+                }
+                if (iface.secondaries.add(a) && known == null) {
                     addSlot(a, interfaceId, null);
                 }
             }
             for (Cidr p : assignment.prefixes()) {
                 if (iface.prefixes.add(p)) {
                     for (long i = 0; i < p.size(); i++) {
-                        if (!slots.containsKey(p.address(i))) {
+                        recentlyReleased.remove(p.address(i));
+                        Slot known = slots.get(p.address(i));
+                        if (known == null) {
                             addSlot(p.address(i), interfaceId, p);
+                        } else if (known.lost) {
+                            known.lost = false; // held again, and still its pod's
+                            moveSlot(known, interfaceId, p);
                         }
                     }
                 }
@@ -691,6 +737,7 @@ public final class AddressPool {
                 }
                 if (success) {
                     dropSlot(s);
+                    recentlyReleased.put(s.address, clock.instant().plus(RELEASE_SETTLE));
                 } else {
                     s.inDoubt = true;
                 }
@@ -717,6 +764,7 @@ public final class AddressPool {
                 if (s.ifaceId.equals(interfaceId) && s.state == AddressState.RELEASING) {
                     if (success) {
                         dropSlot(s);
+                        recentlyReleased.put(s.address, clock.instant().plus(RELEASE_SETTLE));
                     } else {
                         s.inDoubt = true;
                     }
@@ -774,9 +822,11 @@ public final class AddressPool {
         try {
             expireCooling();
             int[] c = new int[5];
+            int lost = 0;
             Map<String, int[]> perIface = new HashMap<>();
             for (Slot s : slots.values()) {
                 c[s.state.ordinal()]++;
+                lost += s.lost ? 1 : 0;
                 perIface.computeIfAbsent(s.ifaceId, k -> new int[5])[s.state.ordinal()]++;
             }
             List<PoolStatus.InterfaceStatus> ifaces = new ArrayList<>();
@@ -789,9 +839,9 @@ public final class AddressPool {
             List<Lease> ls = new ArrayList<>(leases.values());
             ls.sort(Comparator.comparing(Lease::address));
             return new PoolStatus(node == null ? "" : node.instanceId(), node == null ? "" : node.instanceType(),
-                    node == null ? "" : node.zone(), slots.size(), c[AddressState.FREE.ordinal()],
+                    node == null ? "" : node.zone(), slots.size() - lost, c[AddressState.FREE.ordinal()],
                     c[AddressState.ASSIGNED.ordinal()], c[AddressState.COOLING.ordinal()], pending,
-                    c[AddressState.RELEASING.ordinal()], waiting, capacity, ifaces, ls);
+                    c[AddressState.RELEASING.ordinal()], waiting, capacity, ifaces, ls, lost);
         } finally {
             lock.unlock();
         }

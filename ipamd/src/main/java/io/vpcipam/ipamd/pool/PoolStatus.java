@@ -6,10 +6,16 @@ import io.vpcipam.provider.Ipv4Address;
 
 import java.util.List;
 
-/** A read-only view of the pool for {@code ipamd status} and introspection. */
+/**
+ * A read-only view of the pool for {@code ipamd status} and introspection.
+ *
+ * @param total    addresses the node holds (lost ones excluded)
+ * @param assigned leases, lost ones included
+ * @param lost     leases whose address the cloud no longer lists (kept until their pod is deleted)
+ */
 public record PoolStatus(String instanceId, String instanceType, String zone, int total, int free, int assigned,
                          int cooling, int pending, int releasing, int waiting, int capacity,
-                         List<InterfaceStatus> interfaces, List<Lease> leases) {
+                         List<InterfaceStatus> interfaces, List<Lease> leases, int lost) {
 
     /** One interface and its counts. */
     public record InterfaceStatus(String id, int deviceIndex, String subnetId, Ipv4Address primaryAddress,

@@ -213,13 +213,59 @@ class AddressPoolTest {
     }
 
     @Test
-    void sync_cloudDropsAnAssignedAddress_leaseIsDropped() throws Exception {
+    void sync_cloudNoLongerListsALeasedAddress_leaseIsKeptAndTheAddressIsNeverHandedOutTwice() throws Exception {
+        node = new TestNode(dir, "m5.large", new Targets(2, 0, 0, 0, false, 0), Duration.ZERO);
+        node.reconciler.pass();
+        Grant g = add(1);
+        Ipv4Address a = g.lease().address();
+        node.cloud.unassign(g.lease().interfaceId(), List.of(a), List.of()); // someone else took it from the node
+        node.pool.sync(node.cloud.describeNode());
+        assertEquals(a, node.pool.check(key(1)).lease().address(), "the pod still uses it until its DEL");
+        assertEquals(1, node.pool.status().lost());
+        // the pool grows again; the simulated cloud hands out the lowest free address, so a comes back
+        node.reconciler.requestResync();
+        for (int i = 2; i < 12; i++) {
+            node.reconciler.pass();
+            Grant other = add(i);
+            assertNotEquals(a, other.lease().address(), "a lost address was handed to a second pod");
+        }
+        assertTrue(node.cloud.heldAddresses().contains(a), "the test must see the address come back");
+        assertEquals(0, node.pool.status().lost(), "held again: no longer lost, still leased");
+        node.pool.del(key(1));
+        assertEquals(AddressState.FREE, node.pool.stateOf(a), "after its pod's DEL it is the pool's again");
+    }
+
+    @Test
+    void restore_leaseWhoseAddressTheNodeNoLongerHolds_isKeptUntilItsDel() throws Exception {
         node = new TestNode(dir, "m5.large", new Targets(2, 0, 0, 0, false, 0), Duration.ofSeconds(30));
         node.reconciler.pass();
         Grant g = add(1);
-        node.cloud.unassign(g.lease().interfaceId(), List.of(g.lease().address()), List.of());
-        node.pool.sync(node.cloud.describeNode());
+        Ipv4Address a = g.lease().address();
+        node.cloud.unassign(g.lease().interfaceId(), List.of(a), List.of());
+        node.crashAndRestart();
+        assertEquals(a, node.pool.check(key(1)).lease().address());
+        assertEquals(1, node.pool.status().lost());
+        node.pool.del(key(1));
         assertNull(node.pool.check(key(1)));
+        assertNull(node.pool.stateOf(a), "a lost address is not the pool's to reuse");
+        assertEquals(0, node.pool.status().lost());
+    }
+
+    @Test
+    void sync_describeOlderThanARelease_doesNotBringTheAddressBack() throws Exception {
+        node = new TestNode(dir, "m5.large", new Targets(5, 0, 0, 0, false, 0), Duration.ZERO);
+        node.reconciler.pass();
+        var stale = node.cloud.describeNode(); // taken before the release below lands
+        Snapshot.InterfaceState primary = node.pool.snapshot().interfaces().getFirst();
+        Ipv4Address released = primary.freeAddresses().getLast();
+        var marked = node.pool.beginRelease(primary.id(), List.of(released), List.of());
+        node.cloud.unassign(primary.id(), marked.addresses(), List.of());
+        node.pool.endRelease(primary.id(), marked, true);
+        node.pool.sync(stale);
+        assertNull(node.pool.stateOf(released), "a stale describe resurrected a released address");
+        node.clock.advance(Duration.ofMinutes(2));
+        node.pool.sync(stale);
+        assertEquals(AddressState.FREE, node.pool.stateOf(released), "after the settle window the cloud is believed");
     }
 
     @Test
