@@ -49,6 +49,7 @@ public final class Daemon implements AutoCloseable {
     private final SocketServer server;
     private final AtomicLong droppedLeases;
     private KubernetesIntegration kubernetes; // null when not on Kubernetes
+    private Thread spoolSweeper;
     private final Metrics metrics;
 
     private Daemon(Config config, CloudProvider provider, AddressPool pool, Reconciler reconciler, GroupCommit commit,
@@ -133,7 +134,7 @@ public final class Daemon implements AutoCloseable {
         List<Lease> lost = pool.restore(node, saved);
         reconciler.synced();
         for (Lease l : lost) {
-            LOG.warning("lease " + l.key() + " on " + l.address() + " dropped: the node no longer holds the address");
+            LOG.warning("lease " + l.key() + " on " + l.address() + " dropped: the checkpoint names that address twice");
         }
         GroupCommit commit = new GroupCommit(checkpoint, pool::checkpointState, metrics::checkpointWritten);
         pool.attach(commit);
@@ -156,6 +157,19 @@ public final class Daemon implements AutoCloseable {
                 + " leases restored, " + lost.size() + " dropped");
         metrics.watch(pool, server::serving);
         Daemon daemon = new Daemon(config, provider, pool, reconciler, commit, service, server, dropped, metrics);
+        // the plugin also spools a DEL when ipamd is up but did not answer in time: apply those without a restart
+        daemon.spoolSweeper = Thread.ofVirtual().name("release-spool").start(() -> {
+            while (true) {
+                try {
+                    Thread.sleep(config.interval());
+                    applySpool(config.stateDir(), pool);
+                } catch (InterruptedException e) {
+                    return;
+                } catch (IOException | RuntimeException e) {
+                    LOG.warning("release spool: " + e.getMessage());
+                }
+            }
+        });
         if (kubernetes != null) {
             daemon.kubernetes = kubernetes;
             kubernetes.start();
@@ -256,6 +270,9 @@ public final class Daemon implements AutoCloseable {
         }
         service.shutDown();
         server.close();
+        if (spoolSweeper != null) {
+            spoolSweeper.interrupt();
+        }
         reconciler.close();
         commit.close();
         provider.close();

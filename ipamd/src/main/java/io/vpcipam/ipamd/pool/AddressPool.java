@@ -451,10 +451,9 @@ public final class AddressPool {
                     released++;
                 }
             }
-            if (released == 0) {
-                return 0;
-            }
-            version = commit == null ? 0 : commit.changed();
+            // nothing released here may still mean an earlier release is not on disk yet (a retried GC after a
+            // failed write): answer only once what memory says is durable, as DEL does
+            version = commit == null ? 0 : released == 0 ? commit.latest() : commit.changed();
         } finally {
             lock.unlock();
         }

@@ -44,8 +44,8 @@ import jdk.net.UnixDomainPrincipal;
  * non-root uid, if configured) and every connection's peer credentials are checked (root, or an allowed uid); a frame
  * that is not valid JSON or not a valid request gets an error reply and the connection stays usable; an oversized
  * frame or bad framing gets an error reply and the connection is closed; a frame not completed within the frame
- * timeout (a client that sent half and stalled) has its connection closed; connections beyond the limit wait to be
- * accepted.
+ * timeout (a client that sent half and stalled) has its connection closed, as has one that does not read its reply
+ * within that time; connections beyond the limit wait to be accepted.
  */
 public final class SocketServer implements AutoCloseable {
 
@@ -139,6 +139,11 @@ public final class SocketServer implements AutoCloseable {
             } catch (IOException e) {
                 connections.release();
                 LOG.log(Level.WARNING, "accept failed", e);
+                try {
+                    Thread.sleep(100); // e.g. out of file descriptors: do not spin while it lasts
+                } catch (InterruptedException ie) {
+                    return;
+                }
                 continue;
             }
             Thread.ofVirtual().name("conn").start(() -> {
@@ -182,7 +187,14 @@ public final class SocketServer implements AutoCloseable {
                 } catch (ProtocolException e) {
                     reply = e.toReply();
                 }
-                writer.write(reply);
+                // a client that sends but never reads would block this thread on a full socket buffer for ever
+                ScheduledFuture<?> writeTimer = watchdog.schedule(() -> closeQuietly(ch), frameTimeout.toMillis(),
+                        TimeUnit.MILLISECONDS);
+                try {
+                    writer.write(reply);
+                } finally {
+                    writeTimer.cancel(false);
+                }
             }
         } catch (IOException e) {
             // the client went away (or the watchdog closed a stalled one): nothing to answer

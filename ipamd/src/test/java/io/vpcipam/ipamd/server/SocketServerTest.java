@@ -183,6 +183,36 @@ class SocketServerTest {
     }
 
     @Test
+    void clientThatNeverReadsItsReplies_isDroppedAfterTheTimeout() throws Exception {
+        int requests = 5000;
+        try (SocketChannel ch = connect()) {
+            Thread sender = Thread.ofVirtual().start(() -> {
+                byte[] one = (Codec.encode(Request.status()) + "\n").getBytes(StandardCharsets.UTF_8);
+                try {
+                    for (int i = 0; i < requests; i++) {
+                        ch.write(ByteBuffer.wrap(one));
+                    }
+                } catch (IOException dropped) {
+                    // the server closed us: expected
+                }
+            });
+            Thread.sleep(1500); // never reading meanwhile: the server's reply writes block, then time out
+            FrameReader in = new FrameReader(Channels.newInputStream(ch), FrameReader.MAX_REPLY_FRAME_BYTES);
+            int replies = 0;
+            try {
+                while (in.readReply() != null) {
+                    replies++;
+                }
+            } catch (IOException reset) {
+                // closed with our requests unread: also the end
+            }
+            sender.join(5_000);
+            assertTrue(replies < requests, "the server kept writing to a client that does not read: " + replies);
+        }
+        assertTrue(call(Request.status()).ok(), "the daemon serves others");
+    }
+
+    @Test
     void clientDisconnectsMidRequest_daemonStaysUpAndTheLeaseIsStillIdempotent() throws Exception {
         try (SocketChannel ch = connect()) {
             ch.write(ByteBuffer.wrap((Codec.encode(add("gone")) + "\n").getBytes(StandardCharsets.UTF_8)));

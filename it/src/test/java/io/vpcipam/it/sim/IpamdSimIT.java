@@ -145,6 +145,25 @@ class IpamdSimIT {
     }
 
     @Test
+    void running_appliesADelSpooledWhileItRuns() throws Exception {
+        try (IpamdProcess ipamd = IpamdProcess.start("sim", dir, Map.of("WARM_IP_TARGET", "3",
+                "IPAMD_RECONCILE_INTERVAL", "1s"), Duration.ofSeconds(30))) {
+            ipamd.call(add(7));
+            Path spool = dir.resolve("release-spool");
+            Files.createDirectories(spool);
+            Path tmp = spool.resolve(".late.tmp");
+            Files.writeString(tmp, Codec.encode(Request.del("vpc-ipam", "container-7", "eth0")) + "\n");
+            Files.move(tmp, spool.resolve("late.json"), java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (ipamd.call(Request.check("vpc-ipam", "container-7", "eth0")).ok() && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
+            assertEquals("NOT_FOUND", ipamd.call(Request.check("vpc-ipam", "container-7", "eth0")).error().code());
+            assertTrue(Files.notExists(spool.resolve("late.json")));
+        }
+    }
+
+    @Test
     void run_badEnvironment_exitsWithAMessageNamingTheVariable() throws Exception {
         ProcessBuilder pb = new ProcessBuilder(IpamdProcess.java(), "-jar", IpamdProcess.jar().toString(), "run",
                 "--provider", "sim", "--state-dir", dir.toString(), "--socket", dir.resolve("s").toString())
