@@ -44,9 +44,13 @@ record AzureSettings(URI armEndpoint, URI metadataEndpoint, String clientId, Str
         double qps = number(env, "AZURE_API_QPS", 4, 0.01, 1000, problems);
         int burst = (int) number(env, "AZURE_API_BURST", 20, 1, 10_000, problems);
         int attempts = (int) number(env, "AZURE_API_MAX_ATTEMPTS", 5, 1, 20, problems);
-        Duration backoff = duration(env, "AZURE_API_BACKOFF", Duration.ofMillis(250), problems);
+        Duration backoff = positive(env, "AZURE_API_BACKOFF",
+                duration(env, "AZURE_API_BACKOFF", Duration.ofMillis(250), problems), problems);
         Duration maxRetryAfter = duration(env, "AZURE_API_MAX_RETRY_AFTER", Duration.ofSeconds(30), problems);
-        Duration poll = duration(env, "AZURE_LRO_POLL_INTERVAL", Duration.ofSeconds(2), problems);
+        // the SDK refuses a zero poll interval only when the first long-running operation starts, i.e. at the
+        // first NIC PUT: every assign would fail long after start-up
+        Duration poll = positive(env, "AZURE_LRO_POLL_INTERVAL",
+                duration(env, "AZURE_LRO_POLL_INTERVAL", Duration.ofSeconds(2), problems), problems);
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException(String.join("; ", problems));
         }
@@ -141,6 +145,14 @@ record AzureSettings(URI armEndpoint, URI metadataEndpoint, String clientId, Str
             problems.add(name + "='" + text + "': must be a duration such as 500ms or 2s");
             return fallback;
         }
+    }
+
+    /** {@code value}, or a problem naming the variable when it is zero. */
+    private static Duration positive(Map<String, String> env, String name, Duration value, List<String> problems) {
+        if (value.isZero()) {
+            problems.add(name + "='" + env.getOrDefault(name, "").trim() + "': must be more than zero");
+        }
+        return value;
     }
 
     private static String blankToNull(String s) {

@@ -66,4 +66,21 @@ class AzureSettingsTest {
         assertTrue(e.getMessage().contains("AZURE_API_BACKOFF='soon'"), e.getMessage());
         assertTrue(e.getMessage().contains("AZURE_LRO_POLL_INTERVAL='-2s'"), e.getMessage());
     }
+
+    @Test
+    void fromEnv_zeroPollIntervalOrBackoff_isRefusedAtStartUpNamingTheVariable() {
+        // a zero poll interval is refused by the SDK only when the first NIC PUT starts polling, so every assign
+        // would fail (ARM 400 InvalidRequest) long after start-up; a zero backoff retries with no pause at all
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> AzureSettings.fromEnv(
+                Map.of("AZURE_LRO_POLL_INTERVAL", "0", "AZURE_API_BACKOFF", "0ms")));
+
+        assertTrue(e.getMessage().contains("AZURE_LRO_POLL_INTERVAL='0'"), e.getMessage());
+        assertTrue(e.getMessage().contains("AZURE_API_BACKOFF='0ms'"), e.getMessage());
+    }
+
+    @Test
+    void fromEnv_zeroMaxRetryAfter_isAllowed() {
+        // zero means "hand every Retry-After to the pool engine": a meaningful choice, not a mistake
+        assertEquals(Duration.ZERO, AzureSettings.fromEnv(Map.of("AZURE_API_MAX_RETRY_AFTER", "0")).maxRetryAfter());
+    }
 }
