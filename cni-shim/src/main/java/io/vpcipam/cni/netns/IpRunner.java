@@ -6,7 +6,7 @@ import java.util.List;
 
 /**
  * Runs one {@code ip -batch} in the host netns or in a pod's netns. One process per batch is
- * the whole cost model of the wiring: ADD is two batches, DEL one.
+ * the whole cost model of the wiring: ADD is two batches, DEL two.
  */
 public interface IpRunner {
 

@@ -12,12 +12,13 @@ import java.util.Objects;
  * {@link PodWiring} with iproute2 batches. ADD is two processes: one in the pod netns creates
  * the veth there with its peer placed straight into the host netns (the AWS CNI's order: no
  * move afterwards) and configures the pod side; one in the host brings the peer up and adds the
- * /32 route and the rules. DEL is one host batch: deleting the host veth takes its pod peer, the
- * pod's addresses and routes and the host route with it; only the rules are separate.
+ * /32 route and the rules. DEL is two host batches: one reads which device the addresses are
+ * routed to (an address another pod holds now keeps its rules), one deletes the host veth, which
+ * takes its pod peer, the pod's addresses and routes and the host route with it, and the rules.
  */
 public final class IpWiring implements PodWiring {
 
-    /** jackson-jr for ip's JSON (CHECK, and DEL without an address), initialised on first use only. */
+    /** jackson-jr for ip's JSON (CHECK, and DEL), initialised on first use only. */
     private static final class Jackson {
         static final JSON JSON_R = JSON.std.with(JSON.Feature.USE_DEFERRED_MAPS, false);
     }
@@ -108,14 +109,50 @@ public final class IpWiring implements PodWiring {
 
     @Override
     public void del(String hostVeth, List<String> addresses) throws WiringException {
-        List<String> addrs = addresses;
-        if (addrs.isEmpty()) {
-            addrs = routedTo(hostVeth);
+        if (addresses.isEmpty()) {
+            // Routed to our veth: ours by definition, no need to ask again who owns them.
+            removeVethAndRules(hostVeth, routedTo(hostVeth));
+        } else {
+            teardown(hostVeth, addresses);
         }
-        teardown(hostVeth, addrs);
     }
 
+    /**
+     * Removes the host veth and the rules of those {@code addresses} that are still ours. An address
+     * whose host /32 route points at another device has been handed to another pod since (ipamd
+     * released it, a retried DEL or a stale attachment arrives late): its rules are that pod's now,
+     * and they are matched by address and priority only, so deleting "ours" would delete its.
+     */
     private void teardown(String hostVeth, List<String> addresses) throws WiringException {
+        removeVethAndRules(hostVeth, notRoutedElsewhere(hostVeth, addresses));
+    }
+
+    /** The addresses whose main-table /32 route is via {@code hostVeth} or absent. */
+    private List<String> notRoutedElsewhere(String hostVeth, List<String> addresses) throws WiringException {
+        List<String> lines = new ArrayList<>(addresses.size());
+        for (String a : addresses) {
+            lines.add("route show exact " + a + "/32");
+        }
+        IpRunner.Outcome o = run(null, true, true, lines);
+        if (!o.failures().isEmpty()) {
+            // Cannot tell who owns them: remove the rules as before rather than leak them.
+            return addresses;
+        }
+        List<Object> shown = parse(o.stdout());
+        List<String> ours = new ArrayList<>(addresses.size());
+        for (int i = 0; i < addresses.size(); i++) {
+            boolean elsewhere = false;
+            for (Map<String, Object> r : objects(shown, i)) {
+                elsewhere |= r.get("dev") instanceof String dev && !dev.equals(hostVeth);
+            }
+            if (!elsewhere) {
+                ours.add(addresses.get(i));
+            }
+        }
+        return ours;
+    }
+
+    private void removeVethAndRules(String hostVeth, List<String> addresses) throws WiringException {
         List<String> lines = new ArrayList<>(1 + 2 * addresses.size());
         lines.add("link del " + hostVeth);
         for (String a : addresses) {

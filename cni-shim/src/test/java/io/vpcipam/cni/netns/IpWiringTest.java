@@ -82,9 +82,10 @@ class IpWiringTest {
         ip.answers.add(new IpRunner.Outcome(2, "", "RTNETLINK answers: File exists\nCommand failed -:1\n"));
         ip.answers.add(new IpRunner.Outcome(0, "[{\"ifname\":\"vpc0123456789ab\"}]\n", ""));
         new IpWiring(ip, 1).add(SPEC);
-        assertEquals(5, ip.calls.size(), ip.calls.toString());
-        assertTrue(ip.calls.get(2).startsWith("host -force link del vpc0123456789ab"));
-        assertTrue(ip.calls.get(3).startsWith("/run/netns/p1 link add"));
+        assertEquals(6, ip.calls.size(), ip.calls.toString());
+        assertEquals("host -j -force route show exact 10.0.0.5/32", ip.calls.get(2));
+        assertTrue(ip.calls.get(3).startsWith("host -force link del vpc0123456789ab"));
+        assertTrue(ip.calls.get(4).startsWith("/run/netns/p1 link add"));
     }
 
     @Test
@@ -99,11 +100,26 @@ class IpWiringTest {
     @Test
     void del_alreadyGone_succeeds_otherErrorsFail() throws WiringException {
         ScriptedIp ip = new ScriptedIp();
+        ip.answers.add(new IpRunner.Outcome(0, "[]\n", ""));
         ip.answers.add(new IpRunner.Outcome(1, "", "Cannot find device \"vpcx\"\nCommand failed -:1\n"
                 + "RTNETLINK answers: No such file or directory\nCommand failed -:2\n"));
         new IpWiring(ip, 1).del("vpcx", List.of("10.0.0.5"));
+        ip.answers.add(new IpRunner.Outcome(0, "[]\n", ""));
         ip.answers.add(new IpRunner.Outcome(1, "", "RTNETLINK answers: Operation not permitted\nCommand failed -:1\n"));
         assertThrows(WiringException.class, () -> new IpWiring(ip, 1).del("vpcx", List.of("10.0.0.5")));
+    }
+
+    @Test
+    void del_addressNowRoutedToAnotherVeth_keepsItsRules_removesOursAndTheVeth() throws WiringException {
+        ScriptedIp ip = new ScriptedIp();
+        ip.answers.add(new IpRunner.Outcome(0, "[{\"dst\":\"10.0.0.5\",\"dev\":\"vpcother\",\"scope\":\"link\"}]\n"
+                + "[{\"dst\":\"10.0.0.6\",\"dev\":\"vpcx\",\"scope\":\"link\"}]\n[]\n", ""));
+        new IpWiring(ip, 1).del("vpcx", List.of("10.0.0.5", "10.0.0.6", "10.0.0.7"));
+        assertEquals("host -j -force route show exact 10.0.0.5/32 | route show exact 10.0.0.6/32 | "
+                + "route show exact 10.0.0.7/32", ip.calls.get(0));
+        assertEquals("host -force link del vpcx | rule del to 10.0.0.6/32 priority 512 | "
+                + "rule del from 10.0.0.6/32 priority 1536 | rule del to 10.0.0.7/32 priority 512 | "
+                + "rule del from 10.0.0.7/32 priority 1536", ip.calls.get(1));
     }
 
     @Test

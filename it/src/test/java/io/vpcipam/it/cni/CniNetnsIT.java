@@ -151,6 +151,49 @@ class CniNetnsIT {
     }
 
     @Test
+    void addressReusedByAnotherPod_aRetriedDelOfTheOldPod_leavesTheNewPodsRouteAndRules() throws Exception {
+        // ipamd releases pod a's address and hands it to pod b; the runtime then retries a's DEL
+        // (containerd repeats a DEL until every plugin of the chain succeeds) with a's prevResult.
+        try (ScriptedIpamd ipamd = new ScriptedIpamd(tmp.resolve("ipamd/ipamd.sock"), "10.0.7.9", 3);
+             NodeNetns n = NodeNetns.create()) {
+            String conf = "{\"cniVersion\":\"1.0.0\",\"name\":\"vitnet\",\"type\":\"vpc-ipam\",\"ipamdSocket\":\""
+                    + ipamd.socket() + "\",\"stateDir\":\"" + tmp.resolve("ipamd") + "\",\"logFile\":\""
+                    + tmp.resolve("cni.log") + "\"}";
+            String a = n.pod("ra");
+            String b = n.pod("rb");
+            NodeNetns.Result ra = n.cni("ADD", "ctr-ra", "/run/netns/" + a, conf, Map.of());
+            assertEquals(0, ra.exit(), ra.stdout() + ra.stderr());
+            assertEquals(0, n.cni("DEL", "ctr-ra", "/run/netns/" + a, withPrev(conf, ra.stdout()), Map.of()).exit());
+            NodeNetns.Result rb = n.cni("ADD", "ctr-rb", "/run/netns/" + b, conf, Map.of());
+            assertEquals(0, rb.exit(), rb.stdout() + rb.stderr());
+            assertEquals("10.0.7.9", address(rb.stdout()));
+
+            NodeNetns.Result again = n.cni("DEL", "ctr-ra", "/run/netns/" + a, withPrev(conf, ra.stdout()), Map.of());
+            assertEquals(0, again.exit(), again.stdout());
+            String rules = n.ip("rule");
+            assertTrue(rules.contains("512:\tfrom all to 10.0.7.9 lookup main"), "pod b lost its to-pod rule: " + rules);
+            assertTrue(rules.contains("1536:\tfrom 10.0.7.9 lookup 3"), "pod b lost its from-pod rule: " + rules);
+            assertTrue(n.ip("route").contains("10.0.7.9 dev " + hostVeth(rb.stdout()) + " scope link"), n.ip("route"));
+
+            // Pod a is still wired when b gets the address (ipamd freed a's lease behind the runtime's back):
+            // a's DEL takes a's veth and nothing of b's.
+            NodeNetns.Result ra2 = n.cni("ADD", "ctr-ra", "/run/netns/" + a, conf, Map.of());
+            assertEquals(0, ra2.exit(), ra2.stdout() + ra2.stderr());
+            NodeNetns.Result rb2 = n.cni("ADD", "ctr-rb", "/run/netns/" + b, conf, Map.of());
+            assertEquals(0, rb2.exit(), rb2.stdout() + rb2.stderr());
+            assertEquals(0, n.cni("DEL", "ctr-ra", "/run/netns/" + a, withPrev(conf, ra2.stdout()), Map.of()).exit());
+            assertFalse(n.ip("link").contains(hostVeth(ra2.stdout())), n.ip("link"));
+            rules = n.ip("rule");
+            assertTrue(rules.contains("512:\tfrom all to 10.0.7.9 lookup main"), "pod b lost its to-pod rule: " + rules);
+            assertTrue(rules.contains("1536:\tfrom 10.0.7.9 lookup 3"), "pod b lost its from-pod rule: " + rules);
+
+            assertEquals(0, n.cni("DEL", "ctr-rb", "", withPrev(conf, rb2.stdout()), Map.of()).exit());
+            assertFalse(n.ip("rule").contains("10.0.7.9"), n.ip("rule"));
+            assertEquals("", n.ip("route").strip());
+        }
+    }
+
+    @Test
     void ipamdDown_addIsTryAgainLater_delSpools_andIpamdAppliesItOnStart() throws Exception {
         Path state = tmp.resolve("ipamd");
         try (NodeNetns n = NodeNetns.create()) {
