@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.logging.Logger;
@@ -139,8 +140,11 @@ final class AwsProvider implements CloudProvider {
             // EC2 takes an address count or a prefix count on create, not both: prefixes then follow after attach
             boolean both = spec.addresses() > 0 && spec.prefixes() > 0;
             List<String> finalGroups = groups;
-            Ec2.Eni made = guard.call("CreateNetworkInterface", () -> ec2.createEni(spec.subnetId(), finalGroups,
-                    spec.addresses(), both ? 0 : spec.prefixes(), tags, description));
+            // one token for every attempt: a retry after a lost answer gets the ENI the first attempt made
+            // instead of a second one that nobody attaches (a leak until the collector's grace period ends)
+            String token = UUID.randomUUID().toString();
+            Ec2.Eni made = guard.call("CreateNetworkInterface", () -> ec2.createEni(token, spec.subnetId(),
+                    finalGroups, spec.addresses(), both ? 0 : spec.prefixes(), tags, description));
             try {
                 String attachment = guard.call("AttachNetworkInterface", () -> ec2.attach(made.id(), instanceId, index));
                 guard.run("ModifyNetworkInterfaceAttribute", () -> ec2.deleteOnTermination(made.id(), attachment));

@@ -63,9 +63,12 @@ interface Ec2 extends AutoCloseable {
     /** DescribeInstanceTypes: the type's ENI and per-ENI IPv4 limits; empty when EC2 does not know the type. */
     Optional<Limits> instanceTypeLimits(String instanceType);
 
-    /** CreateNetworkInterface with tags on create, and either an address count or a prefix count (not both). */
-    Eni createEni(String subnetId, List<String> groups, int addresses, int prefixes, Map<String, String> tags,
-                  String description);
+    /**
+     * CreateNetworkInterface with tags on create, and either an address count or a prefix count (not both).
+     * {@code clientToken} makes it idempotent: a retry with the same token returns the ENI the first try made.
+     */
+    Eni createEni(String clientToken, String subnetId, List<String> groups, int addresses, int prefixes,
+                  Map<String, String> tags, String description);
 
     /** AttachNetworkInterface; returns the attachment id. */
     String attach(String eniId, String instanceId, int deviceIndex);

@@ -175,10 +175,10 @@ final class SdkEc2 implements Ec2 {
     }
 
     @Override
-    public Eni createEni(String subnetId, List<String> groups, int addresses, int prefixes, Map<String, String> tags,
-                         String description) {
+    public Eni createEni(String clientToken, String subnetId, List<String> groups, int addresses, int prefixes,
+                         Map<String, String> tags, String description) {
         return sdk(() -> toEni(client.createNetworkInterface(r -> {
-            r.subnetId(subnetId).description(description);
+            r.clientToken(clientToken).subnetId(subnetId).description(description);
             if (!groups.isEmpty()) {
                 r.groups(groups);
             }

@@ -152,9 +152,9 @@ class AwsProviderTest {
         // what moto does: Ipv4PrefixCount accepted, no prefix assigned
         Ec2 ignoring = new ForwardingEc2(fake) {
             @Override
-            public Eni createEni(String subnet, List<String> groups, int addresses, int prefixes,
+            public Eni createEni(String token, String subnet, List<String> groups, int addresses, int prefixes,
                                  Map<String, String> tags, String description) {
-                return super.createEni(subnet, groups, addresses, 0, tags, description);
+                return super.createEni(token, subnet, groups, addresses, 0, tags, description);
             }
         };
         AwsSettings s = Fixtures.settings(Map.of());
@@ -166,6 +166,20 @@ class AwsProviderTest {
         assertEquals("PrefixNotAssigned", e.code());
         assertTrue(e.getMessage().contains(AwsSettings.PREFIX_DELEGATION), e.getMessage());
         assertEquals(before, fake.eniIds());
+    }
+
+    @Test
+    void createInterface_createAnswerLostAndRetried_leavesOneInterface() throws Exception {
+        Set<String> before = fake.eniIds();
+        fake.loseAnswer("CreateNetworkInterface"); // EC2 made the ENI; the answer timed out; the guard retries
+
+        NetworkInterface made = provider.createInterface(spec(2, 0));
+
+        assertEquals(2, fake.calls("CreateNetworkInterface"), "the lost answer was retried");
+        Set<String> now = fake.eniIds();
+        now.removeAll(before);
+        assertEquals(Set.of(made.id()), now, "the retry created a second ENI, which nobody attaches");
+        assertTrue(provider.findOrphanedInterfaces(Map.of(OwnerTags.CLUSTER, "c1")).isEmpty());
     }
 
     @Test

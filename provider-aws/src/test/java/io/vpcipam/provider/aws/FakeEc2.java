@@ -20,8 +20,9 @@ import java.util.Set;
  * An in-memory EC2 behind the {@link Ec2} seam that enforces what moto does not: the instance type's ENI and
  * per-ENI limits (a prefix takes a slot like an address), device-index conflicts, aligned /28 prefixes that overlap
  * no address, the subnet's five reserved addresses, subnet exhaustion, "in use" on deleting an attached ENI, a
- * detach that takes a few reads to finish, and AWS's error codes for each. Fault controls: {@link #failNext},
- * {@link #throttle}; per-verb counters: {@link #calls}. Thread-safe (one monitor).
+ * detach that takes a few reads to finish, CreateNetworkInterface's ClientToken idempotency, and AWS's error codes
+ * for each. Fault controls: {@link #failNext}, {@link #throttle}, {@link #loseAnswer}; per-verb counters:
+ * {@link #calls}. Thread-safe (one monitor).
  */
 final class FakeEc2 implements Ec2 {
 
@@ -53,6 +54,8 @@ final class FakeEc2 implements Ec2 {
     private final Map<String, E> enis = new LinkedHashMap<>();
     private final Map<String, Integer> calls = new HashMap<>();
     private final Map<String, Deque<ApiError>> faults = new HashMap<>();
+    private final Map<String, Integer> lostAnswers = new HashMap<>();
+    private final Map<String, String> clientTokens = new HashMap<>();
     private int nextId = 1;
     private int detachReads;
     private boolean typesDenied;
@@ -85,6 +88,15 @@ final class FakeEc2 implements Ec2 {
         for (int i = 0; i < times; i++) {
             failNext(verb, "RequestLimitExceeded", 503);
         }
+        return this;
+    }
+
+    /**
+     * The next call of {@code verb} is carried out, but its answer never arrives: the caller sees a network failure
+     * (as with a read timeout after EC2 applied the request), which the guard retries.
+     */
+    synchronized FakeEc2 loseAnswer(String verb) {
+        lostAnswers.merge(verb, 1, Integer::sum);
         return this;
     }
 
@@ -204,9 +216,13 @@ final class FakeEc2 implements Ec2 {
     }
 
     @Override
-    public synchronized Eni createEni(String subnetId, List<String> groups, int addresses, int prefixes,
-                                      Map<String, String> tags, String description) {
+    public synchronized Eni createEni(String clientToken, String subnetId, List<String> groups, int addresses,
+                                      int prefixes, Map<String, String> tags, String description) {
         enter("CreateNetworkInterface");
+        String earlier = clientToken == null ? null : clientTokens.get(clientToken);
+        if (earlier != null && enis.containsKey(earlier)) {
+            return answer("CreateNetworkInterface", view(enis.get(earlier))); // EC2: same token, same ENI
+        }
         if (!SUBNET.equals(subnetId)) {
             throw ApiError.of("InvalidSubnetID.NotFound", 400, "The subnet ID '" + subnetId + "' does not exist");
         }
@@ -232,7 +248,10 @@ final class FakeEc2 implements Ec2 {
         }
         e.tags.putAll(tags);
         e.description = description;
-        return view(e);
+        if (clientToken != null) {
+            clientTokens.put(clientToken, e.id);
+        }
+        return answer("CreateNetworkInterface", view(e));
     }
 
     @Override
@@ -310,6 +329,7 @@ final class FakeEc2 implements Ec2 {
             e.secondaries.removeAll(added); // all or nothing, as EC2
             throw full;
         }
+        answer("AssignPrivateIpAddresses", null);
     }
 
     @Override
@@ -328,6 +348,7 @@ final class FakeEc2 implements Ec2 {
             e.prefixes.removeAll(added);
             throw full;
         }
+        answer("AssignPrivateIpAddresses", null);
     }
 
     @Override
@@ -361,6 +382,17 @@ final class FakeEc2 implements Ec2 {
         if (q != null && !q.isEmpty()) {
             throw q.poll();
         }
+    }
+
+    /** {@code result}, unless a lost answer was asked for {@code verb}: then the work is done but the caller fails. */
+    private <T> T answer(String verb, T result) {
+        Integer lost = lostAnswers.get(verb);
+        if (lost != null && lost > 0) {
+            lostAnswers.put(verb, lost - 1);
+            throw new ApiError(ApiError.NETWORK, 0, "read timed out (injected by the test; the call was applied)",
+                    true, null);
+        }
+        return result;
     }
 
     private void progressDetach(E e) {

@@ -54,9 +54,9 @@ class ForwardingEc2 implements Ec2 {
     }
 
     @Override
-    public Eni createEni(String subnetId, List<String> groups, int addresses, int prefixes, Map<String, String> tags,
-                         String description) {
-        return d.createEni(subnetId, groups, addresses, prefixes, tags, description);
+    public Eni createEni(String clientToken, String subnetId, List<String> groups, int addresses, int prefixes,
+                         Map<String, String> tags, String description) {
+        return d.createEni(clientToken, subnetId, groups, addresses, prefixes, tags, description);
     }
 
     @Override
