@@ -248,11 +248,20 @@ final class AwsProvider implements CloudProvider {
             if (addresses == 0 && prefixes == 0) {
                 return new Assignment(List.of(), List.of());
             }
+            // A failed assign call may still have been applied (an answer lost, then a retry refused because the
+            // first try took the slots), so after a failure the ENI is read again and whatever is new is returned:
+            // the node then never holds addresses ipamd was not told of. Only when nothing is new is the error thrown.
             List<Cidr> newPrefixes = List.of();
             if (prefixes > 0) {
-                guard.run("AssignPrivateIpAddresses", () -> ec2.assignPrefixes(interfaceId, prefixes));
-                Ec2.Eni after = guard.call("DescribeNetworkInterfaces", () -> ec2.eni(interfaceId));
+                CloudException failed = attempt("AssignPrivateIpAddresses", () -> ec2.assignPrefixes(interfaceId, prefixes));
+                Ec2.Eni after = describeAfter(interfaceId, failed);
                 newPrefixes = after.prefixes().stream().filter(p -> !before.prefixes().contains(p)).toList();
+                if (failed != null) {
+                    if (newPrefixes.isEmpty()) {
+                        throw failed;
+                    }
+                    return new Assignment(List.of(), newPrefixes);
+                }
                 if (newPrefixes.isEmpty()) {
                     // before any address is added, so a refusal here leaves the ENI as it was
                     throw prefixesIgnored(interfaceId, prefixes, 0);
@@ -260,14 +269,40 @@ final class AwsProvider implements CloudProvider {
             }
             List<Ipv4Address> newAddresses = List.of();
             if (addresses > 0) {
-                guard.run("AssignPrivateIpAddresses", () -> ec2.assignAddresses(interfaceId, addresses));
-                Ec2.Eni after = guard.call("DescribeNetworkInterfaces", () -> ec2.eni(interfaceId));
+                CloudException failed = attempt("AssignPrivateIpAddresses", () -> ec2.assignAddresses(interfaceId, addresses));
+                Ec2.Eni after = describeAfter(interfaceId, failed);
                 Set<Ipv4Address> old = new HashSet<>(before.secondaries());
                 newAddresses = after.secondaries().stream().filter(a -> !old.contains(a)).toList();
+                if (failed != null && newAddresses.isEmpty() && newPrefixes.isEmpty()) {
+                    throw failed;
+                }
             }
             return new Assignment(newAddresses, newPrefixes);
         } finally {
             mutation.unlock();
+        }
+    }
+
+    /** Runs a mutating call; returns its failure instead of throwing it, null when it succeeded. */
+    private CloudException attempt(String verb, Runnable call) {
+        try {
+            guard.run(verb, call);
+            return null;
+        } catch (CloudException e) {
+            return e;
+        }
+    }
+
+    /** The ENI after an assign; if it cannot be read after a failed assign, that failure is what is thrown. */
+    private Ec2.Eni describeAfter(String interfaceId, CloudException failed) throws CloudException {
+        try {
+            return guard.call("DescribeNetworkInterfaces", () -> ec2.eni(interfaceId));
+        } catch (CloudException e) {
+            if (failed == null) {
+                throw e;
+            }
+            failed.addSuppressed(e);
+            throw failed;
         }
     }
 

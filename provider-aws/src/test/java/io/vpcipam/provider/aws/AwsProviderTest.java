@@ -183,6 +183,38 @@ class AwsProviderTest {
     }
 
     @Test
+    void assign_answerLostThenRetryHitsTheLimit_returnsWhatTheFirstTryAdded() throws Exception {
+        String eni = primary();
+        // m5.large: 10 per ENI. The first try adds 5 and its answer is lost; the retry (5 more) passes the limit
+        fake.loseAnswer("AssignPrivateIpAddresses");
+
+        Assignment a = provider.assign(eni, 5, 0);
+
+        List<io.vpcipam.provider.Ipv4Address> held = provider.describeNode().primaryInterface().secondaryAddresses();
+        assertEquals(5, held.size());
+        assertEquals(Set.copyOf(held), Set.copyOf(a.addresses()), "the node holds addresses ipamd was not told of");
+    }
+
+    @Test
+    void assign_addressesRefusedAfterThePrefixWasAdded_returnsThePrefix() throws Exception {
+        Ec2 noAddresses = new ForwardingEc2(fake) {
+            @Override
+            public void assignAddresses(String eniId, int count) {
+                throw ApiError.of("InsufficientFreeAddressesInSubnet", 400, "injected by the test");
+            }
+        };
+        AwsSettings s = Fixtures.settings(Map.of());
+        AwsProvider p = new AwsProvider(noAddresses, new Guard(s, null), FakeEc2.INSTANCE, s, java.time.Clock.systemUTC());
+        String eni = primary();
+
+        Assignment a = p.assign(eni, 2, 1); // the prefix goes first and is added; then the addresses are refused
+
+        assertEquals(1, a.prefixes().size());
+        assertEquals(provider.describeNode().primaryInterface().prefixes(), a.prefixes());
+        assertTrue(a.addresses().isEmpty());
+    }
+
+    @Test
     void deleteInterface_waitsForTheDetachToFinish() throws Exception {
         fake.detachTakes(3);
         NetworkInterface made = provider.createInterface(spec(1, 0));
