@@ -203,7 +203,7 @@ public final class Daemon implements AutoCloseable {
     private static void applySpool(Path stateDir, AddressPool pool) throws IOException, InterruptedException {
         for (ReleaseSpool.Entry e : ReleaseSpool.read(stateDir)) {
             try {
-                Lease released = pool.del(e.key());
+                Lease released = pool.delSpooled(e.key(), Files.getLastModifiedTime(e.file()).toInstant());
                 LOG.info("applied spooled DEL " + e.key() + (released == null ? " (no lease)" : " -> " + released.address()));
                 Files.deleteIfExists(e.file());
             } catch (PoolException ex) {

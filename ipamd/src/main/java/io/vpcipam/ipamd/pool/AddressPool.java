@@ -60,6 +60,7 @@ public final class AddressPool {
         String mac;
         Ipv4Address primaryAddress;
         Ipv4Address gateway;
+        boolean managed; // carries our owner tag: created by vpc-ipam, so it may be deleted
         final Set<Ipv4Address> secondaries = new LinkedHashSet<>();
         final Set<Cidr> prefixes = new LinkedHashSet<>();
         final TreeSet<Ipv4Address> free = new TreeSet<>();
@@ -79,8 +80,15 @@ public final class AddressPool {
             mac = ni.mac();
             primaryAddress = ni.primaryAddress();
             gateway = subnet == null ? null : subnet.gateway();
+            managed = ni.tags().containsKey(io.vpcipam.provider.OwnerTags.INSTANCE_ID);
         }
     }
+
+    /**
+     * File times come from the kernel's coarse clock, up to a tick behind the clock leases are stamped with: an ADD
+     * only this much after a spool file's time may well have come before it.
+     */
+    private static final Duration SPOOL_CLOCK_SLACK = Duration.ofMillis(20);
 
     /** How long a released address is ignored in describes (EC2's describe is eventually consistent). */
     private static final Duration RELEASE_SETTLE = Duration.ofSeconds(60);
@@ -115,6 +123,7 @@ public final class AddressPool {
     private final Map<Ipv4Address, Instant> recentlyReleased = new HashMap<>(); // address -> ignore in describes until
     private final Map<Ipv4Address, Slot> slots = new HashMap<>();
     private final Map<LeaseKey, Lease> leases = new HashMap<>();
+    private final Map<LeaseKey, Instant> lastAdd = new HashMap<>(); // repeated ADDs of a live lease, since start
     private final PriorityQueue<Slot> coolingQueue = new PriorityQueue<>(Comparator.comparing((Slot s) -> s.coolingUntil));
     private NodeInfo node;
     private int waiting;
@@ -306,6 +315,7 @@ public final class AddressPool {
             if (existing != null) {
                 version = commit == null ? 0 : commit.latest();
                 lease = existing;
+                lastAdd.put(key, clock.instant());
             } else {
                 long deadline = System.nanoTime() + timeout.toNanos();
                 boolean asked = false;
@@ -339,6 +349,7 @@ public final class AddressPool {
                     if (raced != null) {
                         lease = raced;
                         version = commit == null ? 0 : commit.latest();
+                        lastAdd.put(key, clock.instant());
                     } else {
                         lease = new Lease(key, slot.address, slot.ifaceId, podNamespace, podName, netns, clock.instant());
                         setState(slot, AddressState.ASSIGNED);
@@ -415,11 +426,30 @@ public final class AddressPool {
      * @return the released lease, or null if there was none
      */
     public Lease del(LeaseKey key) throws PoolException, InterruptedException {
+        return del(key, null);
+    }
+
+    /** DEL, or, with {@code spooledAt}, a spooled DEL that an ADD served after that time makes obsolete. */
+    private Lease del(LeaseKey key, Instant spooledAt) throws PoolException, InterruptedException {
         long version;
         Lease lease;
         lock.lock();
         try {
-            lease = leases.remove(key);
+            lease = leases.get(key);
+            if (lease != null && spooledAt != null) {
+                Instant touched = lease.assignedAt();
+                Instant again = lastAdd.get(key);
+                if (again != null && again.isAfter(touched)) {
+                    touched = again;
+                }
+                if (touched.isAfter(spooledAt.plus(SPOOL_CLOCK_SLACK))) {
+                    LOG.info("spooled DEL of " + key + " (" + spooledAt + ") is older than its ADD at " + touched
+                            + ": the lease is kept");
+                    return null;
+                }
+            }
+            leases.remove(key);
+            lastAdd.remove(key);
             if (lease != null) {
                 releaseLeaseLocked(lease);
                 version = commit == null ? 0 : commit.changed();
@@ -431,6 +461,18 @@ public final class AddressPool {
         }
         awaitDurable(version);
         return lease;
+    }
+
+    /**
+     * A DEL the CNI plugin spooled at {@code spooledAt} because ipamd did not take it then. Applied like a DEL,
+     * unless an ADD of the same key was served after that time: then the runtime has wired the attachment again
+     * (the spooled DEL may never have reached the pool, and the repeated ADD returned the live lease), and applying
+     * it would free an address a running pod uses.
+     *
+     * @return the released lease, or null if there was none or it was kept
+     */
+    public Lease delSpooled(LeaseKey key, Instant spooledAt) throws PoolException, InterruptedException {
+        return del(key, spooledAt);
     }
 
     /**
@@ -446,6 +488,7 @@ public final class AddressPool {
             for (Lease lease : new ArrayList<>(leases.values())) {
                 if (lease.key().network().equals(network) && !live.contains(lease.key())) {
                     leases.remove(lease.key());
+                    lastAdd.remove(lease.key());
                     releaseLeaseLocked(lease);
                     onDrop.accept(DropReason.GC);
                     released++;
@@ -478,6 +521,7 @@ public final class AddressPool {
                 return false;
             }
             leases.remove(current.key());
+            lastAdd.remove(current.key());
             releaseLeaseLocked(current);
             onDrop.accept(reason);
             version = commit == null ? 0 : commit.changed();
@@ -572,7 +616,8 @@ public final class AddressPool {
                         .filter(p -> prefixIdle.getOrDefault(p, false)).toList();
                 states.add(new Snapshot.InterfaceState(iface.id, iface.deviceIndex, iface.usedSlots(),
                         c[AddressState.FREE.ordinal()], c[AddressState.ASSIGNED.ordinal()],
-                        c[AddressState.COOLING.ordinal()], c[AddressState.RELEASING.ordinal()], singles, idlePrefixes));
+                        c[AddressState.COOLING.ordinal()], c[AddressState.RELEASING.ordinal()], singles, idlePrefixes,
+                        iface.managed));
             }
             return new Snapshot(states, waiting, lastGrow, lastShrink, growPausedUntil);
         } finally {
@@ -912,6 +957,7 @@ public final class AddressPool {
     private void removeSlot(Slot s, DropReason reason) {
         if (s.lease != null) {
             leases.remove(s.lease);
+            lastAdd.remove(s.lease);
             onDrop.accept(reason);
             if (commit != null) {
                 commit.changed();

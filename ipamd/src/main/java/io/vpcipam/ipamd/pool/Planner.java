@@ -84,7 +84,10 @@ public final class Planner {
         }
         String shrinkWhy = excess + " above target (" + free + " free; " + why + ")";
         for (Snapshot.InterfaceState iface : snapshot.interfaces().reversed()) {
-            if (!iface.primary() && iface.idle() && iface.total() <= excess) {
+            // only interfaces we created, and only where we could create them again: an ENI someone else attached
+            // (Multus, EFA) is not ours to delete, and an Azure NIC cannot be re-attached to a running VM
+            if (!iface.primary() && iface.managed() && caps.hotAttachInterfaces() && iface.idle()
+                    && iface.total() <= excess) {
                 return new Plan.DeleteInterface(iface.id(), "delete idle " + iface.id() + ": " + shrinkWhy);
             }
         }

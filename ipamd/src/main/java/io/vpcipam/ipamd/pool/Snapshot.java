@@ -31,9 +31,11 @@ public record Snapshot(List<InterfaceState> interfaces, int demand, Instant last
      * @param usedSlots      secondary slots in use: one per secondary address, one per prefix
      * @param freeAddresses  FREE addresses not inside a prefix, ascending
      * @param freePrefixes   prefixes none of whose addresses is assigned, cooling or releasing
+     * @param managed        created by vpc-ipam (it carries our owner tag): only such interfaces are ever deleted
      */
     public record InterfaceState(String id, int deviceIndex, int usedSlots, int free, int assigned, int cooling,
-                                 int releasing, List<Ipv4Address> freeAddresses, List<Cidr> freePrefixes) {
+                                 int releasing, List<Ipv4Address> freeAddresses, List<Cidr> freePrefixes,
+                                 boolean managed) {
         public InterfaceState {
             freeAddresses = List.copyOf(freeAddresses);
             freePrefixes = List.copyOf(freePrefixes);

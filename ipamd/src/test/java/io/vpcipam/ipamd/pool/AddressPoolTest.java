@@ -91,6 +91,57 @@ class AddressPoolTest {
     }
 
     @Test
+    void snapshot_interfaceWithoutOurOwnerTag_isNotManaged() throws Exception {
+        node = new TestNode(dir, "c5.4xlarge", new Targets(0, 40, 0, 0, false, 0), Duration.ZERO);
+        node.reconciler.pass(); // 29 on the primary, then an interface of ipamd's own for the other 11
+        String foreign = node.cloud.createInterface(new io.vpcipam.provider.InterfaceSpec(node.cloud.nodeSubnetId(),
+                List.of(), 2, 0, java.util.Map.of("team", "storage"), "attached by another tool")).id();
+        node.pool.sync(node.cloud.describeNode());
+        var states = node.pool.snapshot().interfaces();
+        assertTrue(states.stream().filter(i -> i.id().equals(foreign)).noneMatch(Snapshot.InterfaceState::managed));
+        var ours = states.stream().filter(i -> !i.primary() && !i.id().equals(foreign)).toList();
+        assertEquals(1, ours.size());
+        assertTrue(ours.getFirst().managed(), "the interface ipamd created carries its owner tag");
+    }
+
+    @Test
+    void delSpooled_noAddSinceTheSpool_releasesTheLease() throws Exception {
+        node = new TestNode(dir, "m5.large", new Targets(3, 0, 0, 0, false, 0), Duration.ofSeconds(30));
+        node.reconciler.pass();
+        add(1);
+        node.clock.advance(Duration.ofSeconds(5));
+        assertNotEquals(null, node.pool.delSpooled(key(1), node.clock.instant()));
+        assertNull(node.pool.check(key(1)));
+    }
+
+    @Test
+    void delSpooled_anAddOfTheSameKeyServedAfterTheSpool_keepsTheLiveLease() throws Exception {
+        node = new TestNode(dir, "m5.large", new Targets(3, 0, 0, 0, false, 0), Duration.ofSeconds(30));
+        node.reconciler.pass();
+        Grant g = add(1);
+        node.clock.advance(Duration.ofSeconds(5));
+        var spooledAt = node.clock.instant(); // the plugin's DEL timed out and was spooled; ipamd never saw it
+        node.clock.advance(Duration.ofSeconds(5));
+        add(1); // the runtime wires the attachment again: the same lease comes back
+        assertNull(node.pool.delSpooled(key(1), spooledAt));
+        assertEquals(g.lease().address(), node.pool.check(key(1)).lease().address(), "a live pod lost its address");
+    }
+
+    @Test
+    void delSpooled_aNewLeaseMadeAfterTheSpool_isKept() throws Exception {
+        node = new TestNode(dir, "m5.large", new Targets(3, 0, 0, 0, false, 0), Duration.ofSeconds(30));
+        node.reconciler.pass();
+        add(1);
+        node.clock.advance(Duration.ofSeconds(1));
+        node.pool.del(key(1)); // the DEL did reach ipamd, but its reply was lost: the plugin spooled it anyway
+        var spooledAt = node.clock.instant();
+        node.clock.advance(Duration.ofSeconds(1));
+        Grant again = add(1);
+        assertNull(node.pool.delSpooled(key(1), spooledAt));
+        assertEquals(again.lease().address(), node.pool.check(key(1)).lease().address());
+    }
+
+    @Test
     void add_emptyPool_waitsForTheReconcilerAndGetsAnAddress() throws Exception {
         node = new TestNode(dir, "m5.large", new Targets(0, 0, 0, 0, false, 0), Duration.ofSeconds(30));
         node.reconciler.pass();

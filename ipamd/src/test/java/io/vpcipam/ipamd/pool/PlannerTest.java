@@ -33,6 +33,7 @@ class PlannerTest {
         Instant lastGrow = Instant.MIN;
         Instant lastShrink = Instant.MIN;
         int perPrefix = 1;
+        final java.util.Set<Integer> unmanaged = new java.util.HashSet<>();
 
         Model iface(int free, int assigned, int cooling) {
             ifaces.add(new int[]{free + assigned + cooling, free, assigned, cooling});
@@ -50,7 +51,7 @@ class PlannerTest {
                 }
                 List<Cidr> freePrefixes = new ArrayList<>();
                 states.add(new Snapshot.InterfaceState("eni-" + i, i, c[0] / perPrefix + (c[0] % perPrefix == 0 ? 0 : 1),
-                        c[1], c[2], c[3], 0, perPrefix == 1 ? free : List.of(), freePrefixes));
+                        c[1], c[2], c[3], 0, perPrefix == 1 ? free : List.of(), freePrefixes, !unmanaged.contains(i)));
             }
             return new Snapshot(states, demand, lastGrow, lastShrink, Instant.MIN);
         }
@@ -195,6 +196,21 @@ class PlannerTest {
         Model two = new Model().iface(0, 29, 0).iface(29, 0, 0).iface(29, 0, 0);
         Plan p = plan(two, Targets.defaults(), C5_4XLARGE, EC2, NOW);
         assertEquals(new Plan.DeleteInterface("eni-2", p.reason()), p);
+    }
+
+    @Test
+    void plan_neverDeletesAnInterfaceVpcIpamDidNotCreate() throws Exception {
+        Model m = new Model().iface(0, 29, 0).iface(29, 0, 0).iface(29, 0, 0);
+        m.unmanaged.add(2); // attached by someone else (Multus, EFA): idle, but not ours
+        Plan p = plan(m, Targets.defaults(), C5_4XLARGE, EC2, NOW);
+        assertEquals(new Plan.DeleteInterface("eni-1", p.reason()), p);
+    }
+
+    @Test
+    void plan_withoutHotAttach_neverDeletesAnInterface() {
+        Model m = new Model().iface(0, 20, 0).iface(100, 0, 0);
+        Plan p = plan(m, new Targets(10, 0, 0, 0, false, 0), new Limits(2, 257), AZURE, NOW);
+        assertInstanceOf(Plan.Release.class, p, "an Azure NIC cannot be attached again: give addresses back instead");
     }
 
     @Test
