@@ -1,5 +1,6 @@
 package io.vpcipam.cni;
 
+import io.vpcipam.cni.netns.HostLock;
 import io.vpcipam.cni.netns.IpRunner;
 import io.vpcipam.cni.netns.IpWiring;
 import io.vpcipam.cni.netns.PodWiring;
@@ -66,8 +67,8 @@ final class AotTraining {
                 }
 
                 @Override
-                public PodWiring wiring() {
-                    return new IpWiring(readOnly, ProcessHandle.current().pid());
+                public PodWiring wiring(NetConf conf) {
+                    return new IpWiring(readOnly, ProcessHandle.current().pid(), new HostLock(Path.of(conf.lockFile())));
                 }
             };
             String conf = "{\"cniVersion\":\"1.1.0\",\"name\":\"train\",\"type\":\"vpc-ipam\",\"ipamdSocket\":\""

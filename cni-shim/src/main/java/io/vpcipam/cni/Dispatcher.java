@@ -42,8 +42,8 @@ final class Dispatcher {
         /** A client for the ipamd the config names. */
         IpamdClient ipamd(NetConf conf);
 
-        /** The pod network wiring. */
-        PodWiring wiring();
+        /** The pod network wiring, locking the host with the config's {@code lockFile}. */
+        PodWiring wiring(NetConf conf);
     }
 
     private final Map<String, String> env;
@@ -154,7 +154,7 @@ final class Dispatcher {
                 Names.podMac(conf.name(), inv.containerId(), inv.ifName()), lease.address(),
                 conf.mtu() != 0 ? conf.mtu() : lease.mtu(), lease.routeTable());
         try {
-            services.wiring().add(spec);
+            services.wiring(conf).add(spec);
         } catch (WiringException e) {
             log.info("wiring " + lease.address() + " failed, undone: " + e.getMessage());
             giveBack(ipamd, conf, inv);
@@ -196,7 +196,7 @@ final class Dispatcher {
         long t0 = System.nanoTime();
         List<String> addresses = prev.addresses().isEmpty() ? leasedAddress(conf, inv) : prev.addresses();
         try {
-            services.wiring().del(hostVeth, addresses);
+            services.wiring(conf).del(hostVeth, addresses);
         } catch (WiringException e) {
             throw CniError.TEARDOWN_FAILED.error("tearing down the pod network failed", e.getMessage());
         }
@@ -305,7 +305,7 @@ final class Dispatcher {
                 lease.address(), mtu, lease.routeTable());
         List<String> problems;
         try {
-            problems = services.wiring().check(spec);
+            problems = services.wiring(conf).check(spec);
         } catch (WiringException e) {
             throw CniError.IO_FAILURE.error("cannot read the pod's network", e.getMessage());
         }
@@ -327,8 +327,21 @@ final class Dispatcher {
         for (String[] a : conf.validAttachments()) {
             valid.add(new Attachment(conf.name(), a[0], a[1]));
         }
+        // The host sweep first: it needs no ipamd, so an ipamd that is down does not keep rules piling up.
+        WiringException sweepFailed = null;
+        List<String> swept = List.of();
+        try {
+            swept = services.wiring(conf).sweepRules();
+        } catch (WiringException e) {
+            sweepFailed = e;
+            log.info("gc: sweeping orphaned rules failed: " + e.getMessage());
+        }
         Reply r = ask(ipamd(conf), Request.gc(conf.name(), valid));
-        log.info("gc kept " + valid.size() + ", ipamd released " + (r.released() == null ? "?" : r.released()));
+        log.info("gc kept " + valid.size() + ", ipamd released " + (r.released() == null ? "?" : r.released())
+                + ", swept " + swept);
+        if (sweepFailed != null) {
+            throw CniError.TEARDOWN_FAILED.error("sweeping orphaned policy rules failed", sweepFailed.getMessage());
+        }
     }
 
     private void cmdStatus(NetConf conf) throws CniException {

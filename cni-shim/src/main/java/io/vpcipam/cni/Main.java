@@ -1,5 +1,6 @@
 package io.vpcipam.cni;
 
+import io.vpcipam.cni.netns.HostLock;
 import io.vpcipam.cni.netns.IpWiring;
 import io.vpcipam.cni.netns.PodWiring;
 import io.vpcipam.cni.netns.ProcessIpRunner;
@@ -64,8 +65,9 @@ public final class Main {
             }
 
             @Override
-            public PodWiring wiring() {
-                return new IpWiring(ProcessIpRunner.system(), ProcessHandle.current().pid());
+            public PodWiring wiring(NetConf conf) {
+                return new IpWiring(ProcessIpRunner.system(), ProcessHandle.current().pid(),
+                        new HostLock(Path.of(conf.lockFile())));
             }
         };
     }

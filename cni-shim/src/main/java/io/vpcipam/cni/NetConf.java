@@ -17,17 +17,21 @@ import java.util.Map;
  * @param mtu              {@code mtu}: overrides ipamd's MTU when non-zero
  * @param logFile          {@code logFile}: where the plugin logs; empty means stderr
  * @param ipamdTimeoutMs   {@code ipamdTimeoutSeconds} in ms: the most one ipamd call may take
+ * @param lockFile         {@code lockFile}: the host-wide lock around host route/rule changes; by
+ *                         default {@code cni.lock} next to the ipamd socket (one ipamd per node)
  * @param dns              {@code dns}, passed through into the result (or null)
  * @param prevResult       {@code prevResult} (or null)
  * @param validAttachments GC: {@code cni.dev/valid-attachments} as (containerID, ifname) pairs (or null)
  */
 record NetConf(String cniVersion, String name, String ipamdSocket, String stateDir, String vethPrefix,
-               int mtu, String logFile, long ipamdTimeoutMs, Map<String, Object> dns,
+               int mtu, String logFile, long ipamdTimeoutMs, String lockFile, Map<String, Object> dns,
                Map<String, Object> prevResult, List<String[]> validAttachments) {
 
     static final String DEFAULT_SOCKET = "/run/vpc-ipam/ipamd.sock";
     static final String DEFAULT_STATE_DIR = "/var/lib/vpc-ipam";
     static final String DEFAULT_VETH_PREFIX = "vpc";
+    /** The lock file's name in the ipamd socket's directory: {@code /run/vpc-ipam/cni.lock} by default. */
+    static final String DEFAULT_LOCK_NAME = "cni.lock";
     static final String DEFAULT_LOG_FILE = "/var/log/vpc-ipam/cni.log";
     /** ipamd waits 10 s by default for an empty pool (IPAMD_ADD_TIMEOUT); leave it room to answer. */
     static final int DEFAULT_IPAMD_TIMEOUT_SECONDS = 30;
@@ -88,10 +92,13 @@ record NetConf(String cniVersion, String name, String ipamdSocket, String stateD
         if (timeout < 1 || timeout > 600) {
             throw CniError.INVALID_NETWORK_CONFIG.error("ipamdTimeoutSeconds " + timeout + " is outside 1..600");
         }
+        String lockFile = absolutePath(m, "lockFile",
+                socket.substring(0, socket.lastIndexOf('/') + 1) + DEFAULT_LOCK_NAME);
         Map<String, Object> dns = object(m, "dns");
         Map<String, Object> prev = object(m, "prevResult");
         List<String[]> valid = attachments(m.get("cni.dev/valid-attachments"));
-        return new NetConf(version, name, socket, stateDir, prefix, mtu, logFile, timeout * 1000L, dns, prev, valid);
+        return new NetConf(version, name, socket, stateDir, prefix, mtu, logFile, timeout * 1000L, lockFile, dns, prev,
+                valid);
     }
 
     private static List<String[]> attachments(Object v) throws CniException {

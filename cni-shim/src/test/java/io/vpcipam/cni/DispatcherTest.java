@@ -287,6 +287,26 @@ class DispatcherTest {
     }
 
     @Test
+    void gc_sweepsOrphanedRules_evenWhenIpamdIsDown_andASweepFailureIs105AfterIpamdIsTold() throws IOException {
+        wiring.orphanRules = List.of("rule del to 10.0.0.9/32 priority 512");
+        Fakes.Call c = call("GC", conf("1.1.0", ",\"cni.dev/valid-attachments\":[]"));
+        assertEquals(0, c.exit(), c.stdout());
+        assertEquals(1, wiring.sweeps);
+        assertTrue(c.log().contains("swept [rule del to 10.0.0.9/32 priority 512]"), c.log());
+
+        ipamd.down = true;
+        assertEquals(11, code(call("GC", conf("1.1.0", ",\"cni.dev/valid-attachments\":[]"))));
+        assertEquals(2, wiring.sweeps, "the sweep needs no ipamd");
+
+        ipamd.down = false;
+        wiring.failSweep = "RTNETLINK answers: Operation not permitted";
+        int before = ipamd.requests.size();
+        Fakes.Call failed = call("GC", conf("1.1.0", ",\"cni.dev/valid-attachments\":[]"));
+        assertEquals(105, code(failed));
+        assertEquals(Op.GC, ipamd.requests.get(before).op(), "ipamd still hears the GC");
+    }
+
+    @Test
     void gc_before110_isIncompatibleVersion() throws IOException {
         assertEquals(1, code(call("GC", conf("1.0.0", ",\"cni.dev/valid-attachments\":[]"))));
     }

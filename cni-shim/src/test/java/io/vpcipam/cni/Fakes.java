@@ -75,6 +75,10 @@ final class Fakes {
         String failAdd;
         String failDel;
         List<String> drift = List.of();
+        /** What the next GC sweep reports it removed. */
+        List<String> orphanRules = List.of();
+        String failSweep;
+        int sweeps;
 
         @Override
         public void add(WireSpec spec) throws WiringException {
@@ -91,6 +95,17 @@ final class Fakes {
             }
             wired.remove(hostVeth);
             deleted.add(hostVeth + " " + addresses);
+        }
+
+        @Override
+        public List<String> sweepRules() throws WiringException {
+            sweeps++;
+            if (failSweep != null) {
+                throw new WiringException(failSweep);
+            }
+            List<String> out = orphanRules;
+            orphanRules = List.of();
+            return out;
         }
 
         @Override
@@ -128,7 +143,7 @@ final class Fakes {
             }
 
             @Override
-            public PodWiring wiring() {
+            public PodWiring wiring(NetConf conf) {
                 return wiring;
             }
         };

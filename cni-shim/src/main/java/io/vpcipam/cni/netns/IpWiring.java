@@ -4,9 +4,12 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.jr.ob.JSON;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * {@link PodWiring} with iproute2 batches. ADD is two processes: one in the pod netns creates
@@ -15,6 +18,11 @@ import java.util.Objects;
  * /32 route and the rules. DEL is two host batches: one reads which device the addresses are
  * routed to (an address another pod holds now keeps its rules), one deletes the host veth, which
  * takes its pod peer, the pod's addresses and routes and the host route with it, and the rules.
+ *
+ * <p>Every host-side step that reads or changes routes and rules runs under the {@link HostLock}:
+ * ADD's host batch, DEL's ownership check together with its deletion, and GC's rule sweep. Without
+ * it a DEL could read "no route elsewhere", then another pod's ADD install the same address's
+ * route and rules, then the DEL delete those rules. The pod batch and CHECK's reads take no lock.
  */
 public final class IpWiring implements PodWiring {
 
@@ -25,14 +33,17 @@ public final class IpWiring implements PodWiring {
 
     private final IpRunner ip;
     private final long hostPid;
+    private final HostLock lock;
 
     /**
      * @param ip      runs the batches
      * @param hostPid a process in the host netns: the veth peer is created into its netns (our own pid)
+     * @param lock    the host-wide lock held around each host-side check and change
      */
-    public IpWiring(IpRunner ip, long hostPid) {
+    public IpWiring(IpRunner ip, long hostPid, HostLock lock) {
         this.ip = Objects.requireNonNull(ip, "ip");
         this.hostPid = hostPid;
+        this.lock = Objects.requireNonNull(lock, "lock");
     }
 
     @Override
@@ -55,7 +66,13 @@ public final class IpWiring implements PodWiring {
             }
         }
         List<String> host = hostLines(s);
-        IpRunner.Outcome second = run(null, false, true, host);
+        IpRunner.Outcome second;
+        try (HostLock.Held held = lock.acquire()) {
+            second = run(null, false, true, host);
+        } catch (WiringException e) {
+            undo(s);
+            throw e;
+        }
         for (IpRunner.Outcome.Failure f : second.failures()) {
             // The leading rule deletions clear stale rules for this address; "not there" is fine.
             if (f.line() > 0 && f.line() <= 2 && benign(f.message())) {
@@ -110,11 +127,73 @@ public final class IpWiring implements PodWiring {
     @Override
     public void del(String hostVeth, List<String> addresses) throws WiringException {
         if (addresses.isEmpty()) {
-            // Routed to our veth: ours by definition, no need to ask again who owns them.
-            removeVethAndRules(hostVeth, routedTo(hostVeth));
+            try (HostLock.Held held = lock.acquire()) {
+                // Routed to our veth: ours by definition, no need to ask again who owns them.
+                removeVethAndRules(hostVeth, routedTo(hostVeth));
+            }
         } else {
             teardown(hostVeth, addresses);
         }
+    }
+
+    /**
+     * GC's sweep, under the host lock: lists the rules at our two priorities first, then the main
+     * table's routes (ADD adds the route before the rules, so rules of a concurrent ADD would be seen
+     * with their route), and deletes every rule whose address has no /32 route in main: its pod's
+     * veth, and the route with it, is gone. Veths are left alone: their names are hashes, and a live
+     * netns cannot be matched to a network.
+     */
+    @Override
+    public List<String> sweepRules() throws WiringException {
+        try (HostLock.Held held = lock.acquire()) {
+            IpRunner.Outcome shown = run(null, true, false, List.of("rule show", "route show table main"));
+            if (!shown.failures().isEmpty()) {
+                throw new WiringException("host: cannot list rules and routes: " + shown.failures().getFirst().message());
+            }
+            List<Object> p = parse(shown.stdout());
+            List<String> lines = orphanRuleDeletions(objects(p, 0), objects(p, 1));
+            if (lines.isEmpty()) {
+                return List.of();
+            }
+            IpRunner.Outcome o = run(null, false, true, lines);
+            for (IpRunner.Outcome.Failure f : o.failures()) {
+                if (!benign(f.message())) {
+                    throw new WiringException("host: `" + line(lines, f.line()) + "` failed: " + f.message());
+                }
+            }
+            return lines;
+        }
+    }
+
+    /** The {@code rule del} lines for our rules whose /32 has no host route in {@code mainRoutes}. */
+    static List<String> orphanRuleDeletions(List<Map<String, Object>> rules, List<Map<String, Object>> mainRoutes) {
+        Set<String> routed = new HashSet<>();
+        for (Map<String, Object> r : mainRoutes) {
+            if (r.get("dst") instanceof String dst && dst.indexOf('/') < 0 && !dst.equals("default")) {
+                routed.add(dst);
+            }
+        }
+        Set<String> lines = new LinkedHashSet<>();
+        for (Map<String, Object> r : rules) {
+            Object prio = r.get("priority");
+            if (Objects.equals(prio, TO_POD_PRIORITY) && hostAddress(r, "dst") instanceof String a && !routed.contains(a)) {
+                lines.add("rule del to " + a + "/32 priority " + TO_POD_PRIORITY);
+            } else if (Objects.equals(prio, FROM_POD_PRIORITY) && hostAddress(r, "src") instanceof String a
+                    && !routed.contains(a)) {
+                lines.add("rule del from " + a + "/32 priority " + FROM_POD_PRIORITY);
+            }
+        }
+        return new ArrayList<>(lines);
+    }
+
+    /** The rule's {@code key} selector when it is one IPv4 address (a /32), else null. */
+    private static String hostAddress(Map<String, Object> rule, String key) {
+        Object len = rule.get(key + "len");
+        if (rule.get(key) instanceof String a && (len == null || Objects.equals(len, 32))
+                && a.indexOf(':') < 0 && !a.equals("all") && a.indexOf('/') < 0) {
+            return a;
+        }
+        return null;
     }
 
     /**
@@ -124,7 +203,9 @@ public final class IpWiring implements PodWiring {
      * and they are matched by address and priority only, so deleting "ours" would delete its.
      */
     private void teardown(String hostVeth, List<String> addresses) throws WiringException {
-        removeVethAndRules(hostVeth, notRoutedElsewhere(hostVeth, addresses));
+        try (HostLock.Held held = lock.acquire()) {
+            removeVethAndRules(hostVeth, notRoutedElsewhere(hostVeth, addresses));
+        }
     }
 
     /** The addresses whose main-table /32 route is via {@code hostVeth} or absent. */

@@ -28,6 +28,12 @@ public interface PodWiring {
      */
     void del(String hostVeth, List<String> addresses) throws WiringException;
 
+    /**
+     * GC: removes the policy rules at our two priorities whose address has no host /32 route any
+     * more (a pod whose netns died without a DEL); the {@code rule del} lines it ran, empty when none.
+     */
+    List<String> sweepRules() throws WiringException;
+
     /** Compares what is really on the host and in the pod with {@code spec}; the differences, empty when none. */
     List<String> check(WireSpec spec) throws WiringException;
 }

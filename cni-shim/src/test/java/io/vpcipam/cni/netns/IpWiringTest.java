@@ -4,13 +4,35 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Deque;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class IpWiringTest {
+
+    @TempDir
+    Path tmp;
+
+    HostLock lock() {
+        return new HostLock(tmp.resolve("run/cni.lock"));
+    }
 
     static final WireSpec SPEC = new WireSpec("/run/netns/p1", "eth0", "vpc0123456789ab", "02:00:00:00:00:02",
             "02:00:00:00:00:01", "10.0.0.5", 9001, 2);
@@ -31,7 +53,7 @@ class IpWiringTest {
     @Test
     void add_isOnePodBatchAndOneHostBatch_withRulesForASecondaryInterface() throws WiringException {
         ScriptedIp ip = new ScriptedIp();
-        new IpWiring(ip, 4242).add(SPEC);
+        new IpWiring(ip, 4242, lock()).add(SPEC);
         assertEquals(2, ip.calls.size());
         String pod = ip.calls.get(0);
         assertTrue(pod.startsWith("/run/netns/p1 link add eth0 address 02:00:00:00:00:01 mtu 9001 type veth peer name "
@@ -48,7 +70,7 @@ class IpWiringTest {
     @Test
     void add_onMainTable_addsNoRules() throws WiringException {
         ScriptedIp ip = new ScriptedIp();
-        new IpWiring(ip, 1).add(new WireSpec("/n", "eth0", "vpcx", "02:00:00:00:00:02", "02:00:00:00:00:01",
+        new IpWiring(ip, 1, lock()).add(new WireSpec("/n", "eth0", "vpcx", "02:00:00:00:00:02", "02:00:00:00:00:01",
                 "10.0.0.5", 0, 0));
         assertTrue(!ip.calls.get(1).contains("rule add"), ip.calls.get(1));
         assertTrue(!ip.calls.get(0).contains("mtu"), ip.calls.get(0));
@@ -58,7 +80,7 @@ class IpWiringTest {
     void add_podStepFails_undoesTheVethAndRules() {
         ScriptedIp ip = new ScriptedIp();
         ip.answers.add(new IpRunner.Outcome(1, "", "RTNETLINK answers: Invalid argument\nCommand failed -:2\n"));
-        WiringException e = assertThrows(WiringException.class, () -> new IpWiring(ip, 1).add(SPEC));
+        WiringException e = assertThrows(WiringException.class, () -> new IpWiring(ip, 1, lock()).add(SPEC));
         assertTrue(e.getMessage().contains("addr add 10.0.0.5/32 dev eth0"), e.getMessage());
         String undo = ip.calls.getLast();
         assertTrue(undo.startsWith("host -force link del vpc0123456789ab"), undo);
@@ -71,7 +93,7 @@ class IpWiringTest {
         ip.answers.add(new IpRunner.Outcome(0, "", ""));
         ip.answers.add(new IpRunner.Outcome(1, "", "RTNETLINK answers: No such file or directory\nCommand failed -:1\n"
                 + "RTNETLINK answers: Network is down\nCommand failed -:4\n"));
-        WiringException e = assertThrows(WiringException.class, () -> new IpWiring(ip, 1).add(SPEC));
+        WiringException e = assertThrows(WiringException.class, () -> new IpWiring(ip, 1, lock()).add(SPEC));
         assertTrue(e.getMessage().contains("route replace"), e.getMessage());
         assertTrue(ip.calls.getLast().startsWith("host -force link del"), ip.calls.getLast());
     }
@@ -81,7 +103,7 @@ class IpWiringTest {
         ScriptedIp ip = new ScriptedIp();
         ip.answers.add(new IpRunner.Outcome(2, "", "RTNETLINK answers: File exists\nCommand failed -:1\n"));
         ip.answers.add(new IpRunner.Outcome(0, "[{\"ifname\":\"vpc0123456789ab\"}]\n", ""));
-        new IpWiring(ip, 1).add(SPEC);
+        new IpWiring(ip, 1, lock()).add(SPEC);
         assertEquals(6, ip.calls.size(), ip.calls.toString());
         assertEquals("host -j -force route show exact 10.0.0.5/32", ip.calls.get(2));
         assertTrue(ip.calls.get(3).startsWith("host -force link del vpc0123456789ab"));
@@ -93,7 +115,7 @@ class IpWiringTest {
         ScriptedIp ip = new ScriptedIp();
         ip.answers.add(new IpRunner.Outcome(2, "", "RTNETLINK answers: File exists\nCommand failed -:1\n"));
         ip.answers.add(new IpRunner.Outcome(1, "", "Device \"vpc0123456789ab\" does not exist.\nCommand failed -:1\n"));
-        assertThrows(WiringException.class, () -> new IpWiring(ip, 1).add(SPEC));
+        assertThrows(WiringException.class, () -> new IpWiring(ip, 1, lock()).add(SPEC));
         assertTrue(ip.calls.stream().noneMatch(c -> c.startsWith("/run/netns/p1") && c.contains("del")), ip.calls.toString());
     }
 
@@ -103,10 +125,10 @@ class IpWiringTest {
         ip.answers.add(new IpRunner.Outcome(0, "[]\n", ""));
         ip.answers.add(new IpRunner.Outcome(1, "", "Cannot find device \"vpcx\"\nCommand failed -:1\n"
                 + "RTNETLINK answers: No such file or directory\nCommand failed -:2\n"));
-        new IpWiring(ip, 1).del("vpcx", List.of("10.0.0.5"));
+        new IpWiring(ip, 1, lock()).del("vpcx", List.of("10.0.0.5"));
         ip.answers.add(new IpRunner.Outcome(0, "[]\n", ""));
         ip.answers.add(new IpRunner.Outcome(1, "", "RTNETLINK answers: Operation not permitted\nCommand failed -:1\n"));
-        assertThrows(WiringException.class, () -> new IpWiring(ip, 1).del("vpcx", List.of("10.0.0.5")));
+        assertThrows(WiringException.class, () -> new IpWiring(ip, 1, lock()).del("vpcx", List.of("10.0.0.5")));
     }
 
     @Test
@@ -114,7 +136,7 @@ class IpWiringTest {
         ScriptedIp ip = new ScriptedIp();
         ip.answers.add(new IpRunner.Outcome(0, "[{\"dst\":\"10.0.0.5\",\"dev\":\"vpcother\",\"scope\":\"link\"}]\n"
                 + "[{\"dst\":\"10.0.0.6\",\"dev\":\"vpcx\",\"scope\":\"link\"}]\n[]\n", ""));
-        new IpWiring(ip, 1).del("vpcx", List.of("10.0.0.5", "10.0.0.6", "10.0.0.7"));
+        new IpWiring(ip, 1, lock()).del("vpcx", List.of("10.0.0.5", "10.0.0.6", "10.0.0.7"));
         assertEquals("host -j -force route show exact 10.0.0.5/32 | route show exact 10.0.0.6/32 | "
                 + "route show exact 10.0.0.7/32", ip.calls.get(0));
         assertEquals("host -force link del vpcx | rule del to 10.0.0.6/32 priority 512 | "
@@ -126,8 +148,172 @@ class IpWiringTest {
     void del_withoutAddresses_readsTheHostRoute() throws WiringException {
         ScriptedIp ip = new ScriptedIp();
         ip.answers.add(new IpRunner.Outcome(0, "[{\"dst\":\"10.0.0.9\",\"dev\":\"vpcx\",\"scope\":\"link\"}]\n", ""));
-        new IpWiring(ip, 1).del("vpcx", List.of());
+        new IpWiring(ip, 1, lock()).del("vpcx", List.of());
         assertTrue(ip.calls.getLast().contains("rule del to 10.0.0.9/32 priority 512"), ip.calls.getLast());
+    }
+
+    @Test
+    void sweepRules_listsRulesThenRoutes_andDeletesOnlyOurRulesWhoseAddressHasNoHostRoute() throws WiringException {
+        ScriptedIp ip = new ScriptedIp();
+        ip.answers.add(new IpRunner.Outcome(0, "[{\"priority\":0,\"src\":\"all\",\"table\":\"local\"},"
+                + "{\"priority\":512,\"src\":\"all\",\"dst\":\"10.0.0.5\",\"table\":\"main\"},"
+                + "{\"priority\":512,\"src\":\"all\",\"dst\":\"10.0.0.9\",\"table\":\"main\"},"
+                + "{\"priority\":512,\"src\":\"all\",\"dst\":\"10.0.1.0\",\"dstlen\":24,\"table\":\"main\"},"
+                + "{\"priority\":1536,\"src\":\"10.0.0.5\",\"table\":\"2\"},"
+                + "{\"priority\":1536,\"src\":\"10.0.0.9\",\"table\":\"2\"},"
+                + "{\"priority\":1000,\"src\":\"all\",\"dst\":\"10.0.0.7\",\"table\":\"main\"},"
+                + "{\"priority\":32766,\"src\":\"all\",\"table\":\"main\"}]\n"
+                + "[{\"dst\":\"default\",\"gateway\":\"10.0.0.1\",\"dev\":\"eth0\"},"
+                + "{\"dst\":\"10.0.0.0/16\",\"dev\":\"eth0\",\"scope\":\"link\"},"
+                + "{\"dst\":\"10.0.0.5\",\"dev\":\"vpc5\",\"scope\":\"link\"}]\n", ""));
+        List<String> swept = new IpWiring(ip, 1, lock()).sweepRules();
+        assertEquals("host -j rule show | route show table main", ip.calls.get(0));
+        assertEquals(List.of("rule del to 10.0.0.9/32 priority 512", "rule del from 10.0.0.9/32 priority 1536"), swept);
+        assertEquals("host -force rule del to 10.0.0.9/32 priority 512 | rule del from 10.0.0.9/32 priority 1536",
+                ip.calls.get(1));
+        assertEquals(2, ip.calls.size());
+    }
+
+    @Test
+    void sweepRules_nothingOrphaned_isOneReadOnlyBatch_andAListingFailureFails() throws WiringException {
+        ScriptedIp ip = new ScriptedIp();
+        ip.answers.add(new IpRunner.Outcome(0, "[{\"priority\":512,\"src\":\"all\",\"dst\":\"10.0.0.5\",\"table\":\"main\"}]\n"
+                + "[{\"dst\":\"10.0.0.5\",\"dev\":\"vpc5\",\"scope\":\"link\"}]\n", ""));
+        assertEquals(List.of(), new IpWiring(ip, 1, lock()).sweepRules());
+        assertEquals(1, ip.calls.size());
+        ip.answers.add(new IpRunner.Outcome(1, "", "RTNETLINK answers: Operation not permitted\nCommand failed -:1\n"));
+        assertThrows(WiringException.class, () -> new IpWiring(ip, 1, lock()).sweepRules());
+        assertEquals(2, ip.calls.size(), "nothing is deleted from a listing that failed");
+    }
+
+    /**
+     * A host netns in memory: links, /32 routes and our rules, changed and shown as ip would. It
+     * records every host batch's enter and exit, and can hold the first DEL ownership check open.
+     */
+    static final class HostModel implements IpRunner {
+        final Set<String> links = new HashSet<>();
+        final Map<String, String> routes = new HashMap<>();
+        final Set<String> rules = new LinkedHashSet<>();
+        final List<String> events = Collections.synchronizedList(new ArrayList<>());
+        final CountDownLatch checked = new CountDownLatch(1);
+        volatile long holdCheckMillis;
+
+        @Override
+        public Outcome run(String netns, boolean json, boolean force, List<String> lines) {
+            if (netns != null) {
+                // The pod batch: its first line puts the veth's peer into the host.
+                synchronized (this) {
+                    String l = lines.getFirst();
+                    links.add(l.substring(l.indexOf("peer name ") + 10).split(" ")[0]);
+                }
+                return new Outcome(0, "", "");
+            }
+            String who = Thread.currentThread().getName();
+            events.add("enter " + who);
+            Outcome o;
+            synchronized (this) {
+                o = apply(lines);
+            }
+            if (lines.getFirst().startsWith("route show exact") && holdCheckMillis > 0) {
+                checked.countDown();
+                sleep(holdCheckMillis);
+            }
+            events.add("exit " + who);
+            return o;
+        }
+
+        private Outcome apply(List<String> lines) {
+            StringBuilder out = new StringBuilder();
+            StringBuilder err = new StringBuilder();
+            for (int i = 0; i < lines.size(); i++) {
+                String[] w = lines.get(i).split(" ");
+                String fail = null;
+                switch (w[0] + " " + w[1]) {
+                    case "route show" -> {
+                        String dst = w[3].replace("/32", "");
+                        out.append(routes.containsKey(dst)
+                                ? "[{\"dst\":\"" + dst + "\",\"dev\":\"" + routes.get(dst) + "\",\"scope\":\"link\"}]\n"
+                                : "[]\n");
+                    }
+                    case "route replace" -> routes.put(w[2].replace("/32", ""), w[4]);
+                    case "link set" -> fail = links.contains(w[2]) ? null : "Cannot find device \"" + w[2] + "\"";
+                    case "link del" -> {
+                        fail = links.remove(w[2]) ? null : "Cannot find device \"" + w[2] + "\"";
+                        routes.values().removeIf(w[2]::equals);
+                    }
+                    case "rule add" -> rules.add(w[2] + " " + w[3].replace("/32", "") + " " + w[5]);
+                    case "rule del" -> fail = rules.removeIf(r -> r.startsWith(w[2] + " " + w[3].replace("/32", "") + " "))
+                            ? null : "RTNETLINK answers: No such file or directory";
+                    default -> throw new IllegalArgumentException(lines.get(i));
+                }
+                if (fail != null) {
+                    err.append(fail).append("\nCommand failed -:").append(i + 1).append('\n');
+                }
+            }
+            return new Outcome(err.isEmpty() ? 0 : 1, out.toString(), err.toString());
+        }
+
+        private static void sleep(long ms) {
+            try {
+                Thread.sleep(ms);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    @Test
+    void concurrentDelOfTheOldPodAndAddOfTheNewPod_hostBatchesNeverInterleave_andTheNewPodKeepsItsRules()
+            throws Exception {
+        // The old pod's netns died; its veth and route are gone, its rules too (an earlier DEL), and
+        // ipamd has handed 10.0.0.5 to a new pod. The old pod's DEL is retried while the new pod is ADDed:
+        // the DEL reads "no route for 10.0.0.5" and is held there until the new pod's ADD has started.
+        HostModel host = new HostModel();
+        host.holdCheckMillis = 300;
+        WireSpec fresh = new WireSpec("/run/netns/p2", "eth0", "vpcnew", "02:00:00:00:00:04", "02:00:00:00:00:03",
+                "10.0.0.5", 9001, 2);
+        AtomicReference<Throwable> failed = new AtomicReference<>();
+        Thread del = Thread.ofPlatform().name("del").start(() -> {
+            try {
+                new IpWiring(host, 1, lock()).del("vpcold", List.of("10.0.0.5"));
+            } catch (Throwable t) {
+                failed.set(t);
+            }
+        });
+        assertTrue(host.checked.await(5, TimeUnit.SECONDS), "the DEL never checked the route");
+        Thread add = Thread.ofPlatform().name("add").start(() -> {
+            try {
+                new IpWiring(host, 1, lock()).add(fresh);
+            } catch (Throwable t) {
+                failed.set(t);
+            }
+        });
+        del.join(10_000);
+        add.join(10_000);
+        assertEquals(null, failed.get());
+
+        // Each host batch runs alone, and DEL's check and its deletion run back to back.
+        List<String> ev = List.copyOf(host.events);
+        for (int i = 0; i < ev.size(); i += 2) {
+            assertTrue(ev.get(i).startsWith("enter ") && ev.get(i + 1).equals("exit " + ev.get(i).substring(6)),
+                    "host batches interleave: " + ev);
+        }
+        assertEquals(List.of("enter del", "exit del", "enter del", "exit del", "enter add", "exit add"), ev);
+        assertEquals("vpcnew", host.routes.get("10.0.0.5"));
+        assertEquals(Set.of("to 10.0.0.5 main", "from 10.0.0.5 2"), host.rules, "the new pod lost its rules");
+    }
+
+    @Test
+    void hostLock_isARealFileLock_heldOnlyWhileHeld() throws Exception {
+        HostLock l = lock();
+        try (HostLock.Held held = l.acquire()) {
+            try (FileChannel other = FileChannel.open(l.file(), StandardOpenOption.WRITE)) {
+                assertThrows(OverlappingFileLockException.class, other::tryLock, "no file lock is held");
+            }
+        }
+        try (FileChannel other = FileChannel.open(l.file(), StandardOpenOption.WRITE); FileLock fl = other.tryLock()) {
+            assertTrue(fl != null && fl.isValid(), "the lock outlived its holder");
+        }
     }
 
     @Test
@@ -143,11 +329,11 @@ class IpWiringTest {
                 + "[{\"priority\":512,\"dst\":\"10.0.0.5\",\"table\":\"main\"},{\"priority\":1536,\"src\":\"10.0.0.5\",\"table\":\"2\"}]\n";
         ip.answers.add(new IpRunner.Outcome(0, pod, ""));
         ip.answers.add(new IpRunner.Outcome(0, host, ""));
-        assertEquals(List.of(), new IpWiring(ip, 1).check(SPEC));
+        assertEquals(List.of(), new IpWiring(ip, 1, lock()).check(SPEC));
 
         ip.answers.add(new IpRunner.Outcome(0, pod.replace("\"UP\"", "\"DOWN\""), ""));
         ip.answers.add(new IpRunner.Outcome(0, host.replace("\"table\":\"2\"", "\"table\":\"3\""), ""));
-        List<String> problems = new IpWiring(ip, 1).check(SPEC);
+        List<String> problems = new IpWiring(ip, 1, lock()).check(SPEC);
         assertEquals(2, problems.size(), problems.toString());
         assertTrue(problems.get(0).contains("down"));
         assertTrue(problems.get(1).contains("lookup 2"));

@@ -194,6 +194,54 @@ class CniNetnsIT {
     }
 
     @Test
+    void podNetnsDiedWithoutDel_gcSweepsItsPolicyRules_andKeepsALivePodsRules() throws Exception {
+        // Two scripted ipamds, one per address, so each pod gets its own secondary-interface address;
+        // both configs name one lock file, as one node's plugin calls do.
+        try (ScriptedIpamd dead = new ScriptedIpamd(tmp.resolve("a/ipamd.sock"), "10.0.7.21", 3);
+             ScriptedIpamd live = new ScriptedIpamd(tmp.resolve("b/ipamd.sock"), "10.0.7.22", 3);
+             NodeNetns n = NodeNetns.create()) {
+            Path lock = tmp.resolve("run/cni.lock");
+            String confDead = "{\"cniVersion\":\"1.1.0\",\"name\":\"vitnet\",\"type\":\"vpc-ipam\",\"ipamdSocket\":\""
+                    + dead.socket() + "\",\"stateDir\":\"" + tmp.resolve("a") + "\",\"lockFile\":\"" + lock
+                    + "\",\"logFile\":\"" + tmp.resolve("cni.log") + "\"}";
+            String confLive = confDead.replace(dead.socket().toString(), live.socket().toString())
+                    .replace(tmp.resolve("a") + "\"", tmp.resolve("b") + "\"");
+            String d = n.pod("gd");
+            String l = n.pod("gl");
+            NodeNetns.Result rd = n.cni("ADD", "ctr-gd", "/run/netns/" + d, confDead, Map.of());
+            assertEquals(0, rd.exit(), rd.stdout() + rd.stderr());
+            NodeNetns.Result rl = n.cni("ADD", "ctr-gl", "/run/netns/" + l, confLive, Map.of());
+            assertEquals(0, rl.exit(), rl.stdout() + rl.stderr());
+            String rules = n.ip("rule");
+            assertTrue(rules.contains("512:\tfrom all to 10.0.7.21 lookup main"), rules);
+            assertTrue(rules.contains("512:\tfrom all to 10.0.7.22 lookup main"), rules);
+
+            // The pod's netns dies and no DEL comes: the kernel takes the veth pair and the host route,
+            // not the rules.
+            n.deletePod(d);
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (n.ip("route").contains("10.0.7.21") && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            assertFalse(n.ip("route").contains("10.0.7.21"), "the dead pod's route outlived its netns: " + n.ip("route"));
+            assertTrue(n.ip("rule").contains("10.0.7.21"), "precondition: the rules outlive the netns");
+
+            NodeNetns.Result gc = n.cni("GC", "", "", confDead.substring(0, confDead.length() - 1)
+                    + ",\"cni.dev/valid-attachments\":[{\"containerID\":\"ctr-gl\",\"ifname\":\"eth0\"}]}", Map.of());
+            assertEquals(0, gc.exit(), gc.stdout() + gc.stderr());
+            rules = n.ip("rule");
+            assertFalse(rules.contains("10.0.7.21"), "GC left the dead pod's rules: " + rules);
+            assertTrue(rules.contains("512:\tfrom all to 10.0.7.22 lookup main"), "GC took the live pod's rules: " + rules);
+            assertTrue(rules.contains("1536:\tfrom 10.0.7.22 lookup 3"), "GC took the live pod's rules: " + rules);
+            assertTrue(n.ip("route").contains("10.0.7.22 dev " + hostVeth(rl.stdout())), n.ip("route"));
+            assertTrue(Files.exists(lock), "the plugin did not lock " + lock);
+
+            assertEquals(0, n.cni("DEL", "ctr-gl", "", withPrev(confLive, rl.stdout()), Map.of()).exit());
+            assertFalse(n.ip("rule").contains("10.0.7."), n.ip("rule"));
+        }
+    }
+
+    @Test
     void ipamdDown_addIsTryAgainLater_delSpools_andIpamdAppliesItOnStart() throws Exception {
         Path state = tmp.resolve("ipamd");
         try (NodeNetns n = NodeNetns.create()) {
