@@ -35,8 +35,10 @@ import java.util.logging.Logger;
  *
  * <p>Design notes.
  * <ul>
- *   <li>EC2 is the truth: assign works out what is new by describing the ENI before and after (moto's answer lists
- *       every address, AWS's only the new ones, and neither says which prefix went where); delete describes the
+ *   <li>EC2 is the truth: assign works out what is new by describing the ENI before and after, and keeps only
+ *       what the call's answer names (EC2's describe is eventually consistent, so the diff alone can take an address
+ *       a stale "before" missed for a new one; moto's answer lists every address, AWS's only the new ones, so the
+ *       intersection suits both); delete describes the
  *       ENI before detaching it, and refuses the primary ENI and ENIs attached to another instance.</li>
  *   <li>Mutations are serialised by one lock: two creates must not pick the same free device index (moto silently
  *       overwrites the attachment, AWS rejects the second), and a before/after diff must not see another thread's
@@ -248,17 +250,21 @@ final class AwsProvider implements CloudProvider {
             if (addresses == 0 && prefixes == 0) {
                 return new Assignment(List.of(), List.of());
             }
-            // A failed assign call may still have been applied (an answer lost, then a retry refused because the
-            // first try took the slots), so after a failure the ENI is read again and whatever is new is returned:
-            // the node then never holds addresses ipamd was not told of. Only when nothing is new is the error thrown.
+            // Two sources, each wrong alone. The diff of two describes: EC2's reads are eventually consistent, so a
+            // stale "before" that misses an address the ENI still holds makes that address look new. The answer:
+            // AWS names only what this call assigned, but a try whose answer was lost added addresses no answer
+            // names, and moto names every address of the ENI. So a clean call reports (after - before) intersected
+            // with what its answer names; a call that failed, or succeeded only on a retry, may have been applied
+            // unseen, and reports everything new in a fresh describe, so the node never holds addresses ipamd was
+            // not told of. Only when nothing is new is a failure thrown.
             List<Cidr> newPrefixes = List.of();
             if (prefixes > 0) {
-                CloudException failed = attempt("AssignPrivateIpAddresses", () -> ec2.assignPrefixes(interfaceId, prefixes));
-                Ec2.Eni after = describeAfter(interfaceId, failed);
-                newPrefixes = after.prefixes().stream().filter(p -> !before.prefixes().contains(p)).toList();
-                if (failed != null) {
+                Outcome<Cidr> o = attempt(() -> ec2.assignPrefixes(interfaceId, prefixes));
+                Ec2.Eni after = describeAfter(interfaceId, o.failed());
+                newPrefixes = o.newOf(before.prefixes(), after.prefixes());
+                if (o.failed() != null) {
                     if (newPrefixes.isEmpty()) {
-                        throw failed;
+                        throw o.failed();
                     }
                     return new Assignment(List.of(), newPrefixes);
                 }
@@ -269,12 +275,11 @@ final class AwsProvider implements CloudProvider {
             }
             List<Ipv4Address> newAddresses = List.of();
             if (addresses > 0) {
-                CloudException failed = attempt("AssignPrivateIpAddresses", () -> ec2.assignAddresses(interfaceId, addresses));
-                Ec2.Eni after = describeAfter(interfaceId, failed);
-                Set<Ipv4Address> old = new HashSet<>(before.secondaries());
-                newAddresses = after.secondaries().stream().filter(a -> !old.contains(a)).toList();
-                if (failed != null && newAddresses.isEmpty() && newPrefixes.isEmpty()) {
-                    throw failed;
+                Outcome<Ipv4Address> o = attempt(() -> ec2.assignAddresses(interfaceId, addresses));
+                Ec2.Eni after = describeAfter(interfaceId, o.failed());
+                newAddresses = o.newOf(before.secondaries(), after.secondaries());
+                if (o.failed() != null && newAddresses.isEmpty() && newPrefixes.isEmpty()) {
+                    throw o.failed();
                 }
             }
             return new Assignment(newAddresses, newPrefixes);
@@ -283,13 +288,36 @@ final class AwsProvider implements CloudProvider {
         }
     }
 
-    /** Runs a mutating call; returns its failure instead of throwing it, null when it succeeded. */
-    private CloudException attempt(String verb, Runnable call) {
+    /**
+     * One AssignPrivateIpAddresses through the guard: what its last answer named, how many tries reached EC2, and
+     * the failure it finally ended in (null when it succeeded).
+     */
+    private record Outcome<T>(List<T> named, int tries, CloudException failed) {
+
+        /** Whether only the answer's names may be trusted: one try, and it succeeded. */
+        boolean clean() {
+            return failed == null && tries == 1;
+        }
+
+        /** What is new on the ENI: after minus before, and, for a clean call, only what the answer names. */
+        List<T> newOf(List<T> before, List<T> after) {
+            Set<T> old = new HashSet<>(before);
+            Set<T> named = new HashSet<>(this.named);
+            return after.stream().filter(x -> !old.contains(x) && (!clean() || named.contains(x))).toList();
+        }
+    }
+
+    /** Runs an assign call; its failure is returned in the outcome, not thrown. */
+    private <T> Outcome<T> attempt(java.util.function.Supplier<List<T>> call) {
+        java.util.concurrent.atomic.AtomicInteger tries = new java.util.concurrent.atomic.AtomicInteger();
         try {
-            guard.run(verb, call);
-            return null;
+            List<T> named = guard.call("AssignPrivateIpAddresses", () -> {
+                tries.incrementAndGet();
+                return call.get();
+            });
+            return new Outcome<>(named, tries.get(), null);
         } catch (CloudException e) {
-            return e;
+            return new Outcome<>(List.of(), tries.get(), e);
         }
     }
 

@@ -82,11 +82,14 @@ interface Ec2 extends AutoCloseable {
     /** DeleteNetworkInterface. */
     void deleteEni(String eniId);
 
-    /** AssignPrivateIpAddresses with SecondaryPrivateIpAddressCount. */
-    void assignAddresses(String eniId, int count);
+    /**
+     * AssignPrivateIpAddresses with SecondaryPrivateIpAddressCount; returns the addresses the answer names (EC2:
+     * the assigned ones; moto: every secondary address of the ENI).
+     */
+    List<Ipv4Address> assignAddresses(String eniId, int count);
 
-    /** AssignPrivateIpAddresses with Ipv4PrefixCount. */
-    void assignPrefixes(String eniId, int count);
+    /** AssignPrivateIpAddresses with Ipv4PrefixCount; returns the prefixes the answer names (AssignedIpv4Prefixes). */
+    List<Cidr> assignPrefixes(String eniId, int count);
 
     /** UnassignPrivateIpAddresses for these addresses and prefixes. */
     void unassign(String eniId, List<Ipv4Address> addresses, List<Cidr> prefixes);

@@ -220,13 +220,19 @@ final class SdkEc2 implements Ec2 {
     }
 
     @Override
-    public void assignAddresses(String eniId, int count) {
-        sdk(() -> client.assignPrivateIpAddresses(r -> r.networkInterfaceId(eniId).secondaryPrivateIpAddressCount(count)));
+    public List<Ipv4Address> assignAddresses(String eniId, int count) {
+        return sdk(() -> client.assignPrivateIpAddresses(r -> r.networkInterfaceId(eniId)
+                        .secondaryPrivateIpAddressCount(count)).assignedPrivateIpAddresses().stream()
+                .filter(a -> a.privateIpAddress() != null)
+                .map(a -> Ipv4Address.parse(a.privateIpAddress())).toList());
     }
 
     @Override
-    public void assignPrefixes(String eniId, int count) {
-        sdk(() -> client.assignPrivateIpAddresses(r -> r.networkInterfaceId(eniId).ipv4PrefixCount(count)));
+    public List<Cidr> assignPrefixes(String eniId, int count) {
+        return sdk(() -> client.assignPrivateIpAddresses(r -> r.networkInterfaceId(eniId).ipv4PrefixCount(count))
+                .assignedIpv4Prefixes().stream()
+                .filter(p -> p.ipv4Prefix() != null)
+                .map(p -> Cidr.parse(p.ipv4Prefix())).toList());
     }
 
     @Override

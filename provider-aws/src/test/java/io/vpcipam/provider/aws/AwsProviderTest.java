@@ -81,6 +81,85 @@ class AwsProviderTest {
     }
 
     @Test
+    void assign_staleBeforeReadMissesAHeldAddress_doesNotReportItAsNew() throws Exception {
+        String eni = primary();
+        List<io.vpcipam.provider.Ipv4Address> first = provider.assign(eni, 3, 0).addresses();
+        // ipamd just released first[0]; the "before" read comes from a replica that already shows it gone, but
+        // the ENI still holds it, so the "after" read has it
+        fake.staleNextDescribe(eni, first.getFirst());
+
+        Assignment second = provider.assign(eni, 2, 0);
+
+        List<io.vpcipam.provider.Ipv4Address> held = provider.describeNode().primaryInterface().secondaryAddresses();
+        assertEquals(5, held.size());
+        assertEquals(2, second.addresses().size(), second.toString());
+        assertFalse(second.addresses().contains(first.getFirst()), "a held address reported as new: " + second);
+        Set<io.vpcipam.provider.Ipv4Address> expected = new java.util.HashSet<>(held);
+        first.forEach(expected::remove);
+        assertEquals(expected, Set.copyOf(second.addresses()));
+    }
+
+    @Test
+    void assign_answerNamesEveryAddressAsMotoDoes_reportsOnlyTheNewOnes() throws Exception {
+        Ec2 motoLike = new ForwardingEc2(fake) {
+            @Override
+            public List<io.vpcipam.provider.Ipv4Address> assignAddresses(String eniId, int count) {
+                super.assignAddresses(eniId, count);
+                return fake.eni(eniId).secondaries();
+            }
+        };
+        AwsSettings s = Fixtures.settings(Map.of());
+        AwsProvider p = new AwsProvider(motoLike, new Guard(s, null), FakeEc2.INSTANCE, s, java.time.Clock.systemUTC());
+        String eni = primary();
+        List<io.vpcipam.provider.Ipv4Address> first = p.assign(eni, 3, 0).addresses();
+
+        Assignment second = p.assign(eni, 2, 0);
+
+        assertEquals(3, first.size());
+        assertEquals(2, second.addresses().size());
+        assertTrue(second.addresses().stream().noneMatch(first::contains));
+    }
+
+    @Test
+    void assign_stalePrefixRead_reportsOnlyThePrefixTheAnswerNames() throws Exception {
+        String eni = primary();
+        Ec2 stalePrefixes = new ForwardingEc2(fake) {
+            private boolean first = true;
+
+            @Override
+            public Eni eni(String eniId) {
+                Eni e = super.eni(eniId);
+                if (first) { // the "before" read misses every prefix the ENI holds
+                    first = false;
+                    return new Eni(e.id(), e.mac(), e.status(), e.subnetId(), e.vpcId(), e.primary(), e.secondaries(),
+                            List.of(), e.groups(), e.tags(), e.description(), e.attachment());
+                }
+                return e;
+            }
+        };
+        Cidr held = provider.assign(eni, 0, 1).prefixes().getFirst();
+        AwsSettings s = Fixtures.settings(Map.of());
+        AwsProvider p = new AwsProvider(stalePrefixes, new Guard(s, null), FakeEc2.INSTANCE, s, java.time.Clock.systemUTC());
+
+        Assignment a = p.assign(eni, 0, 1);
+
+        assertEquals(1, a.prefixes().size());
+        assertFalse(a.prefixes().contains(held), "a held prefix reported as new: " + a);
+    }
+
+    @Test
+    void assign_answerLostThenRetrySucceeds_reportsWhatBothTriesAdded() throws Exception {
+        String eni = primary();
+        fake.loseAnswer("AssignPrivateIpAddresses"); // the first try adds 3 unseen; the retry adds 3 more
+
+        Assignment a = provider.assign(eni, 3, 0);
+
+        List<io.vpcipam.provider.Ipv4Address> held = provider.describeNode().primaryInterface().secondaryAddresses();
+        assertEquals(6, held.size());
+        assertEquals(Set.copyOf(held), Set.copyOf(a.addresses()), "the node holds addresses ipamd was not told of");
+    }
+
+    @Test
     void assign_unknownInterface_throwsNotFoundWithoutRetrying() {
         var e = assertThrows(CloudException.NotFound.class, () -> provider.assign("eni-0123456789abcdef0", 1, 0));
 
@@ -199,7 +278,7 @@ class AwsProviderTest {
     void assign_addressesRefusedAfterThePrefixWasAdded_returnsThePrefix() throws Exception {
         Ec2 noAddresses = new ForwardingEc2(fake) {
             @Override
-            public void assignAddresses(String eniId, int count) {
+            public List<io.vpcipam.provider.Ipv4Address> assignAddresses(String eniId, int count) {
                 throw ApiError.of("InsufficientFreeAddressesInSubnet", 400, "injected by the test");
             }
         };

@@ -21,7 +21,8 @@ import java.util.Set;
  * per-ENI limits (a prefix takes a slot like an address), device-index conflicts, aligned /28 prefixes that overlap
  * no address, the subnet's five reserved addresses, subnet exhaustion, "in use" on deleting an attached ENI, a
  * detach that takes a few reads to finish, CreateNetworkInterface's ClientToken idempotency, and AWS's error codes
- * for each. Fault controls: {@link #failNext}, {@link #throttle}, {@link #loseAnswer}; per-verb counters:
+ * for each. Fault controls: {@link #failNext}, {@link #throttle}, {@link #loseAnswer},
+ * {@link #staleNextDescribe}; per-verb counters:
  * {@link #calls}. Thread-safe (one monitor).
  */
 final class FakeEc2 implements Ec2 {
@@ -56,6 +57,7 @@ final class FakeEc2 implements Ec2 {
     private final Map<String, Deque<ApiError>> faults = new HashMap<>();
     private final Map<String, Integer> lostAnswers = new HashMap<>();
     private final Map<String, String> clientTokens = new HashMap<>();
+    private final Map<String, Set<Ipv4Address>> staleReads = new HashMap<>();
     private int nextId = 1;
     private int detachReads;
     private boolean typesDenied;
@@ -97,6 +99,16 @@ final class FakeEc2 implements Ec2 {
      */
     synchronized FakeEc2 loseAnswer(String verb) {
         lostAnswers.merge(verb, 1, Integer::sum);
+        return this;
+    }
+
+    /**
+     * Eventual consistency: the next DescribeNetworkInterfaces of {@code eniId} by id comes from a replica that already
+     * shows {@code omitted} released, while the ENI still holds them (EC2 has not applied the release yet, or it
+     * was never applied). Later reads see the truth.
+     */
+    synchronized FakeEc2 staleNextDescribe(String eniId, Ipv4Address... omitted) {
+        staleReads.computeIfAbsent(eniId, k -> new HashSet<>()).addAll(List.of(omitted));
         return this;
     }
 
@@ -178,7 +190,14 @@ final class FakeEc2 implements Ec2 {
         enter("DescribeNetworkInterfaces");
         E e = find(eniId);
         progressDetach(e);
-        return view(e);
+        Eni seen = view(e);
+        Set<Ipv4Address> stale = staleReads.remove(eniId);
+        if (stale == null) {
+            return seen;
+        }
+        return new Eni(seen.id(), seen.mac(), seen.status(), seen.subnetId(), seen.vpcId(), seen.primary(),
+                seen.secondaries().stream().filter(a -> !stale.contains(a)).toList(), seen.prefixes(), seen.groups(),
+                seen.tags(), seen.description(), seen.attachment());
     }
 
     @Override
@@ -314,7 +333,7 @@ final class FakeEc2 implements Ec2 {
     }
 
     @Override
-    public synchronized void assignAddresses(String eniId, int count) {
+    public synchronized List<Ipv4Address> assignAddresses(String eniId, int count) {
         enter("AssignPrivateIpAddresses");
         E e = find(eniId);
         checkRoom(e, count);
@@ -329,11 +348,11 @@ final class FakeEc2 implements Ec2 {
             e.secondaries.removeAll(added); // all or nothing, as EC2
             throw full;
         }
-        answer("AssignPrivateIpAddresses", null);
+        return answer("AssignPrivateIpAddresses", List.copyOf(added)); // EC2 names only what this call assigned
     }
 
     @Override
-    public synchronized void assignPrefixes(String eniId, int count) {
+    public synchronized List<Cidr> assignPrefixes(String eniId, int count) {
         enter("AssignPrivateIpAddresses");
         E e = find(eniId);
         checkRoom(e, count);
@@ -348,7 +367,7 @@ final class FakeEc2 implements Ec2 {
             e.prefixes.removeAll(added);
             throw full;
         }
-        answer("AssignPrivateIpAddresses", null);
+        return answer("AssignPrivateIpAddresses", List.copyOf(added));
     }
 
     @Override

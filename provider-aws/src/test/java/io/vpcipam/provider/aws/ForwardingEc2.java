@@ -80,13 +80,13 @@ class ForwardingEc2 implements Ec2 {
     }
 
     @Override
-    public void assignAddresses(String eniId, int count) {
-        d.assignAddresses(eniId, count);
+    public List<Ipv4Address> assignAddresses(String eniId, int count) {
+        return d.assignAddresses(eniId, count);
     }
 
     @Override
-    public void assignPrefixes(String eniId, int count) {
-        d.assignPrefixes(eniId, count);
+    public List<Cidr> assignPrefixes(String eniId, int count) {
+        return d.assignPrefixes(eniId, count);
     }
 
     @Override
