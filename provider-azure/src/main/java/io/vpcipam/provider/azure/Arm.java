@@ -64,8 +64,12 @@ interface Arm {
         }
     }
 
-    /** One ip-configuration: {@code address} is null while ARM has not yet allocated it. */
-    record IpConfig(String name, boolean primary, String address, String subnetId, List<String> asgIds) {
+    /**
+     * One ip-configuration: {@code address} is null while ARM has not yet allocated it; {@code linked} says it
+     * carries a public IP or sits in a load-balancer pool, an inbound NAT rule or an application-gateway pool.
+     */
+    record IpConfig(String name, boolean primary, String address, String subnetId, List<String> asgIds,
+                    boolean linked) {
         public IpConfig {
             asgIds = asgIds == null ? List.of() : List.copyOf(asgIds);
         }

@@ -37,7 +37,12 @@ import java.util.concurrent.locks.ReentrantLock;
  * this process and guarded by the NIC's ETag against every other writer; on a 412 the NIC is read again and the
  * change re-applied. The change is phrased so that re-applying it is harmless: an assign names its new
  * configurations before the first try and, on a retry, adds only the names still missing; an unassign removes
- * whatever configurations still carry the addresses.
+ * whatever of our configurations still carry the addresses.
+ *
+ * <p>Only our own ip-configurations are the pool: those whose name starts with {@link #CONFIG_PREFIX} and that
+ * carry no public IP and sit in no load-balancer, NAT-rule or application-gateway pool (see {@link #ours}). Every
+ * other secondary configuration on the NIC belongs to someone else: describeNode does not report its address,
+ * unassign ignores it, and each PUT sends it back exactly as read.
  */
 final class AzureProvider implements CloudProvider {
 
@@ -186,7 +191,8 @@ final class AzureProvider implements CloudProvider {
         withNic(interfaceId, nic -> {
             Set<String> remove = new HashSet<>();
             for (Arm.IpConfig c : nic.ipConfigurations()) {
-                if (!c.primary() && c.address() != null && gone.contains(parse(c.address()))) {
+                // a foreign configuration's address was never ours to hand out, so never ours to remove
+                if (ours(c) && c.address() != null && gone.contains(parse(c.address()))) {
                     remove.add(c.name());
                 }
             }
@@ -280,6 +286,16 @@ final class AzureProvider implements CloudProvider {
         return instance.zone().isEmpty() ? instance.location() : instance.location() + "-" + instance.zone();
     }
 
+    /**
+     * Whether an ip-configuration is one of the pool's: created by this provider (named {@link #CONFIG_PREFIX}...)
+     * and carrying nothing a user attaches to a configuration of their own. A configuration with a public IP or a
+     * load-balancer, NAT-rule or application-gateway reference is never handed to a pod, whatever its name: taking
+     * it away from the pool is harmless, handing a user's front end to a pod (and removing it later) is not.
+     */
+    static boolean ours(Arm.IpConfig c) {
+        return !c.primary() && !c.linked() && c.name() != null && c.name().startsWith(CONFIG_PREFIX);
+    }
+
     private static NetworkInterface toInterface(Arm.Nic nic, int deviceIndex) throws CloudException {
         Arm.IpConfig primary = nic.primary();
         if (primary == null || primary.address() == null || primary.subnetId() == null) {
@@ -287,7 +303,7 @@ final class AzureProvider implements CloudProvider {
         }
         List<Ipv4Address> secondaries = new ArrayList<>();
         for (Arm.IpConfig c : nic.ipConfigurations()) {
-            if (c != primary && c.address() != null) {
+            if (c != primary && ours(c) && c.address() != null) {
                 secondaries.add(parse(c.address()));
             }
         }

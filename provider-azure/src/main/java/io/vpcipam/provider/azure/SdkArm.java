@@ -252,12 +252,18 @@ final class SdkArm implements Arm {
                 }
                 List<String> asgs = c.applicationSecurityGroups() == null ? List.of()
                         : c.applicationSecurityGroups().stream().map(ApplicationSecurityGroupInner::id).toList();
+                boolean linked = c.publicIpAddress() != null || notEmpty(c.loadBalancerBackendAddressPools())
+                        || notEmpty(c.loadBalancerInboundNatRules()) || notEmpty(c.applicationGatewayBackendAddressPools());
                 configs.add(new IpConfig(c.name(), Boolean.TRUE.equals(c.primary()), c.privateIpAddress(),
-                        c.subnet() == null ? null : c.subnet().id(), asgs));
+                        c.subnet() == null ? null : c.subnet().id(), asgs, linked));
             }
         }
         return new Nic(n.id(), n.etag(), n.macAddress(), n.virtualMachine() == null ? null : n.virtualMachine().id(),
                 n.tags(), configs, n);
+    }
+
+    private static boolean notEmpty(List<?> list) {
+        return list != null && !list.isEmpty();
     }
 
     /** A deep copy through the model's own JSON, so a retried update never sees an earlier attempt's edits. */

@@ -86,18 +86,63 @@ class AzureProviderTest {
     }
 
     @Test
-    void unassign_foreignAddressAmongOthers_removesOnlyWhatWasAsked() throws Exception {
+    void unassign_foreignAddressAmongOthers_removesOnlyOursThatWasAsked() throws Exception {
         start();
         String foreign = node.arm.addForeignIpConfiguration(node.primaryNic(), "lb-frontend");
         List<Ipv4Address> added = provider.assign(node.primaryNic(), 2, 0).addresses();
         NetworkInterface primary = provider.describeNode().primaryInterface();
-        assertTrue(primary.secondaryAddresses().contains(Ipv4Address.parse(foreign)));
+        assertEquals(Set.copyOf(added), Set.copyOf(primary.secondaryAddresses()), "only ipamd's configurations are the pool");
 
-        provider.unassign(node.primaryNic(), List.of(added.getFirst(), primary.primaryAddress()), List.of());
+        provider.unassign(node.primaryNic(), List.of(added.getFirst(), primary.primaryAddress(), Ipv4Address.parse(foreign)),
+                List.of());
 
         NetworkInterface after = provider.describeNode().primaryInterface();
         assertEquals(primary.primaryAddress(), after.primaryAddress(), "the primary address must never go");
-        assertEquals(Set.of(Ipv4Address.parse(foreign), added.get(1)), Set.copyOf(after.secondaryAddresses()));
+        assertEquals(List.of(added.get(1)), after.secondaryAddresses());
+        assertEquals(Set.of(foreign, added.get(1).toString()), Set.copyOf(node.arm.secondaryAddresses(node.primaryNic())),
+                "the foreign configuration must stay on the NIC");
+    }
+
+    @Test
+    void describeAssignUnassign_foreignConfigurationWithPublicIp_isNeverPoolAndSentBackByteIdentical() throws Exception {
+        start();
+        String foreign = node.arm.addIpConfigurationWithPublicIp(node.primaryNic(), "user-frontend");
+        Map<String, Object> stored = node.arm.ipConfigurationProperties(node.primaryNic(), "user-frontend");
+
+        assertFalse(provider.describeNode().primaryInterface().secondaryAddresses().contains(Ipv4Address.parse(foreign)),
+                "a user's ip-configuration with a public IP reported as a pool address");
+        List<Ipv4Address> added = provider.assign(node.primaryNic(), 3, 0).addresses();
+        provider.unassign(node.primaryNic(), List.of(added.getFirst(), Ipv4Address.parse(foreign)), List.of());
+        provider.unassign(node.primaryNic(), added.subList(1, 3), List.of());
+
+        assertFalse(added.contains(Ipv4Address.parse(foreign)));
+        List<String> sent = node.arm.sentIpConfigurations("user-frontend");
+        assertEquals(3, sent.size(), "one assign and two unassigns, each a PUT carrying the configuration");
+        assertEquals(1, Set.copyOf(sent).size(), "the foreign configuration changed between PUTs: " + sent);
+        assertTrue(sent.getFirst().contains("publicIPAddresses/user-frontend-pip"), sent.getFirst());
+        assertEquals(List.of(), node.arm.modifiedExisting(), "existing ip-configurations changed by a PUT");
+        assertEquals(withoutProvisioningState(stored), withoutProvisioningState(node.arm.ipConfigurationProperties(node.primaryNic(), "user-frontend")));
+        assertEquals(List.of(foreign), node.arm.secondaryAddresses(node.primaryNic()));
+    }
+
+    @Test
+    void describeAndUnassign_configurationWithOurPrefixButAPublicIp_isNeverOurs() throws Exception {
+        start();
+        String linked = node.arm.addIpConfigurationWithPublicIp(node.primaryNic(), AzureProvider.CONFIG_PREFIX + "0123456789abcdef");
+        String pooled = node.arm.addForeignIpConfiguration(node.primaryNic(), AzureProvider.CONFIG_PREFIX + "00000000000000aa");
+
+        List<Ipv4Address> seen = provider.describeNode().primaryInterface().secondaryAddresses();
+        provider.unassign(node.primaryNic(), List.of(Ipv4Address.parse(linked), Ipv4Address.parse(pooled)), List.of());
+
+        assertEquals(List.of(), seen, "a public IP or a load-balancer pool makes a configuration the user's");
+        assertEquals(0, node.arm.nicPuts(), "nothing of ours was asked for, so nothing is written");
+        assertEquals(Set.of(linked, pooled), Set.copyOf(node.arm.secondaryAddresses(node.primaryNic())));
+    }
+
+    private static Map<String, Object> withoutProvisioningState(Map<String, Object> props) {
+        Map<String, Object> copy = new java.util.HashMap<>(props);
+        copy.remove("provisioningState");
+        return copy;
     }
 
     @Test

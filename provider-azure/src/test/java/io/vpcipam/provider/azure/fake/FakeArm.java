@@ -73,6 +73,7 @@ public final class FakeArm implements AutoCloseable {
     private int nicPuts;
     private final List<Integer> addedPerPut = new ArrayList<>();
     private final List<String> modifiedExisting = new ArrayList<>();
+    private final Map<String, List<String>> sentConfigs = new HashMap<>();
     private final Map<String, Integer> requests = new HashMap<>();
     private int unauthenticated;
     private int preconditionFailures;
@@ -198,6 +199,20 @@ public final class FakeArm implements AutoCloseable {
         return a.toString();
     }
 
+    /**
+     * Adds a secondary ip-configuration that someone else made with a public IP (a user's own front end), so tests
+     * can check that ipamd never hands its address to a pod nor removes it. Any name, ipamd's prefix included.
+     */
+    public synchronized String addIpConfigurationWithPublicIp(String nicId, String name) {
+        Map<String, Object> nic = nics.get(key(nicId));
+        Ipv4Address a = allocate(subnets.get(key(nodeSubnetId())), Set.of());
+        Map<String, Object> cfg = ipConfig(nicId, name, false, a.toString(), "Dynamic", nodeSubnetId());
+        props(cfg).put("publicIPAddress", obj("id", rgPath() + "/providers/Microsoft.Network/publicIPAddresses/" + name + "-pip"));
+        configs(nic).add(cfg);
+        nic.put("etag", newEtag());
+        return a.toString();
+    }
+
     // ---------------------------------------------------------------- fault controls
 
     /** The next {@code n} requests get 429 with {@code Retry-After: seconds}. */
@@ -249,6 +264,21 @@ public final class FakeArm implements AutoCloseable {
     /** Existing ip-configurations that a PUT sent back changed (should stay empty). */
     public synchronized List<String> modifiedExisting() {
         return List.copyOf(modifiedExisting);
+    }
+
+    /** The ip-configuration {@code name} exactly as each accepted NIC PUT sent it (its JSON, in the order sent). */
+    public synchronized List<String> sentIpConfigurations(String name) {
+        return List.copyOf(sentConfigs.getOrDefault(name, List.of()));
+    }
+
+    /** The stored properties of one ip-configuration (null when the NIC has none of that name). */
+    public synchronized Map<String, Object> ipConfigurationProperties(String nicId, String name) {
+        for (Object c : configs(nics.get(key(nicId)))) {
+            if (name.equals(str(Json.map(c).get("name")))) {
+                return Json.copy(props(Json.map(c)));
+            }
+        }
+        return null;
     }
 
     /** Requests seen, by method. */
@@ -553,6 +583,10 @@ public final class FakeArm implements AutoCloseable {
         nics.put(key(nicId), nic);
         nicPuts++;
         addedPerPut.add(added);
+        for (Object o : sentConfigs) {
+            this.sentConfigs.computeIfAbsent(str(Json.map(o).get("name")), k -> new ArrayList<>())
+                    .add(new String(Json.write(o), java.nio.charset.StandardCharsets.UTF_8));
+        }
         String op = UUID.randomUUID().toString();
         operations.put(op, new Operation(key(nicId), rollback, false, new int[]{pollsUntilDone}, takeFailCode(),
                 System.nanoTime(), new String[1]));
