@@ -51,7 +51,7 @@ public final class AddressPool {
     private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger(AddressPool.class.getName());
 
     /** Why a lease was dropped without a DEL, for logs and metrics. */
-    public enum DropReason { CLOUD_NO_LONGER_HOLDS, GC, NOT_HELD_AT_START, POD_GONE }
+    public enum DropReason { GC, DUPLICATE_AT_START, POD_GONE }
 
     private static final class Iface {
         final String id;
@@ -191,7 +191,7 @@ public final class AddressPool {
                 Slot slot = slots.get(lease.address());
                 if (slot != null && slot.state != AddressState.FREE) {
                     dropped.add(lease); // two checkpointed leases on one address: only a corrupt file does this
-                    onDrop.accept(DropReason.NOT_HELD_AT_START);
+                    onDrop.accept(DropReason.DUPLICATE_AT_START);
                     continue;
                 }
                 if (slot == null) {
@@ -268,7 +268,7 @@ public final class AddressPool {
                                     + "); it stays with its pod until the pod is deleted");
                         }
                     } else if (slot.state != AddressState.RELEASING || slot.inDoubt) {
-                        removeSlot(slot, DropReason.CLOUD_NO_LONGER_HOLDS);
+                        dropSlot(slot); // not leased: nothing else to undo
                     }
                 } else {
                     slot.lost = false;
@@ -952,18 +952,6 @@ public final class AddressPool {
                 leases.put(s.lease, l.onInterface(ifaceId));
             }
         }
-    }
-
-    private void removeSlot(Slot s, DropReason reason) {
-        if (s.lease != null) {
-            leases.remove(s.lease);
-            lastAdd.remove(s.lease);
-            onDrop.accept(reason);
-            if (commit != null) {
-                commit.changed();
-            }
-        }
-        dropSlot(s);
     }
 
     private void dropSlot(Slot s) {
