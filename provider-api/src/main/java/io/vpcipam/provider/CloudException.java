@@ -31,7 +31,13 @@ public abstract sealed class CloudException extends Exception
     /** Whether the same call may succeed later without anything else changing. */
     public abstract boolean retryable();
 
-    /** The cloud asked us to slow down; {@link #retryAfter()} is its hint (zero when it gave none). */
+    /**
+     * The cloud asked us to slow down; {@link #retryAfter()} is its hint (zero when it gave none). From a mutating
+     * verb it also promises that nothing of the call was applied (the cloud refused it), so the caller may take the
+     * addresses it was about back at once, without a describe. A provider that got partway (an earlier call of the
+     * verb applied, a detach done, a retried try that may have been applied) throws a retryable {@link Fatal}
+     * instead: the node's state is then in doubt until the next describe.
+     */
     public static final class Throttled extends CloudException {
         private final Duration retryAfter;
 

@@ -757,12 +757,13 @@ public final class AddressPool {
     }
 
     /**
-     * Ends a release: on success the slots go away. On failure they stay RELEASING, in doubt, until the next
-     * {@link #sync}: a failed call may still have been applied (a timeout after the cloud did it), and an ADD given
-     * an address the node no longer holds would share it with whichever node gets it next. The caller must have
-     * the node re-read.
+     * Ends a release. APPLIED: the slots go away. REFUSED (throttled: the cloud did nothing): they are FREE again at
+     * once. IN_DOUBT: they stay RELEASING until the next {@link #sync}, as the call may still have been applied (a
+     * timeout after the cloud did it), and an ADD given an address the node no longer holds would share it with
+     * whichever node gets it next; the caller must have the node re-read.
      */
-    public void endRelease(String interfaceId, Assignment marked, boolean success) {
+    public void endRelease(String interfaceId, Assignment marked, CallOutcome outcome) {
+        boolean success = outcome == CallOutcome.APPLIED;
         lock.lock();
         try {
             Iface iface = interfaces.get(interfaceId);
@@ -779,12 +780,7 @@ public final class AddressPool {
                 if (s == null || s.state != AddressState.RELEASING) {
                     continue;
                 }
-                if (success) {
-                    dropSlot(s);
-                    recentlyReleased.put(s.address, clock.instant().plus(RELEASE_SETTLE));
-                } else {
-                    s.inDoubt = true;
-                }
+                settle(s, outcome);
             }
             if (success && iface != null) {
                 marked.addresses().forEach(iface.secondaries::remove);
@@ -798,20 +794,17 @@ public final class AddressPool {
     }
 
     /**
-     * Ends an interface deletion begun with {@link #beginDelete}. On failure its addresses stay RELEASING, in doubt,
-     * until the next {@link #sync} (the interface may be detached or gone though the call failed).
+     * Ends an interface deletion begun with {@link #beginDelete}, with {@link #endRelease}'s outcomes: IN_DOUBT keeps
+     * its addresses RELEASING until the next {@link #sync} (the interface may be detached or gone though the call
+     * failed); REFUSED gives them back as they were.
      */
-    public void endDelete(String interfaceId, boolean success) {
+    public void endDelete(String interfaceId, CallOutcome outcome) {
+        boolean success = outcome == CallOutcome.APPLIED;
         lock.lock();
         try {
             for (Slot s : new ArrayList<>(slots.values())) {
                 if (s.ifaceId.equals(interfaceId) && s.state == AddressState.RELEASING) {
-                    if (success) {
-                        dropSlot(s);
-                        recentlyReleased.put(s.address, clock.instant().plus(RELEASE_SETTLE));
-                    } else {
-                        s.inDoubt = true;
-                    }
+                    settle(s, outcome);
                 }
             }
             if (success) {
@@ -957,6 +950,22 @@ public final class AddressPool {
     private void dropSlot(Slot s) {
         setState(s, AddressState.RELEASING); // leaves free set and cooling queue
         slots.remove(s.address);
+    }
+
+    /** Moves one RELEASING slot on as its release call ended. */
+    private void settle(Slot s, CallOutcome outcome) {
+        switch (outcome) {
+            case APPLIED -> {
+                dropSlot(s);
+                recentlyReleased.put(s.address, clock.instant().plus(RELEASE_SETTLE));
+            }
+            case REFUSED -> {
+                if (!s.inDoubt) {
+                    setState(s, AddressState.FREE); // nothing happened: still the node's, as before the call
+                }
+            }
+            case IN_DOUBT -> s.inDoubt = true;
+        }
     }
 
     private void setState(Slot s, AddressState state) {

@@ -270,13 +270,16 @@ public final class Reconciler implements AutoCloseable {
                         record(plan, "skipped: taken since the snapshot");
                         return true;
                     }
-                    boolean ok = false;
+                    CallOutcome outcome = CallOutcome.IN_DOUBT;
                     try {
                         provider.unassign(r.interfaceId(), marked.addresses(), marked.prefixes());
-                        ok = true;
+                        outcome = CallOutcome.APPLIED;
+                    } catch (CloudException.Throttled e) {
+                        outcome = CallOutcome.REFUSED; // refused, so not applied: nothing to re-read
+                        throw e;
                     } finally {
-                        pool.endRelease(r.interfaceId(), marked, ok);
-                        if (!ok) {
+                        pool.endRelease(r.interfaceId(), marked, outcome);
+                        if (outcome == CallOutcome.IN_DOUBT) {
                             needResync = true; // only a describe can say whether the failed call was applied
                         }
                     }
@@ -286,13 +289,16 @@ public final class Reconciler implements AutoCloseable {
                         record(plan, "skipped: in use since the snapshot");
                         return true;
                     }
-                    boolean ok = false;
+                    CallOutcome outcome = CallOutcome.IN_DOUBT;
                     try {
                         provider.deleteInterface(d.interfaceId());
-                        ok = true;
+                        outcome = CallOutcome.APPLIED;
+                    } catch (CloudException.Throttled e) {
+                        outcome = CallOutcome.REFUSED; // refused, so not applied: nothing to re-read
+                        throw e;
                     } finally {
-                        pool.endDelete(d.interfaceId(), ok);
-                        if (!ok) {
+                        pool.endDelete(d.interfaceId(), outcome);
+                        if (outcome == CallOutcome.IN_DOUBT) {
                             needResync = true; // only a describe can say whether the failed call was applied
                         }
                     }

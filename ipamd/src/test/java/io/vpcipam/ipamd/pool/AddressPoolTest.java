@@ -243,7 +243,7 @@ class AddressPoolTest {
         var marked = node.pool.beginRelease(primary.id(), chosen, List.of());
         assertTrue(!marked.addresses().contains(raced.lease().address()), "an assigned address must never be released");
         assertEquals(chosen.size() - 1, marked.addresses().size());
-        node.pool.endRelease(primary.id(), marked, true);
+        node.pool.endRelease(primary.id(), marked, CallOutcome.APPLIED);
         assertEquals(AddressState.ASSIGNED, node.pool.stateOf(raced.lease().address()));
         assertEquals(0, node.pool.status().free());
     }
@@ -311,7 +311,7 @@ class AddressPoolTest {
         Ipv4Address released = primary.freeAddresses().getLast();
         var marked = node.pool.beginRelease(primary.id(), List.of(released), List.of());
         node.cloud.unassign(primary.id(), marked.addresses(), List.of());
-        node.pool.endRelease(primary.id(), marked, true);
+        node.pool.endRelease(primary.id(), marked, CallOutcome.APPLIED);
         node.pool.sync(stale);
         assertNull(node.pool.stateOf(released), "a stale describe resurrected a released address");
         node.clock.advance(Duration.ofMinutes(2));

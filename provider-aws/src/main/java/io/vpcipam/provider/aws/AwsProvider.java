@@ -209,11 +209,23 @@ final class AwsProvider implements CloudProvider {
                 // detached meanwhile (InvalidAttachmentID.NotFound): nothing to wait for
             }
         }
+        try {
+            deleteDetached(eniId, att != null);
+        } catch (CloudException.Throttled e) {
+            if (att == null) {
+                throw e;
+            }
+            throw partlyApplied(e, "the detach of " + eniId);
+        }
+    }
+
+    /** The delete half of {@link #detachAndDelete}: waits for a detach to finish when there was one. */
+    private void deleteDetached(String eniId, boolean wasAttached) throws CloudException {
         long deadline = System.nanoTime() + settings.detachTimeout().toNanos();
         long pause = 100;
         while (true) {
             try {
-                if (att != null) {
+                if (wasAttached) {
                     Ec2.Eni now = guard.call("DescribeNetworkInterfaces", () -> ec2.eni(eniId));
                     if (now.attachment() != null && !"available".equals(now.status())) {
                         throw new CloudException.Conflict("IncorrectState", eniId + " is still "
@@ -334,6 +346,14 @@ final class AwsProvider implements CloudProvider {
         }
     }
 
+    /**
+     * The SPI's {@link CloudException.Throttled} promises that nothing of the verb was applied; once part of it was
+     * (a detach, an earlier chunk), a later throttle leaves the node's state in doubt, which only a describe settles.
+     */
+    private static CloudException partlyApplied(CloudException.Throttled e, String done) {
+        return new CloudException.Fatal(e.code(), e.getMessage() + " (after " + done + " was applied)", e, true);
+    }
+
     private CloudException prefixesIgnored(String eniId, int asked, int got) {
         return new CloudException.Fatal("PrefixNotAssigned", "EC2 accepted Ipv4PrefixCount=" + asked + " for "
                 + eniId + " but the interface shows " + got + " new prefixes; this endpoint does not implement prefix"
@@ -350,13 +370,23 @@ final class AwsProvider implements CloudProvider {
             Set<Ipv4Address> held = new HashSet<>(eni.secondaries());
             List<Ipv4Address> drop = addresses.stream().distinct().filter(held::contains).toList();
             List<Cidr> dropPrefixes = prefixes.stream().distinct().filter(eni.prefixes()::contains).toList();
-            for (int i = 0; i < drop.size(); i += MAX_PER_CALL) {
-                List<Ipv4Address> chunk = drop.subList(i, Math.min(drop.size(), i + MAX_PER_CALL));
-                guard.run("UnassignPrivateIpAddresses", () -> ec2.unassign(interfaceId, chunk, List.of()));
-            }
-            for (int i = 0; i < dropPrefixes.size(); i += MAX_PER_CALL) {
-                List<Cidr> chunk = dropPrefixes.subList(i, Math.min(dropPrefixes.size(), i + MAX_PER_CALL));
-                guard.run("UnassignPrivateIpAddresses", () -> ec2.unassign(interfaceId, List.of(), chunk));
+            int applied = 0;
+            try {
+                for (int i = 0; i < drop.size(); i += MAX_PER_CALL) {
+                    List<Ipv4Address> chunk = drop.subList(i, Math.min(drop.size(), i + MAX_PER_CALL));
+                    guard.run("UnassignPrivateIpAddresses", () -> ec2.unassign(interfaceId, chunk, List.of()));
+                    applied++;
+                }
+                for (int i = 0; i < dropPrefixes.size(); i += MAX_PER_CALL) {
+                    List<Cidr> chunk = dropPrefixes.subList(i, Math.min(dropPrefixes.size(), i + MAX_PER_CALL));
+                    guard.run("UnassignPrivateIpAddresses", () -> ec2.unassign(interfaceId, List.of(), chunk));
+                    applied++;
+                }
+            } catch (CloudException.Throttled e) {
+                if (applied == 0) {
+                    throw e;
+                }
+                throw partlyApplied(e, applied + " earlier UnassignPrivateIpAddresses of " + interfaceId);
             }
         } finally {
             mutation.unlock();

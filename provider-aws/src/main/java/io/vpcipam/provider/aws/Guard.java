@@ -80,6 +80,7 @@ final class Guard {
     /** Runs one EC2 operation named {@code verb} (for metrics and messages) under retry, rate limit and breaker. */
     <T> T call(String verb, Supplier<T> operation) throws CloudException {
         long start = System.nanoTime();
+        boolean[] maybeApplied = {false}; // an earlier try failed without an answer saying it was not carried out
         Supplier<T> attempt = () -> {
             waitForPermit(verb);
             try {
@@ -90,6 +91,8 @@ final class Guard {
             } catch (ApiError e) {
                 if (ErrorMapping.throttled(e)) {
                     listener.onThrottle(verb);
+                } else if (e.transientFault()) {
+                    maybeApplied[0] = true;
                 }
                 throw e;
             }
@@ -100,6 +103,11 @@ final class Guard {
             return result;
         } catch (ApiError e) {
             CloudException mapped = ErrorMapping.map(verb, e, throttledRetryAfter);
+            if (mapped instanceof CloudException.Throttled t && maybeApplied[0] && !verb.startsWith("Describe")) {
+                // the SPI's Throttled means "nothing was applied": not so when an earlier try may have been
+                mapped = new CloudException.Fatal(t.code(), t.getMessage() + " (an earlier try timed out or failed"
+                        + " with a server error and may have been applied)", t, true);
+            }
             listener.onCall(verb, Duration.ofNanos(System.nanoTime() - start), mapped.condition());
             throw mapped;
         } catch (RuntimeException e) {

@@ -337,6 +337,84 @@ class AwsProviderTest {
         assertEquals(List.of(a.addresses().get(1)), provider.describeNode().primaryInterface().secondaryAddresses());
     }
 
+    // A Throttled from a mutating verb promises that nothing was applied (the pool then takes the addresses back
+    // without a describe); when part of the work was done, the error must say "in doubt" instead.
+
+    @Test
+    void deleteInterface_throttledBeforeAnythingWasDone_isThrottled() throws Exception {
+        AwsProvider p = Fixtures.provider(fake, Map.of(AwsSettings.MAX_ATTEMPTS, "1"), recorder);
+        NetworkInterface made = p.createInterface(spec(1, 0));
+        fake.throttle("DescribeNetworkInterfaces", 1);
+
+        assertThrows(CloudException.Throttled.class, () -> p.deleteInterface(made.id()));
+
+        assertEquals(0, fake.calls("DetachNetworkInterface"));
+        assertTrue(fake.eniIds().contains(made.id()));
+    }
+
+    @Test
+    void deleteInterface_throttledAfterTheDetach_isInDoubtNotThrottled() throws Exception {
+        AwsProvider p = Fixtures.provider(fake, Map.of(AwsSettings.MAX_ATTEMPTS, "1"), recorder);
+        NetworkInterface made = p.createInterface(spec(1, 0));
+        fake.throttle("DeleteNetworkInterface", 1);
+
+        var e = assertThrows(CloudException.class, () -> p.deleteInterface(made.id()));
+
+        assertFalse(e instanceof CloudException.Throttled, "the detach was applied, yet: " + e);
+        assertTrue(e.retryable());
+        assertEquals(1, fake.calls("DetachNetworkInterface"));
+    }
+
+    @Test
+    void unassign_throttledAfterAnEarlierCallWasApplied_isInDoubtNotThrottled() throws Exception {
+        AwsSettings s = Fixtures.settings(Map.of(AwsSettings.MAX_ATTEMPTS, "1"));
+        int[] unassigns = {0};
+        Ec2 secondThrottled = new ForwardingEc2(fake) {
+            @Override
+            public void unassign(String eniId, List<io.vpcipam.provider.Ipv4Address> addresses, List<Cidr> prefixes) {
+                if (++unassigns[0] == 2) {
+                    throw ApiError.of("RequestLimitExceeded", 503, "injected on the second call");
+                }
+                super.unassign(eniId, addresses, prefixes);
+            }
+        };
+        AwsProvider p = new AwsProvider(secondThrottled, new Guard(s, recorder), FakeEc2.INSTANCE, s,
+                java.time.Clock.systemUTC());
+        String eni = primary();
+        Assignment a = p.assign(eni, 1, 1);
+
+        var e = assertThrows(CloudException.class, () -> p.unassign(eni, a.addresses(), a.prefixes()));
+
+        assertFalse(e instanceof CloudException.Throttled, "the addresses' call was applied, yet: " + e);
+        assertTrue(provider.describeNode().primaryInterface().secondaryAddresses().isEmpty());
+    }
+
+    @Test
+    void unassign_answerLostThenThrottled_isInDoubtNotThrottled() throws Exception {
+        AwsSettings s = Fixtures.settings(Map.of(AwsSettings.MAX_ATTEMPTS, "2"));
+        int[] unassigns = {0};
+        Ec2 lostThenThrottled = new ForwardingEc2(fake) {
+            @Override
+            public void unassign(String eniId, List<io.vpcipam.provider.Ipv4Address> addresses, List<Cidr> prefixes) {
+                if (++unassigns[0] == 1) {
+                    super.unassign(eniId, addresses, prefixes);
+                    throw new ApiError(ApiError.NETWORK, 0, "read timed out (injected after applying)", true, null);
+                }
+                throw ApiError.of("RequestLimitExceeded", 503, "injected on the retry");
+            }
+        };
+        AwsProvider p = new AwsProvider(lostThenThrottled, new Guard(s, recorder), FakeEc2.INSTANCE, s,
+                java.time.Clock.systemUTC());
+        String eni = primary();
+        Assignment a = p.assign(eni, 2, 0);
+
+        var e = assertThrows(CloudException.class, () -> p.unassign(eni, a.addresses(), List.of()));
+
+        assertFalse(e instanceof CloudException.Throttled, "the first try may have been applied, yet: " + e);
+        assertTrue(e.retryable());
+        assertEquals(2, unassigns[0]);
+    }
+
     @Test
     void throttled_thenAnswered_isRetriedAndEachThrottleReported() throws Exception {
         fake.throttle("AssignPrivateIpAddresses", 3);
