@@ -123,6 +123,7 @@ public final class Codec {
             im.put("prefixes", i.prefixes());
             im.put("free", i.free());
             im.put("assigned", i.assigned());
+            put(im, "unmanaged", i.unmanaged());
             ifs.add(im);
         }
         m.put("interfaces", ifs);
@@ -313,7 +314,8 @@ public final class Codec {
                 Map<String, Object> im = cast(raw);
                 interfaces.add(new StatusInfo.InterfaceStatus(string(im, "id", ip), intOr0(im, "deviceIndex", ip),
                         string(im, "subnetId", ip), string(im, "primaryAddress", ip), strings(im, "addresses", ip),
-                        strings(im, "prefixes", ip), intOr0(im, "free", ip), intOr0(im, "assigned", ip)));
+                        strings(im, "prefixes", ip), intOr0(im, "free", ip), intOr0(im, "assigned", ip),
+                        string(im, "unmanaged", ip)));
             }
         }
         List<StatusInfo.LeaseStatus> leases = new ArrayList<>();

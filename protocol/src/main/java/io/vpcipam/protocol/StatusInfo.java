@@ -43,14 +43,24 @@ public record StatusInfo(String provider, String instanceId, String instanceType
      * @param prefixes       the delegated prefixes it holds, as CIDR strings
      * @param free           pool addresses on it that are free
      * @param assigned       pool addresses on it that are leased
+     * @param unmanaged      null for a pool interface; else why ipamd leaves it alone ({@code no_manage_tag},
+     *                       {@code network_card}): shown, but it contributes no address
      */
     public record InterfaceStatus(String id, int deviceIndex, String subnetId, String primaryAddress,
-                                  List<String> addresses, List<String> prefixes, int free, int assigned) {
+                                  List<String> addresses, List<String> prefixes, int free, int assigned,
+                                  String unmanaged) {
 
-        /** Copies the lists. */
+        /** Copies the lists; a blank {@code unmanaged} is null. */
         public InterfaceStatus {
             addresses = addresses == null ? List.of() : List.copyOf(addresses);
             prefixes = prefixes == null ? List.of() : List.copyOf(prefixes);
+            unmanaged = unmanaged == null || unmanaged.isBlank() ? null : unmanaged;
+        }
+
+        /** A pool interface. */
+        public InterfaceStatus(String id, int deviceIndex, String subnetId, String primaryAddress,
+                               List<String> addresses, List<String> prefixes, int free, int assigned) {
+            this(id, deviceIndex, subnetId, primaryAddress, addresses, prefixes, free, assigned, null);
         }
     }
 

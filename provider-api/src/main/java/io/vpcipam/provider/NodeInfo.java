@@ -9,7 +9,8 @@ import java.util.List;
  * @param instanceType  EC2 instance type / Azure VM size
  * @param zone          availability zone
  * @param limits        interface and address limits of the instance type
- * @param interfaces    attached interfaces, ordered by device index
+ * @param interfaces    attached interfaces, ordered by network card then device index (excluded ones included:
+ *                      they hold device indexes; see {@link NetworkInterface#exclusion()})
  * @param subnets       the subnets of those interfaces (and the node's default pod subnet first)
  * @param vpcCidrs      the VPC's (VNet's) blocks, routed natively from pods
  */
@@ -22,12 +23,13 @@ public record NodeInfo(String instanceId, String instanceType, String zone, Limi
         zone = zone == null ? "" : zone;
         Checks.notNull(limits, "limits");
         interfaces = interfaces.stream()
-                .sorted(java.util.Comparator.comparingInt(NetworkInterface::deviceIndex)).toList();
+                .sorted(java.util.Comparator.comparingInt(NetworkInterface::networkCard)
+                        .thenComparingInt(NetworkInterface::deviceIndex)).toList();
         subnets = List.copyOf(subnets);
         vpcCidrs = List.copyOf(vpcCidrs);
     }
 
-    /** The primary interface (device index 0), or null if the cloud reported none. */
+    /** The primary interface (device index 0 on card 0), or null if the cloud reported none. */
     public NetworkInterface primaryInterface() {
         return interfaces.stream().filter(NetworkInterface::isPrimary).findFirst().orElse(null);
     }

@@ -44,6 +44,14 @@ public abstract class CloudProviderContract {
      */
     protected abstract Optional<String> leakInterface(Map<String, String> tags) throws Exception;
 
+    /**
+     * Attaches to the node an interface someone else made (an operator, Multus, another CNI), carrying {@code tags}
+     * and one secondary address; empty when the cloud (or its test double) cannot, which skips the exclusion tests.
+     */
+    protected Optional<String> attachForeignInterface(Map<String, String> tags) throws Exception {
+        return Optional.empty();
+    }
+
     /** An interface id of the cloud's syntax that does not exist. */
     protected String unknownInterfaceId() {
         return "eni-0123456789abcdef0";
@@ -90,9 +98,49 @@ public abstract class CloudProviderContract {
         assertTrue(node.limits().maxInterfaces() >= 1 && node.limits().addressesPerInterface() >= 2,
                 "limits leave no room for a pod: " + node.limits());
         assertEquals(node.interfaces().size(),
-                node.interfaces().stream().map(NetworkInterface::deviceIndex).distinct().count(),
-                "device indices repeat: " + node.interfaces());
+                node.interfaces().stream().map(i -> i.networkCard() + "/" + i.deviceIndex()).distinct().count(),
+                "device indices repeat on a network card: " + node.interfaces());
         assertTrue(node.interfaces().stream().allMatch(NetworkInterface::attached));
+    }
+
+    // ---------------------------------------------------------------- interfaces ipamd must leave alone
+
+    @Test
+    void foreignInterface_taggedAwsNoManage_isReportedExcluded_andEveryMutationIsRefused() throws Exception {
+        assertExcludedAndUntouchable(Map.of(NetworkInterface.AWS_NO_MANAGE_TAG, "true"));
+    }
+
+    @Test
+    void foreignInterface_taggedOurNoManage_isReportedExcluded_andEveryMutationIsRefused() throws Exception {
+        assertExcludedAndUntouchable(Map.of(NetworkInterface.NO_MANAGE_TAG, "TRUE"));
+    }
+
+    @Test
+    void foreignInterface_untagged_isReportedUsable() throws Exception {
+        Optional<String> id = attachForeignInterface(Map.of("team", "net"));
+        Assumptions.assumeTrue(id.isPresent(), "this cloud's test double cannot attach someone else's interface");
+
+        NetworkInterface ni = interfaceById(provider.describeNode(), id.get());
+
+        assertEquals(NetworkInterface.Exclusion.NONE, ni.exclusion());
+        assertTrue(ni.usable());
+        assertEquals(1, ni.secondaryAddresses().size(), "its secondary address is reported: " + ni);
+    }
+
+    private void assertExcludedAndUntouchable(Map<String, String> tags) throws Exception {
+        Optional<String> id = attachForeignInterface(tags);
+        Assumptions.assumeTrue(id.isPresent(), "this cloud's test double cannot attach someone else's interface");
+        NodeInfo node = provider.describeNode();
+        NetworkInterface ni = interfaceById(node, id.get());
+
+        assertEquals(NetworkInterface.Exclusion.NO_MANAGE_TAG, ni.exclusion(), "tags " + ni.tags());
+        assertTrue(ni.attached() && !ni.isPrimary(), "reported as attached, not primary: " + ni);
+        assertThrows(CloudException.class, () -> provider.assign(ni.id(), 1, 0));
+        assertThrows(CloudException.class, () -> provider.unassign(ni.id(), ni.secondaryAddresses(), List.of()));
+        assertThrows(CloudException.class, () -> provider.deleteInterface(ni.id()));
+        NetworkInterface after = interfaceById(provider.describeNode(), ni.id());
+        assertEquals(ni.secondaryAddresses(), after.secondaryAddresses(), "its addresses changed");
+        assertEquals(ni.deviceIndex(), after.deviceIndex(), "it was moved or detached");
     }
 
     // ---------------------------------------------------------------- assign / unassign

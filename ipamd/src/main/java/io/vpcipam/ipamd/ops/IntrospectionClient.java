@@ -75,7 +75,8 @@ public final class IntrospectionClient {
             Map<String, Object> i = map(o);
             ifaces.add(new StatusInfo.InterfaceStatus(str(i.get("id")), num(i.get("deviceIndex")),
                     str(i.get("subnetId")), str(i.get("primaryAddress")), strings(i.get("addresses")),
-                    strings(i.get("prefixes")), num(i.get("free")), num(i.get("assigned"))));
+                    strings(i.get("prefixes")), num(i.get("free")), num(i.get("assigned")),
+                    i.get("unmanaged") == null ? null : str(i.get("unmanaged"))));
         }
         return new StatusInfo(str(pool.get("provider")), str(pool.get("instanceId")), str(pool.get("instanceType")),
                 str(pool.get("zone")), Boolean.TRUE.equals(pool.get("prefixMode")),

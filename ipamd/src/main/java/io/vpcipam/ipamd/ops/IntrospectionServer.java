@@ -218,6 +218,9 @@ public final class IntrospectionServer implements AutoCloseable {
             im.put("prefixes", i.prefixes().stream().map(Cidr::toString).toList());
             im.put("free", i.free());
             im.put("assigned", i.assigned());
+            if (i.unmanaged() != null) {
+                im.put("unmanaged", i.unmanaged());
+            }
             ifaces.add(im);
         }
         m.put("interfaces", ifaces);

@@ -61,6 +61,8 @@ public final class AddressPool {
         Ipv4Address primaryAddress;
         Ipv4Address gateway;
         boolean managed; // carries our owner tag: created by vpc-ipam, so it may be deleted
+        int networkCard;
+        NetworkInterface.Exclusion exclusion = NetworkInterface.Exclusion.NONE; // not NONE: shown, never used
         final Set<Ipv4Address> secondaries = new LinkedHashSet<>();
         final Set<Cidr> prefixes = new LinkedHashSet<>();
         final TreeSet<Ipv4Address> free = new TreeSet<>();
@@ -81,6 +83,12 @@ public final class AddressPool {
             primaryAddress = ni.primaryAddress();
             gateway = subnet == null ? null : subnet.gateway();
             managed = ni.tags().containsKey(io.vpcipam.provider.OwnerTags.INSTANCE_ID);
+            networkCard = ni.networkCard();
+            exclusion = ni.exclusion();
+        }
+
+        boolean usable() {
+            return exclusion == NetworkInterface.Exclusion.NONE;
         }
     }
 
@@ -248,6 +256,9 @@ public final class AddressPool {
                 iface.secondaries.addAll(ni.secondaryAddresses());
                 iface.prefixes.clear();
                 iface.prefixes.addAll(ni.prefixes());
+                if (!iface.usable()) {
+                    continue; // shown in status, but none of its addresses is the pool's
+                }
                 for (Ipv4Address a : ni.secondaryAddresses()) {
                     held.put(a, ni.id());
                 }
@@ -264,7 +275,8 @@ public final class AddressPool {
                     if (slot.state == AddressState.ASSIGNED) {
                         if (!slot.lost) {
                             slot.lost = true;
-                            LOG.warning("the cloud no longer lists " + slot.address + " (leased to " + slot.lease
+                            LOG.warning("the cloud no longer lists " + slot.address + " for the pool (gone, or its"
+                                    + " interface is now unmanaged; leased to " + slot.lease
                                     + "); it stays with its pod until the pod is deleted");
                         }
                     } else if (slot.state != AddressState.RELEASING || slot.inDoubt) {
@@ -608,7 +620,12 @@ public final class AddressPool {
                 }
             }
             List<Snapshot.InterfaceState> states = new ArrayList<>();
+            int excluded = 0;
             for (Iface iface : sortedInterfaces()) {
+                if (!iface.usable()) {
+                    excluded += iface.networkCard == 0 ? 1 : 0; // other cards have limits of their own
+                    continue;
+                }
                 int[] c = counts.getOrDefault(iface.id, new int[5]);
                 List<Ipv4Address> singles = new ArrayList<>(freeSingles.getOrDefault(iface.id, List.of()));
                 singles.sort(null);
@@ -619,7 +636,7 @@ public final class AddressPool {
                         c[AddressState.COOLING.ordinal()], c[AddressState.RELEASING.ordinal()], singles, idlePrefixes,
                         iface.managed));
             }
-            return new Snapshot(states, waiting, lastGrow, lastShrink, growPausedUntil);
+            return new Snapshot(states, waiting, lastGrow, lastShrink, growPausedUntil, excluded);
         } finally {
             lock.unlock();
         }
@@ -650,8 +667,8 @@ public final class AddressPool {
         lock.lock();
         try {
             Iface iface = interfaces.get(interfaceId);
-            if (iface == null) {
-                return; // the next describe will bring it
+            if (iface == null || !iface.usable()) {
+                return; // the next describe will bring it (or it is not ours to use)
             }
             for (Ipv4Address a : assignment.addresses()) {
                 recentlyReleased.remove(a); // the cloud gave it back to us: this is news, not a stale describe
@@ -742,7 +759,7 @@ public final class AddressPool {
         try {
             expireCooling();
             Iface iface = interfaces.get(interfaceId);
-            if (iface == null || iface.deviceIndex == 0) {
+            if (iface == null || (iface.deviceIndex == 0 && iface.networkCard == 0) || !iface.usable()) {
                 return false;
             }
             List<Slot> members = slots.values().stream().filter(s -> s.ifaceId.equals(interfaceId)).toList();
@@ -871,7 +888,8 @@ public final class AddressPool {
                 int[] ic = perIface.getOrDefault(iface.id, new int[5]);
                 ifaces.add(new PoolStatus.InterfaceStatus(iface.id, iface.deviceIndex, iface.subnetId,
                         iface.primaryAddress, List.copyOf(iface.secondaries), List.copyOf(iface.prefixes),
-                        ic[AddressState.FREE.ordinal()], ic[AddressState.ASSIGNED.ordinal()]));
+                        ic[AddressState.FREE.ordinal()], ic[AddressState.ASSIGNED.ordinal()],
+                        iface.usable() ? null : iface.exclusion.label()));
             }
             List<Lease> ls = new ArrayList<>(leases.values());
             ls.sort(Comparator.comparing(Lease::address));
@@ -902,7 +920,7 @@ public final class AddressPool {
     private List<Iface> sortedInterfaces() {
         if (sortedCache == null) {
             List<Iface> list = new ArrayList<>(interfaces.values());
-            list.sort(Comparator.comparingInt(i -> i.deviceIndex));
+            list.sort(Comparator.<Iface>comparingInt(i -> i.networkCard).thenComparingInt(i -> i.deviceIndex));
             sortedCache = List.copyOf(list);
         }
         return sortedCache;

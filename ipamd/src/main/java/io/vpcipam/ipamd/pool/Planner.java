@@ -43,7 +43,7 @@ public final class Planner {
         if (needed == 0 && total >= capacity
                 && PoolMath.neededAddresses(total, free, demand, warm, targets.minimumIp(), Integer.MAX_VALUE) > 0) {
             return new Plan.Nothing("short of " + why + " but the node is at its limit of " + maxInterfaces
-                    + " interfaces x " + slots + " slots");
+                    + " interfaces x " + slots + " slots" + unmanaged(snapshot));
         }
 
         if (needed > 0) {
@@ -52,9 +52,10 @@ public final class Planner {
                         + snapshot.growPausedUntil());
             }
             int units = PoolMath.unitsFor(needed, perUnit);
+            int rank = 0;
             for (Snapshot.InterfaceState iface : snapshot.interfaces()) {
-                if (iface.deviceIndex() >= maxInterfaces && caps.hotAttachInterfaces()) {
-                    continue; // MAX_ENI lowered below what is attached: do not grow the excluded ones
+                if (rank++ >= maxInterfaces && caps.hotAttachInterfaces()) {
+                    continue; // MAX_ENI lowered below what is attached: do not grow the ones beyond it
                 }
                 int room = slots - iface.usedSlots();
                 if (room > 0) {
@@ -71,7 +72,7 @@ public final class Planner {
                         : new Plan.CreateInterface(n, 0, "create interface with " + n + " addresses: " + why);
             }
             return new Plan.Nothing("need " + needed + " (" + why + ") but the node is at its limit of "
-                    + maxInterfaces + " interfaces x " + slots + " slots");
+                    + maxInterfaces + " interfaces x " + slots + " slots" + unmanaged(snapshot));
         }
 
         int excess = PoolMath.excessAddresses(total, free, demand, warm, targets.minimumIp());
@@ -115,11 +116,22 @@ public final class Planner {
         return new Plan.Nothing(shrinkWhy + ", but nothing can go back whole");
     }
 
-    /** Interfaces the node may have: the instance's limit, capped by MAX_ENI, and by what exists where none can be attached. */
+    /**
+     * Interfaces the pool may have: the card's limit, capped by MAX_ENI, less the interfaces ipamd must leave alone
+     * (they hold device indexes on the card, as in the AWS CNI's {@code maxENI - unmanagedENI}), and capped by what
+     * exists where none can be attached.
+     */
     public static int maxInterfaces(Snapshot snapshot, Targets targets, Limits limits, Capabilities caps) {
         int max = targets.maxInterfaces() > 0
                 ? Math.min(limits.maxInterfaces(), targets.maxInterfaces()) : limits.maxInterfaces();
-        return caps.hotAttachInterfaces() ? max : Math.min(max, Math.max(1, snapshot.interfaces().size()));
+        max = Math.max(0, max - snapshot.excluded());
+        int existing = snapshot.interfaces().size();
+        return caps.hotAttachInterfaces() ? max
+                : Math.min(max, snapshot.excluded() == 0 ? Math.max(1, existing) : existing);
+    }
+
+    private static String unmanaged(Snapshot snapshot) {
+        return snapshot.excluded() == 0 ? "" : " (besides " + snapshot.excluded() + " unmanaged)";
     }
 
     private static String why(int demand, int warm, int minimum, int total) {

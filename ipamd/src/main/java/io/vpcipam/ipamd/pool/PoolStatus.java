@@ -17,9 +17,15 @@ public record PoolStatus(String instanceId, String instanceType, String zone, in
                          int cooling, int pending, int releasing, int waiting, int capacity,
                          List<InterfaceStatus> interfaces, List<Lease> leases, int lost) {
 
-    /** One interface and its counts. */
+    /**
+     * One interface and its counts.
+     *
+     * @param unmanaged null for a pool interface; else the {@link io.vpcipam.provider.NetworkInterface.Exclusion}
+     *                  label saying why ipamd leaves it alone (it contributes no address)
+     */
     public record InterfaceStatus(String id, int deviceIndex, String subnetId, Ipv4Address primaryAddress,
-                                  List<Ipv4Address> addresses, List<Cidr> prefixes, int free, int assigned) {
+                                  List<Ipv4Address> addresses, List<Cidr> prefixes, int free, int assigned,
+                                  String unmanaged) {
         public InterfaceStatus {
             addresses = List.copyOf(addresses);
             prefixes = List.copyOf(prefixes);

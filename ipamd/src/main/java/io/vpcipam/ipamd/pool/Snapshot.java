@@ -9,20 +9,31 @@ import java.util.List;
 /**
  * An immutable picture of the pool, taken under the pool lock and handed to the pure {@link Planner}.
  *
- * @param interfaces  attached interfaces, by device index
+ * @param interfaces  the pool's interfaces (attached, usable), by device index
+ * @param excluded    interfaces on the pool's network card that ipamd must leave alone (no_manage): they hold a
+ *                    device index and count against the card's interface limit, and contribute no address
  * @param demand      ADDs waiting for an address
  * @param lastGrow    when the pool last grew (for shrink hysteresis), or {@link Instant#MIN}
  * @param lastShrink  when the pool last shrank, or {@link Instant#MIN}
  * @param growPausedUntil growth is paused until then after the subnet ran out, or {@link Instant#MIN}
  */
 public record Snapshot(List<InterfaceState> interfaces, int demand, Instant lastGrow, Instant lastShrink,
-                       Instant growPausedUntil) {
+                       Instant growPausedUntil, int excluded) {
 
     public Snapshot {
         interfaces = List.copyOf(interfaces);
         if (demand < 0) {
             throw new IllegalArgumentException("demand must be >= 0");
         }
+        if (excluded < 0) {
+            throw new IllegalArgumentException("excluded must be >= 0");
+        }
+    }
+
+    /** A snapshot of a node with no excluded interface. */
+    public Snapshot(List<InterfaceState> interfaces, int demand, Instant lastGrow, Instant lastShrink,
+                    Instant growPausedUntil) {
+        this(interfaces, demand, lastGrow, lastShrink, growPausedUntil, 0);
     }
 
     /**

@@ -139,7 +139,7 @@ public final class IpamService {
                 .map(i -> new StatusInfo.InterfaceStatus(i.id(), i.deviceIndex(), i.subnetId(),
                         i.primaryAddress() == null ? null : i.primaryAddress().toString(),
                         i.addresses().stream().map(Ipv4Address::toString).toList(),
-                        i.prefixes().stream().map(Cidr::toString).toList(), i.free(), i.assigned()))
+                        i.prefixes().stream().map(Cidr::toString).toList(), i.free(), i.assigned(), i.unmanaged()))
                 .toList();
         List<StatusInfo.LeaseStatus> leases = s.leases().stream()
                 .map(l -> new StatusInfo.LeaseStatus(l.key().network(), l.key().containerId(), l.key().ifName(),

@@ -21,6 +21,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -339,5 +340,50 @@ class AddressPoolTest {
         node.reconciler.pass();
         assertEquals(3, node.pool.status().free());
         assertEquals(2, node.cloud.failedCalls(Verb.ASSIGN));
+    }
+
+    @Test
+    void excludedInterfaces_areShownUnmanaged_neverHandedOut_neverShrunkOrDeleted() throws Exception {
+        node = new TestNode(dir, "m5.large", new Targets(2, 0, 0, 0, false, 0), Duration.ZERO);
+        String multus = node.cloud.attachForeignInterface(node.cloud.nodeSubnetId(), 0,
+                java.util.Map.of(io.vpcipam.provider.NetworkInterface.AWS_NO_MANAGE_TAG, "true"), 3);
+        String efa = node.cloud.attachForeignInterface(node.cloud.nodeSubnetId(), 1, java.util.Map.of(), 2);
+        var before = node.cloud.peekNode().interfaces();
+        java.util.Set<io.vpcipam.provider.Ipv4Address> theirs = new java.util.HashSet<>();
+        before.stream().filter(i -> !i.usable()).forEach(i -> theirs.addAll(i.secondaryAddresses()));
+        node.crashAndRestart(); // found at start, as on a node taken over from aws-node
+        node.reconciler.pass();
+
+        for (int i = 0; i < 12; i++) { // m5.large: 3 ENIs on card 0, one of them the excluded Multus ENI
+            try {
+                assertFalse(theirs.contains(add(i).lease().address()), "an excluded interface's address was leased");
+            } catch (PoolException e) {
+                assertEquals("NO_ADDRESS_AVAILABLE", e.code());
+            }
+            node.reconciler.pass();
+        }
+        var status = node.pool.status();
+        assertEquals("no_manage_tag", status.interfaces().stream().filter(i -> i.id().equals(multus)).findFirst()
+                .orElseThrow().unmanaged());
+        assertEquals("network_card", status.interfaces().stream().filter(i -> i.id().equals(efa)).findFirst()
+                .orElseThrow().unmanaged());
+        assertEquals(3, node.cloud.peekNode().interfaces().stream().filter(i -> i.networkCard() == 0).count(),
+                "the pool made exactly one interface: the excluded one holds the card's third slot");
+        assertEquals(node.cloud.heldAddresses().size(), status.total(), "no excluded address is counted as the pool's");
+
+        for (int i = 0; i < 12; i++) {
+            node.pool.del(key(i));
+        }
+        node.clock.advance(Duration.ofMinutes(10));
+        node.reconciler.pass();
+        node.clock.advance(Duration.ofMinutes(10));
+        node.reconciler.pass();
+
+        for (var was : before.stream().filter(i -> !i.usable()).toList()) {
+            assertEquals(was, node.cloud.peekNode().interfaces().stream().filter(i -> i.id().equals(was.id()))
+                    .findFirst().orElseThrow(), "an excluded interface was changed");
+        }
+        assertTrue(node.reconciler.decisions().stream().noneMatch(d -> d.outcome().startsWith("failed")),
+                "a call named an excluded interface: " + node.reconciler.decisions());
     }
 }

@@ -34,6 +34,7 @@ class PlannerTest {
         Instant lastShrink = Instant.MIN;
         int perPrefix = 1;
         final java.util.Set<Integer> unmanaged = new java.util.HashSet<>();
+        int excluded; // no_manage interfaces on the pool's card: hold indexes, give no address
 
         Model iface(int free, int assigned, int cooling) {
             ifaces.add(new int[]{free + assigned + cooling, free, assigned, cooling});
@@ -53,7 +54,7 @@ class PlannerTest {
                 states.add(new Snapshot.InterfaceState("eni-" + i, i, c[0] / perPrefix + (c[0] % perPrefix == 0 ? 0 : 1),
                         c[1], c[2], c[3], 0, perPrefix == 1 ? free : List.of(), freePrefixes, !unmanaged.contains(i)));
             }
-            return new Snapshot(states, demand, lastGrow, lastShrink, Instant.MIN);
+            return new Snapshot(states, demand, lastGrow, lastShrink, Instant.MIN, excluded);
         }
 
         /** Applies a plan as a cooperative cloud would; returns false for Nothing. */
@@ -250,5 +251,45 @@ class PlannerTest {
         assertTrue(m.free() >= Math.min(warm + demand, capacity - (m.total() - m.free())) || m.total() >= capacity,
                 "after convergence the pool serves the waiting ADDs and the warm target, or the node is full");
         assertInstanceOf(Plan.Nothing.class, plan(m, t, C5_4XLARGE, EC2, later), "idempotent once applied");
+    }
+
+    @Test
+    void plan_excludedInterfacesOccupyTheCardsLimit_soTheLastCreateIsNotPlanned() {
+        Limits m5Large = new Limits(3, 10);
+        Targets warm = new Targets(5, 0, 0, 0, false, 0);
+        Model m = new Model().iface(0, 9, 0); // the primary, full
+        m.excluded = 1;                        // a Multus ENI tagged no_manage
+
+        Plan first = Planner.plan(m.snapshot(), warm, m5Large, EC2, NOW, SHRINK);
+        assertInstanceOf(Plan.CreateInterface.class, first, first.reason());
+        m.apply(first);
+        m.ifaces.getLast()[2] = 9; // all assigned
+        m.ifaces.getLast()[1] = 0;
+        Plan second = Planner.plan(m.snapshot(), warm, m5Large, EC2, NOW, SHRINK);
+
+        assertInstanceOf(Plan.Nothing.class, second, "3 interfaces with the excluded one: " + second.reason());
+        assertTrue(second.reason().contains("1 unmanaged"), second.reason());
+    }
+
+    @Test
+    void maxInterfaces_subtractsExcludedFromMaxEni_asTheAwsCniDoes() {
+        Model m = new Model().iface(1, 0, 0);
+        m.excluded = 2;
+
+        assertEquals(6, Planner.maxInterfaces(m.snapshot(), new Targets(1, 0, 0, 0, false, 0), C5_4XLARGE, EC2));
+        assertEquals(1, Planner.maxInterfaces(m.snapshot(), new Targets(1, 0, 0, 0, false, 3), C5_4XLARGE, EC2));
+        assertEquals(0, Planner.maxInterfaces(m.snapshot(), new Targets(1, 0, 0, 0, false, 2), C5_4XLARGE, EC2));
+    }
+
+    @Test
+    void plan_maxEniBelowWhatIsAttached_withExcluded_growsOnlyTheFirstPoolInterfaces() {
+        Model m = new Model().iface(0, 29, 0).iface(0, 1, 0); // primary full, ours with room
+        m.excluded = 1;
+        m.demand = 1;
+
+        // MAX_ENI=2: the primary and the excluded one use it up, so ours (the second pool interface) is not grown
+        Plan plan = Planner.plan(m.snapshot(), new Targets(1, 0, 0, 0, false, 2), C5_4XLARGE, EC2, NOW, SHRINK);
+
+        assertInstanceOf(Plan.Nothing.class, plan, plan.reason());
     }
 }

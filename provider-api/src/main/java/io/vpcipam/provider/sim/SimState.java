@@ -71,6 +71,7 @@ final class SimState {
         String mac;
         String subnetId;
         int deviceIndex;
+        int networkCard; // 0 unless a test control attached it through another card
         Ipv4Address primary;
         Instant createdAt;
         String description = "";
@@ -84,6 +85,7 @@ final class SimState {
             c.mac = mac;
             c.subnetId = subnetId;
             c.deviceIndex = deviceIndex;
+            c.networkCard = networkCard;
             c.primary = primary;
             c.createdAt = createdAt;
             c.description = description;
@@ -102,7 +104,13 @@ final class SimState {
         }
 
         NetworkInterface view() {
-            return new NetworkInterface(id, mac, deviceIndex, subnetId, primary, secondaries, prefixes, tags);
+            return new NetworkInterface(id, mac, deviceIndex, subnetId, primary, secondaries, prefixes, tags,
+                    networkCard);
+        }
+
+        /** Whether ipamd may use it (see {@link NetworkInterface#exclusion()}). */
+        boolean usable() {
+            return networkCard == 0 && !NetworkInterface.noManage(tags);
         }
     }
 
@@ -206,6 +214,9 @@ final class SimState {
             out.append("eni ").append(e.id).append(' ').append(e.mac).append(' ').append(e.subnetId).append(' ')
                     .append(e.attached() ? Integer.toString(e.deviceIndex) : "detached").append(' ')
                     .append(e.primary).append(' ').append(e.createdAt).append('\n');
+            if (e.networkCard != 0) {
+                out.append("card ").append(e.id).append(' ').append(e.networkCard).append('\n');
+            }
             if (!e.description.isEmpty()) {
                 out.append("description ").append(e.id).append(' ').append(enc(e.description)).append('\n');
             }
@@ -285,6 +296,14 @@ final class SimState {
                             throw new IllegalArgumentException("duplicate interface " + e.id);
                         }
                     }
+                    case "card" -> {
+                        fields(f, 3);
+                        int card = Integer.parseInt(f[2]);
+                        if (card < 1) {
+                            throw new IllegalArgumentException("network card must be >= 1 (0 is not written)");
+                        }
+                        eni(st, f[1]).networkCard = card;
+                    }
                     case "description" -> {
                         fields(f, 3);
                         eni(st, f[1]).description = dec(f[2]);
@@ -317,13 +336,17 @@ final class SimState {
             throw new IllegalArgumentException("vpc, instance or subnet record missing");
         }
         InstanceTypes.limits(instanceType);
-        Map<Integer, String> devices = new TreeMap<>();
+        Map<Long, String> devices = new TreeMap<>(); // card << 32 | device index: indexes are numbered per card
         for (Eni e : enis.values()) {
-            if (e.attached() && devices.put(e.deviceIndex, e.id) != null) {
-                throw new IllegalArgumentException("device index " + e.deviceIndex + " used twice");
+            if (!e.attached() && e.networkCard != 0) {
+                throw new IllegalArgumentException(e.id + " is detached but names network card " + e.networkCard);
+            }
+            if (e.attached() && devices.put(((long) e.networkCard << 32) | e.deviceIndex, e.id) != null) {
+                throw new IllegalArgumentException("device index " + e.deviceIndex + " used twice on network card "
+                        + e.networkCard);
             }
         }
-        if (!devices.containsKey(0)) {
+        if (!devices.containsKey(0L)) {
             throw new IllegalArgumentException("the instance has no primary interface (device index 0)");
         }
         for (SimSubnet s : subnets.values()) {

@@ -75,6 +75,7 @@ import java.util.function.Supplier;
  * occupied subnet-0sim0000000000001 10.0.0.5-10.0.0.9          (other tenants; a single address or a range)
  * eni eni-0sim0000000000002 02:51:4d:00:00:02 subnet-0sim0000000000001 0 10.0.0.4 2026-01-01T00:00:00Z
  *                                       (id mac subnet deviceIndex|detached primaryAddress createdAt)
+ * card eni-0sim0000000000003 1                                (network card, only when not 0)
  * description eni-0sim0000000000002 aws-K8S-i-0sim0000000000001
  * tag eni-0sim0000000000002 vpc-ipam.io%2Finstance-id i-0sim0000000000001
  * address eni-0sim0000000000002 10.0.0.10
@@ -224,8 +225,9 @@ public final class SimulatedCloud implements CloudProvider {
                         "The subnet ID '" + spec.subnetId() + "' does not exist");
             }
             checkSlots(0, spec.addresses(), spec.prefixes(), "a new interface");
-            Set<Integer> devices = new HashSet<>();
-            s.enis.values().stream().filter(SimState.Eni::attached).forEach(e -> devices.add(e.deviceIndex));
+            Set<Integer> devices = new HashSet<>(); // card 0's: the pool's interfaces are attached through card 0
+            s.enis.values().stream().filter(e -> e.attached() && e.networkCard == 0)
+                    .forEach(e -> devices.add(e.deviceIndex));
             if (devices.size() >= limits.maxInterfaces()) {
                 throw new CloudException.CapacityExhausted("AttachmentLimitExceeded", "Interface count "
                         + (devices.size() + 1) + " exceeds the limit for " + s.instanceType + " ("
@@ -256,10 +258,11 @@ public final class SimulatedCloud implements CloudProvider {
         requireId(interfaceId);
         mutate(Verb.DELETE_INTERFACE, s -> {
             SimState.Eni e = eni(s, interfaceId);
-            if (e.deviceIndex == 0) {
+            if (e.deviceIndex == 0 && e.networkCard == 0) {
                 throw new CloudException.Fatal("OperationNotPermitted", "The network interface " + interfaceId
                         + " is the primary interface of " + s.instanceId + " and cannot be deleted", null);
             }
+            refuseExcluded(e, "delete");
             s.enis.remove(interfaceId);
             return null;
         });
@@ -271,6 +274,7 @@ public final class SimulatedCloud implements CloudProvider {
         checkCount(addresses, prefixes);
         return mutate(Verb.ASSIGN, s -> {
             SimState.Eni e = eni(s, interfaceId);
+            refuseExcluded(e, "assign to");
             checkSlots(e.usedSlots(), addresses, prefixes, interfaceId);
             SimState.SimSubnet subnet = s.subnets.get(e.subnetId);
             BitSet used = s.used(subnet);
@@ -290,6 +294,7 @@ public final class SimulatedCloud implements CloudProvider {
         Set<Cidr> gonePrefixes = Set.copyOf(prefixes);
         mutate(Verb.UNASSIGN, s -> {
             SimState.Eni e = eni(s, interfaceId);
+            refuseExcluded(e, "unassign from");
             if (goneAddresses.contains(e.primary)) {
                 throw new CloudException.Fatal("InvalidParameterValue", "The primary address " + e.primary
                         + " of " + interfaceId + " cannot be unassigned", null);
@@ -389,11 +394,14 @@ public final class SimulatedCloud implements CloudProvider {
         return List.copyOf(state.subnets.keySet());
     }
 
-    /** Every address the node's attached interfaces hold for pods: secondaries and every member of every prefix (primaries excluded). */
+    /**
+     * Every address the node's attached, usable interfaces hold for pods: secondaries and every member of every
+     * prefix (primaries and excluded interfaces left out).
+     */
     public synchronized SortedSet<Ipv4Address> heldAddresses() {
         SortedSet<Ipv4Address> held = new TreeSet<>();
         for (SimState.Eni e : state.enis.values()) {
-            if (e.attached()) {
+            if (e.attached() && e.usable()) {
                 held.addAll(e.secondaries);
                 for (Cidr p : e.prefixes) {
                     for (long i = 0; i < p.size(); i++) {
@@ -483,6 +491,51 @@ public final class SimulatedCloud implements CloudProvider {
             id[0] = e.id;
         });
         return id[0];
+    }
+
+    /**
+     * Attaches an interface someone else made (an operator, Multus, EFA, another CNI), at the lowest free device index
+     * of {@code networkCard}, with {@code tags} and {@code secondaries} secondary addresses from {@code subnetId};
+     * returns its id. Nothing checks the instance's limits: the point is to hand ipamd a node it did not shape.
+     */
+    public synchronized String attachForeignInterface(String subnetId, int networkCard, Map<String, String> tags,
+                                                      int secondaries) throws CloudException {
+        if (networkCard < 0) {
+            throw new IllegalArgumentException("network card must be >= 0, got " + networkCard);
+        }
+        String[] id = new String[1];
+        change(s -> {
+            SimState.SimSubnet subnet = subnet(s, subnetId);
+            SimState.Eni e = newEni(s, subnet.id);
+            List<Ipv4Address> addresses = SimState.takeAddresses(subnet, s.used(subnet), 1 + secondaries);
+            e.primary = addresses.getFirst();
+            e.secondaries.addAll(addresses.subList(1, addresses.size()));
+            e.tags.putAll(tags);
+            e.networkCard = networkCard;
+            Set<Integer> devices = new HashSet<>();
+            s.enis.values().stream().filter(x -> x.attached() && x.networkCard == networkCard)
+                    .forEach(x -> devices.add(x.deviceIndex));
+            int index = networkCard == 0 ? 1 : 0;
+            while (devices.contains(index)) {
+                index++;
+            }
+            e.deviceIndex = index;
+            s.enis.put(e.id, e);
+            id[0] = e.id;
+        });
+        return id[0];
+    }
+
+    /** Sets (or, with a null value, removes) a tag on an interface, as an operator's CreateTags would. */
+    public synchronized void tag(String interfaceId, String key, String value) {
+        change(s -> {
+            SimState.Eni e = eni(s, interfaceId);
+            if (value == null) {
+                e.tags.remove(key);
+            } else {
+                e.tags.put(key, value);
+            }
+        });
     }
 
     /** The state file, if the sim keeps one. */
@@ -623,6 +676,17 @@ public final class SimulatedCloud implements CloudProvider {
         if (addresses < 0 || prefixes < 0 || addresses > MAX_ADDRESSES_PER_CALL || prefixes > MAX_ADDRESSES_PER_CALL) {
             throw new IllegalArgumentException("addresses and prefixes must be 0.." + MAX_ADDRESSES_PER_CALL
                     + ", got " + addresses + " and " + prefixes);
+        }
+    }
+
+    /**
+     * ipamd never names an excluded interface in a mutating call (SPI); the sim refuses it loudly, so a bug that
+     * does shows up in every test instead of quietly taking an operator's interface.
+     */
+    private static void refuseExcluded(SimState.Eni e, String what) throws CloudException {
+        if (!e.usable()) {
+            throw new CloudException.Fatal("OperationNotPermitted", "refusing to " + what + " " + e.id + ": "
+                    + e.view().exclusion().label() + " (never managed by ipamd)", null);
         }
     }
 

@@ -23,6 +23,11 @@ class SimulatedCloudContractTest extends CloudProviderContract {
     }
 
     @Override
+    protected Optional<String> attachForeignInterface(Map<String, String> tags) throws Exception {
+        return Optional.of(sim.attachForeignInterface(sim.nodeSubnetId(), 0, tags, 1));
+    }
+
+    @Override
     protected String unknownInterfaceId() {
         return "eni-0sim00000000fffff";
     }

@@ -38,17 +38,20 @@ class SimulatedCloudPersistenceTest {
         before.unassign(made.id(), List.of(made.secondaryAddresses().getFirst()), List.of());
         before.occupy(7);
         String leaked = before.leakInterface(before.nodeSubnetId(), Map.of("owner", "dead-node"));
+        String efa = before.attachForeignInterface(before.nodeSubnetId(), 1, Map.of(), 1);
 
         SimulatedCloud after = sim(file);  // as if ipamd was killed and started again
 
         assertEquals(before.peekNode(), after.peekNode());
+        assertEquals(1, after.peekNode().interfaces().stream().filter(i -> i.id().equals(efa)).findFirst()
+                .orElseThrow().networkCard(), "the network card survives the file");
         assertEquals(before.heldAddresses(), after.heldAddresses());
         assertEquals(before.freeAddresses(before.nodeSubnetId()), after.freeAddresses(after.nodeSubnetId()));
         assertEquals(List.of(leaked), after.findOrphanedInterfaces(Map.of("owner", "dead-node")).stream()
                 .map(NetworkInterface::id).toList());
         NetworkInterface next = after.createInterface(new InterfaceSpec(after.nodeSubnetId(), List.of(), 1, 0, Map.of(), ""));
         assertNotEquals(made.id(), next.id());
-        assertTrue(after.peekNode().interfaces().stream().map(NetworkInterface::id).distinct().count() == 3);
+        assertTrue(after.peekNode().interfaces().stream().map(NetworkInterface::id).distinct().count() == 4);
         CloudProviderContractChecks.noAddressTwice(after.peekNode());
         assertFalse(Files.exists(dir.resolve("sim-cloud.state.tmp")), "temp file left behind");
     }

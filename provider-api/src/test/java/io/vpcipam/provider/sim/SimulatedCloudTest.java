@@ -397,4 +397,39 @@ class SimulatedCloudTest {
         assertEquals(28, Set.copyOf(got).size());
         assertEquals(Set.copyOf(got), sim.heldAddresses());
     }
+
+    @Test
+    void attachForeignInterface_onAnotherCard_isExcluded_andCardZeroIndexesAndLimitAreUnaffected() throws Exception {
+        SimulatedCloud sim = sim("m5.large"); // 3 interfaces
+        String card1 = sim.attachForeignInterface(sim.nodeSubnetId(), 1, Map.of(), 2);
+        String card1b = sim.attachForeignInterface(sim.nodeSubnetId(), 1, Map.of(), 0);
+
+        NetworkInterface a = sim.createInterface(spec(sim.nodeSubnetId(), 1, 0));
+        NetworkInterface b = sim.createInterface(spec(sim.nodeSubnetId(), 1, 0));
+
+        NodeInfo node = sim.describeNode();
+        NetworkInterface foreign = node.interfaces().stream().filter(i -> i.id().equals(card1)).findFirst().orElseThrow();
+        assertEquals(NetworkInterface.Exclusion.OTHER_NETWORK_CARD, foreign.exclusion());
+        assertEquals(0, foreign.deviceIndex(), "device indexes are numbered per card");
+        assertEquals(1, node.interfaces().stream().filter(i -> i.id().equals(card1b)).findFirst().orElseThrow()
+                .deviceIndex());
+        assertEquals(List.of(1, 2), List.of(a.deviceIndex(), b.deviceIndex()), "card 0 numbers its own indexes");
+        assertFalse(sim.heldAddresses().containsAll(foreign.secondaryAddresses()),
+                "an excluded interface's addresses are not the node's pool addresses");
+        assertEquals("AttachmentLimitExceeded", assertThrows(CapacityExhausted.class,
+                () -> sim.createInterface(spec(sim.nodeSubnetId(), 1, 0))).code(), "card 0 holds 3, as m5.large");
+    }
+
+    @Test
+    void excludedInterface_taggedNoManageLater_refusesEveryMutatingCall() throws Exception {
+        SimulatedCloud sim = sim("m5.large");
+        NetworkInterface made = sim.createInterface(spec(sim.nodeSubnetId(), 2, 0));
+        sim.tag(made.id(), NetworkInterface.AWS_NO_MANAGE_TAG, "true");
+
+        assertEquals("OperationNotPermitted", assertUnchanged(sim, CloudException.Fatal.class,
+                () -> sim.deleteInterface(made.id())).code());
+        assertUnchanged(sim, CloudException.Fatal.class, () -> sim.assign(made.id(), 1, 0));
+        assertUnchanged(sim, CloudException.Fatal.class,
+                () -> sim.unassign(made.id(), made.secondaryAddresses(), List.of()));
+    }
 }

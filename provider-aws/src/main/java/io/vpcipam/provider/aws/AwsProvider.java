@@ -100,7 +100,7 @@ final class AwsProvider implements CloudProvider {
         subnetIds.add(self.subnetId());
         for (Ec2.Eni e : enis) {
             if (attachedHere(e)) {
-                interfaces.add(toInterface(e, e.attachment().deviceIndex()));
+                interfaces.add(toInterface(e, e.attachment().deviceIndex()));  // excluded ones too: they hold indexes
                 subnetIds.add(e.subnetId());
             }
         }
@@ -120,11 +120,12 @@ final class AwsProvider implements CloudProvider {
         mutation.lock();
         try {
             Ec2.Instance self = instance();
+            // card 0's: the pool's ENIs go there, and device indexes are numbered per card
             List<Ec2.Eni> attached = guard.call("DescribeNetworkInterfaces", () -> ec2.enisOfInstance(instanceId))
-                    .stream().filter(this::attachedHere).toList();
+                    .stream().filter(this::attachedHere).filter(e -> e.attachment().networkCard() == 0).toList();
             Limits max = limits(self.type());
             int index = lowestFreeIndex(attached);
-            if (index >= max.maxInterfaces()) {
+            if (attached.size() >= max.maxInterfaces()) {
                 // checked here as well as by EC2: saves a create that could only be undone (and moto checks nothing)
                 throw new CloudException.CapacityExhausted("AttachmentLimitExceeded", "instance " + instanceId + " ("
                         + self.type() + ") has all " + max.maxInterfaces() + " interfaces it may",
@@ -194,8 +195,9 @@ final class AwsProvider implements CloudProvider {
     private void detachAndDelete(String eniId) throws CloudException {
         Ec2.Eni eni = guard.call("DescribeNetworkInterfaces", () -> ec2.eni(eniId));
         Ec2.Attachment att = eni.attachment();
+        refuseExcluded(eni, "delete");
         if (att != null) {
-            if (att.deviceIndex() == 0) {
+            if (att.deviceIndex() == 0 && att.networkCard() == 0) {
                 throw new CloudException.Fatal("OperationNotPermitted", eniId + " is the primary interface of "
                         + att.instanceId() + "; it is never deleted", null);
             }
@@ -259,6 +261,7 @@ final class AwsProvider implements CloudProvider {
         mutation.lock();
         try {
             Ec2.Eni before = guard.call("DescribeNetworkInterfaces", () -> ec2.eni(interfaceId));
+            refuseExcluded(before, "assign to");
             if (addresses == 0 && prefixes == 0) {
                 return new Assignment(List.of(), List.of());
             }
@@ -366,6 +369,7 @@ final class AwsProvider implements CloudProvider {
         mutation.lock();
         try {
             Ec2.Eni eni = guard.call("DescribeNetworkInterfaces", () -> ec2.eni(interfaceId));
+            refuseExcluded(eni, "unassign from");
             // only what the ENI holds: EC2 rejects the whole call for one address it does not hold
             Set<Ipv4Address> held = new HashSet<>(eni.secondaries());
             List<Ipv4Address> drop = addresses.stream().distinct().filter(held::contains).toList();
@@ -506,8 +510,22 @@ final class AwsProvider implements CloudProvider {
     }
 
     private static NetworkInterface toInterface(Ec2.Eni e, int deviceIndex) {
+        int card = e.attachment() == null || deviceIndex == NetworkInterface.DETACHED ? 0 : e.attachment().networkCard();
         return new NetworkInterface(e.id(), e.mac(), deviceIndex, e.subnetId(), e.primary(), e.secondaries(),
-                e.prefixes(), e.tags());
+                e.prefixes(), e.tags(), card);
+    }
+
+    /**
+     * ipamd never names an excluded ENI (no_manage tag, another network card) in a mutating call; should a bug make
+     * it, the ENI is refused here, after the describe every such call makes anyway, instead of being changed.
+     */
+    private static void refuseExcluded(Ec2.Eni e, String what) throws CloudException {
+        NetworkInterface view = toInterface(e, e.attachment() == null ? NetworkInterface.DETACHED
+                : Math.max(0, e.attachment().deviceIndex()));
+        if (!view.usable()) {
+            throw new CloudException.Fatal("OperationNotPermitted", "refusing to " + what + " " + e.id() + ": "
+                    + view.exclusion().label() + " (never managed by ipamd)", null);
+        }
     }
 
     private static void sleep(long millis) throws CloudException {

@@ -17,8 +17,13 @@ import java.util.Optional;
  */
 interface Ec2 extends AutoCloseable {
 
-    /** An ENI attachment. */
-    record Attachment(String attachmentId, String instanceId, int deviceIndex, String status) {
+    /** An ENI attachment; {@code networkCard} is EC2's NetworkCardIndex (device indexes are numbered per card). */
+    record Attachment(String attachmentId, String instanceId, int deviceIndex, String status, int networkCard) {
+
+        /** An attachment through network card 0. */
+        Attachment(String attachmentId, String instanceId, int deviceIndex, String status) {
+            this(attachmentId, instanceId, deviceIndex, status, 0);
+        }
     }
 
     /** An ENI as DescribeNetworkInterfaces shows it; {@code attachment} is null when attached to nothing. */
@@ -60,7 +65,10 @@ interface Ec2 extends AutoCloseable {
     /** DescribeVpcs: the VPC's associated IPv4 blocks. */
     List<Cidr> vpcCidrs(String vpcId);
 
-    /** DescribeInstanceTypes: the type's ENI and per-ENI IPv4 limits; empty when EC2 does not know the type. */
+    /**
+     * DescribeInstanceTypes: the type's ENI and per-ENI IPv4 limits (ENIs of network card 0 on multi-card types, where
+     * the pool lives); empty when EC2 does not know the type.
+     */
     Optional<Limits> instanceTypeLimits(String instanceType);
 
     /**

@@ -164,7 +164,12 @@ final class SdkEc2 implements Ec2 {
                 if (n.maximumNetworkInterfaces() == null || n.ipv4AddressesPerInterface() == null) {
                     return Optional.empty();
                 }
-                return Optional.of(new Limits(n.maximumNetworkInterfaces(), n.ipv4AddressesPerInterface()));
+                // multi-card types report the instance's total; the pool can only use card 0's share of it
+                int max = n.networkCards().stream()
+                        .filter(c -> c.networkCardIndex() != null && c.networkCardIndex() == 0
+                                && c.maximumNetworkInterfaces() != null)
+                        .map(c -> c.maximumNetworkInterfaces()).findFirst().orElse(n.maximumNetworkInterfaces());
+                return Optional.of(new Limits(max, n.ipv4AddressesPerInterface()));
             });
         } catch (ApiError e) {
             if ("InvalidInstanceType".equals(e.code())) {
@@ -274,7 +279,8 @@ final class SdkEc2 implements Ec2 {
         NetworkInterfaceAttachment att = ni.attachment();
         Attachment attachment = att == null || att.instanceId() == null || att.attachmentId() == null ? null
                 : new Attachment(att.attachmentId(), att.instanceId(),
-                        att.deviceIndex() == null ? -1 : att.deviceIndex(), att.statusAsString());
+                        att.deviceIndex() == null ? -1 : att.deviceIndex(), att.statusAsString(),
+                        att.networkCardIndex() == null ? 0 : att.networkCardIndex());
         return new Eni(need(ni.networkInterfaceId(), "interface id"), ni.macAddress(), ni.statusAsString(),
                 need(ni.subnetId(), "subnet of " + ni.networkInterfaceId()), ni.vpcId(), primary, secondaries, prefixes,
                 ni.groups().stream().map(g -> g.groupId()).toList(), tags, ni.description(), attachment);

@@ -24,4 +24,9 @@ class AwsProviderFakeContractTest extends CloudProviderContract {
     protected Optional<String> leakInterface(Map<String, String> tags) {
         return Optional.of(fake.leak(tags));
     }
+
+    @Override
+    protected Optional<String> attachForeignInterface(Map<String, String> tags) {
+        return Optional.of(fake.attachForeign(tags, 0, 1));
+    }
 }

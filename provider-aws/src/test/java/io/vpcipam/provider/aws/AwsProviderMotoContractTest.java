@@ -23,6 +23,8 @@ class AwsProviderMotoContractTest extends CloudProviderContract {
     @TempDir
     Path stateDir;
 
+    private String instanceId;
+
     @BeforeAll
     static void startBed() {
         bed = Ec2TestBed.fromEnvironment();
@@ -37,11 +39,17 @@ class AwsProviderMotoContractTest extends CloudProviderContract {
 
     @Override
     protected CloudProvider newProvider() throws Exception {
-        return bed.provider(bed.runInstance(), stateDir);
+        instanceId = bed.runInstance();
+        return bed.provider(instanceId, stateDir);
     }
 
     @Override
     protected Optional<String> leakInterface(Map<String, String> tags) {
         return Optional.of(bed.leak(tags));
+    }
+
+    @Override
+    protected Optional<String> attachForeignInterface(Map<String, String> tags) {
+        return Optional.of(bed.attachForeign(instanceId, tags));
     }
 }

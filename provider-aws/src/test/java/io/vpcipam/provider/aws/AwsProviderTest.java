@@ -6,6 +6,7 @@ import io.vpcipam.provider.CloudException;
 import io.vpcipam.provider.CloudException.CapacityExhausted.Scope;
 import io.vpcipam.provider.InterfaceSpec;
 import io.vpcipam.provider.NetworkInterface;
+import io.vpcipam.provider.NodeInfo;
 import io.vpcipam.provider.OwnerTags;
 import org.junit.jupiter.api.Test;
 
@@ -518,5 +519,52 @@ class AwsProviderTest {
         provider.close();
 
         assertTrue(fake.closed());
+    }
+
+    @Test
+    void describeNode_eniOnAnotherNetworkCard_isReportedExcluded_andCreateUsesCardZeroIndexes() throws Exception {
+        String efa = fake.attachForeign(Map.of(), 1, 1); // device index 0 on card 1
+        String multus = fake.attachForeign(Map.of(NetworkInterface.AWS_NO_MANAGE_TAG, "true"), 0, 1); // index 1
+
+        NodeInfo node = provider.describeNode();
+        NetworkInterface made = provider.createInterface(spec(1, 0));
+
+        NetworkInterface onCard1 = node.interfaces().stream().filter(i -> i.id().equals(efa)).findFirst().orElseThrow();
+        assertEquals(NetworkInterface.Exclusion.OTHER_NETWORK_CARD, onCard1.exclusion());
+        assertEquals(1, onCard1.networkCard());
+        assertFalse(onCard1.isPrimary(), "device 0 of card 1 is not the instance's primary");
+        assertEquals(NetworkInterface.Exclusion.NO_MANAGE_TAG, node.interfaces().stream()
+                .filter(i -> i.id().equals(multus)).findFirst().orElseThrow().exclusion());
+        assertEquals(2, made.deviceIndex(), "index 1 of card 0 is the no_manage ENI's; card 1's index 0 is not ours");
+        assertEquals(0, made.networkCard());
+    }
+
+    @Test
+    void createInterface_cardZeroFull_isCapacity_thoughAnotherCardHasInterfaces() throws Exception {
+        fake.attachForeign(Map.of(), 1, 0);
+        fake.attachForeign(Map.of(NetworkInterface.NO_MANAGE_TAG, "true"), 0, 0); // m5.large: 3 on card 0
+        provider.createInterface(spec(1, 0));
+
+        var e = assertThrows(CloudException.CapacityExhausted.class, () -> provider.createInterface(spec(1, 0)));
+
+        assertEquals(Scope.INSTANCE_INTERFACES, e.scope());
+    }
+
+    @Test
+    void mutatingCalls_onANoManageEni_areRefusedAndChangeNothing() throws Exception {
+        String multus = fake.attachForeign(Map.of(NetworkInterface.AWS_NO_MANAGE_TAG, "true"), 0, 2);
+        NetworkInterface before = provider.describeNode().interfaces().stream().filter(i -> i.id().equals(multus))
+                .findFirst().orElseThrow();
+
+        assertEquals("OperationNotPermitted",
+                assertThrows(CloudException.Fatal.class, () -> provider.deleteInterface(multus)).code());
+        assertThrows(CloudException.Fatal.class, () -> provider.assign(multus, 1, 0));
+        assertThrows(CloudException.Fatal.class,
+                () -> provider.unassign(multus, before.secondaryAddresses(), List.of()));
+
+        assertEquals(before, provider.describeNode().interfaces().stream().filter(i -> i.id().equals(multus))
+                .findFirst().orElseThrow());
+        assertEquals(0, fake.calls("DetachNetworkInterface") + fake.calls("UnassignPrivateIpAddresses")
+                + fake.calls("AssignPrivateIpAddresses"));
     }
 }

@@ -123,6 +123,21 @@ final class Ec2TestBed implements AutoCloseable {
                 .networkInterface().networkInterfaceId();
     }
 
+    /**
+     * An ENI with {@code tags} and one secondary address, attached to {@code instanceId} at device index 1 with the raw
+     * client, as an operator, Multus or aws-node attaches one.
+     */
+    String attachForeign(String instanceId, Map<String, String> tags) {
+        String id = ec2.createNetworkInterface(r -> r.subnetId(subnetId).description("attached by a test")
+                .secondaryPrivateIpAddressCount(1)
+                .tagSpecifications(TagSpecification.builder().resourceType(ResourceType.NETWORK_INTERFACE)
+                        .tags(tags.entrySet().stream().map(e -> Tag.builder().key(e.getKey()).value(e.getValue()).build())
+                                .toList()).build()))
+                .networkInterface().networkInterfaceId();
+        ec2.attachNetworkInterface(r -> r.networkInterfaceId(id).instanceId(instanceId).deviceIndex(1));
+        return id;
+    }
+
     @Override
     public void close() {
         ec2.close();

@@ -153,6 +153,30 @@ final class FakeEc2 implements Ec2 {
         return e.id;
     }
 
+    /**
+     * An ENI someone else attached to this node (an operator, Multus, EFA, aws-node) at the lowest free device index
+     * of {@code networkCard}, with {@code tags} and {@code secondaries} secondary addresses. EC2 numbers device
+     * indexes per card; moto reports card 0 for everything, so other cards are only tested here.
+     */
+    synchronized String attachForeign(Map<String, String> tags, int networkCard, int secondaries) {
+        E e = newEni(SUBNET);
+        e.primary = take(subnetCidr);
+        for (int i = 0; i < secondaries; i++) {
+            e.secondaries.add(take(subnetCidr));
+        }
+        e.tags.putAll(tags);
+        Set<Integer> used = new HashSet<>();
+        enis.values().stream().filter(x -> x.attachment != null && x.attachment.instanceId().equals(INSTANCE)
+                && x.attachment.networkCard() == networkCard).forEach(x -> used.add(x.attachment.deviceIndex()));
+        int index = networkCard == 0 ? 1 : 0;
+        while (used.contains(index)) {
+            index++;
+        }
+        e.attachment = new Attachment("eni-attach-" + id(), INSTANCE, index, "attached", networkCard);
+        enis.put(e.id, e);
+        return e.id;
+    }
+
     /** An ENI attached to another instance at index 1. */
     synchronized String attachedElsewhere() {
         E e = newEni(SUBNET);
@@ -281,8 +305,10 @@ final class FakeEc2 implements Ec2 {
             throw ApiError.of("InvalidNetworkInterface.InUse", 400, "Interface " + eniId + " is already attached");
         }
         Limits limits = TYPES.get(instanceType);
+        // AttachNetworkInterface without NetworkCardIndex attaches through card 0; its limit and indexes are card 0's
         List<E> here = enis.values().stream()
-                .filter(x -> x.attachment != null && x.attachment.instanceId().equals(instanceId)).toList();
+                .filter(x -> x.attachment != null && x.attachment.instanceId().equals(instanceId)
+                        && x.attachment.networkCard() == 0).toList();
         if (here.size() >= limits.maxInterfaces()) {
             throw ApiError.of("AttachmentLimitExceeded", 400, "Interface count " + (here.size() + 1)
                     + " exceeds the limit for " + instanceType);
@@ -317,7 +343,8 @@ final class FakeEc2 implements Ec2 {
         if (e.attachment.deviceIndex() == 0) {
             throw ApiError.of("OperationNotPermitted", 400, "The network interface at device index 0 cannot be detached.");
         }
-        e.attachment = new Attachment(attachmentId, e.attachment.instanceId(), e.attachment.deviceIndex(), "detaching");
+        e.attachment = new Attachment(attachmentId, e.attachment.instanceId(), e.attachment.deviceIndex(), "detaching",
+                e.attachment.networkCard());
         e.detachingReads = detachReads;
         progressDetach(e);
     }

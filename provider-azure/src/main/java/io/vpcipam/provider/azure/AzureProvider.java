@@ -125,6 +125,7 @@ final class AzureProvider implements CloudProvider {
                     "refusing to delete " + interfaceId + ", the VM's primary NIC");
         }
         Arm.Nic nic = guard.call("GetNetworkInterface", () -> arm.getNic(interfaceId));
+        refuseExcluded(nic, "delete");
         if (nic.vmId() != null) {
             throw new CloudException.Conflict("NicInUse", interfaceId + " is attached to " + nic.vmId()
                     + "; Azure detaches NICs only from a deallocated VM");
@@ -184,7 +185,7 @@ final class AzureProvider implements CloudProvider {
             throws CloudException {
         if (addresses.isEmpty()) {
             // still read the NIC: an unknown interface is NotFound whatever is asked of it
-            guard.call("GetNetworkInterface", () -> arm.getNic(interfaceId));
+            refuseExcluded(guard.call("GetNetworkInterface", () -> arm.getNic(interfaceId)), "change");
             return;
         }
         Set<Ipv4Address> gone = Set.copyOf(addresses);
@@ -235,6 +236,7 @@ final class AzureProvider implements CloudProvider {
             CloudException last = null;
             for (int attempt = 0; attempt < ETAG_ATTEMPTS; attempt++) {
                 Arm.Nic nic = guard.call("GetNetworkInterface", () -> arm.getNic(nicId));
+                refuseExcluded(nic, "change");
                 Change change = edit.apply(nic);
                 if (change == null) {
                     return nic;
@@ -310,6 +312,17 @@ final class AzureProvider implements CloudProvider {
         String mac = nic.mac() == null ? "" : nic.mac().replace('-', ':');
         return new NetworkInterface(nic.id(), mac, deviceIndex, primary.subnetId(), parse(primary.address()),
                 secondaries, List.of(), nic.tags());
+    }
+
+    /**
+     * ipamd never names a NIC tagged {@link NetworkInterface#NO_MANAGE_TAG} in a mutating call; should a bug make it,
+     * the NIC is refused here, after the read every such call makes anyway, instead of being changed.
+     */
+    private static void refuseExcluded(Arm.Nic nic, String what) throws CloudException {
+        if (NetworkInterface.noManage(nic.tags())) {
+            throw new CloudException.Fatal("OperationNotPermitted", "refusing to " + what + " " + nic.id()
+                    + ": tagged no-manage (never managed by ipamd)", null);
+        }
     }
 
     private static List<Ipv4Address> addressesOf(Arm.Nic nic, List<String> names) throws CloudException {

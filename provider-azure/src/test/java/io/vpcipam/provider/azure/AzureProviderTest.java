@@ -325,4 +325,24 @@ class AzureProviderTest {
         assertEquals(0, node.arm.unauthenticated());
         assertTrue(node.arm.addressHolders().values().stream().allMatch(c -> c == 1), node.arm.addressHolders().toString());
     }
+
+    @Test
+    void nicTaggedNoManage_isReportedExcluded_andNeverChanged() throws Exception {
+        try (TestNode node = new TestNode("10.240.0.0/22", 2)) {
+            String second = node.vm.nicIds().get(1);
+            node.arm.tagNic(second, NetworkInterface.NO_MANAGE_TAG, "true");
+            AzureProvider provider = node.provider();
+            int puts = node.arm.nicPuts();
+
+            NetworkInterface ni = provider.describeNode().interfaces().stream().filter(i -> i.id().equals(second))
+                    .findFirst().orElseThrow();
+
+            assertEquals(NetworkInterface.Exclusion.NO_MANAGE_TAG, ni.exclusion());
+            assertEquals("OperationNotPermitted",
+                    assertThrows(CloudException.Fatal.class, () -> provider.assign(second, 1, 0)).code());
+            assertThrows(CloudException.Fatal.class,
+                    () -> provider.unassign(second, List.of(ni.primaryAddress()), List.of()));
+            assertEquals(puts, node.arm.nicPuts(), "a no-manage NIC was written");
+        }
+    }
 }

@@ -177,6 +177,16 @@ public final class FakeArm implements AutoCloseable {
     public record Vm(String name, String id, String vmSize, List<String> nicIds, List<String> macs) {
     }
 
+    /** Sets a tag on a NIC, as an operator's {@code az network nic update --set tags.K=V} would. */
+    @SuppressWarnings("unchecked")
+    public synchronized void tagNic(String nicId, String key, String value) {
+        Map<String, Object> nic = nics.get(key(nicId));
+        Map<String, Object> tags = new LinkedHashMap<>((Map<String, Object>) nic.getOrDefault("tags", Map.of()));
+        tags.put(key, value);
+        nic.put("tags", tags);
+        nic.put("etag", newEtag());
+    }
+
     /** A NIC attached to no VM, as a crashed creator would leave it; returns its id. */
     public synchronized String addDetachedNic(String name, Map<String, String> tags) {
         return (String) newNic(name, null, tags).get("id");
