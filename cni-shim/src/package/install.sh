@@ -8,15 +8,18 @@
 #              [--cni-version V] [--chain "portmap bandwidth tuning"] [--no-conf]
 #   install.sh --uninstall [--bin-dir DIR] [--conf-dir DIR] [--conf-file NAME]
 #
-# Defaults: /opt/cni/bin, /etc/cni/net.d, 10-vpc-ipam.conflist, network vpc-ipam, chain "portmap",
+# Defaults: /opt/cni/bin, /etc/cni/net.d, 05-vpc-ipam.conflist, network vpc-ipam, chain "portmap",
 # cniVersion 1.0.0 (the newest Debian's and containerd 1.6's plugins speak; cniVersions also offers
 # 1.1.0 to runtimes that negotiate). Every file is written to a temp name and renamed into place, so a
 # runtime never executes a half-copied plugin or reads a half-written conflist.
+# The runtime (libcni) uses the first config of the conf dir in name order: the default name sorts before
+# the AWS VPC CNI's 10-aws.conflist, so a node taken over from aws-node uses vpc-ipam; a warning says when
+# another config still sorts first.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 bin_dir=/opt/cni/bin
 conf_dir=/etc/cni/net.d
-conf_file=10-vpc-ipam.conflist
+conf_file=05-vpc-ipam.conflist
 network=vpc-ipam
 socket=/run/vpc-ipam/ipamd.sock
 state_dir=/var/lib/vpc-ipam
@@ -47,6 +50,11 @@ while [ $# -gt 0 ]; do
 done
 case $network in ''|*[!A-Za-z0-9_.-]*) die "--network must be letters, digits, '_', '.', '-'" ;; esac
 case $mtu in ''|*[!0-9]*) die "--mtu must be a number" ;; esac
+case $conf_file in
+  *[!A-Za-z0-9_.-]*|.*) die "--conf-file must be a file name of letters, digits, '_', '.', '-': $conf_file" ;;
+  *.conflist) ;;
+  *) die "--conf-file must end in .conflist: $conf_file" ;;
+esac
 case $cni_version in 0.4.0|1.0.0|1.1.0) ;; *) die "--cni-version must be 0.4.0, 1.0.0 or 1.1.0" ;; esac
 for p in "$socket" "$state_dir" "$log_file"; do
   case $p in /*) ;; *) die "paths must be absolute: $p" ;; esac
@@ -91,3 +99,7 @@ printf '{"cniVersion":"%s","cniVersions":[%s],"name":"%s","plugins":[%s]}\n' \
   "$cni_version" "$versions" "$network" "$plugins" > "$conf_dir/.$conf_file.$$"
 mv -f "$conf_dir/.$conf_file.$$" "$conf_dir/$conf_file"
 echo "wrote $conf_dir/$conf_file"
+first=$(cd "$conf_dir" && ls -1 | grep -E '\.(conf|conflist|json)$' | LC_ALL=C sort | head -n 1)
+if [ "$first" != "$conf_file" ]; then
+  echo "install.sh: warning: $conf_dir/$first sorts before $conf_file: the runtime uses $first, not vpc-ipam" >&2
+fi

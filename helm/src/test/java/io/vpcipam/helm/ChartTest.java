@@ -172,7 +172,7 @@ class ChartTest {
         assertTrue(script.contains("http://127.0.0.1:61679/readyz"), script);
         assertTrue(wait >= 0 && write > wait, "waits for /readyz before writing");
         assertTrue(script.contains("--conf-dir /host/etc/cni/net.d"), script);
-        assertTrue(script.contains("--conf-file 10-vpc-ipam.conflist"), script);
+        assertTrue(script.contains("--conf-file 05-vpc-ipam.conflist"), script);
         assertTrue(script.contains("--socket /run/vpc-ipam/ipamd.sock"), script);
         assertTrue(script.contains("--chain \"portmap\""), script);
     }
@@ -256,6 +256,18 @@ class ChartTest {
     }
 
     @Test
+    void template_conflistName_defaultSortsBeforeAwsNodes_andAnOverrideReachesTheScript() {
+        String defaults = one(render(), ConfigMap.class).getData().get("write-conflist.sh");
+        String name = defaults.replaceAll("(?s).*--conf-file (\\S+).*", "$1");
+        // libcni (containerd, CRI-O) loads the first config of the conf dir in name order
+        assertTrue(name.compareTo("10-aws.conflist") < 0, name + " must sort before aws-node's 10-aws.conflist");
+
+        String custom = one(render(VALUES.resolve("conflist-name.yaml")), ConfigMap.class).getData()
+                .get("write-conflist.sh");
+        assertTrue(custom.contains("--conf-file 00-vpc-ipam.conflist"), custom);
+    }
+
+    @Test
     void template_simMinimal_noCrd_existingServiceAccount_exactIntegers_extraEnv() {
         List<HasMetadata> objects = render(VALUES.resolve("sim-minimal.yaml"));
         assertTrue(objects.stream().noneMatch(o -> o instanceof CustomResourceDefinition), kinds(objects).toString());
@@ -286,6 +298,7 @@ class ChartTest {
         "log-level.yaml             | log.level",
         "rate.yaml                  | rateLimits.aws.apiRate",
         "max-unavailable.yaml       | update.maxUnavailable",
+        "conflist-name.yaml         | host.conflistName",
     })
     void template_badValue_isRejectedByTheSchema_namingTheField(String file, String field) {
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> render(BAD.resolve(file)));
