@@ -367,12 +367,13 @@ public final class Codec {
         return cast(map);
     }
 
-    /** A request string field: absent/null gives null; bounded by {@link Request#MAX_STRING_CHARS}. */
+    /** A request string field: absent/null gives null; checked by {@link Request#checkString}. */
     private static String requestString(Map<String, Object> m, String key, String path) throws ProtocolException {
         String s = string(m, key, path);
-        if (s != null && s.length() > Request.MAX_STRING_CHARS) {
-            throw bad(path + key + " is " + s.length() + " characters long, more than the limit of "
-                    + Request.MAX_STRING_CHARS);
+        try {
+            Request.checkString(path + key, s);
+        } catch (IllegalArgumentException e) {
+            throw bad(e.getMessage());
         }
         return s;
     }

@@ -17,13 +17,19 @@ import java.util.Objects;
  * fits in what was read is decoded straight out of the buffer, a longer one is gathered in a
  * second array that grows up to the frame limit and no further. An over-long frame fails as
  * soon as the limit is passed, without reading the rest (the server replies FRAME_TOO_LARGE and
- * closes). After any {@link ProtocolException} the stream is out of step and the reader keeps
- * failing. Not thread-safe: one reader per connection.
+ * closes). After such a framing failure the stream is out of step and the reader keeps failing; a
+ * frame that ended cleanly at its newline but is not valid UTF-8 fails alone and leaves the stream
+ * in step ({@link #inStep()}). Not thread-safe: one reader per connection.
  */
 public final class FrameReader {
 
-    /** The largest request frame, in bytes, not counting the '\n': what the server accepts. */
-    public static final int MAX_FRAME_BYTES = 64 * 1024;
+    /**
+     * The largest request frame, in bytes, not counting the '\n': what the server accepts, and the one definition
+     * of it (README "Limits"). 1 MiB lets a GC list every attachment of a node at its pod limit (about 740 on the
+     * largest instances, ~130 bytes each) with room to spare, while one connection still cannot make ipamd buffer
+     * much.
+     */
+    public static final int MAX_FRAME_BYTES = 1024 * 1024;
     /** The largest reply frame a client should accept (a STATUS reply on a full node is large). */
     public static final int MAX_REPLY_FRAME_BYTES = 16 * 1024 * 1024;
 
@@ -99,6 +105,14 @@ public final class FrameReader {
             length += chunk;
             pos = limit;
         }
+    }
+
+    /**
+     * Whether the next {@link #readFrame()} starts at a frame boundary: false once a frame was too large or cut
+     * off (the rest of the stream cannot be framed), still true after a frame that was only bad UTF-8.
+     */
+    public boolean inStep() {
+        return failure == null;
     }
 
     /** The next request, or null when the stream ends cleanly between frames. */

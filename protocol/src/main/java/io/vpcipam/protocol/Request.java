@@ -10,7 +10,8 @@ import java.util.Objects;
  * <p>Validated on construction, so every Request that exists can be encoded and decoded back:
  * ADD, DEL and CHECK need network, containerId and ifName; ADD also needs netns; GC needs network
  * and attachments (an empty list means no attachment is valid any more). Every string is at most
- * {@link #MAX_STRING_CHARS} characters, and there are at most {@link #MAX_ATTACHMENTS} attachments.
+ * {@link #MAX_STRING_CHARS} characters of valid Unicode ({@link #checkString}), and there are at most
+ * {@link #MAX_ATTACHMENTS} attachments.
  *
  * @param op           the operation (required)
  * @param network      the CNI network name (the lease key's first part)
@@ -119,9 +120,32 @@ public record Request(Op op, String network, String containerId, String ifName, 
     }
 
     private static void checkLength(String field, String value) {
-        if (value != null && value.length() > MAX_STRING_CHARS) {
+        checkString(field, value);
+    }
+
+    /**
+     * The one rule for a request string: at most {@link #MAX_STRING_CHARS} characters, and valid Unicode. JSON may
+     * carry an unpaired UTF-16 surrogate ({@code "\\ud800"}), but no UTF-8 file can: a key holding one would be
+     * written to ipamd's checkpoint as '?' and, after a restart, name a different attachment (the lease orphaned).
+     *
+     * @throws IllegalArgumentException naming {@code field} and what is wrong
+     */
+    public static void checkString(String field, String value) {
+        if (value == null) {
+            return;
+        }
+        if (value.length() > MAX_STRING_CHARS) {
             throw new IllegalArgumentException(field + " is " + value.length()
                     + " characters long, more than the limit of " + MAX_STRING_CHARS);
+        }
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < value.length() && Character.isLowSurrogate(value.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                throw new IllegalArgumentException(field + " has an unpaired UTF-16 surrogate (\\u"
+                        + Integer.toHexString(c) + " at index " + i + "); strings must be valid Unicode");
+            }
         }
     }
 }

@@ -60,7 +60,17 @@ class CodecMalformedTest {
                 Arguments.of("{\"version\":1,\"op\":\"gc\",\"network\":\"n\",\"attachments\":[{\"network\":\"n\","
                         + "\"containerId\":\"c\",\"ifName\":7}]}", BAD, "attachments[0].ifName must be a string"),
                 Arguments.of("[".repeat(5000) + "]".repeat(5000), BAD, "not valid JSON"),
-                Arguments.of("{\"version\":1e999999,\"op\":\"status\"}", VER, "version"));
+                Arguments.of("{\"version\":1e999999,\"op\":\"status\"}", VER, "version"),
+                // legal JSON, but no Unicode string: the checkpoint would write it back as '?' and orphan the lease
+                Arguments.of("{\"version\":1,\"op\":\"add\",\"network\":\"n\",\"containerId\":\"sur\\ud800x\","
+                        + "\"ifName\":\"eth0\",\"netns\":\"/x\"}", BAD, "containerId has an unpaired UTF-16 surrogate"),
+                Arguments.of("{\"version\":1,\"op\":\"del\",\"network\":\"\\udc00\",\"containerId\":\"c\",\"ifName\":\"e\"}",
+                        BAD, "network has an unpaired UTF-16 surrogate"),
+                Arguments.of("{\"version\":1,\"op\":\"del\"," + KEY + ",\"podName\":\"p\\ud83d\"}", BAD,
+                        "podName has an unpaired UTF-16 surrogate"),
+                Arguments.of("{\"version\":1,\"op\":\"gc\",\"network\":\"n\",\"attachments\":[{\"network\":\"n\","
+                        + "\"containerId\":\"\\ude00\\ud83d\",\"ifName\":\"e\"}]}", BAD,
+                        "attachments[0].containerId has an unpaired UTF-16 surrogate"));
     }
 
     @ParameterizedTest
@@ -82,6 +92,21 @@ class CodecMalformedTest {
         ProtocolException e = assertThrows(ProtocolException.class, () -> Codec.decodeRequest(sb.toString()));
         assertEquals(BAD, e.code());
         assertTrue(e.getMessage().contains("more than the limit of 100000"), e.getMessage());
+    }
+
+    @org.junit.jupiter.api.Test
+    void decodeRequest_pairedSurrogates_areAccepted() throws ProtocolException {
+        Request r = Codec.decodeRequest("{\"version\":1,\"op\":\"del\",\"network\":\"n\",\"containerId\":\"c\\ud83d\\ude00\","
+                + "\"ifName\":\"e\"}");
+        assertEquals("c\ud83d\ude00", r.containerId());
+    }
+
+    @org.junit.jupiter.api.Test
+    void request_unpairedSurrogate_isRejectedWhereverItIsBuilt() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Request.del("n", "c\ud800", "eth0"));
+        assertTrue(e.getMessage().contains("containerId has an unpaired UTF-16 surrogate"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> new Attachment("n", "c", "eth\udfff"));
     }
 
     @org.junit.jupiter.api.Test

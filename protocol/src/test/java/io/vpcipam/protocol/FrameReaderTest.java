@@ -97,7 +97,7 @@ class FrameReaderTest {
         FrameReader r = new FrameReader(in);
         ProtocolException e = assertThrows(ProtocolException.class, r::readFrame);
         assertEquals(ErrorCodes.FRAME_TOO_LARGE, e.code());
-        assertTrue(e.getMessage().contains("65536"), e.getMessage());
+        assertTrue(e.getMessage().contains(String.valueOf(FrameReader.MAX_FRAME_BYTES)), e.getMessage());
         assertTrue(consumed[0] <= FrameReader.MAX_FRAME_BYTES + 16 * 1024, "read " + consumed[0]);
         assertEquals(ErrorCodes.FRAME_TOO_LARGE, assertThrows(ProtocolException.class, r::readFrame).code());
     }
@@ -125,6 +125,16 @@ class FrameReaderTest {
         assertEquals(ErrorCodes.BAD_REQUEST, e.code());
         assertTrue(e.getMessage().contains("UTF-8"));
         assertEquals("ok", r.readFrame());
+    }
+
+    @Test
+    void maxFrameBytes_isOneMebibyte_andTheReadmeSaysSo() throws IOException {
+        // a GC of a node at ~740 pods must fit, and a client in another language reads the limit from the README
+        assertEquals(1024 * 1024, FrameReader.MAX_FRAME_BYTES);
+        String readme = java.nio.file.Files.readString(java.nio.file.Path.of("README.md"));
+        assertTrue(readme.contains("at most **1,048,576 bytes** (1 MiB, `FrameReader.MAX_FRAME_BYTES`)"), readme);
+        assertTrue(readme.contains("the frame is over 1 MiB"), readme);
+        assertTrue(!readme.contains("64 KiB") && !readme.contains("65,536"), "a second, stale limit in the README");
     }
 
     @Test

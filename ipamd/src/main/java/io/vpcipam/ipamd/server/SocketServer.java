@@ -42,16 +42,15 @@ import jdk.net.UnixDomainPrincipal;
  *
  * <p>Defences, because the daemon must outlive any client: the socket file is mode 0600 (owned by the one allowed
  * non-root uid, if configured) and every connection's peer credentials are checked (root, or an allowed uid); a frame
- * that is not valid JSON or not a valid request gets an error reply and the connection stays usable; an oversized
- * frame or bad framing gets an error reply and the connection is closed; a frame not completed within the frame
+ * that is not valid UTF-8, not valid JSON or not a valid request gets an error reply and the connection stays usable;
+ * an oversized frame ({@link FrameReader#MAX_FRAME_BYTES}) or bad framing gets an error reply and the connection is
+ * closed; a frame not completed within the frame
  * timeout (a client that sent half and stalled) has its connection closed, as has one that does not read its reply
  * within that time; connections beyond the limit wait to be accepted.
  */
 public final class SocketServer implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(SocketServer.class.getName());
-    /** Largest request frame: a GC listing several hundred attachments must fit. */
-    public static final int MAX_REQUEST_BYTES = 1024 * 1024;
     /** Connections served at once; more wait to be accepted (the shim opens one per CNI call). */
     private static final int MAX_CONNECTIONS = 1024;
 
@@ -164,7 +163,7 @@ public final class SocketServer implements AutoCloseable {
                 writer.write(Reply.error(ErrorCodes.UNAUTHORIZED, "peer is not root or an allowed uid", false));
                 return;
             }
-            FrameReader reader = new FrameReader(Channels.newInputStream(ch), MAX_REQUEST_BYTES);
+            FrameReader reader = new FrameReader(Channels.newInputStream(ch), FrameReader.MAX_FRAME_BYTES);
             while (serving) {
                 String frame;
                 ScheduledFuture<?> timer = watchdog.schedule(() -> closeQuietly(ch), frameTimeout.toMillis(),
@@ -172,8 +171,11 @@ public final class SocketServer implements AutoCloseable {
                 try {
                     frame = reader.readFrame();
                 } catch (ProtocolException e) {
-                    writer.write(e.toReply()); // bad framing: answer, then close, since the stream is out of step
-                    return;
+                    writer.write(e.toReply());
+                    if (!reader.inStep()) {
+                        return; // bad framing: answered; closed, since the stream is out of step
+                    }
+                    continue; // a frame that ended cleanly but was not UTF-8: the next one is readable
                 } finally {
                     timer.cancel(false);
                 }

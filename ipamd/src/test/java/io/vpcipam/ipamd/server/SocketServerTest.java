@@ -141,7 +141,9 @@ class SocketServerTest {
             OutputStream out = Channels.newOutputStream(ch);
             FrameReader in = new FrameReader(Channels.newInputStream(ch), FrameReader.MAX_REPLY_FRAME_BYTES);
             for (String garbage : List.of("hello", "{\"version\":2,\"op\":\"add\"}", "{\"version\":1,\"op\":\"fly\"}",
-                    "{\"version\":1,\"op\":\"add\"}", "[1,2]", "\u0000\u0001")) {
+                    "{\"version\":1,\"op\":\"add\"}", "[1,2]", "\u0000\u0001",
+                    "{\"version\":1,\"op\":\"add\",\"network\":\"n\",\"containerId\":\"sur\\ud800x\",\"ifName\":\"eth0\","
+                            + "\"netns\":\"/x\"}")) {
                 out.write((garbage + "\n").getBytes(StandardCharsets.UTF_8));
                 Reply r = in.readReply();
                 assertFalse(r.ok(), garbage);
@@ -153,9 +155,24 @@ class SocketServerTest {
     }
 
     @Test
+    void badUtf8Frame_getsBadRequestAndTheConnectionStaysUsable() throws Exception {
+        try (SocketChannel ch = connect()) {
+            OutputStream out = Channels.newOutputStream(ch);
+            FrameReader in = new FrameReader(Channels.newInputStream(ch), FrameReader.MAX_REPLY_FRAME_BYTES);
+            out.write(new byte[] {'{', (byte) 0xC3, (byte) 0x28, '}', '\n'}); // ended cleanly at its newline
+            Reply r = in.readReply();
+            assertEquals("BAD_REQUEST", r.error().code());
+            assertTrue(r.error().message().contains("UTF-8"), r.error().message());
+            out.write((Codec.encode(add("after-bad-utf8")) + "\n").getBytes(StandardCharsets.UTF_8));
+            Reply next = in.readReply();
+            assertTrue(next != null && next.ok(), "the connection was closed after a frame that ended cleanly");
+        }
+    }
+
+    @Test
     void oversizedFrame_getsFrameTooLargeAndIsClosed() throws Exception {
         try (SocketChannel ch = connect()) {
-            ByteBuffer big = ByteBuffer.wrap("x".repeat(SocketServer.MAX_REQUEST_BYTES + 10).getBytes(StandardCharsets.UTF_8));
+            ByteBuffer big = ByteBuffer.wrap("x".repeat(FrameReader.MAX_FRAME_BYTES + 10).getBytes(StandardCharsets.UTF_8));
             try {
                 while (big.hasRemaining()) {
                     ch.write(big);
