@@ -29,7 +29,8 @@ import java.util.Map;
  *
  * <pre>{"version":"vpc-ipam/1",
  *  "leases":[{"network":"..","containerId":"..","ifName":"eth0","address":"10.0.1.5","interfaceId":"eni-..",
- *             "podNamespace":"..","podName":"..","netns":"..","assignedAt":"2026-11-26T10:00:00Z"}],
+ *             "podNamespace":"..","podName":"..","netns":"..","assignedAt":"2026-11-26T10:00:00Z",
+ *             "lastAddAt":"2026-11-26T10:05:00Z"}],
  *  "cooling":[{"address":"10.0.1.9","until":"2026-11-26T10:00:30Z"}]}</pre>
  */
 public final class Checkpoint {
@@ -118,7 +119,8 @@ public final class Checkpoint {
             field(sb, "podNamespace", l.podNamespace()).append(',');
             field(sb, "podName", l.podName()).append(',');
             field(sb, "netns", l.netns()).append(',');
-            field(sb, "assignedAt", l.assignedAt().toString()).append('}');
+            field(sb, "assignedAt", l.assignedAt().toString()).append(',');
+            field(sb, "lastAddAt", l.lastAddAt().toString()).append('}');
         }
         sb.append("],\"cooling\":[");
         first = true;
@@ -172,7 +174,8 @@ public final class Checkpoint {
             Map<?, ?> m = map(o, "lease");
             leases.add(new Lease(new LeaseKey(str(m, "network"), str(m, "containerId"), str(m, "ifName")),
                     Ipv4Address.parse(str(m, "address")), str(m, "interfaceId"), opt(m, "podNamespace"),
-                    opt(m, "podName"), opt(m, "netns"), Instant.parse(str(m, "assignedAt"))));
+                    opt(m, "podName"), opt(m, "netns"), Instant.parse(str(m, "assignedAt")),
+                    opt(m, "lastAddAt").isEmpty() ? null : Instant.parse(str(m, "lastAddAt")))); // absent: older file
         }
         Map<Ipv4Address, Instant> cooling = new LinkedHashMap<>();
         Object coolingList = root.get("cooling");

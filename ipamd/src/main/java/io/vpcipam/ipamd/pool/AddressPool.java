@@ -131,7 +131,6 @@ public final class AddressPool {
     private final Map<Ipv4Address, Instant> recentlyReleased = new HashMap<>(); // address -> ignore in describes until
     private final Map<Ipv4Address, Slot> slots = new HashMap<>();
     private final Map<LeaseKey, Lease> leases = new HashMap<>();
-    private final Map<LeaseKey, Instant> lastAdd = new HashMap<>(); // repeated ADDs of a live lease, since start
     private final PriorityQueue<Slot> coolingQueue = new PriorityQueue<>(Comparator.comparing((Slot s) -> s.coolingUntil));
     private NodeInfo node;
     private int waiting;
@@ -321,13 +320,13 @@ public final class AddressPool {
             throws PoolException, InterruptedException {
         long version;
         Lease lease;
+        boolean made = false;
         lock.lock();
         try {
             Lease existing = leases.get(key);
             if (existing != null) {
-                version = commit == null ? 0 : commit.latest();
-                lease = existing;
-                lastAdd.put(key, clock.instant());
+                lease = addedAgain(existing);
+                version = commit == null ? 0 : commit.changed();
             } else {
                 long deadline = System.nanoTime() + timeout.toNanos();
                 boolean asked = false;
@@ -359,16 +358,15 @@ public final class AddressPool {
                     // the lease may have been made by a concurrent ADD of the same key while this one waited
                     Lease raced = leases.get(key);
                     if (raced != null) {
-                        lease = raced;
-                        version = commit == null ? 0 : commit.latest();
-                        lastAdd.put(key, clock.instant());
+                        lease = addedAgain(raced);
                     } else {
                         lease = new Lease(key, slot.address, slot.ifaceId, podNamespace, podName, netns, clock.instant());
                         setState(slot, AddressState.ASSIGNED);
                         slot.lease = key;
                         leases.put(key, lease);
-                        version = commit == null ? 0 : commit.changed();
+                        made = true;
                     }
+                    version = commit == null ? 0 : commit.changed();
                 } finally {
                     waiting--;
                 }
@@ -381,10 +379,23 @@ public final class AddressPool {
                 commit.awaitDurable(version);
             }
         } catch (IOException e) {
-            undoAdd(lease);
+            if (made) {
+                undoAdd(lease); // a repeated ADD keeps its lease: the pod may be running on it
+            }
             throw new PoolException("INTERNAL", "could not record the lease: " + e.getMessage(), true);
         }
         return grant(lease);
+    }
+
+    /**
+     * A repeated ADD of a live lease: the runtime wired the attachment again, so a DEL spooled before now is stale.
+     * The caller makes this durable before answering: a restart applies the spool from the checkpoint, and a proof
+     * only in memory would let it free the address of a running pod (then hand it to the next pod).
+     */
+    private Lease addedAgain(Lease existing) {
+        Lease again = existing.addedAgain(clock.instant());
+        leases.put(again.key(), again);
+        return again;
     }
 
     private void undoAdd(Lease lease) throws InterruptedException {
@@ -449,11 +460,7 @@ public final class AddressPool {
         try {
             lease = leases.get(key);
             if (lease != null && spooledAt != null) {
-                Instant touched = lease.assignedAt();
-                Instant again = lastAdd.get(key);
-                if (again != null && again.isAfter(touched)) {
-                    touched = again;
-                }
+                Instant touched = lease.lastAddAt();
                 if (touched.isAfter(spooledAt.plus(SPOOL_CLOCK_SLACK))) {
                     LOG.info("spooled DEL of " + key + " (" + spooledAt + ") is older than its ADD at " + touched
                             + ": the lease is kept");
@@ -461,7 +468,6 @@ public final class AddressPool {
                 }
             }
             leases.remove(key);
-            lastAdd.remove(key);
             if (lease != null) {
                 releaseLeaseLocked(lease);
                 version = commit == null ? 0 : commit.changed();
@@ -500,7 +506,6 @@ public final class AddressPool {
             for (Lease lease : new ArrayList<>(leases.values())) {
                 if (lease.key().network().equals(network) && !live.contains(lease.key())) {
                     leases.remove(lease.key());
-                    lastAdd.remove(lease.key());
                     releaseLeaseLocked(lease);
                     onDrop.accept(DropReason.GC);
                     released++;
@@ -533,7 +538,6 @@ public final class AddressPool {
                 return false;
             }
             leases.remove(current.key());
-            lastAdd.remove(current.key());
             releaseLeaseLocked(current);
             onDrop.accept(reason);
             version = commit == null ? 0 : commit.changed();

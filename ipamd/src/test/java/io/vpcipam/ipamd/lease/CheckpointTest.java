@@ -104,4 +104,20 @@ class CheckpointTest {
         assertEquals(sample(), cp.load());
         assertTrue(writes[0] < 64, "64 changes took " + writes[0] + " writes");
     }
+
+    @Test
+    void writeThenLoad_keepsTheTimeOfTheLastAdd() throws Exception {
+        Lease l = sample().leases().getFirst().addedAgain(Instant.parse("2026-11-26T10:05:00Z"));
+        Checkpoint cp = new Checkpoint(dir.resolve("checkpoint.json"));
+        cp.write(new CheckpointState(List.of(l), Map.of()));
+        assertEquals(Instant.parse("2026-11-26T10:05:00Z"), cp.load().leases().getFirst().lastAddAt());
+    }
+
+    @Test
+    void load_fileWrittenBeforeLastAddAtExisted_takesTheAssignmentTime() throws Exception {
+        Path f = dir.resolve("checkpoint.json");
+        Files.writeString(f, "{\"version\":\"vpc-ipam/1\",\"leases\":[{\"network\":\"n\",\"containerId\":\"c\","
+                + "\"ifName\":\"e\",\"address\":\"10.0.0.9\",\"interfaceId\":\"i\",\"assignedAt\":\"2026-11-26T10:00:00Z\"}]}");
+        assertEquals(Instant.parse("2026-11-26T10:00:00Z"), new Checkpoint(f).load().leases().getFirst().lastAddAt());
+    }
 }

@@ -129,6 +129,21 @@ class AddressPoolTest {
     }
 
     @Test
+    void delSpooled_reAddAnsweredThenKill9_theRestartedPoolStillKeepsTheLiveLease() throws Exception {
+        node = new TestNode(dir, "m5.large", new Targets(3, 0, 0, 0, false, 0), Duration.ZERO);
+        node.reconciler.pass();
+        Grant g = add(1);
+        node.clock.advance(Duration.ofSeconds(5));
+        var spooledAt = node.clock.instant(); // the plugin's DEL timed out and was spooled
+        node.clock.advance(Duration.ofSeconds(5));
+        add(1); // answered from the live lease: the pod runs on it
+        node.kill(); // nothing more is written: only what was durable when the ADD was answered survives
+        assertNull(node.pool.delSpooled(key(1), spooledAt), "the restart applied a DEL older than the answered ADD");
+        assertEquals(g.lease().address(), node.pool.check(key(1)).lease().address());
+        assertNotEquals(g.lease().address(), add(2).lease().address(), "a new pod got the running pod's address");
+    }
+
+    @Test
     void delSpooled_aNewLeaseMadeAfterTheSpool_isKept() throws Exception {
         node = new TestNode(dir, "m5.large", new Targets(3, 0, 0, 0, false, 0), Duration.ofSeconds(30));
         node.reconciler.pass();

@@ -145,6 +145,37 @@ class IpamdSimIT {
     }
 
     @Test
+    void spooledDel_thenReAddAnswered_thenKill9_restartKeepsTheRunningPodsAddress() throws Exception {
+        // the sweeper must not run before the kill: the restart is what applies the spool
+        Map<String, String> env = Map.of("WARM_IP_TARGET", "3", "IPAMD_RECONCILE_INTERVAL", "30s",
+                "IP_COOLDOWN_PERIOD", "0");
+        String running;
+        try (IpamdProcess first = IpamdProcess.start("sim", dir, env, Duration.ofSeconds(30))) {
+            running = first.call(add(1)).lease().address();
+            // the plugin's DEL of container-1 timed out: it spooled it, as Spool.write names the file
+            Path spool = dir.resolve("release-spool");
+            Files.createDirectories(spool);
+            Path tmp = spool.resolve(".tmp-spooled");
+            Files.writeString(tmp, Codec.encode(Request.del("vpc-ipam", "container-1", "eth0")) + "\n");
+            Files.move(tmp, spool.resolve(String.format("%019d-k1.json", System.currentTimeMillis())),
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            Thread.sleep(200); // the runtime retries the pod a little later
+            Reply again = first.call(add(1));
+            assertEquals(running, again.lease().address(), "the re-ADD is answered from the live lease");
+            first.kill();
+        }
+        try (IpamdProcess second = IpamdProcess.start("sim", dir, env, Duration.ofSeconds(30))) {
+            Reply kept = second.call(Request.check("vpc-ipam", "container-1", "eth0"));
+            assertTrue(kept.ok(), "the restart applied the stale spooled DEL: " + kept.error() + "\n" + second.log());
+            assertEquals(running, kept.lease().address());
+            for (int i = 2; i < 8; i++) {
+                assertTrue(!running.equals(second.call(add(i)).lease().address()),
+                        "a new pod got the address of the running pod: " + running);
+            }
+        }
+    }
+
+    @Test
     void running_appliesADelSpooledWhileItRuns() throws Exception {
         try (IpamdProcess ipamd = IpamdProcess.start("sim", dir, Map.of("WARM_IP_TARGET", "3",
                 "IPAMD_RECONCILE_INTERVAL", "1s"), Duration.ofSeconds(30))) {
