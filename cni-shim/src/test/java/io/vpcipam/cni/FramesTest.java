@@ -87,15 +87,15 @@ class FramesTest {
 
     private static Request request(Random rnd) {
         return switch (rnd.nextInt(5)) {
-            case 0 -> Request.add(s(rnd, false), s(rnd, false), s(rnd, false), s(rnd, false), s(rnd, true), s(rnd, true));
-            case 1 -> Request.del(s(rnd, false), s(rnd, false), s(rnd, false), s(rnd, true), s(rnd, true), s(rnd, true));
-            case 2 -> Request.check(s(rnd, false), s(rnd, false), s(rnd, false));
+            case 0 -> Request.add(r(rnd, false), r(rnd, false), r(rnd, false), r(rnd, false), r(rnd, true), r(rnd, true));
+            case 1 -> Request.del(r(rnd, false), r(rnd, false), r(rnd, false), r(rnd, true), r(rnd, true), r(rnd, true));
+            case 2 -> Request.check(r(rnd, false), r(rnd, false), r(rnd, false));
             case 3 -> {
                 List<Attachment> a = new ArrayList<>();
                 for (int k = rnd.nextInt(4); k > 0; k--) {
-                    a.add(new Attachment(s(rnd, false), s(rnd, false), s(rnd, false)));
+                    a.add(new Attachment(r(rnd, false), r(rnd, false), r(rnd, false)));
                 }
-                yield Request.gc(s(rnd, false), a);
+                yield Request.gc(r(rnd, false), a);
             }
             default -> Request.status();
         };
@@ -120,5 +120,22 @@ class FramesTest {
         }
         String s = MiniJsonTest.string(rnd);
         return s.isEmpty() ? "x" : s;
+    }
+
+    /** A request string: as {@link #s}, with unpaired surrogates made 'x' (a Request refuses them, see checkString). */
+    private static String r(Random rnd, boolean mayBeNull) {
+        String s = s(rnd, mayBeNull);
+        if (s == null) {
+            return null;
+        }
+        char[] c = s.toCharArray();
+        for (int i = 0; i < c.length; i++) {
+            if (Character.isHighSurrogate(c[i]) && i + 1 < c.length && Character.isLowSurrogate(c[i + 1])) {
+                i++;
+            } else if (Character.isSurrogate(c[i])) {
+                c[i] = 'x';
+            }
+        }
+        return new String(c);
     }
 }
