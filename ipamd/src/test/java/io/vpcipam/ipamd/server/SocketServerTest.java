@@ -171,7 +171,13 @@ class SocketServerTest {
 
     @Test
     void oversizedFrame_getsFrameTooLargeAndIsClosed() throws Exception {
-        try (SocketChannel ch = connect()) {
+        // 1 MiB takes a while on a loaded machine: this server's frame timeout must not be what ends the frame
+        Path bigSocket = dir.resolve("run/big.sock");
+        SocketServer patient = new SocketServer(bigSocket, Set.of(),
+                new IpamService(pool, "sim", false, Duration.ofSeconds(5), 9001), Duration.ofSeconds(60));
+        patient.start();
+        try (patient; SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            ch.connect(UnixDomainSocketAddress.of(bigSocket));
             ByteBuffer big = ByteBuffer.wrap("x".repeat(FrameReader.MAX_FRAME_BYTES + 10).getBytes(StandardCharsets.UTF_8));
             try {
                 while (big.hasRemaining()) {
