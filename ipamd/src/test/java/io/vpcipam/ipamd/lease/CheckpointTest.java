@@ -3,7 +3,10 @@ package io.vpcipam.ipamd.lease;
 import io.vpcipam.provider.Ipv4Address;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.quicktheories.core.Gen;
+import org.quicktheories.generators.Generate;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -14,6 +17,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.quicktheories.QuickTheory.qt;
+import static org.quicktheories.generators.SourceDSL.strings;
 
 class CheckpointTest {
 
@@ -34,15 +39,32 @@ class CheckpointTest {
         assertFalse(Files.exists(dir.resolve("checkpoint.json.tmp")), "no temp file left behind");
     }
 
-    @net.jqwik.api.Property(tries = 300)
-    void encodeDecode_anyStrings_roundTrip(@net.jqwik.api.ForAll @net.jqwik.api.constraints.StringLength(max = 40) String podName,
-                                           @net.jqwik.api.ForAll @net.jqwik.api.constraints.StringLength(min = 1, max = 40) String containerId,
-                                           @net.jqwik.api.ForAll String netns) throws Exception {
-        net.jqwik.api.Assume.that(!containerId.isBlank());
-        Lease l = new Lease(new LeaseKey("vpc-ipam", containerId, "eth0"), Ipv4Address.parse("10.0.1.5"), "eni-1",
-                "ns \"quoted\" \\ \u0001", podName, netns, Instant.parse("2026-11-26T10:00:00Z"));
-        CheckpointState state = new CheckpointState(List.of(l), Map.of());
-        assertEquals(state, Checkpoint.decode(Checkpoint.encode(state)));
+    /** Any text up to {@code max} code points: JSON-special and control characters, or any Unicode code point. */
+    static Gen<String> anyText(int min, int max) {
+        return Generate.oneOf(strings().ascii().ofLengthBetween(min, max),
+                strings().allPossible().ofLengthBetween(min, max)).describedAs(CheckpointTest::visible);
+    }
+
+    /** A generated string as a failure report shows it: quoted, control characters as escapes. */
+    static String visible(String s) {
+        StringBuilder sb = new StringBuilder("\"");
+        s.chars().forEach(c -> sb.append(c < 0x20 || c == 0x7f ? String.format("\\u%04x", c) : String.valueOf((char) c)));
+        return sb.append('"').toString();
+    }
+
+    @Test
+    void encodeDecode_anyStrings_roundTrip() {
+        qt().withExamples(300).forAll(anyText(0, 40), anyText(1, 40).assuming(c -> !c.isBlank()), anyText(0, 255))
+                .checkAssert((podName, containerId, netns) -> {
+                    Lease l = new Lease(new LeaseKey("vpc-ipam", containerId, "eth0"), Ipv4Address.parse("10.0.1.5"), "eni-1",
+                            "ns \"quoted\" \\ \u0001", podName, netns, Instant.parse("2026-11-26T10:00:00Z"));
+                    CheckpointState state = new CheckpointState(List.of(l), Map.of());
+                    try {
+                        assertEquals(state, Checkpoint.decode(Checkpoint.encode(state)));
+                    } catch (IOException e) {
+                        throw new AssertionError("its own encoding was refused: " + e.getMessage(), e);
+                    }
+                });
     }
 
     @Test

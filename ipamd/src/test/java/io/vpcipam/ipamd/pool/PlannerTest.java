@@ -4,9 +4,6 @@ import io.vpcipam.provider.Capabilities;
 import io.vpcipam.provider.Cidr;
 import io.vpcipam.provider.Ipv4Address;
 import io.vpcipam.provider.Limits;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.constraints.IntRange;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -17,6 +14,7 @@ import java.util.List;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.quicktheories.QuickTheory.qt;
 
 class PlannerTest {
 
@@ -225,17 +223,25 @@ class PlannerTest {
         assertInstanceOf(Plan.Release.class, next, "eni-1 has a cooling address, eni-0 is primary: release singles");
     }
 
-    @Property(tries = 300)
-    void plan_fromAnyState_convergesWithinLimitsAndStops(
-            @ForAll @IntRange(max = 7) int extraInterfaces, @ForAll @IntRange(max = 29) int assignedEach,
-            @ForAll @IntRange(max = 300) int demand, @ForAll @IntRange(max = 40) int warmIp,
-            @ForAll @IntRange(max = 100) int minIp, @ForAll @IntRange(max = 3) int warmEni) {
-        Model m = new Model().iface(0, assignedEach, 0);
-        for (int i = 0; i < extraInterfaces; i++) {
-            m.iface(0, assignedEach, 0);
+    /** A node's starting state and targets for the convergence property. */
+    record Start(int extraInterfaces, int assignedEach, int demand, int warmIp, int minIp, int warmEni) {
+    }
+
+    @Test
+    void plan_fromAnyState_convergesWithinLimitsAndStops() {
+        var starts = PoolMathTest.upTo(7).zip(PoolMathTest.upTo(29), PoolMathTest.upTo(300), PoolMathTest.upTo(40),
+                (x, a, d, w) -> new int[]{x, a, d, w}).zip(PoolMathTest.upTo(100), PoolMathTest.upTo(3),
+                (xadw, minIp, warmEni) -> new Start(xadw[0], xadw[1], xadw[2], xadw[3], minIp, warmEni));
+        qt().withExamples(300).forAll(starts).checkAssert(PlannerTest::convergesWithinLimitsAndStops);
+    }
+
+    private static void convergesWithinLimitsAndStops(Start s) {
+        Model m = new Model().iface(0, s.assignedEach(), 0);
+        for (int i = 0; i < s.extraInterfaces(); i++) {
+            m.iface(0, s.assignedEach(), 0);
         }
-        m.demand = demand;
-        Targets t = new Targets(warmIp, minIp, warmEni, 0, false, 0);
+        m.demand = s.demand();
+        Targets t = new Targets(s.warmIp(), s.minIp(), s.warmEni(), 0, false, 0);
         int steps = 0;
         Instant later = NOW.plus(Duration.ofHours(1));
         while (m.apply(plan(m, t, C5_4XLARGE, EC2, later))) {
@@ -247,8 +253,8 @@ class PlannerTest {
             }
         }
         int capacity = 8 * 29;
-        int warm = t.addressTargets() ? warmIp : warmEni * 29;
-        assertTrue(m.free() >= Math.min(warm + demand, capacity - (m.total() - m.free())) || m.total() >= capacity,
+        int warm = t.addressTargets() ? s.warmIp() : s.warmEni() * 29;
+        assertTrue(m.free() >= Math.min(warm + s.demand(), capacity - (m.total() - m.free())) || m.total() >= capacity,
                 "after convergence the pool serves the waiting ADDs and the warm target, or the node is full");
         assertInstanceOf(Plan.Nothing.class, plan(m, t, C5_4XLARGE, EC2, later), "idempotent once applied");
     }

@@ -1,13 +1,17 @@
 package io.vpcipam.ipamd.pool;
 
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.constraints.IntRange;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.quicktheories.core.Gen;
+import org.quicktheories.generators.Generate;
+
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.quicktheories.QuickTheory.qt;
+import static org.quicktheories.generators.SourceDSL.integers;
 
 class PoolMathTest {
 
@@ -50,47 +54,63 @@ class PoolMathTest {
         assertEquals(expected, PoolMath.unitsFor(addresses, perUnit));
     }
 
-    @Property
-    void needed_isNeverNegativeNorBeyondCapacity(@ForAll @IntRange(max = 5000) int total, @ForAll @IntRange(max = 5000) int free,
-                                                 @ForAll @IntRange(max = 500) int demand, @ForAll @IntRange(max = 500) int warm,
-                                                 @ForAll @IntRange(max = 5000) int min, @ForAll @IntRange(max = 5000) int capacity) {
-        free = Math.min(free, total);
-        int needed = PoolMath.neededAddresses(total, free, demand, warm, min, capacity);
-        assertTrue(needed >= 0);
-        assertTrue(total + needed <= Math.max(total, capacity), "never above the limits");
+    /** Properties run as many examples as before (1000); QuickTheories prints the seed and the shrunk values. */
+    static final int EXAMPLES = 1000;
+
+    /** One pool state and its targets, as the reconciler passes them to {@link PoolMath}. */
+    record Pool(int total, int free, int demand, int warm, int min) {
     }
 
-    @Property
-    void neededAndExcess_areNeverBothPositive(@ForAll @IntRange(max = 5000) int total, @ForAll @IntRange(max = 5000) int free,
-                                              @ForAll @IntRange(max = 500) int demand, @ForAll @IntRange(max = 500) int warm,
-                                              @ForAll @IntRange(max = 5000) int min, @ForAll @IntRange(max = 5000) int capacity) {
-        free = Math.min(free, total);
-        int needed = PoolMath.neededAddresses(total, free, demand, warm, min, capacity);
-        int excess = PoolMath.excessAddresses(total, free, demand, warm, min);
-        assertTrue(needed == 0 || excess == 0, "needed=" + needed + " excess=" + excess);
-        assertTrue(excess >= 0 && excess <= free);
+    /** 0..max, with the bounds and 1 drawn more often than uniform sampling would. */
+    static Gen<Integer> upTo(int max) {
+        return integers().between(0, max).mix(Generate.pick(List.of(0, 1, max)), 10);
     }
 
-    @Property
-    void applyingNeeded_thenNeededIsZero(@ForAll @IntRange(max = 5000) int total, @ForAll @IntRange(max = 5000) int free,
-                                         @ForAll @IntRange(max = 500) int demand, @ForAll @IntRange(max = 500) int warm,
-                                         @ForAll @IntRange(max = 5000) int min, @ForAll @IntRange(max = 5000) int capacity) {
-        free = Math.min(free, total);
-        int needed = PoolMath.neededAddresses(total, free, demand, warm, min, capacity);
-        assertEquals(0, PoolMath.neededAddresses(total + needed, free + needed, demand, warm, min, capacity));
+    /** Pool states with free never above total. */
+    static Gen<Pool> pools() {
+        return upTo(5000).zip(upTo(5000), upTo(500), upTo(500), upTo(5000),
+                (total, free, demand, warm, min) -> new Pool(total, Math.min(free, total), demand, warm, min));
     }
 
-    @Property
-    void applyingExcess_thenExcessAndNeededAreZero(@ForAll @IntRange(max = 5000) int total, @ForAll @IntRange(max = 5000) int free,
-                                                   @ForAll @IntRange(max = 500) int demand, @ForAll @IntRange(max = 500) int warm,
-                                                   @ForAll @IntRange(max = 5000) int min) {
-        free = Math.min(free, total);
-        int excess = PoolMath.excessAddresses(total, free, demand, warm, min);
-        int t = total - excess;
-        int f = free - excess;
-        assertEquals(0, PoolMath.excessAddresses(t, f, demand, warm, min));
-        if (excess > 0) {
-            assertEquals(0, PoolMath.neededAddresses(t, f, demand, warm, min, Integer.MAX_VALUE));
-        }
+    @Test
+    void needed_anyPool_isNeverNegativeNorBeyondCapacity() {
+        qt().withExamples(EXAMPLES).forAll(pools(), upTo(5000)).checkAssert((p, capacity) -> {
+            int needed = PoolMath.neededAddresses(p.total(), p.free(), p.demand(), p.warm(), p.min(), capacity);
+            assertTrue(needed >= 0, "needed=" + needed);
+            assertTrue(p.total() + needed <= Math.max(p.total(), capacity), "never above the limits: needed=" + needed);
+        });
+    }
+
+    @Test
+    void neededAndExcess_anyPool_areNeverBothPositive() {
+        qt().withExamples(EXAMPLES).forAll(pools(), upTo(5000)).checkAssert((p, capacity) -> {
+            int needed = PoolMath.neededAddresses(p.total(), p.free(), p.demand(), p.warm(), p.min(), capacity);
+            int excess = PoolMath.excessAddresses(p.total(), p.free(), p.demand(), p.warm(), p.min());
+            assertTrue(needed == 0 || excess == 0, "needed=" + needed + " excess=" + excess);
+            assertTrue(excess >= 0 && excess <= p.free(), "excess=" + excess);
+        });
+    }
+
+    @Test
+    void applyingNeeded_anyPool_thenNeededIsZero() {
+        qt().withExamples(EXAMPLES).forAll(pools(), upTo(5000)).checkAssert((p, capacity) -> {
+            int needed = PoolMath.neededAddresses(p.total(), p.free(), p.demand(), p.warm(), p.min(), capacity);
+            assertEquals(0, PoolMath.neededAddresses(p.total() + needed, p.free() + needed, p.demand(), p.warm(), p.min(),
+                    capacity), "after applying needed=" + needed);
+        });
+    }
+
+    @Test
+    void applyingExcess_anyPool_thenExcessAndNeededAreZero() {
+        qt().withExamples(EXAMPLES).forAll(pools()).checkAssert(p -> {
+            int excess = PoolMath.excessAddresses(p.total(), p.free(), p.demand(), p.warm(), p.min());
+            int t = p.total() - excess;
+            int f = p.free() - excess;
+            assertEquals(0, PoolMath.excessAddresses(t, f, p.demand(), p.warm(), p.min()), "after releasing " + excess);
+            if (excess > 0) {
+                assertEquals(0, PoolMath.neededAddresses(t, f, p.demand(), p.warm(), p.min(), Integer.MAX_VALUE),
+                        "after releasing " + excess);
+            }
+        });
     }
 }

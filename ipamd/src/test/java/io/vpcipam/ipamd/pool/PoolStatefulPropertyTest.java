@@ -9,22 +9,21 @@ import io.vpcipam.provider.Limits;
 import io.vpcipam.provider.NetworkInterface;
 import io.vpcipam.provider.NodeInfo;
 import io.vpcipam.provider.sim.Verb;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
+import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Objects;
 import java.util.Map;
 import java.util.Set;
+import java.util.SplittableRandom;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -35,8 +34,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Random sequences of ADD, DEL, GC, reconcile passes, cloud faults, time passing and crash-restarts against the
  * simulated cloud (with its state on disk), and the cloud losing leased addresses behind ipamd's back. After every
- * step: no address is assigned twice, every assigned address is held by the node in the cloud or known lost, the node is within its limits, the checkpoint is readable and holds
- * exactly the acknowledged leases, and a lease survives restarts unchanged unless it was released.
+ * step: no address is assigned twice, every assigned address is held by the node in the cloud or known lost, the node
+ * is within its limits, the checkpoint is readable and holds exactly the acknowledged leases, and a lease survives
+ * restarts unchanged unless it was released. A failure is shrunk ({@link SequenceShrinker}) to the shortest step
+ * sequence that still fails, and reported with the seed that replays it.
  */
 class PoolStatefulPropertyTest {
 
@@ -45,44 +46,146 @@ class PoolStatefulPropertyTest {
     record Step(Kind kind, int pod, int arg) {
     }
 
-    @Provide
-    Arbitrary<List<Step>> steps() {
-        Arbitrary<Kind> kinds = Arbitraries.frequency(
-                net.jqwik.api.Tuple.of(30, Kind.ADD), net.jqwik.api.Tuple.of(15, Kind.DEL),
-                net.jqwik.api.Tuple.of(3, Kind.GC), net.jqwik.api.Tuple.of(20, Kind.RECONCILE),
-                net.jqwik.api.Tuple.of(6, Kind.FAULT), net.jqwik.api.Tuple.of(8, Kind.TIME),
-                net.jqwik.api.Tuple.of(4, Kind.CRASH), net.jqwik.api.Tuple.of(2, Kind.STEAL));
-        Arbitrary<Step> step = Combinators.combine(kinds, Arbitraries.integers().between(0, 24),
-                Arbitraries.integers().between(0, 5)).as(Step::new);
-        return step.list().ofMinSize(10).ofMaxSize(60);
+    /** Tries per run; each try is one generated sequence of 10 to 60 steps on a fresh node. */
+    static final int TRIES = 60;
+    /** Re-runs the shrinker may spend on one failure. */
+    static final int SHRINK_RUNS = 400;
+    /** Weights of the step kinds, in {@link Kind} order. */
+    private static final int[] WEIGHTS = {30, 15, 3, 20, 6, 8, 4, 2};
+
+    /**
+     * A seeded loop rather than a property library: every try's seed is printed on failure together with the
+     * shortest failing step sequence the shrinker found, and {@code -Dvpcipam.seed=N} (or {@code VPCIPAM_SEED=N})
+     * replays exactly that try.
+     */
+    @Test
+    void randomSequences_anyStepMix_keepEveryInvariant() throws Exception {
+        Long fixed = fixedSeed();
+        SplittableRandom seeds = new SplittableRandom();
+        int tries = fixed == null ? TRIES : 1;
+        for (int t = 0; t < tries; t++) {
+            long seed = fixed == null ? seeds.nextLong() : fixed;
+            SplittableRandom random = new SplittableRandom(seed);
+            Targets targets = targets(random);
+            List<Step> steps = steps(random);
+            Throwable failure = run(targets, steps);
+            if (failure != null) {
+                throw shrunk(seed, t, tries, targets, steps, failure);
+            }
+        }
     }
 
-    @Provide
-    Arbitrary<Targets> targets() {
-        return Arbitraries.oneOf(
-                Arbitraries.integers().between(0, 6).map(w -> new Targets(w, 0, 0, 0, false, 0)),
-                Arbitraries.integers().between(1, 12).map(m -> new Targets(1, m, 0, 0, false, 0)),
-                Arbitraries.just(new Targets(0, 0, 1, 0, false, 0)),
-                Arbitraries.integers().between(1, 2).map(p -> new Targets(0, 0, 0, p, true, 0)),
-                Arbitraries.just(new Targets(2, 0, 0, 0, false, 2)));
+    /** The seed to replay, from -Dvpcipam.seed or VPCIPAM_SEED; null for a fresh random run. */
+    static Long fixedSeed() {
+        String fixed = Objects.requireNonNullElse(System.getProperty("vpcipam.seed"), Objects.requireNonNullElse(
+                System.getenv("VPCIPAM_SEED"), "")).strip();
+        if (fixed.isEmpty()) {
+            return null;
+        }
+        try {
+            return Long.parseLong(fixed);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("vpcipam.seed / VPCIPAM_SEED must be a seed printed by a failed run "
+                    + "(a 64-bit integer), was '" + fixed + "'", e);
+        }
     }
 
-    @Property(tries = 60)
-    void randomSequences_keepEveryInvariant(@ForAll("steps") List<Step> steps, @ForAll("targets") Targets targets)
-            throws Exception {
+        static Targets targets(SplittableRandom r) {
+        return switch (r.nextInt(5)) {
+            case 0 -> new Targets(r.nextInt(0, 7), 0, 0, 0, false, 0);
+            case 1 -> new Targets(1, r.nextInt(1, 13), 0, 0, false, 0);
+            case 2 -> new Targets(0, 0, 1, 0, false, 0);
+            case 3 -> new Targets(0, 0, 0, r.nextInt(1, 3), true, 0);
+            default -> new Targets(2, 0, 0, 0, false, 2);
+        };
+    }
+
+    static List<Step> steps(SplittableRandom r) {
+        int total = Arrays.stream(WEIGHTS).sum();
+        int n = r.nextInt(10, 61);
+        List<Step> steps = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            int pick = r.nextInt(total);
+            int k = 0;
+            while (pick >= WEIGHTS[k]) {
+                pick -= WEIGHTS[k++];
+            }
+            steps.add(new Step(Kind.values()[k], r.nextInt(0, 25), r.nextInt(0, 6)));
+        }
+        return steps;
+    }
+
+    /** Runs one sequence on a fresh node; the first broken invariant (or unexpected exception), or null. */
+    static Throwable run(Targets targets, List<Step> steps) throws Exception {
         Path dir = Files.createTempDirectory(Path.of(System.getProperty("java.io.tmpdir")), "stateful");
         try (TestNode node = new TestNode(dir, "t3.medium", targets, Duration.ofSeconds(10))) {
             Map<LeaseKey, Ipv4Address> acknowledged = new HashMap<>();
-            TestNode n = node;
             for (Step step : steps) {
-                apply(n, step, acknowledged);
-                check(n, acknowledged, step);
+                apply(node, step, acknowledged);
+                check(node, acknowledged, step);
             }
+            return null;
+        } catch (Exception | AssertionError e) {
+            return e;
         } finally {
             try (Stream<Path> files = Files.walk(dir)) {
                 files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
             }
         }
+    }
+
+    private static AssertionError shrunk(long seed, int attempt, int tries, Targets targets, List<Step> steps,
+                                         Throwable failure) {
+        Throwable[] last = {failure};
+        var result = SequenceShrinker.shrink(steps, candidate -> {
+            try {
+                Throwable f = run(targets, candidate);
+                if (f != null) {
+                    last[0] = f;
+                }
+                return f != null;
+            } catch (Exception setup) {
+                return false;
+            }
+        }, PoolStatefulPropertyTest::simpler, PoolStatefulPropertyTest::renamed, SHRINK_RUNS);
+        StringBuilder report = new StringBuilder()
+                .append("seed ").append(seed).append(" (try ").append(attempt + 1).append(" of ").append(tries)
+                .append(") broke an invariant with ").append(targets).append('\n')
+                .append("shortest failing sequence (").append(result.sequence().size()).append(" of ")
+                .append(steps.size()).append(" steps, ").append(result.runs()).append(" shrink runs):\n");
+        for (int i = 0; i < result.sequence().size(); i++) {
+            report.append("  ").append(i + 1).append(". ").append(result.sequence().get(i)).append('\n');
+        }
+        report.append("failure: ").append(last[0]).append('\n')
+                .append("replay with -Dvpcipam.seed=").append(seed).append(" (or VPCIPAM_SEED=").append(seed).append(')');
+        return new AssertionError(report.toString(), last[0]);
+    }
+
+    /** Each pod of the sequence renamed to a lower one everywhere (an ADD and its DEL must change together). */
+    private static List<List<Step>> renamed(List<Step> steps) {
+        List<Integer> pods = steps.stream().map(Step::pod).distinct().sorted().toList();
+        List<List<Step>> out = new ArrayList<>();
+        for (int i = 0; i < pods.size(); i++) {
+            int from = pods.get(i);
+            if (from != i) {
+                int to = i;
+                out.add(steps.stream().map(s -> s.pod() == from ? new Step(s.kind(), to, s.arg())
+                        : s.pod() == to ? new Step(s.kind(), from, s.arg()) : s).toList());
+            }
+        }
+        return out;
+    }
+
+    /** Simpler forms of one step, tried by the shrinker: the lowest pod and argument. */
+    private static List<Step> simpler(Step s) {
+        List<Step> out = new ArrayList<>();
+        if (s.pod() != 0) {
+            out.add(new Step(s.kind(), 0, s.arg()));
+        }
+        if (s.arg() != 0) {
+            out.add(new Step(s.kind(), s.pod(), 0));
+        }
+        return out;
     }
 
     private static LeaseKey key(int pod) {

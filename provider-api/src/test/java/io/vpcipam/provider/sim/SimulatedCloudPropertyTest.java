@@ -6,10 +6,7 @@ import io.vpcipam.provider.InterfaceSpec;
 import io.vpcipam.provider.Ipv4Address;
 import io.vpcipam.provider.NetworkInterface;
 import io.vpcipam.provider.NodeInfo;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.constraints.IntRange;
-import net.jqwik.api.constraints.Size;
+import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -18,6 +15,9 @@ import java.util.Map;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.quicktheories.QuickTheory.qt;
+import static org.quicktheories.generators.SourceDSL.integers;
+import static org.quicktheories.generators.SourceDSL.lists;
 
 /**
  * Random call sequences on a small, crowded VPC (a /26 node subnet, so every limit is hit): after each step no
@@ -28,9 +28,20 @@ class SimulatedCloudPropertyTest {
 
     private static final Cidr SUBNET = Cidr.parse("10.0.0.0/26");
 
-    @Property(tries = 60)
-    void randomCalls_anySequence_keepEveryInvariant(
-            @ForAll @Size(min = 1, max = 40) List<@IntRange(min = 0, max = 999) Integer> steps) throws Exception {
+    /** QuickTheories prints the seed and the shrunk step list of a failure; {@code -DQT_SEED=N} replays it. */
+    @Test
+    void randomCalls_anySequence_keepEveryInvariant() {
+        qt().withExamples(60).forAll(lists().of(integers().between(0, 999)).ofSizeBetween(1, 40))
+                .checkAssert(steps -> {
+                    try {
+                        run(steps);
+                    } catch (CloudException e) {
+                        throw new AssertionError("describing the simulated cloud failed: " + e, e);
+                    }
+                });
+    }
+
+    private static void run(List<Integer> steps) throws CloudException {
         SimulatedCloud sim = SimulatedCloud.builder().instanceType("t3.medium").subnet(SUBNET).build();
         List<String> leaked = new ArrayList<>();
         for (int step : steps) {
