@@ -12,7 +12,11 @@ import java.time.Duration;
  * {@code <stateDir>/sim-cloud.state} so it survives ipamd restarts and crashes like a real cloud. Variables:
  * {@code IPAMD_SIM_INSTANCE_TYPE} (default c5.4xlarge), {@code IPAMD_SIM_LATENCY_MS} (per mutating call, default 0),
  * {@code IPAMD_SIM_API_RATE} (account calls per second, default unlimited), {@code IPAMD_SIM_SUBNET} (the node's
- * subnet, default 10.0.0.0/20, inside the VPC 10.0.0.0/16). A bad value fails here, naming the variable.
+ * subnet, default 10.0.0.0/20, inside the VPC 10.0.0.0/16). Fault injection: {@code IPAMD_SIM_FAULT_RATE} (share of
+ * calls, 0 to 1, that fail; default 0), {@code IPAMD_SIM_FAULT_KINDS} (comma list of {@code failed}, {@code throttled},
+ * {@code lost}; default all), {@code IPAMD_SIM_FAULT_FOR_MS} (faults only this long after start; default always),
+ * {@code IPAMD_SIM_FAULT_SEED} (a whole number, to repeat a run; default random). A bad value fails here, naming
+ * the variable; so does a fault setting without a rate.
  */
 public final class SimProviderFactory implements CloudProviderFactory {
 
@@ -24,6 +28,14 @@ public final class SimProviderFactory implements CloudProviderFactory {
     public static final String API_RATE = "IPAMD_SIM_API_RATE";
     /** Node subnet variable, a CIDR inside 10.0.0.0/16. */
     public static final String SUBNET = "IPAMD_SIM_SUBNET";
+    /** Share of calls (0 to 1) that get a random fault. */
+    public static final String FAULT_RATE = "IPAMD_SIM_FAULT_RATE";
+    /** Which faults: a comma list of {@link Fault} labels. */
+    public static final String FAULT_KINDS = "IPAMD_SIM_FAULT_KINDS";
+    /** How long after start faults are injected, in milliseconds. */
+    public static final String FAULT_FOR_MS = "IPAMD_SIM_FAULT_FOR_MS";
+    /** The seed of the fault dice. */
+    public static final String FAULT_SEED = "IPAMD_SIM_FAULT_SEED";
 
     /** For ServiceLoader. */
     public SimProviderFactory() {
@@ -70,6 +82,7 @@ public final class SimProviderFactory implements CloudProviderFactory {
             }
             b.apiRate(r);
         }
+        faults(context, b);
         String subnet = context.env(SUBNET, "10.0.0.0/20");
         try {
             b.subnet(Cidr.parse(subnet));
@@ -77,6 +90,64 @@ public final class SimProviderFactory implements CloudProviderFactory {
         } catch (IllegalArgumentException e) {
             throw bad(SUBNET, subnet, e.getMessage());
         }
+    }
+
+    private static void faults(ProviderContext context, SimulatedCloud.Builder b) {
+        String rateText = context.env(FAULT_RATE, null);
+        if (rateText == null) {
+            for (String other : new String[] {FAULT_KINDS, FAULT_FOR_MS, FAULT_SEED}) {
+                String v = context.env(other, null);
+                if (v != null) {
+                    throw bad(other, v, "it does nothing without " + FAULT_RATE + " (the share of calls that fail)");
+                }
+            }
+            return;
+        }
+        double rate;
+        try {
+            rate = Double.parseDouble(rateText);
+        } catch (NumberFormatException e) {
+            rate = Double.NaN;
+        }
+        if (!(rate >= 0 && rate <= 1)) {
+            throw bad(FAULT_RATE, rateText, "expected a share of calls between 0 and 1, such as 0.3");
+        }
+        String kindsText = context.env(FAULT_KINDS, "failed,throttled,lost");
+        java.util.Set<Fault> kinds = java.util.EnumSet.noneOf(Fault.class);
+        for (String k : kindsText.split(",", -1)) {
+            String label = k.trim();
+            Fault f = java.util.Arrays.stream(Fault.values()).filter(x -> x.label().equals(label)).findFirst()
+                    .orElseThrow(() -> bad(FAULT_KINDS, kindsText, "'" + label + "' is not one of failed, throttled,"
+                            + " lost"));
+            kinds.add(f);
+        }
+        Duration window = null;
+        String forText = context.env(FAULT_FOR_MS, null);
+        if (forText != null) {
+            long ms;
+            try {
+                ms = Long.parseLong(forText);
+            } catch (NumberFormatException e) {
+                ms = -1;
+            }
+            if (ms < 0) {
+                throw bad(FAULT_FOR_MS, forText, "expected a whole number of milliseconds >= 0");
+            }
+            window = Duration.ofMillis(ms);
+        }
+        long seed = new java.util.Random().nextLong();
+        String seedText = context.env(FAULT_SEED, null);
+        if (seedText != null) {
+            try {
+                seed = Long.parseLong(seedText);
+            } catch (NumberFormatException e) {
+                throw bad(FAULT_SEED, seedText, "expected a whole number");
+            }
+        }
+        b.randomFaults(rate, kinds, window, seed);
+        System.getLogger(SimProviderFactory.class.getName()).log(System.Logger.Level.INFO, "simulated cloud faults: "
+                + rate + " of calls (" + kinds + ")" + (window == null ? "" : " for the first " + window)
+                + ", seed " + seed);
     }
 
     private static IllegalArgumentException bad(String variable, String value, String why) {

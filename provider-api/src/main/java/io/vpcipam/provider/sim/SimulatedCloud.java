@@ -55,7 +55,9 @@ import java.util.function.Supplier;
  * (IllegalArgumentException). Security groups in an {@link InterfaceSpec} are accepted and ignored.
  *
  * <h2>Fault and test controls</h2>
- * {@link #failNext}, {@link #addLatency}, per-verb counters ({@link #calls}, {@link #failedCalls},
+ * Random faults ({@link Builder#randomFaults}: a share of all SPI calls fails, is throttled, or is applied with its
+ * answer lost; optionally only for a while after start; seeded, so a run can be repeated), {@link #failNext},
+ * {@link #addLatency}, per-verb counters ({@link #calls}, {@link #failedCalls},
  * {@link #throttledCalls}, {@link #mutatingCalls}), other tenants ({@link #occupy}, {@link #leaveFree},
  * {@link #fragment}), {@link #leakInterface} and {@link #heldAddresses}. Test controls bypass the counters, the
  * token bucket and the faults.
@@ -97,6 +99,9 @@ public final class SimulatedCloud implements CloudProvider {
     /** The file name the sim uses in ipamd's state dir. */
     public static final String STATE_FILE_NAME = "sim-cloud.state";
 
+    /** The retry-after an injected throttle carries (EC2 gives none; one second is a polite client's pause). */
+    static final Duration INJECTED_RETRY_AFTER = Duration.ofSeconds(1);
+
     private static final Capabilities CAPABILITIES =
             new Capabilities(true, true, PREFIX_LENGTH, MAX_ADDRESSES_PER_CALL);
 
@@ -106,8 +111,13 @@ public final class SimulatedCloud implements CloudProvider {
     private final TokenBucket bucket;
     private final StateFile stateFile;
     private final CloudCallListener listener;
+    private final List<Fault> faultKinds;
+    private final Instant faultsUntil;
 
     // guarded by this
+    private double faultRate;
+    private final java.util.Random faultDice;
+    private boolean answerLost; // true while a call whose answer will be lost is applied
     private SimState state;
     private final long[] calls = new long[Verb.values().length];
     private final long[] failed = new long[Verb.values().length];
@@ -124,6 +134,10 @@ public final class SimulatedCloud implements CloudProvider {
                         b.clock.instant());
         this.stateFile = b.stateFile == null ? null : new StateFile(b.stateFile);
         this.listener = b.listener;
+        this.faultRate = b.faultRate;
+        this.faultKinds = List.copyOf(b.faultKinds);
+        this.faultsUntil = b.faultWindow == null ? Instant.MAX : b.clock.instant().plus(b.faultWindow);
+        this.faultDice = new java.util.Random(b.faultSeed);
         Optional<SimState> stored = stateFile == null ? Optional.empty() : stateFile.load();
         if (stored.isPresent()) {
             SimState s = stored.get();
@@ -247,7 +261,8 @@ public final class SimulatedCloud implements CloudProvider {
             while (devices.contains(index)) {
                 index++;
             }
-            e.deviceIndex = index;
+            // a create whose answer is lost never reaches its attach: the caller has no id to attach
+            e.deviceIndex = answerLost ? NetworkInterface.DETACHED : index;
             s.enis.put(e.id, e);
             return e.view();
         });
@@ -337,8 +352,9 @@ public final class SimulatedCloud implements CloudProvider {
         extraLatency.put(verb, extra);
     }
 
-    /** Drops all pending faults and extra latencies. */
+    /** Drops all pending faults, extra latencies and random faults. */
     public synchronized void clearFaults() {
+        faultRate = 0;
         faults.clear();
         extraLatency.clear();
     }
@@ -602,6 +618,7 @@ public final class SimulatedCloud implements CloudProvider {
         String condition = null;
         try {
             Supplier<? extends CloudException> fault;
+            Fault random;
             Duration sleep;
             synchronized (this) {
                 calls[verb.ordinal()]++;
@@ -614,15 +631,35 @@ public final class SimulatedCloud implements CloudProvider {
                 }
                 Deque<Supplier<? extends CloudException>> pending = faults.get(verb);
                 fault = pending == null ? null : pending.poll();
+                random = fault == null ? rollFault() : null;
                 sleep = (verb.mutating() ? latency : Duration.ZERO).plus(extraLatency.getOrDefault(verb, Duration.ZERO));
             }
             sleep(sleep);
             if (fault != null) {
                 throw fault.get();
             }
-            synchronized (this) {
-                return op.run();
+            if (random == Fault.THROTTLED) {
+                throw new CloudException.Throttled("RequestLimitExceeded", "Request limit exceeded ("
+                        + verb.ec2Name() + "; injected fault, not applied)", INJECTED_RETRY_AFTER);
             }
+            if (random == Fault.FAILED) {
+                throw new CloudException.Fatal("InternalError", verb.ec2Name() + ": an internal error has occurred"
+                        + " (injected fault, not applied)", null, true);
+            }
+            T result;
+            synchronized (this) {
+                answerLost = random == Fault.LOST;
+                try {
+                    result = op.run();
+                } finally {
+                    answerLost = false;
+                }
+            }
+            if (random == Fault.LOST) {
+                throw new CloudException.Fatal("RequestTimeout", verb.ec2Name() + ": no answer in time (injected"
+                        + " fault; the call was applied)", null, true);
+            }
+            return result;
         } catch (CloudException e) {
             condition = e.condition();
             synchronized (this) {
@@ -638,6 +675,17 @@ public final class SimulatedCloud implements CloudProvider {
         } finally {
             listener.onCall(verb.ec2Name(), Duration.between(start, clock.instant()), condition);
         }
+    }
+
+    /** Decides, under the monitor, whether this call gets a random fault and which. */
+    private Fault rollFault() {
+        if (faultRate <= 0 || !clock.instant().isBefore(faultsUntil)) {
+            return null;
+        }
+        if (faultDice.nextDouble() >= faultRate) {
+            return null;
+        }
+        return faultKinds.get(faultDice.nextInt(faultKinds.size()));
     }
 
     private static void sleep(Duration d) throws CloudException {
@@ -727,8 +775,34 @@ public final class SimulatedCloud implements CloudProvider {
         private Double apiBurst;
         private Path stateFile;
         private CloudCallListener listener = CloudCallListener.NOOP;
+        private double faultRate;
+        private List<Fault> faultKinds = List.of(Fault.values());
+        private Duration faultWindow;
+        private long faultSeed = new java.util.Random().nextLong();
 
         private Builder() {
+        }
+
+        /**
+         * Random faults: each SPI call (describes included) gets one of {@code kinds}, chosen evenly, with probability
+         * {@code rate}, during {@code window} from the sim's creation (null = for its whole life); {@code seed} makes
+         * the sequence repeatable. Test controls never get one.
+         */
+        public Builder randomFaults(double rate, java.util.Set<Fault> kinds, Duration window, long seed) {
+            if (!(rate >= 0 && rate <= 1)) {
+                throw new IllegalArgumentException("fault rate must be between 0 and 1, got " + rate);
+            }
+            if (kinds == null || kinds.isEmpty()) {
+                throw new IllegalArgumentException("fault kinds are missing");
+            }
+            if (window != null && window.isNegative()) {
+                throw new IllegalArgumentException("fault window must be >= 0, got " + window);
+            }
+            this.faultRate = rate;
+            this.faultKinds = java.util.EnumSet.copyOf(kinds).stream().toList();
+            this.faultWindow = window;
+            this.faultSeed = seed;
+            return this;
         }
 
         /** EC2 instance type; sets the limits. Unknown types are refused. */
