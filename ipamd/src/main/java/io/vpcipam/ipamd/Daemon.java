@@ -156,6 +156,7 @@ public final class Daemon implements AutoCloseable {
                 + node.instanceType() + ", " + node.interfaces().size() + " interfaces); " + saved.leases().size()
                 + " leases restored, " + lost.size() + " dropped");
         metrics.watch(pool, server::serving);
+        metrics.watchCloud(reconciler::cloudHealth);
         Daemon daemon = new Daemon(config, provider, pool, reconciler, commit, service, server, dropped, metrics);
         // the plugin also spools a DEL when ipamd is up but did not answer in time: apply those without a restart
         daemon.spoolSweeper = Thread.ofVirtual().name("release-spool").start(() -> {

@@ -14,10 +14,20 @@ public abstract sealed class CloudException extends Exception
         CloudException.Conflict, CloudException.Fatal {
 
     private final String code;
+    private final Duration retryAfter;
 
-    private CloudException(String code, String message, Throwable cause) {
+    private CloudException(String code, String message, Throwable cause, Duration retryAfter) {
         super(message, cause);
         this.code = Objects.requireNonNullElse(code, "");
+        this.retryAfter = retryAfter == null || retryAfter.isNegative() ? Duration.ZERO : retryAfter;
+    }
+
+    /**
+     * How long the cloud (or the provider's own circuit breaker) says no call will succeed: the wait before the
+     * next call. Zero when it gave no hint.
+     */
+    public Duration retryAfter() {
+        return retryAfter;
     }
 
     /** The cloud's own error code, e.g. {@code RequestLimitExceeded} or {@code SubnetIsFull}. */
@@ -39,15 +49,9 @@ public abstract sealed class CloudException extends Exception
      * instead: the node's state is then in doubt until the next describe.
      */
     public static final class Throttled extends CloudException {
-        private final Duration retryAfter;
 
         public Throttled(String code, String message, Duration retryAfter) {
-            super(code, message, null);
-            this.retryAfter = retryAfter == null || retryAfter.isNegative() ? Duration.ZERO : retryAfter;
-        }
-
-        public Duration retryAfter() {
-            return retryAfter;
+            super(code, message, null, retryAfter);
         }
 
         @Override
@@ -76,7 +80,7 @@ public abstract sealed class CloudException extends Exception
         private final Scope scope;
 
         public CapacityExhausted(String code, String message, Scope scope) {
-            super(code, message, null);
+            super(code, message, null, Duration.ZERO);
             this.scope = Objects.requireNonNull(scope, "scope");
         }
 
@@ -98,7 +102,7 @@ public abstract sealed class CloudException extends Exception
     /** The interface, address or instance named does not exist (any more). */
     public static final class NotFound extends CloudException {
         public NotFound(String code, String message) {
-            super(code, message, null);
+            super(code, message, null, Duration.ZERO);
         }
 
         @Override
@@ -115,7 +119,7 @@ public abstract sealed class CloudException extends Exception
     /** The cloud's state changed under us (address in use, concurrent update, attachment in progress). */
     public static final class Conflict extends CloudException {
         public Conflict(String code, String message) {
-            super(code, message, null);
+            super(code, message, null, Duration.ZERO);
         }
 
         @Override
@@ -139,7 +143,16 @@ public abstract sealed class CloudException extends Exception
 
         /** @param transientFault true for timeouts and 5xx, which may pass on their own */
         public Fatal(String code, String message, Throwable cause, boolean transientFault) {
-            super(code, message, cause);
+            this(code, message, cause, transientFault, Duration.ZERO);
+        }
+
+        /**
+         * @param transientFault true for timeouts and 5xx, which may pass on their own
+         * @param retryAfter     how long calls will keep failing, when the provider knows (its circuit breaker is
+         *                       open for that long); zero when unknown
+         */
+        public Fatal(String code, String message, Throwable cause, boolean transientFault, Duration retryAfter) {
+            super(code, message, cause, retryAfter);
             this.transientFault = transientFault;
         }
 

@@ -206,6 +206,11 @@ public final class IntrospectionServer implements AutoCloseable {
         engine.put("lastShrink", instant(snap.lastShrink()));
         engine.put("growthPausedUntil", instant(snap.growPausedUntil()));
         engine.put("reconcilerRunning", d.reconciler().alive());
+        Reconciler.CloudHealth cloud = d.reconciler().cloudHealth();
+        engine.put("cloudFailing", cloud.failing());
+        engine.put("cloudFailures", cloud.failures());
+        engine.put("cloudNextTry", cloud.failing() ? cloud.nextTry().toString() : null);
+        engine.put("cloudError", cloud.failing() ? cloud.lastError() : null);
         m.put("engine", engine);
         List<Object> ifaces = new ArrayList<>();
         for (PoolStatus.InterfaceStatus i : s.interfaces()) {

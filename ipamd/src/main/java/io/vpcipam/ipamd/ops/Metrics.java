@@ -10,6 +10,7 @@ import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
 import io.prometheus.metrics.model.snapshots.Labels;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 import io.vpcipam.ipamd.pool.AddressPool;
+import io.vpcipam.ipamd.pool.Reconciler;
 import io.vpcipam.ipamd.pool.PoolStatus;
 import io.vpcipam.protocol.Op;
 import io.vpcipam.protocol.Reply;
@@ -23,6 +24,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /**
  * Every ipamd metric, in one private {@link PrometheusRegistry} (not the library's global one, so tests and two
@@ -64,6 +66,7 @@ public final class Metrics implements CloudCallListener {
     private final Counter leasesDropped;
     private volatile CloudError lastCloudError;
     private volatile Source source;
+    private volatile Supplier<Reconciler.CloudHealth> cloudHealth = () -> Reconciler.CloudHealth.ANSWERING;
 
     private record Source(AddressPool pool, BooleanSupplier ready) {
     }
@@ -127,6 +130,11 @@ public final class Metrics implements CloudCallListener {
     /** From now on scrapes sample this pool; {@code ready} feeds {@code vpc_ipam_ready}. */
     public void watch(AddressPool pool, BooleanSupplier ready) {
         this.source = new Source(pool, ready);
+    }
+
+    /** From now on scrapes report whether the cloud is failing, as the reconciler found it. */
+    public void watchCloud(Supplier<Reconciler.CloudHealth> health) {
+        this.cloudHealth = health;
     }
 
     /** The last failed cloud call, or null if none failed yet. */
@@ -205,8 +213,12 @@ public final class Metrics implements CloudCallListener {
             Source s = source;
             GaugeSnapshot.Builder ready = GaugeSnapshot.builder().name("vpc_ipam_ready")
                     .help("1 when the daemon serves its socket with an initialised pool, else 0.");
+            Reconciler.CloudHealth health = cloudHealth.get();
+            GaugeSnapshot failing = gauge("vpc_ipam_cloud_failing", "1 while the cloud keeps failing (server errors,"
+                    + " the provider's circuit breaker open) and the reconciler holds its calls, else 0.",
+                    health.failing() ? 1 : 0);
             if (s == null) {
-                return MetricSnapshots.of(ready.dataPoint(point(0, Labels.EMPTY)).build());
+                return MetricSnapshots.of(ready.dataPoint(point(0, Labels.EMPTY)).build(), failing);
             }
             PoolStatus p = s.pool().status();
             GaugeSnapshot.Builder addresses = GaugeSnapshot.builder().name("vpc_ipam_addresses")
@@ -222,13 +234,14 @@ public final class Metrics implements CloudCallListener {
                     gauge("vpc_ipam_interfaces", "Cloud interfaces attached to the node.", p.interfaces().size()),
                     gauge("vpc_ipam_max_addresses", "Pod addresses the node can hold at its cloud limits.",
                             p.capacity()),
-                    gauge("vpc_ipam_add_waiting", "ADDs waiting for an address right now.", p.waiting()));
+                    gauge("vpc_ipam_add_waiting", "ADDs waiting for an address right now.", p.waiting()),
+                    failing);
         }
 
         @Override
         public List<String> getPrometheusNames() {
             return List.of("vpc_ipam_ready", "vpc_ipam_addresses", "vpc_ipam_interfaces", "vpc_ipam_max_addresses",
-                    "vpc_ipam_add_waiting");
+                    "vpc_ipam_add_waiting", "vpc_ipam_cloud_failing");
         }
 
         private static GaugeSnapshot gauge(String name, String help, double value) {

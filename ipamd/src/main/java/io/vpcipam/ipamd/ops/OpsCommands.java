@@ -267,6 +267,11 @@ public final class OpsCommands {
         if (Boolean.FALSE.equals(engine.get("reconcilerRunning"))) {
             return "BROKEN: the reconciler is not running; the pool cannot grow. Restart ipamd and read its log.";
         }
+        String cloud = Boolean.TRUE.equals(engine.get("cloudFailing"))
+                ? "the cloud is failing (" + IntrospectionClient.num(engine.get("cloudFailures")) + " failures in a row,"
+                        + " last: " + IntrospectionClient.str(engine.get("cloudError")) + "); the reconciler waits and"
+                        + " calls it again at " + IntrospectionClient.str(engine.get("cloudNextTry"))
+                : null;
         if (waiting > 0 || free == 0) {
             String who = waiting > 0 ? waiting + " ADD(s) waiting, " : "";
             if (paused != null && paused.isAfter(now)) {
@@ -277,6 +282,9 @@ public final class OpsCommands {
                 return "FULL: " + who + "no free address; the node holds " + total + " of at most " + max
                         + " addresses (its cloud limits): schedule fewer pods here or use prefix delegation.";
             }
+            if (cloud != null) {
+                return "STARVED: " + who + "no free address; " + cloud + ".";
+            }
             if (failed != null) {
                 return "STARVED: " + who + "no free address; the last cloud action failed: " + failed;
             }
@@ -285,6 +293,9 @@ public final class OpsCommands {
                         + cooling + " cooling down (IP_COOLDOWN_PERIOD) will become free.";
             }
             return "TIGHT: " + who + "no free address right now; the reconciler is asking the cloud for more.";
+        }
+        if (cloud != null) {
+            return "OK, with trouble: " + free + " free address(es), but " + cloud + ".";
         }
         if (failed != null) {
             return "OK, with trouble: " + free + " free address(es), but the last cloud action failed: " + failed;
@@ -310,8 +321,11 @@ public final class OpsCommands {
         out.printf("targets   WARM_IP_TARGET=%s MINIMUM_IP_TARGET=%s WARM_ENI_TARGET=%s WARM_PREFIX_TARGET=%s"
                         + " MAX_ENI=%s%n", t.get("warmIpTarget"), t.get("minimumIpTarget"), t.get("warmEniTarget"),
                 t.get("warmPrefixTarget"), t.get("maxEni"));
-        out.printf("engine    last grow %s, last shrink %s%s%n", orNever(e.get("lastGrow")), orNever(e.get("lastShrink")),
-                e.get("growthPausedUntil") == null ? "" : ", growth paused until " + e.get("growthPausedUntil"));
+        out.printf("engine    last grow %s, last shrink %s%s%s%n", orNever(e.get("lastGrow")),
+                orNever(e.get("lastShrink")),
+                e.get("growthPausedUntil") == null ? "" : ", growth paused until " + e.get("growthPausedUntil"),
+                Boolean.TRUE.equals(e.get("cloudFailing")) ? ", cloud failing, next call at " + e.get("cloudNextTry")
+                        : "");
         out.println();
         out.println("verdict   " + verdict);
         out.println();

@@ -32,8 +32,11 @@ import java.util.logging.Logger;
  * the pass's step budget is spent. A pass runs on a jittered timer and at once when an ADD finds the pool empty.
  *
  * <p>Cloud errors: throttling waits the cloud's retry-after (with jitter) and goes on; a full subnet pauses growth
- * for {@code subnetBackoff}; not-found, conflict or a limit the pool did not expect re-read the node; anything else
- * ends the pass and is retried on the next one.
+ * for {@code subnetBackoff}; not-found, conflict or a limit the pool did not expect re-read the node. A failing cloud
+ * (a fatal error, a server error, the provider's circuit breaker open, or any failed describe) ends the pass and holds
+ * every cloud call until the provider's retry-after (the breaker's remaining open time), else a backoff doubling from
+ * {@link #MIN_CLOUD_BACKOFF} to {@link #MAX_CLOUD_BACKOFF}; wake-ups from waiting ADDs do not shorten the hold, and the
+ * first pass after it calls at once. {@link #cloudHealth()} says so for metrics and {@code explain}.
  */
 public final class Reconciler implements AutoCloseable {
 
@@ -41,6 +44,27 @@ public final class Reconciler implements AutoCloseable {
     private static final int MAX_STEPS_PER_PASS = 64;
     private static final int MAX_DECISIONS = 100;
     private static final int MAX_ORPHANS_PER_RUN = 20;
+    /** First hold after a cloud failure that came without a retry-after. */
+    static final Duration MIN_CLOUD_BACKOFF = Duration.ofMillis(500);
+    /** Longest hold after repeated cloud failures without a retry-after: pods wait at most this after a recovery. */
+    static final Duration MAX_CLOUD_BACKOFF = Duration.ofSeconds(10);
+
+    /**
+     * Whether the cloud answers, as the reconciler last found it.
+     *
+     * @param failures  cloud failures in a row (0: it answers)
+     * @param nextTry   no cloud call before this while failing
+     * @param lastError the last failure: condition, code and message ("" when it answers)
+     */
+    public record CloudHealth(int failures, Instant nextTry, String lastError) {
+        /** The cloud answers. */
+        public static final CloudHealth ANSWERING = new CloudHealth(0, Instant.MIN, "");
+
+        /** Whether calls are failing (and held until {@link #nextTry}). */
+        public boolean failing() {
+            return failures > 0;
+        }
+    }
 
     /**
      * The reconciler's knobs.
@@ -99,6 +123,7 @@ public final class Reconciler implements AutoCloseable {
     private volatile boolean needResync = true;
     private volatile Placement placement; // null = the settings' subnet and security groups
     private volatile Instant lastResync = Instant.MIN;
+    private volatile CloudHealth health = CloudHealth.ANSWERING;
     private Instant nextOrphanRun;
     private volatile Thread thread;
 
@@ -161,6 +186,12 @@ public final class Reconciler implements AutoCloseable {
     private void loop() {
         while (running) {
             try {
+                Duration hold = holdLeft();
+                if (hold.isPositive()) {
+                    // wake-ups do not shorten it: the cloud is failing; re-checked each second (the clock may jump)
+                    Thread.sleep(Math.min(hold.toMillis() + 1, 1_000));
+                    continue;
+                }
                 long start = System.nanoTime();
                 try {
                     pass();
@@ -181,6 +212,9 @@ public final class Reconciler implements AutoCloseable {
     /** One pass: re-read if due, then plan and act until nothing is left to do. Public for tests and benches. */
     public void pass() throws InterruptedException {
         Instant now = clock.instant();
+        if (holdLeft().isPositive()) {
+            return; // the cloud is failing: nothing is called until the hold ends
+        }
         if (needResync || !now.isBefore(lastResync.plus(settings.resyncInterval()))) {
             if (!resync()) {
                 return;
@@ -223,6 +257,7 @@ public final class Reconciler implements AutoCloseable {
         while (running) {
             try {
                 NodeInfo info = provider.describeNode();
+                answered();
                 pool.sync(info);
                 lastResync = clock.instant();
                 needResync = false;
@@ -231,6 +266,7 @@ public final class Reconciler implements AutoCloseable {
                 backOff(e);
             } catch (CloudException e) {
                 LOG.warning("describe failed (" + e.code() + "): " + e.getMessage());
+                failed("describe", e);
                 return false;
             }
         }
@@ -307,6 +343,7 @@ public final class Reconciler implements AutoCloseable {
                     return false;
                 }
             }
+            answered();
             record(plan, "done");
             return true;
         } catch (CloudException.Throttled e) {
@@ -328,8 +365,49 @@ public final class Reconciler implements AutoCloseable {
         } catch (CloudException e) {
             record(plan, "failed: " + e.code() + " " + e.getMessage());
             needResync = true;
+            failed(plan.getClass().getSimpleName(), e);
             return false;
         }
+    }
+
+    /** The cloud's current state for metrics and introspection. */
+    public CloudHealth cloudHealth() {
+        return health;
+    }
+
+    /** How much longer cloud calls are held because the cloud is failing (zero or negative: none). */
+    private Duration holdLeft() {
+        CloudHealth h = health;
+        return h.failing() ? Duration.between(clock.instant(), h.nextTry()) : Duration.ZERO;
+    }
+
+    /** A cloud call failed in a way that says the cloud is failing: hold further calls (see the class comment). */
+    private void failed(String what, CloudException e) {
+        int failures = health.failures() + 1;
+        Duration hold = e.retryAfter().isPositive() ? e.retryAfter() : cloudBackoff(failures);
+        Instant next = clock.instant().plus(hold);
+        health = new CloudHealth(failures, next, e.condition() + " " + e.code() + ": " + e.getMessage());
+        recordRaw("wait-for-cloud", "the cloud is failing (" + what + ": " + e.condition() + " " + e.code() + ")",
+                "no cloud call until " + next + " (" + failures + " failure" + (failures == 1 ? "" : "s")
+                        + " in a row" + (e.retryAfter().isPositive() ? ", as the provider asked" : "") + ")");
+    }
+
+    /** A cloud call answered: whatever failed before is over. */
+    private void answered() {
+        CloudHealth h = health;
+        if (h.failing()) {
+            health = CloudHealth.ANSWERING;
+            recordRaw("wait-for-cloud", "the cloud answers again", "after " + h.failures() + " failure"
+                    + (h.failures() == 1 ? "" : "s") + " in a row");
+        }
+    }
+
+    /** {@link #MIN_CLOUD_BACKOFF} doubled per failure in a row, capped at {@link #MAX_CLOUD_BACKOFF}, +-20%. */
+    static Duration cloudBackoff(int failures) {
+        long ms = Math.min(MAX_CLOUD_BACKOFF.toMillis(),
+                MIN_CLOUD_BACKOFF.toMillis() << Math.min(20, Math.max(0, failures - 1)));
+        long jittered = ms * 4 / 5 + ThreadLocalRandom.current().nextLong(ms * 2 / 5 + 1);
+        return Duration.ofMillis(Math.min(MAX_CLOUD_BACKOFF.toMillis(), jittered));
     }
 
     private InterfaceSpec spec(Plan.CreateInterface c, NodeInfo node) {

@@ -59,6 +59,31 @@ class OpsCommandsTest {
                 && v.contains("InsufficientFreeAddressesInSubnet"), v);
     }
 
+    private static Map<String, Object> cloudFailing(Map<String, Object> pool, String nextTry) {
+        @SuppressWarnings("unchecked")
+        Map<String, Object> engine = (Map<String, Object>) pool.get("engine");
+        engine.put("cloudFailing", true);
+        engine.put("cloudFailures", 7);
+        engine.put("cloudNextTry", nextTry);
+        engine.put("cloudError", "unavailable CircuitOpen: EC2 kept failing");
+        return pool;
+    }
+
+    @Test
+    void verdict_waitingWhileTheCloudFails_saysSoAndWhenItIsAskedAgain() {
+        String v = OpsCommands.verdict(cloudFailing(pool(10, 0, 2, 0, 0, 27, null), "2025-01-31T12:00:20Z"),
+                List.of(), NOW);
+        assertTrue(v.startsWith("STARVED:") && v.contains("cloud is failing") && v.contains("CircuitOpen")
+                && v.contains("2025-01-31T12:00:20Z"), v);
+    }
+
+    @Test
+    void verdict_freeAddressesWhileTheCloudFails_isOkWithTrouble() {
+        String v = OpsCommands.verdict(cloudFailing(pool(10, 4, 0, 0, 0, 27, null), "2025-01-31T12:00:20Z"),
+                List.of(), NOW);
+        assertTrue(v.startsWith("OK, with trouble:") && v.contains("cloud is failing"), v);
+    }
+
     @Test
     void verdict_onlyCoolingAddresses_isTight() {
         String v = OpsCommands.verdict(pool(10, 0, 0, 2, 0, 27, null), List.of(), NOW);

@@ -95,6 +95,35 @@ class OpsServersTest {
     }
 
     @Test
+    void cloudFailing_metricAndPoolSaySo_untilItAnswersAgain() throws Exception {
+        startOps();
+        SimulatedCloud cloud = SimulatedCloud.builder().instanceType("m5.large").listener(ops.metrics()).build();
+        startDaemon(cloud);
+        assertEquals(0.0, PromText.value(scrape(), "vpc_ipam_cloud_failing", Map.of()));
+        cloud.failNext(Verb.DESCRIBE_NODE, 1000,
+                () -> new CloudException.Fatal("InternalError", "injected", null, true));
+        daemon.reconciler().requestResync();
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (!daemon.reconciler().cloudHealth().failing() && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+
+        assertEquals(1.0, PromText.value(scrape(), "vpc_ipam_cloud_failing", Map.of()));
+        @SuppressWarnings("unchecked")
+        Map<String, Object> engine = (Map<String, Object>) json("/v1/pool", 200).get("engine");
+        assertEquals(true, engine.get("cloudFailing"), engine.toString());
+        assertTrue(engine.get("cloudError").toString().contains("InternalError"), engine.toString());
+
+        cloud.clearFaults();
+        deadline = System.nanoTime() + 15_000_000_000L;
+        while (daemon.reconciler().cloudHealth().failing() && System.nanoTime() < deadline) {
+            daemon.reconciler().wake();
+            Thread.sleep(50);
+        }
+        assertEquals(0.0, PromText.value(scrape(), "vpc_ipam_cloud_failing", Map.of()));
+    }
+
+    @Test
     void metrics_afterAddsAnErrorAndADel_countEverythingInAStrictlyValidExposition() throws Exception {
         startOps();
         SimulatedCloud cloud = SimulatedCloud.builder().instanceType("m5.large").listener(ops.metrics()).build();
@@ -164,7 +193,8 @@ class OpsServersTest {
         Map<?, ?> iface = (Map<?, ?>) ((List<?>) pool.get("interfaces")).getFirst();
         assertEquals(Set.of("id", "deviceIndex", "subnetId", "primaryAddress", "addresses", "prefixes", "free",
                 "assigned"), iface.keySet());
-        assertEquals(Set.of("lastGrow", "lastShrink", "growthPausedUntil", "reconcilerRunning"),
+        assertEquals(Set.of("lastGrow", "lastShrink", "growthPausedUntil", "reconcilerRunning", "cloudFailing",
+                "cloudFailures", "cloudNextTry", "cloudError"),
                 ((Map<?, ?>) pool.get("engine")).keySet());
         assertEquals(2, ((Map<?, ?>) pool.get("targets")).get("warmIpTarget"));
 

@@ -141,6 +141,7 @@ class InDoubtCloudCallTest {
         }
 
         flaky.failAfterApplying = false;
+        node.clock.advance(Reconciler.MAX_CLOUD_BACKOFF); // a timeout holds cloud calls for a moment
         reconciler.pass(); // the describe settles what the failed call left in doubt
         for (var iface : node.pool.snapshot().interfaces()) {
             assertEquals(0, iface.releasing(), "nothing left in doubt after a describe");
@@ -163,6 +164,7 @@ class InDoubtCloudCallTest {
                 new CloudException.Fatal("InternalError", "injected before applying", null, true));
         node.reconciler.pass(); // the release fails; the cloud still holds all four
         assertEquals(4, node.cloud.heldAddresses().size());
+        node.clock.advance(Reconciler.MAX_CLOUD_BACKOFF); // a server error holds cloud calls for a moment
         node.reconciler.pass(); // re-reads the node: still held, so FREE again (and now released for real)
         for (var iface : node.pool.snapshot().interfaces()) {
             assertEquals(0, iface.releasing());
@@ -197,6 +199,7 @@ class InDoubtCloudCallTest {
         }
         assertFalse(got.isEmpty());
         flaky.failAfterApplying = false;
+        node.clock.advance(Reconciler.MAX_CLOUD_BACKOFF); // a timeout holds cloud calls for a moment
         reconciler.pass();
         for (var iface : node.pool.snapshot().interfaces()) {
             assertEquals(0, iface.releasing());

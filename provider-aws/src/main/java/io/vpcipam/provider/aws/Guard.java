@@ -31,7 +31,8 @@ import java.util.function.Supplier;
  *       sent.</li>
  *   <li>Circuit breaker: opens when at least half of the last 20 attempts (10 at least) failed with a 5xx or a
  *       network error, and then refuses calls for {@code circuitOpen} without sending them; throttling and definite
- *       answers (not found, limits) never open it.</li>
+ *       answers (not found, limits) never open it. While it is open, every failure carries the time it stays open
+ *       as its {@link CloudException#retryAfter()}, so the pool engine waits for it instead of asking again.</li>
  * </ul>
  * Failures leave as the SPI's {@link CloudException}s, through {@link ErrorMapping}.
  */
@@ -42,6 +43,8 @@ final class Guard {
     private final Retry retry;
     private final CloudCallListener listener;
     private final Duration throttledRetryAfter;
+    private final Duration circuitOpen;
+    private volatile long openedAtNanos;
 
     Guard(AwsSettings s, CloudCallListener listener) {
         this.listener = listener == null ? CloudCallListener.NOOP : listener;
@@ -60,6 +63,12 @@ final class Guard {
                 .permittedNumberOfCallsInHalfOpenState(2)
                 .recordException(t -> t instanceof ApiError a && a.transientFault() && !ErrorMapping.throttled(a))
                 .build());
+        this.circuitOpen = s.circuitOpen();
+        breaker.getEventPublisher().onStateTransition(e -> {
+            if (e.getStateTransition().getToState() == CircuitBreaker.State.OPEN) {
+                openedAtNanos = System.nanoTime();
+            }
+        });
         long base = s.backoffBase().toMillis();
         long cap = s.backoffMax().toMillis();
         this.retry = Retry.of("ec2", RetryConfig.<Object>custom()
@@ -108,6 +117,11 @@ final class Guard {
                 mapped = new CloudException.Fatal(t.code(), t.getMessage() + " (an earlier try timed out or failed"
                         + " with a server error and may have been applied)", t, true);
             }
+            Duration open = openFor();
+            if (mapped instanceof CloudException.Fatal f && f.retryable() && open.isPositive()) {
+                mapped = new CloudException.Fatal(f.code(), f.getMessage() + " (circuit open for " + open.toMillis()
+                        + " ms more)", f.getCause(), true, open);
+            }
             listener.onCall(verb, Duration.ofNanos(System.nanoTime() - start), mapped.condition());
             throw mapped;
         } catch (RuntimeException e) {
@@ -141,6 +155,15 @@ final class Guard {
             }
             listener.onLimiterWait(verb, Duration.ofNanos(nanos));
         }
+    }
+
+    /** How much longer the breaker refuses calls: zero unless it is open. */
+    private Duration openFor() {
+        if (breaker.getState() != CircuitBreaker.State.OPEN) {
+            return Duration.ZERO;
+        }
+        long left = circuitOpen.toNanos() - (System.nanoTime() - openedAtNanos);
+        return Duration.ofNanos(Math.max(1_000_000, left)); // at least 1 ms: it is open now
     }
 
     /** The breaker's state, for tests and logs. */

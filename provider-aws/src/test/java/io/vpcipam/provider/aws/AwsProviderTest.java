@@ -459,6 +459,25 @@ class AwsProviderTest {
         assertEquals(ApiError.CIRCUIT_OPEN, open.code());
         assertTrue(open.retryable());
         assertEquals(sent, fake.totalCalls(), "a call reached EC2 through an open circuit");
+        assertTrue(open.retryAfter().isPositive() && open.retryAfter().compareTo(java.time.Duration.ofSeconds(30)) <= 0,
+                "the pool engine waits for the breaker's remaining open time, got " + open.retryAfter());
+    }
+
+    @Test
+    void circuitOpen_retryAfterIsTheTimeLeft_andACallGoesThroughOnceItPassed() throws Exception {
+        AwsProvider p = Fixtures.provider(fake, Map.of(AwsSettings.MAX_ATTEMPTS, "1",
+                AwsSettings.CIRCUIT_OPEN, "300ms"), recorder);
+        for (int i = 0; i < 10; i++) {
+            fake.failNext("DescribeInstances", "InternalError", 500);
+            assertThrows(CloudException.Fatal.class, p::describeNode);
+        }
+        var open = assertThrows(CloudException.Fatal.class, p::describeNode);
+        assertEquals(ApiError.CIRCUIT_OPEN, open.code());
+        assertTrue(open.retryAfter().toMillis() <= 300, open.retryAfter().toString());
+
+        Thread.sleep(open.retryAfter().toMillis() + 20);
+
+        assertNotNull(p.describeNode(), "the breaker lets a call through once its open time passed");
     }
 
     @Test
