@@ -37,6 +37,11 @@ import java.util.logging.Logger;
  * every cloud call until the provider's retry-after (the breaker's remaining open time), else a backoff doubling from
  * {@link #MIN_CLOUD_BACKOFF} to {@link #MAX_CLOUD_BACKOFF}; wake-ups from waiting ADDs do not shorten the hold, and the
  * first pass after it calls at once. {@link #cloudHealth()} says so for metrics and {@code explain}.
+ *
+ * <p>Leftovers: the first pass after start, and the pass after a create that ended in doubt, delete this node's own
+ * detached interfaces created before then (a kill -9 between create and attach or between detach and delete, a create
+ * whose answer never arrived). No create is in flight then (this thread is the only creator), so every detached
+ * interface with this node's tag is a leftover; the hourly collector with its grace period is for other nodes'.
  */
 public final class Reconciler implements AutoCloseable {
 
@@ -124,6 +129,7 @@ public final class Reconciler implements AutoCloseable {
     private volatile Placement placement; // null = the settings' subnet and security groups
     private volatile Instant lastResync = Instant.MIN;
     private volatile CloudHealth health = CloudHealth.ANSWERING;
+    private Instant sweepBefore; // non-null: this node's detached interfaces created up to then are leftovers
     private Instant nextOrphanRun;
     private volatile Thread thread;
 
@@ -141,6 +147,7 @@ public final class Reconciler implements AutoCloseable {
         this.clock = clock;
         this.caps = provider.capabilities();
         this.nextOrphanRun = clock.instant().plus(jitter(Duration.ofMinutes(5)));
+        this.sweepBefore = caps.hotAttachInterfaces() ? clock.instant() : null;
     }
 
     /** Starts the pass loop on its own thread. */
@@ -224,6 +231,9 @@ public final class Reconciler implements AutoCloseable {
         if (node == null) {
             return;
         }
+        if (sweepBefore != null) {
+            sweepLeftovers(node);
+        }
         for (int step = 0; step < MAX_STEPS_PER_PASS && running; step++) {
             Snapshot snapshot = pool.snapshot();
             updateLimits(snapshot, node.limits());
@@ -291,7 +301,13 @@ public final class Reconciler implements AutoCloseable {
                     int units = c.addresses() + c.prefixes();
                     pool.pending(units * (c.prefixes() > 0 ? caps.addressesPerPrefix() : 1));
                     try {
-                        NetworkInterface ni = provider.createInterface(spec(c, node));
+                        NetworkInterface ni;
+                        try {
+                            ni = provider.createInterface(spec(c, node));
+                        } catch (CloudException.Fatal | CloudException.Conflict e) {
+                            sweepBefore = clock.instant(); // it may exist, detached: nobody would ever attach it
+                            throw e;
+                        }
                         pool.attached(ni);
                         if (node.subnet(ni.subnetId()) == null) {
                             needResync = true; // a subnet we have not described yet: its router comes from the cloud
@@ -436,6 +452,47 @@ public final class Reconciler implements AutoCloseable {
         boolean full = snapshot.interfaces().size() >= maxInterfaces
                 && snapshot.interfaces().stream().allMatch(i -> i.usedSlots() >= limits.slotsPerInterface());
         pool.limits(full, PoolMath.capacity(maxInterfaces, limits.slotsPerInterface(), perUnit));
+    }
+
+    /** Deletes this node's detached interfaces created up to {@link #sweepBefore} (see the class comment). */
+    private void sweepLeftovers(NodeInfo node) throws InterruptedException {
+        Instant before = sweepBefore;
+        try {
+            int deleted = 0;
+            for (NetworkInterface ni : provider.findOrphanedInterfaces(Map.of(OwnerTags.INSTANCE_ID,
+                    node.instanceId()))) {
+                Instant created = createdAt(ni);
+                if (created == null || created.isAfter(before) || deleted >= MAX_ORPHANS_PER_RUN) {
+                    continue;
+                }
+                provider.deleteInterface(ni.id());
+                deleted++;
+                recordRaw("collect-leftover", "delete " + ni.id() + ": this node's, created " + created
+                        + ", left detached by a crash or a lost answer", "done");
+            }
+            answered();
+            sweepBefore = deleted >= MAX_ORPHANS_PER_RUN ? before : null;
+        } catch (CloudException.Throttled e) {
+            backOff(e); // tried again on the next pass
+        } catch (CloudException e) {
+            recordRaw("collect-leftover", "this node's detached interfaces", "failed: " + e.code() + " "
+                    + e.getMessage());
+            if (e instanceof CloudException.Fatal) {
+                failed("collect-leftover", e);
+            }
+        }
+    }
+
+    private static Instant createdAt(NetworkInterface ni) {
+        String created = ni.tags().get(OwnerTags.CREATED_AT);
+        if (created == null) {
+            return null;
+        }
+        try {
+            return Instant.parse(created);
+        } catch (DateTimeParseException e) {
+            return null;
+        }
     }
 
     /** Deletes interfaces this cluster (or, without a cluster name, this node) leaked, past their grace period. */

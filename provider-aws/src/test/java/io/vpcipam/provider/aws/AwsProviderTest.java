@@ -263,6 +263,25 @@ class AwsProviderTest {
     }
 
     @Test
+    void createInterface_everyAnswerLost_leftoverIsFoundByThisNodesTagAndDeleted() throws Exception {
+        AwsProvider p = Fixtures.provider(fake, Map.of(AwsSettings.MAX_ATTEMPTS, "2"), recorder);
+        Set<String> before = fake.eniIds();
+        fake.loseAnswer("CreateNetworkInterface").loseAnswer("CreateNetworkInterface");
+
+        var e = assertThrows(CloudException.Fatal.class, () -> p.createInterface(spec(2, 0)));
+        assertTrue(e.retryable());
+
+        // what ipamd's reconciler looks for after such a create, and at its next start
+        List<NetworkInterface> left = p.findOrphanedInterfaces(Map.of(OwnerTags.INSTANCE_ID, FakeEc2.INSTANCE));
+        Set<String> made = fake.eniIds();
+        made.removeAll(before);
+        assertEquals(made, Set.copyOf(left.stream().map(NetworkInterface::id).toList()), "one ENI, found by its tag");
+        assertNotNull(left.getFirst().tags().get(OwnerTags.CREATED_AT));
+        p.deleteInterface(left.getFirst().id());
+        assertEquals(before, fake.eniIds());
+    }
+
+    @Test
     void assign_answerLostThenRetryHitsTheLimit_returnsWhatTheFirstTryAdded() throws Exception {
         String eni = primary();
         // m5.large: 10 per ENI. The first try adds 5 and its answer is lost; the retry (5 more) passes the limit
