@@ -244,6 +244,7 @@ class PoolStatefulPropertyTest {
                         // its interface is gone already
                     }
                     n.reconciler.requestResync(); // ipamd can only know from its next describe
+                    n.clock.advance(Reconciler.MAX_CLOUD_BACKOFF); // after any hold an earlier cloud failure set
                     n.reconciler.pass();
                 }
             }
