@@ -9,6 +9,7 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -18,12 +19,15 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The checkpoint file: leases and cooling addresses as one JSON document.
  *
  * <p>Written atomically (write a temp file beside it, fsync it, rename it over the old one with ATOMIC_MOVE, fsync
- * the directory), so a crash at any instant leaves either the old or the new file, never a torn one. Read at start;
+ * the directory), so a crash at any instant leaves either the old or the new file, never a torn one. The temp file
+ * is made new each time, never opened through a link someone planted there (root would write through it), and is
+ * mode 0600 whatever the umask ({@link OwnerOnly}). Read at start;
  * a file that exists but cannot be understood stops ipamd with a message naming it, because starting empty would
  * hand out addresses that pods are using.
  *
@@ -77,11 +81,15 @@ public final class Checkpoint {
         byte[] bytes = encode(state).getBytes(StandardCharsets.UTF_8);
         Path dir = file.getParent();
         if (!dirReady) {
-            Files.createDirectories(dir);
+            OwnerOnly.createDirectories(dir);
             dirReady = true;
         }
-        try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
+        if (!Files.isDirectory(temp, LinkOption.NOFOLLOW_LINKS)) { // a directory there is not ours: the open fails
+            Files.deleteIfExists(temp); // a crash's leftover, or a planted link: removed itself, never followed
+        }
+        try (FileChannel ch = FileChannel.open(temp, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
+                LinkOption.NOFOLLOW_LINKS), OwnerOnly.FILE_ATTRIBUTE)) {
+            Files.setPosixFilePermissions(temp, OwnerOnly.FILE); // exactly 0600, whatever the umask took away
             ByteBuffer buf = ByteBuffer.wrap(bytes);
             while (buf.hasRemaining()) {
                 ch.write(buf);

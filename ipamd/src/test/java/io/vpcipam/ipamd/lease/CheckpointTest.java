@@ -9,6 +9,7 @@ import org.quicktheories.generators.Generate;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -141,5 +142,24 @@ class CheckpointTest {
         Files.writeString(f, "{\"version\":\"vpc-ipam/1\",\"leases\":[{\"network\":\"n\",\"containerId\":\"c\","
                 + "\"ifName\":\"e\",\"address\":\"10.0.0.9\",\"interfaceId\":\"i\",\"assignedAt\":\"2026-11-26T10:00:00Z\"}]}");
         assertEquals(Instant.parse("2026-11-26T10:00:00Z"), new Checkpoint(f).load().leases().getFirst().lastAddAt());
+    }
+
+    @Test
+    void write_symlinkPlantedAtTheTempPath_isNotFollowed() throws Exception {
+        Path victim = dir.resolve("victim");
+        Files.writeString(victim, "precious");
+        Files.createSymbolicLink(dir.resolve("checkpoint.json.tmp"), victim);
+        Checkpoint cp = new Checkpoint(dir.resolve("checkpoint.json"));
+        cp.write(sample());
+        assertEquals("precious", Files.readString(victim), "root wrote the checkpoint through a planted link");
+        assertEquals(sample(), cp.load());
+    }
+
+    @Test
+    void write_fileAndTheDirItCreatesAreOwnerOnlyWhateverTheUmask() throws Exception {
+        Checkpoint cp = new Checkpoint(dir.resolve("state/checkpoint.json"));
+        cp.write(sample());
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(cp.file())));
+        assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("state"))));
     }
 }

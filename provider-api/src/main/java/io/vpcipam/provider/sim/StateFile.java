@@ -6,20 +6,27 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The simulated cloud's own file. Written the way ipamd writes its checkpoint (temp file, fsync, ATOMIC_MOVE,
- * fsync of the directory), so a kill -9 at any moment leaves either the old state or the new one, never half.
+ * fsync of the directory), so a kill -9 at any moment leaves either the old state or the new one, never half. The
+ * temp file is created new (never opened through a link planted at its path) and, like the file, is mode 0600.
  * Read strictly: an unreadable or corrupt file is an IllegalStateException naming it, never an empty cloud,
  * because silently starting empty would make a "crashed node" lose interfaces a real cloud still holds.
  */
 final class StateFile {
+
+    private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
 
     private final Path path;
 
@@ -57,8 +64,12 @@ final class StateFile {
         Path tmp = dir.resolve(path.getFileName() + ".tmp");
         try {
             Files.createDirectories(dir);
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                    StandardOpenOption.TRUNCATE_EXISTING)) {
+            if (!Files.isDirectory(tmp, LinkOption.NOFOLLOW_LINKS)) { // a directory there is not ours: the open fails
+                Files.deleteIfExists(tmp); // a crash's leftover, or a planted link: removed itself, never followed
+            }
+            try (FileChannel ch = FileChannel.open(tmp, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
+                    LinkOption.NOFOLLOW_LINKS), PosixFilePermissions.asFileAttribute(OWNER_ONLY))) {
+                Files.setPosixFilePermissions(tmp, OWNER_ONLY); // exactly 0600, whatever the umask took away
                 ByteBuffer buf = ByteBuffer.wrap(bytes);
                 while (buf.hasRemaining()) {
                     ch.write(buf);

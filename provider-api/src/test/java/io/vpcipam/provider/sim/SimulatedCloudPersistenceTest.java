@@ -57,6 +57,20 @@ class SimulatedCloudPersistenceTest {
     }
 
     @Test
+    void store_symlinkPlantedAtTheTempPath_isNotFollowedAndTheFileIsOwnerOnly() throws Exception {
+        Path victim = dir.resolve("victim");
+        Files.writeString(victim, "precious");
+        Path file = dir.resolve("sim-cloud.state");
+        Files.createSymbolicLink(dir.resolve("sim-cloud.state.tmp"), victim); // root must not write through it
+        SimulatedCloud sim = sim(file);
+        sim.assign(sim.peekNode().primaryInterface().id(), 2, 0);
+        assertEquals("precious", Files.readString(victim));
+        assertEquals(sim.peekNode(), sim(file).peekNode());
+        assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(file)), "the state file follows the umask");
+    }
+
+    @Test
     void failedCall_leavesTheFileAsItWas() throws Exception {
         Path file = dir.resolve("sim-cloud.state");
         SimulatedCloud sim = sim(file);
