@@ -115,6 +115,17 @@ public record Config(String provider, Path socket, Path stateDir, Targets target
                 podSubnet.isEmpty() ? null : podSubnet, sgs, leakCleanup);
     }
 
+    /** The path setting {@code name} made absolute ({@code fallback} when unset or blank); null if not a path. */
+    static Path pathSetting(Map<String, String> env, String name, String fallback) {
+        String v = env.get(name);
+        v = v == null || v.isBlank() ? fallback : v.trim();
+        try {
+            return Path.of(v).toAbsolutePath();
+        } catch (InvalidPathException e) {
+            return null;
+        }
+    }
+
     /** Parses durations: a bare number is seconds (as the AWS CNI's IP_COOLDOWN_PERIOD), or 500ms, 30s, 2m, 1h. */
     public static Duration parseDuration(String text) {
         String t = text.trim().toLowerCase(Locale.ROOT);
@@ -172,17 +183,12 @@ public record Config(String provider, Path socket, Path stateDir, Targets target
         }
 
         Path path(String name, String fallback) {
-            String v = string(name, fallback);
-            try {
-                Path p = Path.of(v);
-                if (!p.isAbsolute()) {
-                    p = p.toAbsolutePath();
-                }
-                return p;
-            } catch (InvalidPathException e) {
-                problem(name, v, "is not a valid path");
+            Path p = pathSetting(env, name, fallback);
+            if (p == null) {
+                problem(name, string(name, fallback), "is not a valid path");
                 return Path.of(fallback);
             }
+            return p;
         }
 
         int integer(String name, int fallback) {

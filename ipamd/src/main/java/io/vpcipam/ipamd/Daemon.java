@@ -22,6 +22,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.InstantSource;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
@@ -39,6 +40,7 @@ public final class Daemon implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(Daemon.class.getName());
     /** The checkpoint's file name in the state dir. */
     public static final String CHECKPOINT_FILE = "checkpoint.json";
+    private static final String SOCKET_SETTING = "IPAMD_SOCKET";
 
     private final Config config;
     private final CloudProvider provider;
@@ -73,8 +75,8 @@ public final class Daemon implements AutoCloseable {
     /** Starts a daemon reporting into {@code metrics}, the provider's cloud calls included. */
     public static Daemon start(Config config, Map<String, String> env, InstantSource clock, Metrics metrics)
             throws Exception {
-        Files.createDirectories(config.stateDir());
-        new Checkpoint(config.stateDir().resolve(CHECKPOINT_FILE)).load(); // a bad checkpoint stops us before the cloud is touched
+        preflightOrThrow(config); // a state dir or socket we cannot use stops us before the cloud is touched
+        new Checkpoint(config.stateDir().resolve(CHECKPOINT_FILE)).load(); // as does a bad checkpoint
         var factory = Providers.find(config.provider());
         KubernetesIntegration k8s;
         try {
@@ -112,7 +114,7 @@ public final class Daemon implements AutoCloseable {
     /** Starts a daemon over a provider with the Kubernetes integration (or null), which the daemon then owns. */
     public static Daemon start(Config config, CloudProvider provider, InstantSource clock, Metrics metrics,
                                KubernetesIntegration kubernetes) throws Exception {
-        Files.createDirectories(config.stateDir());
+        preflightOrThrow(config);
         Checkpoint checkpoint = new Checkpoint(config.stateDir().resolve(CHECKPOINT_FILE));
         CheckpointState saved = checkpoint.load();
         AtomicReference<Reconciler> reconcilerRef = new AtomicReference<>();
@@ -138,8 +140,13 @@ public final class Daemon implements AutoCloseable {
         }
         GroupCommit commit = new GroupCommit(checkpoint, pool::checkpointState, metrics::checkpointWritten);
         pool.attach(commit);
-        commit.awaitDurable(commit.changed()); // leases dropped at start are on disk before anything is served
-        applySpool(config.stateDir(), pool);
+        try {
+            commit.awaitDurable(commit.changed()); // leases dropped at start are on disk before anything is served
+            applySpool(config.stateDir(), pool);
+        } catch (IOException e) {
+            reconciler.close();
+            throw new StartupException(StateDir.SETTING, config.stateDir(), e.getMessage(), e);
+        }
 
         int mtu = config.mtu() > 0 ? config.mtu() : ("azure".equals(provider.name()) ? 1500 : 9001);
         IpamService service = new IpamService(pool, provider.name(),
@@ -151,7 +158,14 @@ public final class Daemon implements AutoCloseable {
         reconciler.start();
         reconciler.wake();
         SocketServer server = new SocketServer(config.socket(), config.allowedUids(), service, Duration.ofSeconds(30));
-        server.start();
+        try {
+            server.start();
+        } catch (IOException e) {
+            service.shutDown();
+            reconciler.close();
+            commit.close();
+            throw new StartupException(SOCKET_SETTING, config.socket(), e.getMessage(), e);
+        }
         LOG.info("ipamd serving " + config.socket() + " on " + provider.name() + " node " + node.instanceId() + " ("
                 + node.instanceType() + ", " + node.interfaces().size() + " interfaces); " + saved.leases().size()
                 + " leases restored, " + lost.size() + " dropped");
@@ -176,6 +190,44 @@ public final class Daemon implements AutoCloseable {
             kubernetes.start();
         }
         return daemon;
+    }
+
+    /**
+     * What would stop this configuration at start, each problem one line naming its setting, found without touching
+     * the cloud: the state dir cannot be made, written or is open to other users; the socket path is not a socket,
+     * its directory cannot be made, or another ipamd serves it. Makes the state dir ready as a side effect.
+     */
+    public static List<String> preflight(Config config) {
+        return preflight(config.stateDir(), config.socket());
+    }
+
+    /** As {@link #preflight(Config)}, for the two paths alone (either may be null: not checked). */
+    static List<String> preflight(Path stateDir, Path socket) {
+        List<String> problems = new ArrayList<>();
+        if (stateDir != null) {
+            try {
+                StateDir.prepare(stateDir);
+            } catch (StartupException e) {
+                problems.add(e.getMessage());
+            }
+        }
+        if (socket != null) {
+            try {
+                SocketServer.checkPath(socket);
+            } catch (IOException e) {
+                problems.add(new StartupException(SOCKET_SETTING, socket, e.getMessage()).getMessage());
+            }
+        }
+        return problems;
+    }
+
+    private static void preflightOrThrow(Config config) throws StartupException {
+        StateDir.prepare(config.stateDir());
+        try {
+            SocketServer.checkPath(config.socket());
+        } catch (IOException e) {
+            throw new StartupException(SOCKET_SETTING, config.socket(), e.getMessage(), e);
+        }
     }
 
     private static Reconciler.Settings settings(Config c) {

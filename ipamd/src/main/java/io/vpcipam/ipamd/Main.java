@@ -86,8 +86,24 @@ public final class Main implements Callable<Integer> {
             } catch (ConfigException e) {
                 problems.addAll(e.problems());
             }
+            // the provider, the state dir and the socket too, before the ops servers bind: every problem in one pass
+            String providerName = env.getOrDefault("IPAMD_PROVIDER", "").trim().toLowerCase(java.util.Locale.ROOT);
+            if (providerName.isEmpty()) {
+                providerName = "sim";
+            }
+            if (providerName.matches("[a-z0-9-]+")) { // else Config already said what is wrong with it
+                try {
+                    Providers.find(providerName);
+                } catch (IllegalArgumentException | IllegalStateException e) {
+                    problems.add(e.getMessage());
+                }
+            }
+            problems.addAll(Daemon.preflight( // even when other settings are wrong: one pass shows everything
+                    Config.pathSetting(env, "IPAMD_STATE_DIR", Config.DEFAULT_STATE_DIR),
+                    Config.pathSetting(env, "IPAMD_SOCKET", Config.DEFAULT_SOCKET)));
             if (!problems.isEmpty()) {
-                System.err.println("ipamd: " + new ConfigException(problems).getMessage());
+                System.err.println("ipamd: " + (problems.size() == 1 ? "invalid configuration: " + problems.getFirst()
+                        : new ConfigException(problems).getMessage()));
                 return 2;
             }
             configureLogging(opsConfig.logFormat(), opsConfig.logLevel());
@@ -102,7 +118,8 @@ public final class Main implements Callable<Integer> {
             Daemon daemon;
             try {
                 daemon = Daemon.start(config, env, InstantSource.system(), ops.metrics());
-            } catch (IllegalArgumentException | IllegalStateException | io.vpcipam.ipamd.lease.CheckpointException e) {
+            } catch (IllegalArgumentException | IllegalStateException | StartupException
+                     | io.vpcipam.ipamd.lease.CheckpointException e) {
                 ops.close();
                 System.err.println("ipamd: " + e.getMessage());
                 return 2;

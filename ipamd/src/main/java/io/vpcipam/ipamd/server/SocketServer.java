@@ -17,6 +17,7 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.attribute.UserPrincipal;
@@ -84,24 +85,66 @@ public final class SocketServer implements AutoCloseable {
         }
     }
 
-    /** Binds the socket (refusing to steal it from a live daemon) and starts accepting. */
+    /**
+     * Whether ipamd may bind {@code path}: its directory is (or can be made) a directory, and the path is free or
+     * holds a stale socket. Nothing else there is ever removed: a regular file (IPAMD_SOCKET naming the wrong path
+     * must not delete it), a symbolic link (bind cannot use one, and what it names is not ours), or a socket a live
+     * ipamd serves. Changes nothing.
+     *
+     * @throws IOException saying, in one line without the path, why the path cannot be used
+     */
+    public static void checkPath(Path path) throws IOException {
+        Path p = path.toAbsolutePath().getParent();
+        while (p != null && !Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
+            p = p.getParent();
+        }
+        if (p != null && !Files.isDirectory(p)) {
+            throw new IOException(p + " is not a directory, so the socket's directory cannot be made there");
+        }
+        if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        if (Files.isSymbolicLink(path)) {
+            throw new IOException("is a symbolic link" + (Files.exists(path) ? "" : " to nothing")
+                    + "; ipamd removes only a stale socket there: remove the link or name another path");
+        }
+        if (!isSocket(path)) {
+            throw new IOException("is a " + (Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS) ? "directory"
+                    : Files.isRegularFile(path, LinkOption.NOFOLLOW_LINKS) ? "regular file" : "special file")
+                    + ", not a socket; ipamd removes only a stale socket there: move it or name another path");
+        }
+        try (SocketChannel probe = SocketChannel.open(UnixDomainSocketAddress.of(path))) {
+            throw new IOException("another ipamd is already serving it");
+        } catch (IOException e) {
+            if (e.getMessage() != null && e.getMessage().startsWith("another ipamd")) {
+                throw e;
+            }
+            // nobody answers: the stale socket of a dead daemon, removed when we bind
+        }
+    }
+
+    private static boolean isSocket(Path path) throws IOException {
+        int mode = (Integer) Files.getAttribute(path, "unix:mode", LinkOption.NOFOLLOW_LINKS);
+        return (mode & 0170000) == 0140000; // S_IFSOCK
+    }
+
+    /** Binds the socket (refusing to steal it from a live daemon, or to remove what is not a socket) and accepts. */
     public void start() throws IOException {
+        checkPath(path);
         Path dir = path.toAbsolutePath().getParent();
         if (!Files.isDirectory(dir)) {
             Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
         }
-        if (Files.exists(path)) {
-            try (SocketChannel probe = SocketChannel.open(UnixDomainSocketAddress.of(path))) {
-                throw new IOException("another ipamd is already serving " + path);
-            } catch (IOException e) {
-                if (e.getMessage() != null && e.getMessage().startsWith("another ipamd")) {
-                    throw e;
-                }
-                Files.deleteIfExists(path); // stale socket of a dead daemon
-            }
+        if (Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
+            Files.deleteIfExists(path); // checkPath found a stale socket of a dead daemon
         }
         server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-        server.bind(UnixDomainSocketAddress.of(path), 512);
+        try {
+            server.bind(UnixDomainSocketAddress.of(path), 512);
+        } catch (IOException e) {
+            server.close();
+            throw new IOException("cannot bind it: " + e.getMessage(), e); // e.g. another ipamd bound it just now
+        }
         Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-------"));
         if (allowed.size() > 1) {
             Files.setOwner(path, allowed.get(1));
