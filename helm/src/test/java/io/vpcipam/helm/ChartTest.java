@@ -159,8 +159,8 @@ class ChartTest {
         assertEquals(List.of("/opt/vpc-ipam/cni/install.sh", "--bin-dir", "/host/opt/cni/bin", "--no-conf"),
                 init.getCommand());
         assertEquals(Map.of("cni-bin", "/opt/cni/bin", "cni-conf", "/etc/cni/net.d", "run-dir", "/run/vpc-ipam",
-                "state-dir", "/var/lib/vpc-ipam", "log-dir", "/var/log/vpc-ipam", "xtables-lock", "/run/xtables.lock"),
-                hostPaths(ds));
+                "state-dir", "/var/lib/vpc-ipam", "log-dir", "/var/log/vpc-ipam", "xtables-lock", "/run/xtables.lock",
+                "aws-node-run", "/var/run/aws-node"), hostPaths(ds));
         assertTrue(init.getVolumeMounts().stream().noneMatch(m -> m.getName().equals("cni-conf")),
                 "the init step cannot write the conflist: ipamd is not ready yet");
 
@@ -268,6 +268,22 @@ class ChartTest {
     }
 
     @Test
+    void template_awsNodeCheckpoint_mountedReadOnlyForIpamdOnly_orOffWhenEmpty() {
+        DaemonSet ds = one(render(), DaemonSet.class);
+        Container ipamd = container(ds, "ipamd");
+        assertEquals("/var/run/aws-node/ipam.json", env(ipamd).get("IPAMD_AWS_NODE_CHECKPOINT"));
+        var mount = ipamd.getVolumeMounts().stream().filter(m -> m.getName().equals("aws-node-run")).findFirst()
+                .orElseThrow();
+        assertEquals("/var/run/aws-node", mount.getMountPath());
+        assertTrue(mount.getReadOnly(), "aws-node's checkpoint is evidence, never written");
+        assertTrue(container(ds, "conflist").getVolumeMounts().stream().noneMatch(m -> m.getName().equals("aws-node-run")));
+
+        DaemonSet off = one(render(VALUES.resolve("no-aws-node.yaml")), DaemonSet.class);
+        assertEquals("off", env(container(off, "ipamd")).get("IPAMD_AWS_NODE_CHECKPOINT"));
+        assertFalse(hostPaths(off).containsKey("aws-node-run"));
+    }
+
+    @Test
     void template_simMinimal_noCrd_existingServiceAccount_exactIntegers_extraEnv() {
         List<HasMetadata> objects = render(VALUES.resolve("sim-minimal.yaml"));
         assertTrue(objects.stream().noneMatch(o -> o instanceof CustomResourceDefinition), kinds(objects).toString());
@@ -299,6 +315,7 @@ class ChartTest {
         "rate.yaml                  | rateLimits.aws.apiRate",
         "max-unavailable.yaml       | update.maxUnavailable",
         "conflist-name.yaml         | host.conflistName",
+        "aws-node-checkpoint.yaml   | host.awsNodeCheckpoint",
     })
     void template_badValue_isRejectedByTheSchema_namingTheField(String file, String field) {
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> render(BAD.resolve(file)));

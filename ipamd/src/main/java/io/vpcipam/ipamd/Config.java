@@ -38,12 +38,14 @@ import java.util.Set;
  * @param podSubnet         IPAMD_POD_SUBNET: subnet for new interfaces (default: the primary interface's)
  * @param securityGroups    IPAMD_SECURITY_GROUPS: comma-separated security groups for new interfaces
  * @param leakCleanup       !DISABLE_LEAKED_ENI_CLEANUP
+ * @param awsNodeCheckpoint IPAMD_AWS_NODE_CHECKPOINT: aws-node's checkpoint, read as evidence when taking a node over
+ *                          (default /var/run/aws-node/ipam.json); null when {@code off}
  */
 public record Config(String provider, Path socket, Path stateDir, Targets targets, Duration cooldown,
                      Duration addTimeout, Duration interval, Duration resyncInterval, Duration shrinkDelay,
                      Duration subnetBackoff, int mtu, Set<Integer> allowedUids, String clusterName,
                      Map<String, String> extraTags, String podSubnet, List<String> securityGroups,
-                     boolean leakCleanup) {
+                     boolean leakCleanup, Path awsNodeCheckpoint) {
 
     /** Default socket path (DESIGN.md stable entry point). */
     public static final String DEFAULT_SOCKET = "/run/vpc-ipam/ipamd.sock";
@@ -108,11 +110,13 @@ public record Config(String provider, Path socket, Path stateDir, Targets target
         String podSubnet = r.string("IPAMD_POD_SUBNET", "");
         List<String> sgs = r.list("IPAMD_SECURITY_GROUPS");
         boolean leakCleanup = !r.bool("DISABLE_LEAKED_ENI_CLEANUP", false);
+        Path awsNode = "off".equalsIgnoreCase(r.string("IPAMD_AWS_NODE_CHECKPOINT", ""))
+                ? null : r.path("IPAMD_AWS_NODE_CHECKPOINT", io.vpcipam.ipamd.takeover.AwsNodeCheckpoint.DEFAULT_PATH);
         r.throwIfAny();
         return new Config(provider, socket, stateDir,
                 new Targets(warmIp, minIp, warmEni, warmPrefix, prefixMode, Math.max(0, maxEni)),
                 cooldown, addTimeout, interval, resync, shrink, subnetBackoff, mtu, uids, cluster, tags,
-                podSubnet.isEmpty() ? null : podSubnet, sgs, leakCleanup);
+                podSubnet.isEmpty() ? null : podSubnet, sgs, leakCleanup, awsNode);
     }
 
     /** The path setting {@code name} made absolute ({@code fallback} when unset or blank); null if not a path. */

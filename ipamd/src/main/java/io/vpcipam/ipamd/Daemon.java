@@ -52,6 +52,7 @@ public final class Daemon implements AutoCloseable {
     private final AtomicLong droppedLeases;
     private KubernetesIntegration kubernetes; // null when not on Kubernetes
     private Thread spoolSweeper;
+    private io.vpcipam.ipamd.takeover.Adoption adoption;
     private final Metrics metrics;
 
     private Daemon(Config config, CloudProvider provider, AddressPool pool, Reconciler reconciler, GroupCommit commit,
@@ -189,6 +190,10 @@ public final class Daemon implements AutoCloseable {
             daemon.kubernetes = kubernetes;
             kubernetes.start();
         }
+        // addresses found at a takeover are the pool's only once the node's pods (or aws-node's checkpoint) say so
+        daemon.adoption = new io.vpcipam.ipamd.takeover.Adoption(pool, config.awsNodeCheckpoint(),
+                kubernetes == null ? null : kubernetes::nodePods, config.interval());
+        daemon.adoption.start();
         return daemon;
     }
 
@@ -300,6 +305,11 @@ public final class Daemon implements AutoCloseable {
         return metrics;
     }
 
+    /** Proves addresses found at a takeover free of pods; null only while starting. */
+    public io.vpcipam.ipamd.takeover.Adoption adoption() {
+        return adoption;
+    }
+
     /** The Kubernetes integration, or null when not on Kubernetes. */
     public KubernetesIntegration kubernetes() {
         return kubernetes;
@@ -318,6 +328,9 @@ public final class Daemon implements AutoCloseable {
     /** Stops serving, finishes pending checkpoint writes, stops the reconciler. No cloud resource is released. */
     @Override
     public void close() {
+        if (adoption != null) {
+            adoption.close();
+        }
         if (kubernetes != null) {
             kubernetes.close();
         }

@@ -1,6 +1,7 @@
 package io.vpcipam.ipamd.k8s;
 
 import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -9,6 +10,7 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.vpcipam.ipamd.ConfigException;
 import io.vpcipam.ipamd.pool.AddressPool;
 import io.vpcipam.ipamd.pool.Reconciler;
+import io.vpcipam.ipamd.takeover.NodePods;
 import io.vpcipam.provider.NodeInfo;
 
 import java.time.Duration;
@@ -178,6 +180,47 @@ public final class KubernetesIntegration implements AutoCloseable {
             markReachable(true, null);
         }
         return released;
+    }
+
+    /**
+     * This node's pods that can hold a pod address (not host-network, not finished), in one quorum read (no
+     * resourceVersion: a list from the watch cache could miss a pod's newest address), for the takeover's evidence.
+     *
+     * @throws KubernetesClientException when the API server cannot be asked
+     */
+    public NodePods nodePods() {
+        java.util.List<NodePods.Pod> out = new java.util.ArrayList<>();
+        for (Pod pod : client.pods().inAnyNamespace().withField("spec.nodeName", settings.nodeName()).list()
+                .getItems()) {
+            if (pod.getSpec() == null || !settings.nodeName().equals(pod.getSpec().getNodeName())
+                    || Boolean.TRUE.equals(pod.getSpec().getHostNetwork())) {
+                continue;
+            }
+            String phase = pod.getStatus() == null ? null : pod.getStatus().getPhase();
+            if ("Succeeded".equals(phase) || "Failed".equals(phase)) {
+                continue;
+            }
+            java.util.List<io.vpcipam.provider.Ipv4Address> ips = new java.util.ArrayList<>();
+            if (pod.getStatus() != null) {
+                java.util.Set<String> texts = new java.util.LinkedHashSet<>();
+                if (pod.getStatus().getPodIP() != null) {
+                    texts.add(pod.getStatus().getPodIP());
+                }
+                if (pod.getStatus().getPodIPs() != null) {
+                    pod.getStatus().getPodIPs().forEach(ip -> texts.add(ip.getIp()));
+                }
+                for (String t : texts) {
+                    try {
+                        ips.add(io.vpcipam.provider.Ipv4Address.parse(t));
+                    } catch (IllegalArgumentException notIpv4) {
+                        // an IPv6 address: no IPv4 pool address is held by it
+                    }
+                }
+            }
+            out.add(new NodePods.Pod(pod.getMetadata().getNamespace(), pod.getMetadata().getName(), ips));
+        }
+        markReachable(true, null);
+        return new NodePods(out);
     }
 
     /**

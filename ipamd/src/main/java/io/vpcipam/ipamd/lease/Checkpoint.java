@@ -35,7 +35,9 @@ import java.util.Set;
  *  "leases":[{"network":"..","containerId":"..","ifName":"eth0","address":"10.0.1.5","interfaceId":"eni-..",
  *             "podNamespace":"..","podName":"..","netns":"..","assignedAt":"2026-11-26T10:00:00Z",
  *             "lastAddAt":"2026-11-26T10:05:00Z"}],
- *  "cooling":[{"address":"10.0.1.9","until":"2026-11-26T10:00:30Z"}]}</pre>
+ *  "cooling":[{"address":"10.0.1.9","until":"2026-11-26T10:00:30Z"}],
+ *  "unproven":["10.0.1.20"]}</pre>
+ * {@code unproven} (addresses found at a takeover, not yet proven free) may be absent: an older file has none.
  */
 public final class Checkpoint {
 
@@ -57,13 +59,13 @@ public final class Checkpoint {
         return file;
     }
 
-    /** Reads the checkpoint; a missing file is an empty state. */
+    /** Reads the checkpoint; a missing file is {@link CheckpointState#none()} (a first start: nothing is proven). */
     public CheckpointState load() throws CheckpointException {
         byte[] bytes;
         try {
             bytes = Files.readAllBytes(file);
         } catch (NoSuchFileException e) {
-            return CheckpointState.empty();
+            return CheckpointState.none();
         } catch (IOException e) {
             throw new CheckpointException("cannot read checkpoint " + file + ": " + e.getMessage(), e);
         }
@@ -138,6 +140,15 @@ public final class Checkpoint {
             field(sb, "address", e.getKey().toString()).append(',');
             field(sb, "until", e.getValue().toString()).append('}');
         }
+        sb.append("],\"unproven\":[");
+        first = true;
+        for (Ipv4Address a : state.unproven().stream().sorted().toList()) {
+            if (!first) {
+                sb.append(',');
+            }
+            first = false;
+            string(sb, a.toString());
+        }
         return sb.append("]}").toString();
     }
 
@@ -193,7 +204,17 @@ public final class Checkpoint {
                 cooling.put(Ipv4Address.parse(str(m, "address")), Instant.parse(str(m, "until")));
             }
         }
-        return new CheckpointState(leases, cooling);
+        java.util.Set<Ipv4Address> unproven = new java.util.LinkedHashSet<>();
+        Object unprovenList = root.get("unproven");
+        if (unprovenList != null) {
+            for (Object o : list(unprovenList, "unproven")) {
+                if (!(o instanceof String a)) {
+                    throw new IllegalArgumentException("unproven holds a non-string");
+                }
+                unproven.add(Ipv4Address.parse(a));
+            }
+        }
+        return new CheckpointState(leases, cooling, unproven, false);
     }
 
     private static List<?> list(Object o, String what) {

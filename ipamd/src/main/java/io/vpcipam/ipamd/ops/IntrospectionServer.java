@@ -188,6 +188,7 @@ public final class IntrospectionServer implements AutoCloseable {
         counts.put("free", s.free());
         counts.put("assigned", s.assigned());
         counts.put("cooling", s.cooling());
+        counts.put("unproven", s.unproven());
         counts.put("pending", s.pending());
         counts.put("releasing", s.releasing());
         counts.put("waiting", s.waiting());
@@ -211,6 +212,7 @@ public final class IntrospectionServer implements AutoCloseable {
         engine.put("cloudFailures", cloud.failures());
         engine.put("cloudNextTry", cloud.failing() ? cloud.nextTry().toString() : null);
         engine.put("cloudError", cloud.failing() ? cloud.lastError() : null);
+        engine.put("takeover", d.adoption() == null ? "nothing to prove" : d.adoption().reason());
         m.put("engine", engine);
         List<Object> ifaces = new ArrayList<>();
         for (PoolStatus.InterfaceStatus i : s.interfaces()) {

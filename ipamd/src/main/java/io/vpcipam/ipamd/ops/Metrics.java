@@ -222,12 +222,14 @@ public final class Metrics implements CloudCallListener {
             }
             PoolStatus p = s.pool().status();
             GaugeSnapshot.Builder addresses = GaugeSnapshot.builder().name("vpc_ipam_addresses")
-                    .help("Pod addresses the node holds, by state (pending: asked of the cloud, not yet usable).");
+                    .help("Pod addresses the node holds, by state (pending: asked of the cloud, not yet usable;"
+                            + " unproven: found at a takeover, a pod may still hold it).");
             addresses.dataPoint(point(p.free(), Labels.of("state", "free")));
             addresses.dataPoint(point(p.assigned(), Labels.of("state", "assigned")));
             addresses.dataPoint(point(p.cooling(), Labels.of("state", "cooling")));
             addresses.dataPoint(point(p.pending(), Labels.of("state", "pending")));
             addresses.dataPoint(point(p.releasing(), Labels.of("state", "releasing")));
+            addresses.dataPoint(point(p.unproven(), Labels.of("state", "unproven")));
             return MetricSnapshots.of(
                     ready.dataPoint(point(s.ready().getAsBoolean() ? 1 : 0, Labels.EMPTY)).build(),
                     addresses.build(),

@@ -326,6 +326,20 @@ public final class OpsCommands {
                 e.get("growthPausedUntil") == null ? "" : ", growth paused until " + e.get("growthPausedUntil"),
                 Boolean.TRUE.equals(e.get("cloudFailing")) ? ", cloud failing, next call at " + e.get("cloudNextTry")
                         : "");
+        List<String> unmanaged = new ArrayList<>();
+        for (Object o : IntrospectionClient.list(pool.get("interfaces"))) {
+            Map<String, Object> i = IntrospectionClient.map(o);
+            if (i.get("unmanaged") != null) {
+                unmanaged.add(i.get("id") + " (" + i.get("unmanaged") + ")");
+            }
+        }
+        if (!unmanaged.isEmpty()) {
+            out.println("unmanaged " + String.join(", ", unmanaged) + ": never used, shrunk or released");
+        }
+        Object unproven = c.get("unproven");
+        if (unproven instanceof Number n && n.intValue() > 0) {
+            out.println("takeover  " + e.get("takeover"));
+        }
         out.println();
         out.println("verdict   " + verdict);
         out.println();

@@ -118,6 +118,8 @@ public final class AddressPool {
         }
     }
 
+    private static final int STATES = AddressState.values().length;
+
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
     private final InstantSource clock;
@@ -174,7 +176,8 @@ public final class AddressPool {
                 cool.put(s.address, s.coolingUntil);
             }
             long version = commit == null ? 0 : commit.latest();
-            return new GroupCommit.Versioned(new CheckpointState(new ArrayList<>(leases.values()), cool), version);
+            return new GroupCommit.Versioned(new CheckpointState(new ArrayList<>(leases.values()), cool,
+                    unprovenLocked(), false), version);
         } finally {
             lock.unlock();
         }
@@ -186,6 +189,11 @@ public final class AddressPool {
      * Builds the pool from the cloud's view of the node and the checkpoint: every held address becomes a slot;
      * a checkpointed lease keeps its address (on whichever interface the cloud says); one whose address the node no
      * longer holds is kept as lost (see {@link #sync}). Cooling addresses keep their cool-down.
+     *
+     * <p>Taking a node over: with no checkpoint at all ({@link CheckpointState#fresh()}, the first start on a node
+     * aws-node ran, or state lost), every address the node holds may be a running pod's, so each becomes UNPROVEN;
+     * so do the addresses an earlier start had not proven yet. They count as held but are neither handed out nor
+     * released until {@link #prove} (the AWS CNI trusts its checkpoint alone and hands such addresses out, #3019).
      *
      * @return leases dropped because the checkpoint named their address twice
      */
@@ -222,7 +230,20 @@ public final class AddressPool {
                     startCooling(slot, e.getValue());
                 }
             }
-            if (!dropped.isEmpty() && commit != null) {
+            int adopted = 0;
+            for (Slot slot : slots.values()) {
+                if (slot.state == AddressState.FREE && (state.fresh() || state.unproven().contains(slot.address))) {
+                    setState(slot, AddressState.UNPROVEN);
+                    adopted++;
+                }
+            }
+            if (adopted > 0) {
+                LOG.warning(adopted + " addresses on the node are not ipamd's to hand out yet ("
+                        + (state.fresh() ? "no checkpoint: taking the node over" : "not proven free at the last start")
+                        + "): a pod another CNI wired may hold them; they stay unproven until the pods on the node"
+                        + " or aws-node's checkpoint show they are free");
+            }
+            if ((!dropped.isEmpty() || adopted > 0) && commit != null) {
                 commit.changed();
             }
             return dropped;
@@ -305,6 +326,68 @@ public final class AddressPool {
         } finally {
             lock.unlock();
         }
+    }
+
+    /** The addresses found at the takeover and not yet proven free (see {@link AddressState#UNPROVEN}). */
+    public Set<Ipv4Address> unproven() {
+        lock.lock();
+        try {
+            return unprovenLocked();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private Set<Ipv4Address> unprovenLocked() {
+        Set<Ipv4Address> out = new TreeSet<>();
+        for (Slot s : slots.values()) {
+            if (s.state == AddressState.UNPROVEN) {
+                out.add(s.address);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Evidence showed that no pod holds these addresses: each that is still UNPROVEN cools down (the old pod's
+     * conntrack entries may linger) and is then FREE, to hand out or release like any other. The change is on disk
+     * before this returns, so a restart does not make them unproven again.
+     *
+     * @return how many addresses were proven free
+     */
+    public int prove(Collection<Ipv4Address> free) throws InterruptedException {
+        long version;
+        int proven = 0;
+        lock.lock();
+        try {
+            for (Ipv4Address a : free) {
+                Slot s = slots.get(a);
+                if (s == null || s.state != AddressState.UNPROVEN) {
+                    continue;
+                }
+                if (cooldown.isZero()) {
+                    setState(s, AddressState.FREE);
+                } else {
+                    startCooling(s, clock.instant().plus(cooldown));
+                }
+                proven++;
+            }
+            if (proven == 0) {
+                return 0;
+            }
+            changed.signalAll();
+            version = commit == null ? 0 : commit.changed();
+        } finally {
+            lock.unlock();
+        }
+        if (commit != null) {
+            try {
+                commit.awaitDurable(version);
+            } catch (IOException e) {
+                LOG.warning("proven addresses not on disk yet (" + e.getMessage() + "); retried with the next change");
+            }
+        }
+        return proven;
     }
 
     // ---------------------------------------------------------------- the socket's operations
@@ -613,7 +696,7 @@ public final class AddressPool {
                 if (s.lost) {
                     continue; // not the node's: the planner must not count it
                 }
-                int[] c = counts.computeIfAbsent(s.ifaceId, k -> new int[5]);
+                int[] c = counts.computeIfAbsent(s.ifaceId, k -> new int[STATES]);
                 c[s.state.ordinal()]++;
                 if (s.prefix == null) {
                     if (s.state == AddressState.FREE) {
@@ -630,7 +713,7 @@ public final class AddressPool {
                     excluded += iface.networkCard == 0 ? 1 : 0; // other cards have limits of their own
                     continue;
                 }
-                int[] c = counts.getOrDefault(iface.id, new int[5]);
+                int[] c = counts.getOrDefault(iface.id, new int[STATES]);
                 List<Ipv4Address> singles = new ArrayList<>(freeSingles.getOrDefault(iface.id, List.of()));
                 singles.sort(null);
                 List<Cidr> idlePrefixes = iface.prefixes.stream()
@@ -638,7 +721,7 @@ public final class AddressPool {
                 states.add(new Snapshot.InterfaceState(iface.id, iface.deviceIndex, iface.usedSlots(),
                         c[AddressState.FREE.ordinal()], c[AddressState.ASSIGNED.ordinal()],
                         c[AddressState.COOLING.ordinal()], c[AddressState.RELEASING.ordinal()], singles, idlePrefixes,
-                        iface.managed));
+                        iface.managed, c[AddressState.UNPROVEN.ordinal()]));
             }
             return new Snapshot(states, waiting, lastGrow, lastShrink, growPausedUntil, excluded);
         } finally {
@@ -879,17 +962,17 @@ public final class AddressPool {
         lock.lock();
         try {
             expireCooling();
-            int[] c = new int[5];
+            int[] c = new int[STATES];
             int lost = 0;
             Map<String, int[]> perIface = new HashMap<>();
             for (Slot s : slots.values()) {
                 c[s.state.ordinal()]++;
                 lost += s.lost ? 1 : 0;
-                perIface.computeIfAbsent(s.ifaceId, k -> new int[5])[s.state.ordinal()]++;
+                perIface.computeIfAbsent(s.ifaceId, k -> new int[STATES])[s.state.ordinal()]++;
             }
             List<PoolStatus.InterfaceStatus> ifaces = new ArrayList<>();
             for (Iface iface : sortedInterfaces()) {
-                int[] ic = perIface.getOrDefault(iface.id, new int[5]);
+                int[] ic = perIface.getOrDefault(iface.id, new int[STATES]);
                 ifaces.add(new PoolStatus.InterfaceStatus(iface.id, iface.deviceIndex, iface.subnetId,
                         iface.primaryAddress, List.copyOf(iface.secondaries), List.copyOf(iface.prefixes),
                         ic[AddressState.FREE.ordinal()], ic[AddressState.ASSIGNED.ordinal()],
@@ -900,7 +983,8 @@ public final class AddressPool {
             return new PoolStatus(node == null ? "" : node.instanceId(), node == null ? "" : node.instanceType(),
                     node == null ? "" : node.zone(), slots.size() - lost, c[AddressState.FREE.ordinal()],
                     c[AddressState.ASSIGNED.ordinal()], c[AddressState.COOLING.ordinal()], pending,
-                    c[AddressState.RELEASING.ordinal()], waiting, capacity, ifaces, ls, lost);
+                    c[AddressState.RELEASING.ordinal()], waiting, capacity, ifaces, ls, lost,
+                    c[AddressState.UNPROVEN.ordinal()]);
         } finally {
             lock.unlock();
         }

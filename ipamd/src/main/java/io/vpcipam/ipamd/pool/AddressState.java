@@ -11,5 +11,11 @@ public enum AddressState {
     /** Asked of the cloud, not yet usable. */
     PENDING,
     /** Being given back to the cloud: no ADD may take it, whatever the cloud call's outcome. */
-    RELEASING
+    RELEASING,
+    /**
+     * Found on the node when ipamd took it over (no checkpoint, e.g. after aws-node), with no lease of ours: a pod
+     * another CNI wired may still use it. Counted as held; neither handed out nor released until evidence (the pods
+     * Kubernetes lists on the node, aws-node's checkpoint) proves no pod holds it; then it cools down and is FREE.
+     */
+    UNPROVEN
 }

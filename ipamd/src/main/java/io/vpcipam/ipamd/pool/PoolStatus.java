@@ -12,10 +12,11 @@ import java.util.List;
  * @param total    addresses the node holds (lost ones excluded)
  * @param assigned leases, lost ones included
  * @param lost     leases whose address the cloud no longer lists (kept until their pod is deleted)
+ * @param unproven addresses found at the takeover of the node, not yet proven free of pods (in {@code total})
  */
 public record PoolStatus(String instanceId, String instanceType, String zone, int total, int free, int assigned,
                          int cooling, int pending, int releasing, int waiting, int capacity,
-                         List<InterfaceStatus> interfaces, List<Lease> leases, int lost) {
+                         List<InterfaceStatus> interfaces, List<Lease> leases, int lost, int unproven) {
 
     /**
      * One interface and its counts.

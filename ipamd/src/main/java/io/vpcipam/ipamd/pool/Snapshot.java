@@ -43,23 +43,32 @@ public record Snapshot(List<InterfaceState> interfaces, int demand, Instant last
      * @param freeAddresses  FREE addresses not inside a prefix, ascending
      * @param freePrefixes   prefixes none of whose addresses is assigned, cooling or releasing
      * @param managed        created by vpc-ipam (it carries our owner tag): only such interfaces are ever deleted
+     * @param unproven       addresses found at the takeover that a pod may still hold (never released)
      */
     public record InterfaceState(String id, int deviceIndex, int usedSlots, int free, int assigned, int cooling,
                                  int releasing, List<Ipv4Address> freeAddresses, List<Cidr> freePrefixes,
-                                 boolean managed) {
+                                 boolean managed, int unproven) {
         public InterfaceState {
             freeAddresses = List.copyOf(freeAddresses);
             freePrefixes = List.copyOf(freePrefixes);
         }
 
-        /** Addresses held on this interface, whatever their state. */
-        public int total() {
-            return free + assigned + cooling + releasing;
+        /** An interface with nothing left to prove. */
+        public InterfaceState(String id, int deviceIndex, int usedSlots, int free, int assigned, int cooling,
+                              int releasing, List<Ipv4Address> freeAddresses, List<Cidr> freePrefixes,
+                              boolean managed) {
+            this(id, deviceIndex, usedSlots, free, assigned, cooling, releasing, freeAddresses, freePrefixes, managed,
+                    0);
         }
 
-        /** Whether no address on it is in use, cooling or on its way out. */
+        /** Addresses held on this interface, whatever their state. */
+        public int total() {
+            return free + assigned + cooling + releasing + unproven;
+        }
+
+        /** Whether no address on it is in use, cooling, on its way out or possibly another CNI's pod's. */
         public boolean idle() {
-            return assigned == 0 && cooling == 0 && releasing == 0;
+            return assigned == 0 && cooling == 0 && releasing == 0 && unproven == 0;
         }
 
         /** Whether this is the instance's primary interface. */

@@ -91,4 +91,109 @@ class DaemonOnKubernetesTest {
         assertNull(daemon.kubernetes());
         assertEquals(0, daemon.pool().status().assigned());
     }
+
+    /** The node as aws-node left it, in the sim's state file: {@code n} addresses on the primary. */
+    java.util.List<io.vpcipam.provider.Ipv4Address> nodeWithAddresses(int n) throws Exception {
+        var cloud = io.vpcipam.provider.sim.SimulatedCloud.builder().instanceType("c5.4xlarge")
+                .stateFile(java.nio.file.Files.createDirectories(dir.resolve("state"))
+                        .resolve(io.vpcipam.provider.sim.SimulatedCloud.STATE_FILE_NAME)).build();
+        return cloud.assign(cloud.peekNode().primaryInterface().id(), n, 0).addresses();
+    }
+
+    void runningPod(String name, io.vpcipam.provider.Ipv4Address ip) {
+        var pod = new io.fabric8.kubernetes.api.model.PodBuilder().withNewMetadata().withName(name)
+                .withNamespace("shop").endMetadata().withNewSpec().withNodeName(NODE).endSpec().withNewStatus()
+                .withPhase("Running");
+        if (ip != null) {
+            pod = pod.withPodIP(ip.toString()).addNewPodIP().withIp(ip.toString()).endPodIP();
+        }
+        api.admin().pods().inNamespace("shop").resource(pod.endStatus().build()).create();
+    }
+
+    /**
+     * Better than aws-node where it is known to fail (#3019, #1967: in-use addresses handed out or released after
+     * a restart that lost track of them; aws-node 1.12+ trusts its checkpoint alone): ipamd starts on a node whose
+     * pods hold addresses it has no record of (aws-node wired them, or ipamd's state dir was lost). The addresses
+     * the pods Kubernetes lists report are never handed out; the others are, once proven; a pod's address goes back
+     * into the pool when the pod is gone.
+     */
+    @Test
+    void takeover_podsHoldAddressesIpamdHasNoRecordOf_thoseAreNeverHandedOut_untilThePodIsGone() throws Exception {
+        api.admin().nodes().resource(new NodeBuilder().withNewMetadata().withName(NODE).endMetadata().build())
+                .create();
+        var theirs = nodeWithAddresses(6);
+        runningPod("web-0", theirs.get(0));
+        runningPod("web-1", theirs.get(1));
+        Map<String, String> env = env();
+        env.put("IP_COOLDOWN_PERIOD", "0");
+        env.put("WARM_IP_TARGET", "1");
+        env.put("IPAMD_RECONCILE_INTERVAL", "200ms");
+        env.put("IPAMD_AWS_NODE_CHECKPOINT", "off");
+
+        daemon = Daemon.start(Config.fromEnv(env), env, InstantSource.system());
+        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+        while (daemon.pool().unproven().size() > 2 && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+
+        assertEquals(java.util.Set.of(theirs.get(0), theirs.get(1)), daemon.pool().unproven());
+        java.util.Set<io.vpcipam.provider.Ipv4Address> given = new java.util.HashSet<>();
+        for (int i = 0; i < 8; i++) {
+            given.add(daemon.pool().add(new LeaseKey("vpc-ipam", "c" + i, "eth0"), "/proc/1/ns/net", "ns", "p" + i,
+                    Duration.ofSeconds(10)).lease().address());
+        }
+        assertFalse(given.contains(theirs.get(0)) || given.contains(theirs.get(1)), "a running pod's address: " + given);
+        assertTrue(given.containsAll(theirs.subList(2, 6)), "proven addresses serve pods: " + given);
+        assertTrue(daemon.pool().status().leases().size() == 8);
+
+        api.admin().pods().inNamespace("shop").withName("web-1").delete();
+        deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+        while (daemon.pool().unproven().size() > 1 && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertEquals(java.util.Set.of(theirs.get(0)), daemon.pool().unproven());
+    }
+
+    @Test
+    void takeover_aPodWithoutAnAddressYet_provesNothingUntilItReportsOne() throws Exception {
+        api.admin().nodes().resource(new NodeBuilder().withNewMetadata().withName(NODE).endMetadata().build())
+                .create();
+        var theirs = nodeWithAddresses(3);
+        runningPod("starting", null);
+        Map<String, String> env = env();
+        env.put("IPAMD_RECONCILE_INTERVAL", "200ms");
+        env.put("IPAMD_AWS_NODE_CHECKPOINT", "off");
+
+        daemon = Daemon.start(Config.fromEnv(env), env, InstantSource.system());
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (!daemon.adoption().reason().contains("report no address") && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+
+        assertEquals(java.util.Set.copyOf(theirs), daemon.pool().unproven());
+        assertTrue(daemon.adoption().reason().contains("shop/starting"), daemon.adoption().reason());
+    }
+
+    @Test
+    void takeover_noKubernetes_awsNodesCheckpointAtItsConfiguredPath_provesWhatItDoesNotName() throws Exception {
+        var theirs = nodeWithAddresses(4);
+        java.nio.file.Path ipamJson = dir.resolve("aws-node").resolve("ipam.json");
+        java.nio.file.Files.createDirectories(ipamJson.getParent());
+        java.nio.file.Files.writeString(ipamJson, "{\"version\":\"vpc-cni-ipam/1\",\"allocations\":[{\"networkName\":"
+                + "\"aws-cni\",\"containerID\":\"3f1c\",\"ifName\":\"eth0\",\"ipv4\":\"" + theirs.get(2)
+                + "\",\"allocationTimestamp\":1690000000000000000,\"metadata\":{\"k8sPodNamespace\":\"shop\","
+                + "\"k8sPodName\":\"web-0\",\"interfacesCount\":1}}]}");
+        Map<String, String> env = env();
+        env.put("IPAMD_KUBERNETES", "false");
+        env.put("IPAMD_AWS_NODE_CHECKPOINT", ipamJson.toString());
+
+        daemon = Daemon.start(Config.fromEnv(env), env, InstantSource.system());
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (daemon.pool().unproven().size() > 1 && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+
+        assertEquals(java.util.Set.of(theirs.get(2)), daemon.pool().unproven());
+        assertTrue(daemon.adoption().reason().contains("aws-node's checkpoint"), daemon.adoption().reason());
+    }
 }

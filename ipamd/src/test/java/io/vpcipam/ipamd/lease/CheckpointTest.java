@@ -69,8 +69,35 @@ class CheckpointTest {
     }
 
     @Test
-    void load_missingFile_isEmpty() throws Exception {
-        assertEquals(CheckpointState.empty(), new Checkpoint(dir.resolve("none.json")).load());
+    void load_missingFile_isAFreshStartWithNothing() throws Exception {
+        CheckpointState none = new Checkpoint(dir.resolve("none.json")).load();
+
+        assertEquals(CheckpointState.none(), none);
+        assertTrue(none.fresh(), "no checkpoint: every address on the node is unproven");
+    }
+
+    @Test
+    void writeThenLoad_roundTripsUnprovenAddresses_andAWrittenFileIsNeverFresh() throws Exception {
+        Checkpoint cp = new Checkpoint(dir.resolve("checkpoint.json"));
+        CheckpointState state = new CheckpointState(sample().leases(), sample().cooling(),
+                java.util.Set.of(Ipv4Address.parse("10.0.1.20"), Ipv4Address.parse("10.0.1.7")), true);
+
+        cp.write(state);
+        CheckpointState back = cp.load();
+
+        assertEquals(state.unproven(), back.unproven());
+        assertFalse(back.fresh());
+    }
+
+    @Test
+    void load_fileWithoutUnproven_asWrittenBeforeTakeovers_hasNothingUnproven() throws Exception {
+        Path f = dir.resolve("checkpoint.json");
+        Files.writeString(f, "{\"version\":\"vpc-ipam/1\",\"leases\":[],\"cooling\":[]}");
+
+        CheckpointState state = new Checkpoint(f).load();
+
+        assertEquals(java.util.Set.of(), state.unproven());
+        assertFalse(state.fresh());
     }
 
     @Test

@@ -188,13 +188,14 @@ class OpsServersTest {
                 "targets", "engine", "interfaces"), pool.keySet());
         assertEquals("m5.large", pool.get("instanceType"));
         Map<?, ?> counts = (Map<?, ?>) pool.get("pool");
-        assertEquals(Set.of("total", "free", "assigned", "cooling", "pending", "releasing", "waiting"), counts.keySet());
+        assertEquals(Set.of("total", "free", "assigned", "cooling", "unproven", "pending", "releasing", "waiting"),
+                counts.keySet());
         assertEquals(3, counts.get("assigned"));
         Map<?, ?> iface = (Map<?, ?>) ((List<?>) pool.get("interfaces")).getFirst();
         assertEquals(Set.of("id", "deviceIndex", "subnetId", "primaryAddress", "addresses", "prefixes", "free",
                 "assigned"), iface.keySet());
         assertEquals(Set.of("lastGrow", "lastShrink", "growthPausedUntil", "reconcilerRunning", "cloudFailing",
-                "cloudFailures", "cloudNextTry", "cloudError"),
+                "cloudFailures", "cloudNextTry", "cloudError", "takeover"),
                 ((Map<?, ?>) pool.get("engine")).keySet());
         assertEquals(2, ((Map<?, ?>) pool.get("targets")).get("warmIpTarget"));
 

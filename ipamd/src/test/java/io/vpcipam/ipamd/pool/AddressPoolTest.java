@@ -401,4 +401,73 @@ class AddressPoolTest {
         assertTrue(node.reconciler.decisions().stream().noneMatch(d -> d.outcome().startsWith("failed")),
                 "a call named an excluded interface: " + node.reconciler.decisions());
     }
+
+    /** The node as aws-node left it: addresses on the primary, and ipamd starting with no checkpoint. */
+    private java.util.List<io.vpcipam.provider.Ipv4Address> takeOverANodeWithAddresses(int n, Targets targets)
+            throws Exception {
+        node = new TestNode(dir, "m5.large", targets, Duration.ofSeconds(30));
+        String primary = node.cloud.peekNode().primaryInterface().id();
+        var theirs = node.cloud.assign(primary, n, 0).addresses();
+        node.commit.close();
+        java.nio.file.Files.delete(dir.resolve("checkpoint.json"));
+        node.crashAndRestart();
+        return theirs;
+    }
+
+    @Test
+    void restore_noCheckpoint_addressesOnTheNodeAreUnproven_neverHandedOutNorReleased() throws Exception {
+        var theirs = takeOverANodeWithAddresses(5, new Targets(1, 0, 0, 0, false, 0)); // WARM_IP 1: 4 too many
+
+        assertEquals(java.util.Set.copyOf(theirs), node.pool.unproven());
+        assertEquals(5, node.pool.status().unproven());
+        assertEquals(5, node.pool.status().total(), "counted as held");
+        for (int i = 0; i < 3; i++) {
+            node.reconciler.pass();
+            assertFalse(theirs.contains(add(i).lease().address()), "an unproven address was handed out");
+            node.clock.advance(Duration.ofMinutes(5));
+        }
+        node.reconciler.pass();
+        assertTrue(node.cloud.heldAddresses().containsAll(theirs), "an unproven address was released");
+        assertEquals(java.util.Set.copyOf(theirs), node.pool.unproven());
+    }
+
+    @Test
+    void prove_someFree_theyCoolThenServe_theRestStayUnprovenAcrossARestart() throws Exception {
+        var theirs = takeOverANodeWithAddresses(4, new Targets(0, 8, 0, 0, false, 0));
+        var free = java.util.List.of(theirs.get(0), theirs.get(1));
+
+        assertEquals(2, node.pool.prove(free));
+        assertEquals(AddressState.COOLING, node.pool.stateOf(theirs.get(0)), "the old pod's conntrack may linger");
+        node.crashAndRestart(); // proven ones are on disk: they do not turn unproven again
+
+        assertEquals(java.util.Set.of(theirs.get(2), theirs.get(3)), node.pool.unproven());
+        node.clock.advance(Duration.ofSeconds(31));
+        assertEquals(AddressState.FREE, node.pool.stateOf(theirs.get(0)));
+        assertEquals(0, node.pool.prove(java.util.List.of(theirs.get(0))), "only unproven addresses are proven");
+    }
+
+    @Test
+    void restore_checkpointPresent_addressesOfOurOwnWarmPoolStayFree() throws Exception {
+        node = new TestNode(dir, "m5.large", new Targets(3, 0, 0, 0, false, 0), Duration.ZERO);
+        node.reconciler.pass();
+
+        node.crashAndRestart();
+
+        assertEquals(java.util.Set.of(), node.pool.unproven());
+        assertEquals(3, node.pool.status().free());
+    }
+
+    @Test
+    void snapshot_interfaceWithUnprovenAddresses_isNeverIdle_soNeverDeleted() throws Exception {
+        node = new TestNode(dir, "m5.large", new Targets(0, 12, 0, 0, false, 0), Duration.ZERO);
+        node.reconciler.pass(); // 9 on the primary, an interface of ours for 3
+        node.commit.close();
+        java.nio.file.Files.delete(dir.resolve("checkpoint.json"));
+        node.crashAndRestart();
+        var ours = node.pool.snapshot().interfaces().stream().filter(i -> !i.primary()).findFirst().orElseThrow();
+
+        assertEquals(3, ours.unproven());
+        assertFalse(ours.idle());
+        assertEquals(12, node.pool.snapshot().total());
+    }
 }
