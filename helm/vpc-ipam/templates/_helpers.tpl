@@ -34,3 +34,15 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
 {{- define "vpc-ipam.socket" -}}
 {{ .Values.host.runDir }}/ipamd.sock
 {{- end -}}
+
+{{- /* One ipamd variable (dict: name, value, aliases, extra), left out when extraEnv names it or one of its aliases
+(ipamd reads the chart's name first, so a rendered default would shadow the alias the user set). */ -}}
+{{- define "vpc-ipam.env" -}}
+{{- $skip := false -}}
+{{- range (prepend (default list .aliases) .name) -}}
+{{- if has . $.extra }}{{ $skip = true }}{{ end -}}
+{{- end -}}
+{{- if not $skip -}}
+- {name: {{ .name }}, value: {{ .value | toString | quote }}}
+{{- end -}}
+{{- end -}}

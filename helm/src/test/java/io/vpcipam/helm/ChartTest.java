@@ -4,6 +4,8 @@ import com.marcnuri.helm.Helm;
 import com.marcnuri.helm.LintResult;
 import com.marcnuri.helm.TemplateCommand;
 import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.vpcipam.ipamd.Config;
+import io.vpcipam.ipamd.k8s.KubeSettings;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -298,6 +300,32 @@ class ChartTest {
         assertEquals("true", env.get("ENABLE_PREFIX_DELEGATION"));
         assertEquals("50", env.get("IPAMD_SIM_LATENCY_MS"));
         assertNull(ds.getSpec().getTemplate().getMetadata().getAnnotations().get("prometheus.io/scrape"));
+    }
+
+    @Test
+    void template_awsNodeAliasesInExtraEnv_winOverTheChartsDefaults_asIpamdReadsThem() throws Exception {
+        DaemonSet ds = one(render(VALUES.resolve("aws-node-env.yaml")), DaemonSet.class);
+        Map<String, String> env = env(container(ds, "ipamd"));
+        assertFalse(env.containsKey("POD_MTU"), "POD_MTU would shadow AWS_VPC_ENI_MTU: " + env);
+        assertFalse(env.containsKey("IPAMD_CUSTOM_NETWORKING"), env.toString());
+        assertFalse(env.containsKey("IPAMD_NETWORK_CONFIG_LABEL"), env.toString());
+        assertEquals("2", env.get("WARM_ENI_TARGET"), "the extraEnv entry, rendered once");
+
+        Map<String, String> onNode = new LinkedHashMap<>(env);
+        onNode.put("NODE_NAME", "node-1"); // the downward API's value
+        Config config = Config.fromEnv(onNode);
+        assertEquals(1500, config.mtu());
+        assertEquals(2, config.targets().warmEni());
+        KubeSettings kube = KubeSettings.fromEnv(onNode);
+        assertTrue(kube.customNetworking());
+        assertEquals("k8s.amazonaws.com/eniConfig", kube.networkConfigLabel());
+    }
+
+    @Test
+    void template_defaults_renderNoMtuAndNoCustomNetworking_leavingIpamdsDefaults() {
+        Map<String, String> env = env(container(one(render(), DaemonSet.class), "ipamd"));
+        assertFalse(env.containsKey("POD_MTU"), env.toString());
+        assertFalse(env.containsKey("IPAMD_CUSTOM_NETWORKING"), env.toString());
     }
 
     @ParameterizedTest(name = "{0}")
