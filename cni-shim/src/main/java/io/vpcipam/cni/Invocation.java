@@ -1,5 +1,7 @@
 package io.vpcipam.cni;
 
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -52,6 +54,15 @@ record Invocation(String command, String containerId, String netns, String ifNam
                 || netns.indexOf('\0') >= 0 || netns.indexOf('\n') >= 0)) {
             throw CniError.INVALID_ENVIRONMENT_VARIABLES.error("CNI_NETNS must be an absolute path, was \""
                     + NetConf.abbreviate(netns) + "\"");
+        }
+        if (!netns.isEmpty()) {
+            try {
+                Path.of(netns);
+            } catch (InvalidPathException e) {
+                throw CniError.INVALID_ENVIRONMENT_VARIABLES.error("CNI_NETNS is not a path this system can encode: \""
+                        + NetConf.abbreviate(netns) + "\"", "characters outside the file-name encoding "
+                        + System.getProperty("sun.jnu.encoding"));
+            }
         }
         String podNamespace = null;
         String podName = null;

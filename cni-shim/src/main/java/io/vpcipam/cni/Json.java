@@ -25,11 +25,19 @@ final class Json {
     private Json() {
     }
 
-    /** Parses one JSON value; throws IOException (with jackson's message) when it is not exactly one. */
+    /**
+     * Parses one JSON value; throws IOException (with jackson's message) when it is not exactly one.
+     * Input nested deeper than {@link MiniJson#MAX_DEPTH} is refused before jackson-jr sees it: its
+     * recursion needs more stack per level than the launcher's {@code -Xss512k} gives for its own
+     * limit of 1000 levels, and a StackOverflowError must never decide what a config is.
+     */
     static Object parse(String text) throws IOException {
         try {
             return MiniJson.parse(text);
         } catch (MiniJson.Unsupported e) {
+            if (MiniJson.nestedDeeperThan(text, MiniJson.MAX_DEPTH)) {
+                throw new IOException("JSON nested deeper than " + MiniJson.MAX_DEPTH + " levels");
+            }
             return parseWithJackson(text);
         }
     }
@@ -45,6 +53,9 @@ final class Json {
             return tree;
         } catch (RuntimeException e) {
             throw new IOException(String.valueOf(e.getMessage()), e);
+        } catch (StackOverflowError e) {
+            // Only reachable through parseWithJackson called directly (tests): parse bounds the depth first.
+            throw new IOException("JSON nested too deeply for the stack");
         }
     }
 

@@ -21,7 +21,7 @@ import java.util.Map;
  */
 final class MiniJson {
 
-    /** Deeper input goes to jackson-jr, which enforces its own nesting limit. */
+    /** The most arrays and objects a config may open inside each other; deeper input is a decoding error. */
     static final int MAX_DEPTH = 200;
 
     /** The input or tree is outside what this class handles; use jackson-jr. Carries no stack. */
@@ -53,6 +53,34 @@ final class MiniJson {
             throw Unsupported.INSTANCE;
         }
         return v;
+    }
+
+    /**
+     * Whether {@code text} opens more than {@code max} arrays or objects inside each other, counting
+     * only brackets outside strings. Linear, no recursion: it is the guard in front of jackson-jr.
+     */
+    static boolean nestedDeeperThan(String text, int max) {
+        int depth = 0;
+        boolean inString = false;
+        for (int k = 0; k < text.length(); k++) {
+            char c = text.charAt(k);
+            if (inString) {
+                if (c == '\\') {
+                    k++;
+                } else if (c == '"') {
+                    inString = false;
+                }
+            } else if (c == '"') {
+                inString = true;
+            } else if (c == '{' || c == '[') {
+                if (++depth > max) {
+                    return true;
+                }
+            } else if (c == '}' || c == ']') {
+                depth--;
+            }
+        }
+        return false;
     }
 
     /** Writes a tree as compact JSON, as jackson-jr does (null map entries skipped). */
@@ -103,6 +131,9 @@ final class MiniJson {
     }
 
     private Map<String, Object> object(int depth) throws Unsupported {
+        if (depth > MAX_DEPTH) {
+            throw Unsupported.INSTANCE;
+        }
         i++;
         Map<String, Object> m = new LinkedHashMap<>();
         ws();
@@ -142,6 +173,9 @@ final class MiniJson {
     }
 
     private List<Object> array(int depth) throws Unsupported {
+        if (depth > MAX_DEPTH) {
+            throw Unsupported.INSTANCE;
+        }
         i++;
         List<Object> l = new ArrayList<>();
         ws();

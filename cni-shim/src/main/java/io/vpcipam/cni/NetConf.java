@@ -1,5 +1,8 @@
 package io.vpcipam.cni;
 
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -84,16 +87,18 @@ record NetConf(String cniVersion, String name, String ipamdSocket, String stateD
             throw CniError.INVALID_NETWORK_CONFIG.error("mtu " + mtu + " is outside 576..9001");
         }
         String logFile = string(m, "logFile", DEFAULT_LOG_FILE);
-        if (!logFile.isEmpty() && !logFile.startsWith("/")) {
-            throw CniError.INVALID_NETWORK_CONFIG.error("logFile must be an absolute path or \"\", was \""
-                    + abbreviate(logFile) + "\"");
+        if (!logFile.isEmpty()) {
+            if (!logFile.startsWith("/")) {
+                throw CniError.INVALID_NETWORK_CONFIG.error("logFile must be an absolute path or \"\", was \""
+                        + abbreviate(logFile) + "\"");
+            }
+            encodable("logFile", logFile);
         }
         int timeout = integer(m, "ipamdTimeoutSeconds", DEFAULT_IPAMD_TIMEOUT_SECONDS);
         if (timeout < 1 || timeout > 600) {
             throw CniError.INVALID_NETWORK_CONFIG.error("ipamdTimeoutSeconds " + timeout + " is outside 1..600");
         }
-        String lockFile = absolutePath(m, "lockFile",
-                socket.substring(0, socket.lastIndexOf('/') + 1) + DEFAULT_LOCK_NAME);
+        String lockFile = lockFile(m, socket.substring(0, socket.lastIndexOf('/') + 1) + DEFAULT_LOCK_NAME);
         Map<String, Object> dns = object(m, "dns");
         Map<String, Object> prev = object(m, "prevResult");
         List<String[]> valid = attachments(m.get("cni.dev/valid-attachments"));
@@ -142,7 +147,38 @@ record NetConf(String cniVersion, String name, String ipamdSocket, String stateD
             throw CniError.INVALID_NETWORK_CONFIG.error(key + " must be an absolute path, was \""
                     + abbreviate(s) + "\"");
         }
+        encodable(key, s);
         return s;
+    }
+
+    /**
+     * {@code lockFile}: an absolute path naming a file (not "/", not ending in '/', not an existing
+     * directory, whose lock would fail only once a pod is half wired). A missing parent directory is
+     * created on first use, as {@code /run/vpc-ipam} after a reboot before ipamd starts.
+     */
+    private static String lockFile(Map<String, Object> m, String dflt) throws CniException {
+        String s = absolutePath(m, "lockFile", dflt);
+        if (s.endsWith("/")) {
+            throw CniError.INVALID_NETWORK_CONFIG.error("lockFile must name a file, was \"" + abbreviate(s) + "\"");
+        }
+        if (Files.isDirectory(Path.of(s))) {
+            throw CniError.INVALID_NETWORK_CONFIG.error("lockFile " + abbreviate(s) + " is a directory");
+        }
+        return s;
+    }
+
+    /**
+     * A path the JVM can turn into bytes for the file system: with the POSIX locale runtimes often
+     * give plugins, non-ASCII (and always an unpaired surrogate) cannot be encoded.
+     */
+    private static void encodable(String key, String path) throws CniException {
+        try {
+            Path.of(path);
+        } catch (InvalidPathException e) {
+            throw CniError.INVALID_NETWORK_CONFIG.error(key + " is not a path this system can encode: \""
+                    + abbreviate(path) + "\"", "characters outside the file-name encoding "
+                    + System.getProperty("sun.jnu.encoding"));
+        }
     }
 
     private static int integer(Map<String, Object> m, String key, int dflt) throws CniException {

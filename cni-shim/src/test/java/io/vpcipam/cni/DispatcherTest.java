@@ -376,6 +376,51 @@ class DispatcherTest {
     }
 
     @Test
+    void config_nestedDeeply_isDecodingError_onTheLaunchersStack() throws Exception {
+        // The launcher runs with -Xss512k; a thread with less stack than that proves the bound does not
+        // depend on how deep jackson-jr can recurse (interpreted frames are the largest).
+        String deep = conf("1.0.0", ",\"prevResult\":" + "{\"a\":".repeat(990) + "1" + "}".repeat(990));
+        String deepArrays = conf("1.0.0", ",\"x\":1.5,\"y\":" + "[".repeat(990) + "]".repeat(990));
+        Fakes.Call[] calls = new Fakes.Call[2];
+        Thread t = new Thread(null, () -> {
+            calls[0] = call("ADD", deep);
+            calls[1] = call("DEL", deepArrays);
+        }, "small-stack", 256 * 1024);
+        t.start();
+        t.join();
+        assertEquals(6, code(calls[0]), calls[0].stdout());
+        assertTrue(calls[0].stdout().contains("nested deeper than"), calls[0].stdout());
+        assertEquals(6, code(calls[1]), calls[1].stdout());
+        assertTrue(ipamd.requests.isEmpty());
+    }
+
+    @Test
+    void config_pathsTheSystemCannotEncode_are7NamingTheKey_andANetnsLikeThatIs4() throws IOException {
+        for (String key : List.of("ipamdSocket", "stateDir", "logFile", "lockFile")) {
+            String bad = ",\"" + key + "\":\"/run/vpc-\\ud800/x\"";
+            String base = conf("1.0.0", "");
+            Fakes.Call c = call("ADD", key.equals("logFile") ? base.replace(",\"logFile\":\"\"", bad)
+                    : key.equals("stateDir") ? base.replace(",\"stateDir\":\"" + tmp + "\"", bad) : conf("1.0.0", bad));
+            assertEquals(7, code(c), c.stdout());
+            assertTrue(json(c.stdout()).get("msg").toString().startsWith(key), c.stdout());
+        }
+        Fakes.Call c = Fakes.run(Fakes.env("ADD", "/run/netns/\ud800"), conf("1.0.0", ""), ipamd, wiring);
+        assertEquals(4, code(c), c.stdout());
+        assertTrue(ipamd.requests.isEmpty());
+    }
+
+    @Test
+    void config_lockFileThatCannotBeALockFile_is7() throws IOException {
+        Files.createDirectories(tmp.resolve("adir"));
+        for (String bad : List.of("/", "/run/vpc-ipam/", tmp.resolve("adir").toString(), "relative.lock")) {
+            Fakes.Call c = call("ADD", conf("1.0.0", ",\"lockFile\":\"" + bad + "\""));
+            assertEquals(7, code(c), bad + ": " + c.stdout());
+            assertTrue(json(c.stdout()).get("msg").toString().startsWith("lockFile"), c.stdout());
+        }
+        assertTrue(ipamd.requests.isEmpty());
+    }
+
+    @Test
     void errors_carryTheConfigVersion_whenSupported() throws IOException {
         ipamd.down = true;
         assertEquals("0.4.0", json(call("ADD", conf("0.4.0", "")).stdout()).get("cniVersion"));

@@ -1,6 +1,8 @@
 package io.vpcipam.cni;
 
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -118,7 +120,7 @@ class MiniJsonTest {
     void parse_refusedInputs_jsonGivesJacksonsAnswer() {
         for (String text : List.of("", " ", "{", "{\"a\":1,}", "[1,]", "01", "1.0", "1e3", "-", "\"\u0001\"",
                 "{\"a\":1,\"a\":2}", "'x'", "{\"a\" 1}", "[1 2]", "tru", "nul", "\"\\x\"", "\"\\u12G4\"",
-                "123456789012345678901234567890", "9223372036854775808", "[" .repeat(300) + "]".repeat(300), "{}x", "NaN")) {
+                "123456789012345678901234567890", "9223372036854775808", "{}x", "NaN")) {
             assertThrows(MiniJson.Unsupported.class, () -> MiniJson.parse(text), text);
             Object reference;
             try {
@@ -134,6 +136,19 @@ class MiniJsonTest {
                 throw new AssertionError(text, e);
             }
         }
+    }
+
+    @Test
+    void parse_nestedDeeperThanTheLimit_isRefusedBeforeJackson_evenWhenValid() {
+        for (String text : List.of("[".repeat(201) + "]".repeat(201), "{\"a\":".repeat(201) + "1" + "}".repeat(201),
+                "[1.5," + "[".repeat(300) + "]".repeat(300) + "]")) {
+            IOException e = assertThrows(IOException.class, () -> Json.parse(text));
+            assertEquals("JSON nested deeper than 200 levels", e.getMessage());
+        }
+        assertTrue(MiniJson.nestedDeeperThan("[\"[[[\\\"[[[\"," + "[".repeat(200) + "]".repeat(200) + "]", 200));
+        assertFalse(MiniJson.nestedDeeperThan("[\"[[[\\\"[[[\"," + "[".repeat(199) + "]".repeat(199) + "]", 200));
+        assertDoesNotThrow(() -> Json.parse("[1.5," + "[".repeat(199) + "]".repeat(199) + "]"));
+        assertDoesNotThrow(() -> Json.parse("[".repeat(200) + "]".repeat(200)));
     }
 
     @Test
