@@ -1,9 +1,6 @@
 package io.vpcipam.cni;
 
-import io.vpcipam.cni.netns.HostLock;
 import io.vpcipam.cni.netns.IpRunner;
-import io.vpcipam.cni.netns.IpWiring;
-import io.vpcipam.cni.netns.PodWiring;
 import io.vpcipam.cni.netns.ProcessIpRunner;
 import io.vpcipam.protocol.FrameReader;
 import io.vpcipam.protocol.FrameWriter;
@@ -55,22 +52,7 @@ final class AotTraining {
             Thread ipamd = new Thread(() -> serve(server, lease), "training-ipamd");
             ipamd.setDaemon(true);
             ipamd.start();
-            ProcessIpRunner real = ProcessIpRunner.system();
-            IpRunner readOnly = (ns, json, force, lines) -> {
-                IpRunner.Outcome o = real.run(null, true, true, List.of("link show dev lo"));
-                return new IpRunner.Outcome(0, json ? o.stdout() : "", o.stderr());
-            };
-            Dispatcher.Services services = new Dispatcher.Services() {
-                @Override
-                public IpamdClient ipamd(NetConf conf) {
-                    return new SocketIpamdClient(Path.of(conf.ipamdSocket()), conf.ipamdTimeoutMs());
-                }
-
-                @Override
-                public PodWiring wiring(NetConf conf) {
-                    return new IpWiring(readOnly, ProcessHandle.current().pid(), new HostLock(Path.of(conf.lockFile())));
-                }
-            };
+            Dispatcher.Services services = new SystemServices(new ReadOnlyIp(ProcessIpRunner.system()));
             String conf = "{\"cniVersion\":\"1.1.0\",\"name\":\"train\",\"type\":\"vpc-ipam\",\"ipamdSocket\":\""
                     + socket + "\",\"stateDir\":\"" + dir + "\",\"logFile\":\"" + dir.resolve("cni.log") + "\"";
             for (int round = 0; round < 20; round++) {
@@ -89,6 +71,34 @@ final class AotTraining {
                 call(services, "ADD", netns.toString(), down);
                 call(services, "DEL", "", down);
             }
+        }
+    }
+
+    /**
+     * The real runner's processes and /proc reads, but every batch only reads ({@code link show dev
+     * lo}): the build runs as any user and must change nothing.
+     */
+    private record ReadOnlyIp(ProcessIpRunner real) implements IpRunner {
+        @Override
+        public Outcome run(String netns, boolean json, boolean force, List<String> lines) throws IOException {
+            return start(netns, json, force).finish(lines);
+        }
+
+        @Override
+        public Batch start(String netns, boolean json, boolean force) {
+            Batch b = real.start(null, true, true);
+            return new Batch() {
+                @Override
+                public Outcome finish(List<String> lines) throws IOException {
+                    Outcome o = b.finish(List.of("link show dev lo"));
+                    return new Outcome(0, json ? o.stdout() : "", o.stderr());
+                }
+
+                @Override
+                public void abort() {
+                    b.abort();
+                }
+            };
         }
     }
 

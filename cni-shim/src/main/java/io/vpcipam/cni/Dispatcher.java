@@ -137,34 +137,56 @@ final class Dispatcher {
         if (!Files.exists(Path.of(inv.netns()))) {
             throw CniError.UNKNOWN_CONTAINER.error("netns " + NetConf.abbreviate(inv.netns()) + " does not exist");
         }
-        IpamdClient ipamd = services.ipamd(conf);
-        Request add = Request.add(conf.name(), inv.containerId(), inv.ifName(), inv.netns(), inv.podNamespace(),
-                inv.podName());
-        long t0 = System.nanoTime();
-        Reply reply = ask(ipamd, add);
-        long t1 = System.nanoTime();
-        LeaseInfo lease = reply.lease();
-        String problem = lease == null ? "an add reply without a lease" : leaseProblem(lease);
-        if (problem != null) {
-            giveBack(ipamd, conf, inv);
-            throw CniError.IPAMD_BAD_REPLY.error("ipamd sent " + problem);
-        }
-        WireSpec spec = new WireSpec(inv.netns(), inv.ifName(), hostVeth(conf, inv),
-                Names.hostMac(conf.name(), inv.containerId(), inv.ifName()),
-                Names.podMac(conf.name(), inv.containerId(), inv.ifName()), lease.address(),
-                conf.mtu() != 0 ? conf.mtu() : lease.mtu(), lease.routeTable());
+        PodWiring.Started wiring;
         try {
-            services.wiring(conf).add(spec);
+            // Its processes start now and wait for their lines while ipamd answers.
+            wiring = services.wiring(conf).startAdd(inv.netns());
         } catch (WiringException e) {
-            log.info("wiring " + lease.address() + " failed, undone: " + e.getMessage());
-            giveBack(ipamd, conf, inv);
-            throw CniError.WIRING_FAILED.error("wiring the pod network failed; undone and the address given back",
-                    e.getMessage());
+            throw CniError.IO_FAILURE.error("cannot wire pods here; no address was taken", e.getMessage());
         }
-        long t2 = System.nanoTime();
-        print(CniResult.add(conf.cniVersion(), spec, conf.prevResult(), conf.dns()));
-        log.info("added " + lease.address() + " on " + lease.interfaceId() + " via " + spec.hostVeth() + " table "
-                + lease.routeTable() + "; " + timings() + ", ipamd " + ms(t1 - t0) + ", wiring " + ms(t2 - t1));
+        try (wiring) {
+            IpamdClient ipamd = services.ipamd(conf);
+            Request add = Request.add(conf.name(), inv.containerId(), inv.ifName(), inv.netns(), inv.podNamespace(),
+                    inv.podName());
+            long t0 = System.nanoTime();
+            Reply reply;
+            try {
+                reply = ipamd.call(add);
+            } catch (IpamdClient.TimedOut e) {
+                // ipamd may still grant it after we stopped waiting (it waits for the cloud on an empty
+                // pool): the DEL of the same key frees it, or makes ipamd drop the ADD it is still holding.
+                giveBack(ipamd, conf, inv);
+                throw timedOut(e);
+            } catch (IpamdClient.Unavailable | ProtocolException e) {
+                throw unanswered(e);
+            }
+            if (!reply.ok()) {
+                throw fromIpamd(reply.error());
+            }
+            long t1 = System.nanoTime();
+            LeaseInfo lease = reply.lease();
+            String problem = lease == null ? "an add reply without a lease" : leaseProblem(lease);
+            if (problem != null) {
+                giveBack(ipamd, conf, inv);
+                throw CniError.IPAMD_BAD_REPLY.error("ipamd sent " + problem);
+            }
+            WireSpec spec = new WireSpec(inv.netns(), inv.ifName(), hostVeth(conf, inv),
+                    Names.hostMac(conf.name(), inv.containerId(), inv.ifName()),
+                    Names.podMac(conf.name(), inv.containerId(), inv.ifName()), lease.address(),
+                    conf.mtu() != 0 ? conf.mtu() : lease.mtu(), lease.routeTable());
+            try {
+                wiring.add(spec);
+            } catch (WiringException e) {
+                log.info("wiring " + lease.address() + " failed, undone: " + e.getMessage());
+                giveBack(ipamd, conf, inv);
+                throw CniError.WIRING_FAILED.error("wiring the pod network failed; undone and the address given back",
+                        e.getMessage());
+            }
+            long t2 = System.nanoTime();
+            print(CniResult.add(conf.cniVersion(), spec, conf.prevResult(), conf.dns()));
+            log.info("added " + lease.address() + " on " + lease.interfaceId() + " via " + spec.hostVeth() + " table "
+                    + lease.routeTable() + "; " + timings() + ", ipamd " + ms(t1 - t0) + ", wiring " + ms(t2 - t1));
+        }
     }
 
     private static String leaseProblem(LeaseInfo lease) {
@@ -213,8 +235,10 @@ final class Dispatcher {
         return "in main " + ms(System.nanoTime() - started);
     }
 
-    private static String ms(long nanos) {
-        return String.format("%.1f ms", nanos / 1e6);
+    /** {@code 12.3 ms}; by hand, since String.format's first use loads the locale and regex machinery. */
+    static String ms(long nanos) {
+        long tenths = Math.max(0, (nanos + 50_000) / 100_000);
+        return tenths / 10 + "." + tenths % 10 + " ms";
     }
 
     /**
@@ -371,20 +395,34 @@ final class Dispatcher {
         return Names.hostVeth(conf.vethPrefix(), conf.name(), inv.containerId(), inv.ifName());
     }
 
-    /** A call whose failure fails the command: unreachable and retryable are 11, the rest say what ipamd said. */
+    /** A call whose failure fails the command: unreachable, timed out and retryable are 11, the rest say what ipamd said. */
     private static Reply ask(IpamdClient ipamd, Request request) throws CniException {
         Reply r;
         try {
             r = ipamd.call(request);
-        } catch (IpamdClient.Unavailable e) {
-            throw CniError.TRY_AGAIN_LATER.error("ipamd is unreachable", e.getMessage());
-        } catch (ProtocolException e) {
-            throw CniError.IPAMD_BAD_REPLY.error("ipamd's reply is not protocol v1", e.getMessage());
+        } catch (IpamdClient.Unavailable | ProtocolException e) {
+            throw unanswered(e);
         }
         if (!r.ok()) {
             throw fromIpamd(r.error());
         }
         return r;
+    }
+
+    /** No usable answer: timed out (ipamd is slow, not gone) and unreachable are 11, garbage is 101. */
+    private static CniException unanswered(Exception e) {
+        if (e instanceof IpamdClient.TimedOut t) {
+            return timedOut(t);
+        }
+        if (e instanceof IpamdClient.Unavailable) {
+            return CniError.TRY_AGAIN_LATER.error("ipamd is unreachable", e.getMessage());
+        }
+        return CniError.IPAMD_BAD_REPLY.error("ipamd's reply is not protocol v1", e.getMessage());
+    }
+
+    private static CniException timedOut(IpamdClient.TimedOut e) {
+        return CniError.TRY_AGAIN_LATER.error("ipamd timed out: no answer within " + e.timeoutMs() / 1000.0
+                + " s (ipamdTimeoutSeconds): it took the call but is slow", e.getMessage());
     }
 
     private static CniException fromIpamd(ErrorInfo e) {

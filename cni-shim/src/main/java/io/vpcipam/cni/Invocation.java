@@ -51,8 +51,10 @@ record Invocation(String command, String containerId, String netns, String ifNam
         }
         String netns = env.getOrDefault("CNI_NETNS", "");
         if (!netns.isEmpty() && (!netns.startsWith("/") || netns.length() > Names.MAX_KEY_CHARS
-                || netns.indexOf('\0') >= 0 || netns.indexOf('\n') >= 0)) {
-            throw CniError.INVALID_ENVIRONMENT_VARIABLES.error("CNI_NETNS must be an absolute path, was \""
+                || netns.indexOf('\0') >= 0 || netns.indexOf('\n') >= 0 || netns.indexOf('"') >= 0
+                || netns.indexOf('\\') >= 0)) {
+            throw CniError.INVALID_ENVIRONMENT_VARIABLES.error("CNI_NETNS must be an absolute path without quotes or"
+                    + " backslashes, was \""
                     + NetConf.abbreviate(netns) + "\"");
         }
         if (!netns.isEmpty()) {

@@ -17,11 +17,30 @@ interface IpamdClient {
     Reply call(Request request) throws Unavailable, ProtocolException;
 
     /** ipamd did not answer: for ADD "try again later", for DEL the release goes to the spool. */
-    final class Unavailable extends IOException {
+    class Unavailable extends IOException {
         private static final long serialVersionUID = 1L;
 
         Unavailable(String message) {
             super(message, null);
+        }
+    }
+
+    /**
+     * ipamd took the request but did not answer within the call's deadline: it is slow (waiting for
+     * the cloud on an empty pool, say), not gone, and may still act on the request.
+     */
+    final class TimedOut extends Unavailable {
+        private static final long serialVersionUID = 1L;
+        private final long timeoutMs;
+
+        TimedOut(long timeoutMs) {
+            super("ipamd did not reply within " + timeoutMs + " ms");
+            this.timeoutMs = timeoutMs;
+        }
+
+        /** The deadline that passed. */
+        long timeoutMs() {
+            return timeoutMs;
         }
     }
 }

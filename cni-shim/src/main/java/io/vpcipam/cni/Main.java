@@ -1,8 +1,5 @@
 package io.vpcipam.cni;
 
-import io.vpcipam.cni.netns.HostLock;
-import io.vpcipam.cni.netns.IpWiring;
-import io.vpcipam.cni.netns.PodWiring;
 import io.vpcipam.cni.netns.ProcessIpRunner;
 import java.io.FileOutputStream;
 import java.io.IOException;
@@ -12,7 +9,6 @@ import java.nio.channels.SocketChannel;
 import java.io.FileDescriptor;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.InstantSource;
 
 /**
@@ -29,7 +25,8 @@ public final class Main {
         prewarmSockets();
         PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), false, StandardCharsets.UTF_8);
         PluginLog log = new PluginLog(InstantSource.system(), System.err);
-        int rc = new Dispatcher(System.getenv(), System.in, out, log, InstantSource.system(), system()).run();
+        int rc = new Dispatcher(System.getenv(), System.in, out, log, InstantSource.system(),
+                new SystemServices(ProcessIpRunner.system())).run();
         out.flush();
         // halt: nothing is left to run at exit, and skipping the shutdown sequence is a
         // measurable part of a ~50 ms plugin start.
@@ -54,21 +51,5 @@ public final class Main {
         }, "prewarm-sockets");
         t.setDaemon(true);
         t.start();
-    }
-
-    /** The real ipamd socket and the real {@code ip}. */
-    static Dispatcher.Services system() {
-        return new Dispatcher.Services() {
-            @Override
-            public IpamdClient ipamd(NetConf conf) {
-                return new SocketIpamdClient(Path.of(conf.ipamdSocket()), conf.ipamdTimeoutMs());
-            }
-
-            @Override
-            public PodWiring wiring(NetConf conf) {
-                return new IpWiring(ProcessIpRunner.system(), ProcessHandle.current().pid(),
-                        new HostLock(Path.of(conf.lockFile())));
-            }
-        };
     }
 }

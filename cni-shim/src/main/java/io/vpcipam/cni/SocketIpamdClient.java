@@ -114,7 +114,7 @@ final class SocketIpamdClient implements IpamdClient {
                 }
                 long left = (deadline - System.nanoTime()) / 1_000_000L;
                 if (left <= 0) {
-                    throw new Unavailable("ipamd did not reply within " + timeoutMs + " ms");
+                    throw new TimedOut(timeoutMs);
                 }
                 selector.select(left);
                 selector.selectedKeys().clear();

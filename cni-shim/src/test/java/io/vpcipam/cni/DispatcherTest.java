@@ -138,6 +138,27 @@ class DispatcherTest {
     }
 
     @Test
+    void add_ipamdSlowerThanTheTimeout_is11SayingTimedOut_andTheLeaseIsGivenBack() throws IOException {
+        ipamd.slowAdd = true;
+        Fakes.Call c = call("ADD", conf("1.0.0", ""));
+        assertEquals(11, code(c));
+        String msg = json(c.stdout()).get("msg").toString();
+        assertTrue(msg.contains("timed out") && !msg.contains("unreachable"), msg);
+        assertEquals(List.of(Op.ADD, Op.DEL), ipamd.requests.stream().map(Request::op).toList());
+        assertTrue(ipamd.leases.isEmpty(), "the lease ipamd made after the plugin gave up is leaked");
+        assertTrue(wiring.wired.isEmpty());
+    }
+
+    @Test
+    void add_hostLockUnusable_is5_beforeAnyAddressIsTaken() throws IOException {
+        wiring.failStart = "cannot open the host lock /x/cni.lock (lockFile): java.nio.file.FileSystemException";
+        Fakes.Call c = call("ADD", conf("1.0.0", ""));
+        assertEquals(5, code(c));
+        assertTrue(c.stdout().contains("lockFile"), c.stdout());
+        assertTrue(ipamd.requests.isEmpty());
+    }
+
+    @Test
     void add_garbageFromIpamd_is101() throws IOException {
         ipamd.garbage = true;
         assertEquals(101, code(call("ADD", conf("1.0.0", ""))));

@@ -34,6 +34,8 @@ final class Fakes {
         boolean down;
         boolean downForDel;
         boolean garbage;
+        /** ADD is taken but not answered in time (ipamd waits for the cloud); the lease is made all the same. */
+        boolean slowAdd;
         ErrorInfo error;
         int routeTable;
         int mtu = 9001;
@@ -52,6 +54,11 @@ final class Fakes {
                 return Reply.error(error);
             }
             String key = r.network() + "/" + r.containerId() + "/" + r.ifName();
+            if (slowAdd && r.op() == io.vpcipam.protocol.Op.ADD) {
+                leases.computeIfAbsent(key, k -> new LeaseInfo("10.0.0." + next++, 32, "eni-1", "02:00:00:00:00:aa", 0,
+                        0, "10.0.0.1", List.of("10.0.0.0/16"), mtu));
+                throw new TimedOut(2000);
+            }
             return switch (r.op()) {
                 case ADD -> Reply.ok(leases.computeIfAbsent(key, k -> new LeaseInfo("10.0.0." + next++, 32,
                         "eni-1", "02:00:00:00:00:aa", routeTable == 0 ? 0 : routeTable - 1, routeTable, "10.0.0.1",
@@ -73,6 +80,8 @@ final class Fakes {
         final Map<String, WireSpec> wired = new HashMap<>();
         final List<String> deleted = new ArrayList<>();
         String failAdd;
+        /** startAdd fails (the host lock file cannot be opened). */
+        String failStart;
         String failDel;
         List<String> drift = List.of();
         /** What the next GC sweep reports it removed. */
@@ -86,6 +95,14 @@ final class Fakes {
                 throw new WiringException(failAdd);
             }
             wired.put(spec.hostVeth(), spec);
+        }
+
+        @Override
+        public Started startAdd(String netns) throws WiringException {
+            if (failStart != null) {
+                throw new WiringException(failStart);
+            }
+            return PodWiring.super.startAdd(netns);
         }
 
         @Override

@@ -36,6 +36,23 @@ public final class HostLock {
         return file;
     }
 
+    /**
+     * Fails now if the lock could not be taken for want of its file (a parent that is a file, a
+     * read-only file system): ADD calls it before it asks ipamd for an address. Creates the parent
+     * directory as {@link #acquire} does.
+     */
+    public void probe() throws WiringException {
+        try {
+            Path dir = file.getParent();
+            if (dir != null) {
+                Files.createDirectories(dir);
+            }
+            FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE).close();
+        } catch (IOException | RuntimeException e) {
+            throw new WiringException("cannot open the host lock " + file + " (lockFile): " + e);
+        }
+    }
+
     /** Blocks until this process holds the lock; close the result to release it. */
     public Held acquire() throws WiringException {
         IN_PROCESS.lock();
@@ -57,7 +74,7 @@ public final class HostLock {
                 }
             }
             IN_PROCESS.unlock();
-            throw new WiringException("cannot take the host lock " + file + ": " + e);
+            throw new WiringException("cannot take the host lock " + file + " (lockFile): " + e);
         }
     }
 

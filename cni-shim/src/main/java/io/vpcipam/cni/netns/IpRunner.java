@@ -1,14 +1,54 @@
 package io.vpcipam.cni.netns;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Runs one {@code ip -batch} in the host netns or in a pod's netns. One process per batch is
- * the whole cost model of the wiring: ADD is two batches, DEL two.
+ * Runs one {@code ip -batch} in the host netns or in a pod's netns, and reads the host's
+ * {@code /proc/net} tables. One process per batch is the cost model of the wiring: ADD is two
+ * batches whose processes start while ipamd answers, DEL one; the host's main-table routes and
+ * links are read from {@code /proc/net} without a process.
  */
 public interface IpRunner {
+
+    /** A batch whose process runs from {@link #start}; it acts only once {@link #finish} gives it lines. */
+    interface Batch {
+        /** Runs {@code lines} in the started process and waits for it. */
+        Outcome finish(List<String> lines) throws IOException;
+
+        /** Lets the process end without running anything (empty input); never throws. */
+        void abort();
+    }
+
+    /**
+     * Starts a batch's process now, so its start-up overlaps with other work; the default runs
+     * everything at {@link Batch#finish}.
+     */
+    default Batch start(String netns, boolean json, boolean force) {
+        return new Batch() {
+            @Override
+            public Outcome finish(List<String> lines) throws IOException {
+                return run(netns, json, force, lines);
+            }
+
+            @Override
+            public void abort() {
+                // nothing was started
+            }
+        };
+    }
+
+    /**
+     * The text of {@code /proc/net/<file>} as this process sees it (its netns: the host's): {@code route}
+     * (the main table's IPv4 routes) or {@code dev} (the links).
+     */
+    default String procNet(String file) throws IOException {
+        return Files.readString(Path.of("/proc/net", file), StandardCharsets.US_ASCII);
+    }
 
     /**
      * Runs {@code lines} as one batch.

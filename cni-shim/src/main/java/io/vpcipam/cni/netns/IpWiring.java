@@ -3,7 +3,9 @@ package io.vpcipam.cni.netns;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.jr.ob.JSON;
 import java.io.IOException;
+import java.nio.ByteOrder;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -12,17 +14,19 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * {@link PodWiring} with iproute2 batches. ADD is two processes: one in the pod netns creates
- * the veth there with its peer placed straight into the host netns (the AWS CNI's order: no
- * move afterwards) and configures the pod side; one in the host brings the peer up and adds the
- * /32 route and the rules. DEL is two host batches: one reads which device the addresses are
- * routed to (an address another pod holds now keeps its rules), one deletes the host veth, which
- * takes its pod peer, the pod's addresses and routes and the host route with it, and the rules.
+ * {@link PodWiring} with iproute2 batches. ADD is two processes, both started while ipamd is
+ * still answering: one in the host creates the veth with its pod end placed straight into the pod
+ * netns, brings the host end up and adds the /32 route and the rules; then one in the pod netns
+ * configures the pod end. DEL is one host batch: it deletes the host veth, which takes its pod
+ * peer, the pod's addresses and routes and the host route with it, and the rules of the addresses
+ * that are still ours (read from {@code /proc/net/route}: an address another pod holds now keeps
+ * its rules).
  *
  * <p>Every host-side step that reads or changes routes and rules runs under the {@link HostLock}:
- * ADD's host batch, DEL's ownership check together with its deletion, and GC's rule sweep. Without
- * it a DEL could read "no route elsewhere", then another pod's ADD install the same address's
- * route and rules, then the DEL delete those rules. The pod batch and CHECK's reads take no lock.
+ * ADD from before its first change until its undo (if any) is done, DEL's ownership check together
+ * with its deletion, and GC's rule sweep. Without it a DEL could read "no route elsewhere", then
+ * another pod's ADD install the same address's route and rules, then the DEL delete those rules.
+ * An ADD that cannot take the lock has changed nothing. CHECK's reads take no lock.
  */
 public final class IpWiring implements PodWiring {
 
@@ -32,62 +36,107 @@ public final class IpWiring implements PodWiring {
     }
 
     private final IpRunner ip;
-    private final long hostPid;
     private final HostLock lock;
 
     /**
-     * @param ip      runs the batches
-     * @param hostPid a process in the host netns: the veth peer is created into its netns (our own pid)
-     * @param lock    the host-wide lock held around each host-side check and change
+     * @param ip   runs the batches and reads the host's tables
+     * @param lock the host-wide lock held around each host-side check and change
      */
-    public IpWiring(IpRunner ip, long hostPid, HostLock lock) {
+    public IpWiring(IpRunner ip, HostLock lock) {
         this.ip = Objects.requireNonNull(ip, "ip");
-        this.hostPid = hostPid;
         this.lock = Objects.requireNonNull(lock, "lock");
     }
 
     @Override
     public void add(WireSpec s) throws WiringException {
-        List<String> pod = podLines(s, hostPid);
-        IpRunner.Outcome first = run(s.netns(), false, false, pod);
-        if (!first.failures().isEmpty()) {
-            IpRunner.Outcome.Failure f = first.failures().getFirst();
-            if (f.line() == 1 && f.message().contains("File exists") && hostLinkExists(s.hostVeth())) {
-                // A leftover of an earlier attempt for this key: its host veth (and with it the pod
-                // peer) goes, then one more try. A pod interface that is not ours is never touched.
-                teardown(s.hostVeth(), List.of(s.address()));
-                first = run(s.netns(), false, false, pod);
-            }
-            if (!first.failures().isEmpty()) {
-                undo(s);
-                f = first.failures().getFirst();
-                throw new WiringException("pod netns " + s.netns() + ": `" + line(pod, f.line()) + "` failed: "
-                        + f.message());
-            }
-        }
-        List<String> host = hostLines(s);
-        IpRunner.Outcome second;
-        try (HostLock.Held held = lock.acquire()) {
-            second = run(null, false, true, host);
-        } catch (WiringException e) {
-            undo(s);
-            throw e;
-        }
-        for (IpRunner.Outcome.Failure f : second.failures()) {
-            // The leading rule deletions clear stale rules for this address; "not there" is fine.
-            if (f.line() > 0 && f.line() <= 2 && benign(f.message())) {
-                continue;
-            }
-            undo(s);
-            throw new WiringException("host: `" + line(host, f.line()) + "` failed: " + f.message());
+        try (Started started = startAdd(s.netns())) {
+            started.add(s);
         }
     }
 
-    static List<String> podLines(WireSpec s, long hostPid) {
-        String mtu = s.mtu() > 0 ? " mtu " + s.mtu() : "";
+    /**
+     * Proves the host lock file can be opened (before ipamd is asked for an address), then starts
+     * the host batch's and the pod batch's processes, which wait for their lines while ipamd answers.
+     */
+    @Override
+    public Started startAdd(String netns) throws WiringException {
+        lock.probe();
+        return new AddInProgress(ip.start(null, false, true), ip.start(netns, false, false));
+    }
+
+    /**
+     * One ADD: under the host lock, first the host batch (it creates the veth with its pod end placed
+     * straight into the pod netns, so nothing is made before the lock is held), then the pod batch; a
+     * failure of either undoes both while the lock is still held.
+     */
+    private final class AddInProgress implements Started {
+        private final IpRunner.Batch host;
+        private final IpRunner.Batch pod;
+        private boolean used;
+
+        AddInProgress(IpRunner.Batch host, IpRunner.Batch pod) {
+            this.host = host;
+            this.pod = pod;
+        }
+
+        @Override
+        public void add(WireSpec s) throws WiringException {
+            used = true;
+            HostLock.Held held;
+            try {
+                held = lock.acquire();
+            } catch (WiringException e) {
+                close();
+                throw new WiringException(e.getMessage() + "; nothing was wired");
+            }
+            try (held) {
+                List<String> hostLines = hostLines(s, links().contains(s.hostVeth()));
+                IpRunner.Outcome first = finish(host, hostLines);
+                for (IpRunner.Outcome.Failure f : first.failures()) {
+                    // Deleting a leftover veth or stale rules for this address: "not there" is fine.
+                    if (f.line() > 0 && isCleanup(line(hostLines, f.line())) && benign(f.message())) {
+                        continue;
+                    }
+                    pod.abort();
+                    undo(s);
+                    throw new WiringException("host: `" + line(hostLines, f.line()) + "` failed: " + f.message());
+                }
+                List<String> podLines = podLines(s);
+                IpRunner.Outcome second = finish(pod, podLines);
+                if (!second.failures().isEmpty()) {
+                    undo(s);
+                    IpRunner.Outcome.Failure f = second.failures().getFirst();
+                    throw new WiringException("pod netns " + s.netns() + ": `" + line(podLines, f.line()) + "` failed: "
+                            + f.message());
+                }
+            }
+        }
+
+        @Override
+        public void close() {
+            if (!used) {
+                used = true;
+                host.abort();
+                pod.abort();
+            }
+        }
+
+        private IpRunner.Outcome finish(IpRunner.Batch b, List<String> lines) throws WiringException {
+            try {
+                return b.finish(lines);
+            } catch (IOException e) {
+                throw new WiringException("cannot run ip: " + e.getMessage());
+            }
+        }
+    }
+
+    private static boolean isCleanup(String line) {
+        return line.startsWith("rule del ") || line.startsWith("link del ");
+    }
+
+    /** The pod side, in the pod netns, once the host batch has put {@code ifName} there. */
+    static List<String> podLines(WireSpec s) {
         return List.of(
-                "link add " + s.ifName() + " address " + s.podMac() + mtu + " type veth peer name " + s.hostVeth()
-                        + " address " + s.hostMac() + mtu + " netns " + hostPid,
                 "addr add " + s.address() + "/32 dev " + s.ifName(),
                 "link set " + s.ifName() + " up",
                 "route add " + GATEWAY + "/32 dev " + s.ifName() + " scope link",
@@ -95,11 +144,21 @@ public final class IpWiring implements PodWiring {
                 "neigh replace " + GATEWAY + " lladdr " + s.hostMac() + " dev " + s.ifName() + " nud permanent");
     }
 
-    static List<String> hostLines(WireSpec s) {
-        List<String> l = new ArrayList<>(6);
+    /**
+     * The host side: a leftover veth of an earlier attempt for this key goes first (with its pod peer,
+     * so a pod interface that is not ours is never touched), then the veth pair is made with its pod
+     * end in the pod netns, stale rules for the address go, and the /32 route and rules are added.
+     */
+    static List<String> hostLines(WireSpec s, boolean leftover) {
+        String mtu = s.mtu() > 0 ? " mtu " + s.mtu() : "";
+        List<String> l = new ArrayList<>(7);
+        if (leftover) {
+            l.add("link del " + s.hostVeth());
+        }
+        l.add("link add " + s.hostVeth() + " up address " + s.hostMac() + mtu + " type veth peer name " + s.ifName()
+                + " address " + s.podMac() + mtu + " netns \"" + s.netns() + "\"");
         l.add("rule del to " + s.address() + "/32 priority " + TO_POD_PRIORITY);
         l.add("rule del from " + s.address() + "/32 priority " + FROM_POD_PRIORITY);
-        l.add("link set " + s.hostVeth() + " up");
         l.add("route replace " + s.address() + "/32 dev " + s.hostVeth() + " scope link");
         if (s.routeTable() != 0) {
             l.add("rule add to " + s.address() + "/32 lookup main priority " + TO_POD_PRIORITY);
@@ -116,23 +175,40 @@ public final class IpWiring implements PodWiring {
         }
     }
 
+    /** Removes what a failed ADD made; the caller holds the host lock. Its own failure is not the ADD's error. */
     private void undo(WireSpec s) {
         try {
-            teardown(s.hostVeth(), List.of(s.address()));
+            removeVethAndRules(s.hostVeth(), notRoutedElsewhere(s.hostVeth(), List.of(s.address())));
         } catch (WiringException e) {
             // The ADD error is what the caller reports; the DEL the runtime sends next retries this.
         }
     }
 
+    /**
+     * One host batch, its process started before the lock is taken: under the lock, the addresses
+     * (given, or else those routed to the veth) whose /32 is not routed to another device now are read
+     * from {@code /proc/net/route}, then the veth and those addresses' rules are deleted.
+     */
     @Override
     public void del(String hostVeth, List<String> addresses) throws WiringException {
-        if (addresses.isEmpty()) {
-            try (HostLock.Held held = lock.acquire()) {
-                // Routed to our veth: ours by definition, no need to ask again who owns them.
-                removeVethAndRules(hostVeth, routedTo(hostVeth));
+        IpRunner.Batch batch = ip.start(null, false, true);
+        HostLock.Held held;
+        try {
+            held = lock.acquire();
+        } catch (WiringException e) {
+            batch.abort();
+            throw e;
+        }
+        try (held) {
+            List<String> ours = addresses.isEmpty() ? routedTo(hostVeth) : notRoutedElsewhere(hostVeth, addresses);
+            List<String> lines = removalLines(hostVeth, ours);
+            IpRunner.Outcome o;
+            try {
+                o = batch.finish(lines);
+            } catch (IOException e) {
+                throw new WiringException("cannot run ip: " + e.getMessage());
             }
-        } else {
-            teardown(hostVeth, addresses);
+            failOnHarmful(lines, o);
         }
     }
 
@@ -197,50 +273,66 @@ public final class IpWiring implements PodWiring {
     }
 
     /**
-     * Removes the host veth and the rules of those {@code addresses} that are still ours. An address
-     * whose host /32 route points at another device has been handed to another pod since (ipamd
-     * released it, a retried DEL or a stale attachment arrives late): its rules are that pod's now,
-     * and they are matched by address and priority only, so deleting "ours" would delete its.
+     * The {@code addresses} still ours: those whose main-table /32 route is via {@code hostVeth} or
+     * absent. An address whose route points at another device has been handed to another pod since
+     * (ipamd released it, a retried DEL or a stale attachment arrives late): its rules are that pod's
+     * now, and they are matched by address and priority only, so deleting "ours" would delete its.
+     * Call under the host lock.
      */
-    private void teardown(String hostVeth, List<String> addresses) throws WiringException {
-        try (HostLock.Held held = lock.acquire()) {
-            removeVethAndRules(hostVeth, notRoutedElsewhere(hostVeth, addresses));
-        }
-    }
-
-    /** The addresses whose main-table /32 route is via {@code hostVeth} or absent. */
-    private List<String> notRoutedElsewhere(String hostVeth, List<String> addresses) throws WiringException {
-        List<String> lines = new ArrayList<>(addresses.size());
-        for (String a : addresses) {
-            lines.add("route show exact " + a + "/32");
-        }
-        IpRunner.Outcome o = run(null, true, true, lines);
-        if (!o.failures().isEmpty()) {
+    private List<String> notRoutedElsewhere(String hostVeth, List<String> addresses) {
+        Map<String, List<String>> routes;
+        try {
+            routes = hostRoutes(ip.procNet("route"));
+        } catch (IOException | RuntimeException e) {
             // Cannot tell who owns them: remove the rules as before rather than leak them.
             return addresses;
         }
-        List<Object> shown = parse(o.stdout());
         List<String> ours = new ArrayList<>(addresses.size());
-        for (int i = 0; i < addresses.size(); i++) {
+        for (String a : addresses) {
             boolean elsewhere = false;
-            for (Map<String, Object> r : objects(shown, i)) {
-                elsewhere |= r.get("dev") instanceof String dev && !dev.equals(hostVeth);
+            for (String dev : routes.getOrDefault(a, List.of())) {
+                elsewhere |= !dev.equals(hostVeth);
             }
             if (!elsewhere) {
-                ours.add(addresses.get(i));
+                ours.add(a);
             }
         }
         return ours;
     }
 
-    private void removeVethAndRules(String hostVeth, List<String> addresses) throws WiringException {
+    /** The /32s routed to the host veth (DEL without prevResult); empty when the veth is gone. */
+    private List<String> routedTo(String hostVeth) throws WiringException {
+        Map<String, List<String>> routes;
+        try {
+            routes = hostRoutes(ip.procNet("route"));
+        } catch (IOException | RuntimeException e) {
+            throw new WiringException("cannot read the host's routes: " + e.getMessage());
+        }
+        List<String> out = new ArrayList<>();
+        for (Map.Entry<String, List<String>> r : routes.entrySet()) {
+            if (r.getValue().contains(hostVeth)) {
+                out.add(r.getKey());
+            }
+        }
+        return out;
+    }
+
+    private static List<String> removalLines(String hostVeth, List<String> addresses) {
         List<String> lines = new ArrayList<>(1 + 2 * addresses.size());
         lines.add("link del " + hostVeth);
         for (String a : addresses) {
             lines.add("rule del to " + a + "/32 priority " + TO_POD_PRIORITY);
             lines.add("rule del from " + a + "/32 priority " + FROM_POD_PRIORITY);
         }
-        IpRunner.Outcome o = run(null, false, true, lines);
+        return lines;
+    }
+
+    private void removeVethAndRules(String hostVeth, List<String> addresses) throws WiringException {
+        List<String> lines = removalLines(hostVeth, addresses);
+        failOnHarmful(lines, run(null, false, true, lines));
+    }
+
+    private static void failOnHarmful(List<String> lines, IpRunner.Outcome o) throws WiringException {
         for (IpRunner.Outcome.Failure f : o.failures()) {
             if (!benign(f.message())) {
                 throw new WiringException("host: `" + line(lines, f.line()) + "` failed: " + f.message());
@@ -248,21 +340,45 @@ public final class IpWiring implements PodWiring {
         }
     }
 
-    /** The /32s routed to the host veth (DEL without prevResult); empty when the veth is gone. */
-    private List<String> routedTo(String hostVeth) throws WiringException {
-        IpRunner.Outcome o = run(null, true, true, List.of("route show dev " + hostVeth));
-        List<String> out = new ArrayList<>();
-        for (Map<String, Object> r : objects(parse(o.stdout()), 0)) {
-            if (r.get("dst") instanceof String dst && dst.indexOf('/') < 0 && !dst.equals("default")) {
-                out.add(dst);
+    /** The host's link names, from {@code /proc/net/dev}; empty when it cannot be read. */
+    private Set<String> links() {
+        Set<String> out = new HashSet<>();
+        try {
+            String[] rows = ip.procNet("dev").split("\n");
+            for (String row : rows) {
+                int colon = row.indexOf(':');
+                if (colon > 0 && !row.contains("|")) {
+                    out.add(row.substring(0, colon).trim());
+                }
             }
+        } catch (IOException | RuntimeException e) {
+            // Unknown: the link add then fails with "File exists" if a leftover is there, and the ADD is undone.
         }
         return out;
     }
 
-    private boolean hostLinkExists(String hostVeth) throws WiringException {
-        IpRunner.Outcome o = run(null, true, true, List.of("link show dev " + hostVeth));
-        return !objects(parse(o.stdout()), 0).isEmpty();
+    /**
+     * The main table's host (/32) routes from {@code /proc/net/route} text: address to the devices
+     * routing it. The kernel prints each address as the hex of its network-order bytes read as a
+     * native integer.
+     */
+    static Map<String, List<String>> hostRoutes(String procNetRoute) {
+        Map<String, List<String>> out = new HashMap<>();
+        boolean little = ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN;
+        String[] rows = procNetRoute.split("\n");
+        for (int r = 1; r < rows.length; r++) {
+            String[] f = rows[r].trim().split("\\s+");
+            if (f.length < 8 || !f[7].equals("FFFFFFFF")) {
+                continue;
+            }
+            int v = (int) Long.parseLong(f[1], 16);
+            if (!little) {
+                v = Integer.reverseBytes(v);
+            }
+            String address = (v & 0xff) + "." + ((v >>> 8) & 0xff) + "." + ((v >>> 16) & 0xff) + "." + (v >>> 24);
+            out.computeIfAbsent(address, k -> new ArrayList<>(1)).add(f[0]);
+        }
+        return out;
     }
 
     /** ip's words for "it is already gone": the goal of a deletion is reached. */

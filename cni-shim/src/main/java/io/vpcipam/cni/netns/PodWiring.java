@@ -22,6 +22,35 @@ public interface PodWiring {
     void add(WireSpec spec) throws WiringException;
 
     /**
+     * Starts an ADD before its address is known (whatever can run ahead of ipamd's answer does), and
+     * fails if the wiring could not be done at all, before any address is taken. The default starts
+     * nothing and wires at {@link Started#add}.
+     */
+    default Started startAdd(String netns) throws WiringException {
+        return new Started() {
+            @Override
+            public void add(WireSpec spec) throws WiringException {
+                PodWiring.this.add(spec);
+            }
+
+            @Override
+            public void close() {
+                // nothing was started
+            }
+        };
+    }
+
+    /** An ADD started by {@link #startAdd}: {@link #add} at most once, {@link #close} always. */
+    interface Started extends AutoCloseable {
+        /** As {@link PodWiring#add}. */
+        void add(WireSpec spec) throws WiringException;
+
+        /** Ends what was started for nothing when {@link #add} was not called; never throws. */
+        @Override
+        void close();
+    }
+
+    /**
      * Tears an attachment down: the host veth (its pod peer goes with it), the host route and the
      * rules for {@code addresses}. Succeeds when any of it is already gone. When
      * {@code addresses} is empty, the addresses routed to the host veth are used.

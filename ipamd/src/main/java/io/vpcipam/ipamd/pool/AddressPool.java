@@ -133,6 +133,8 @@ public final class AddressPool {
     private final Map<Ipv4Address, Instant> recentlyReleased = new HashMap<>(); // address -> ignore in describes until
     private final Map<Ipv4Address, Slot> slots = new HashMap<>();
     private final Map<LeaseKey, Lease> leases = new HashMap<>();
+    private final Map<LeaseKey, Integer> waitingKeys = new HashMap<>(); // ADDs waiting for an address, per key
+    private final Set<LeaseKey> cancelled = new HashSet<>(); // waiting ADDs a DEL of their key called off
     private final PriorityQueue<Slot> coolingQueue = new PriorityQueue<>(Comparator.comparing((Slot s) -> s.coolingUntil));
     private NodeInfo node;
     private int waiting;
@@ -414,9 +416,16 @@ public final class AddressPool {
                 long deadline = System.nanoTime() + timeout.toNanos();
                 boolean asked = false;
                 waiting++;
+                waitingKeys.merge(key, 1, Integer::sum);
                 try {
                     Slot slot;
                     while (true) {
+                        if (cancelled.contains(key)) {
+                            // The caller gave up (the plugin timed out) and sent DEL: a lease made now would
+                            // be one nobody frees.
+                            throw new PoolException("NO_ADDRESS_AVAILABLE", "a DEL of " + key
+                                    + " arrived while this ADD waited for an address: the ADD is called off", true);
+                        }
                         expireCooling();
                         slot = firstFree();
                         if (slot != null) {
@@ -452,6 +461,10 @@ public final class AddressPool {
                     version = commit == null ? 0 : commit.changed();
                 } finally {
                     waiting--;
+                    if (waitingKeys.merge(key, -1, Integer::sum) == 0) {
+                        waitingKeys.remove(key);
+                        cancelled.remove(key);
+                    }
                 }
             }
         } finally {
@@ -527,7 +540,8 @@ public final class AddressPool {
     /**
      * Releases the attachment's lease; the address cools down before reuse. An unknown key succeeds, once what
      * is in memory is on disk: it may be the retry of a DEL whose write failed, whose release must not come back
-     * after a restart.
+     * after a restart. An ADD of the key still waiting for an address is called off: its caller gave up (the
+     * plugin timed out and gives the address back), and a lease it made later would never be freed.
      *
      * @return the released lease, or null if there was none
      */
@@ -551,6 +565,10 @@ public final class AddressPool {
                 }
             }
             leases.remove(key);
+            if (lease == null && spooledAt == null && waitingKeys.containsKey(key)) {
+                cancelled.add(key);
+                changed.signalAll();
+            }
             if (lease != null) {
                 releaseLeaseLocked(lease);
                 version = commit == null ? 0 : commit.changed();

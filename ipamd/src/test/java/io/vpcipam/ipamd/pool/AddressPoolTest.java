@@ -18,10 +18,13 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -169,6 +172,36 @@ class AddressPoolTest {
             }
             node.reconciler.pass(); // what the ADD's wake-up would run
             assertTrue(node.cloud.heldAddresses().contains(waiting.get().lease().address()));
+        }
+    }
+
+    @Test
+    void del_ofAKeyWhoseAddIsStillWaiting_cancelsThatAdd_soNoLeaseOutlivesAPluginThatGaveUp() throws Exception {
+        // The plugin's ADD timed out while ipamd waited for the cloud; it sends DEL for the key. Without
+        // the cancel, the DEL finds no lease, and the waiting ADD then takes one nobody will ever free.
+        node = new TestNode(dir, "m5.large", new Targets(0, 0, 0, 0, false, 0), Duration.ofSeconds(30));
+        node.reconciler.pass();
+        try (ExecutorService ex = Executors.newVirtualThreadPerTaskExecutor()) {
+            Future<Grant> waiting = ex.submit(() -> node.pool.add(key(1), "", "", "", Duration.ofSeconds(10)));
+            Future<Grant> other = ex.submit(() -> node.pool.add(key(2), "", "", "", Duration.ofSeconds(10)));
+            while (node.pool.waiting() < 2) {
+                Thread.sleep(5);
+            }
+            assertNull(node.pool.del(key(1)));
+            ExecutionException e = assertThrows(ExecutionException.class, () -> waiting.get(5, TimeUnit.SECONDS));
+            PoolException pe = assertInstanceOf(PoolException.class, e.getCause());
+            assertEquals("NO_ADDRESS_AVAILABLE", pe.code());
+            assertTrue(pe.getMessage().contains("DEL"), pe.getMessage());
+            node.reconciler.pass();
+            assertEquals(key(2), other.get(5, TimeUnit.SECONDS).lease().key(), "another key's ADD is not cancelled");
+            assertEquals(1, node.pool.status().assigned());
+            // A later ADD of the cancelled key is served as usual.
+            Future<Grant> again = ex.submit(() -> node.pool.add(key(1), "", "", "", Duration.ofSeconds(10)));
+            while (node.pool.waiting() == 0) {
+                Thread.sleep(5);
+            }
+            node.reconciler.pass();
+            assertEquals(key(1), again.get(5, TimeUnit.SECONDS).lease().key());
         }
     }
 

@@ -277,6 +277,33 @@ class CniNetnsIT {
     }
 
     @Test
+    void ipamdSlowerThanThePluginsTimeout_addIs11TimedOut_andNoLeaseIsLeftBehind() throws Exception {
+        // An empty pool and a cloud that takes 3 s per call: ipamd's ADD waits longer than the plugin's 1 s.
+        Map<String, String> slow = Map.of("IPAMD_SIM_LATENCY_MS", "3000", "WARM_ENI_TARGET", "0", "WARM_IP_TARGET", "0",
+                "MINIMUM_IP_TARGET", "0");
+        try (IpamdProcess ipamd = IpamdProcess.start("sim", tmp.resolve("ipamd"), slow, Duration.ofSeconds(60));
+             NodeNetns n = NodeNetns.create()) {
+            String conf = conf(ipamd, "1.0.0");
+            conf = conf.substring(0, conf.length() - 1) + ",\"ipamdTimeoutSeconds\":1}";
+            String pod = n.pod("t");
+            NodeNetns.Result add = n.cni("ADD", "ctr-t", "/run/netns/" + pod, conf, Map.of());
+            assertEquals(11, json(add.stdout()).get("code"), add.stdout());
+            String msg = (String) json(add.stdout()).get("msg");
+            assertTrue(msg.contains("timed out") && !msg.contains("unreachable"), msg);
+            assertFalse(n.ip("link").contains("vpc"), "a failed ADD must not wire anything");
+            // Long enough for the cloud to answer the allocation the ADD asked for.
+            long until = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            while ((ipamd.call(Request.status()).status().pool().total() == 0
+                    || ipamd.call(Request.status()).status().pool().pending() > 0) && System.nanoTime() < until) {
+                Thread.sleep(200);
+            }
+            Thread.sleep(500);
+            assertTrue(ipamd.call(Request.status()).status().pool().total() > 0, "the pool never grew");
+            assertEquals(List.of(), ipamd.call(Request.status()).status().leases(), "the timed-out ADD left a lease");
+        }
+    }
+
+    @Test
     void podNetnsGone_delStillCleansTheHost_andAddToAMissingNetnsIs3() throws Exception {
         try (IpamdProcess ipamd = IpamdProcess.start("sim", tmp.resolve("ipamd"), Map.of(), Duration.ofSeconds(60));
              NodeNetns n = NodeNetns.create()) {
