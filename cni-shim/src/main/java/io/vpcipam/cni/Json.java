@@ -94,14 +94,24 @@ final class Json {
 
     /** A short description of a JSON value's type, for error messages. */
     static String type(Object v) {
-        return switch (v) {
-            case null -> "null";
-            case String _ -> "a string";
-            case Boolean _ -> "a boolean";
-            case Number _ -> "a number";
-            case Map<?, ?> _ -> "an object";
-            case List<?> _ -> "an array";
-            default -> "a " + v.getClass().getSimpleName();
-        };
+        if (v == null) {
+            return "null";
+        }
+        if (v instanceof String) {
+            return "a string";
+        }
+        if (v instanceof Boolean) {
+            return "a boolean";
+        }
+        if (v instanceof Number) {
+            return "a number";
+        }
+        if (v instanceof Map<?, ?>) {
+            return "an object";
+        }
+        if (v instanceof List<?>) {
+            return "an array";
+        }
+        return "a " + v.getClass().getSimpleName();
     }
 }

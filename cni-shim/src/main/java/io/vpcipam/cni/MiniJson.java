@@ -293,43 +293,47 @@ final class MiniJson {
         if (depth > MAX_DEPTH) {
             throw Unsupported.INSTANCE;
         }
-        switch (v) {
-            case null -> b.append("null");
-            case String str -> quote(b, str);
-            case Integer n -> b.append(n.intValue());
-            case Long n -> b.append(n.longValue());
-            case Boolean bool -> b.append(bool.booleanValue());
-            case Map<?, ?> m -> {
-                b.append('{');
-                boolean first = true;
-                for (Map.Entry<?, ?> e : m.entrySet()) {
-                    if (e.getValue() == null) {
-                        continue;
-                    }
-                    if (!(e.getKey() instanceof String k)) {
-                        throw Unsupported.INSTANCE;
-                    }
-                    if (!first) {
-                        b.append(',');
-                    }
-                    first = false;
-                    quote(b, k);
-                    b.append(':');
-                    write(b, e.getValue(), depth + 1);
+        // if-chains, not a pattern switch: its bootstrap spins a class at run time in every plugin process.
+        if (v == null) {
+            b.append("null");
+        } else if (v instanceof String str) {
+            quote(b, str);
+        } else if (v instanceof Integer n) {
+            b.append(n.intValue());
+        } else if (v instanceof Long n) {
+            b.append(n.longValue());
+        } else if (v instanceof Boolean bool) {
+            b.append(bool.booleanValue());
+        } else if (v instanceof Map<?, ?> m) {
+            b.append('{');
+            boolean first = true;
+            for (Map.Entry<?, ?> e : m.entrySet()) {
+                if (e.getValue() == null) {
+                    continue;
                 }
-                b.append('}');
-            }
-            case List<?> l -> {
-                b.append('[');
-                for (int k = 0; k < l.size(); k++) {
-                    if (k > 0) {
-                        b.append(',');
-                    }
-                    write(b, l.get(k), depth + 1);
+                if (!(e.getKey() instanceof String k)) {
+                    throw Unsupported.INSTANCE;
                 }
-                b.append(']');
+                if (!first) {
+                    b.append(',');
+                }
+                first = false;
+                quote(b, k);
+                b.append(':');
+                write(b, e.getValue(), depth + 1);
             }
-            default -> throw Unsupported.INSTANCE;
+            b.append('}');
+        } else if (v instanceof List<?> l) {
+            b.append('[');
+            for (int k = 0; k < l.size(); k++) {
+                if (k > 0) {
+                    b.append(',');
+                }
+                write(b, l.get(k), depth + 1);
+            }
+            b.append(']');
+        } else {
+            throw Unsupported.INSTANCE;
         }
     }
 

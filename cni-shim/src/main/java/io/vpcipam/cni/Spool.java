@@ -27,7 +27,8 @@ final class Spool {
     static Path write(Path stateDir, Request del, Instant now, String keyHash) throws IOException {
         Path dir = stateDir.resolve("release-spool");
         Files.createDirectories(dir);
-        String name = String.format("%019d-%s.json", now.toEpochMilli(), keyHash);
+        String millis = Long.toString(now.toEpochMilli());
+        String name = "0".repeat(Math.max(0, 19 - millis.length())) + millis + "-" + keyHash + ".json";
         Path tmp = dir.resolve(".tmp-" + name + "-" + ProcessHandle.current().pid());
         byte[] line = (Codec.encode(del) + "\n").getBytes(StandardCharsets.UTF_8);
         try (FileChannel fc = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
