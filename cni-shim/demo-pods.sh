@@ -10,7 +10,19 @@ here=$(cd "$(dirname "$0")" && pwd)
 plugin=$here/target/cni/vpc-ipam
 [ "$(id -u)" = 0 ] || { echo "demo-pods: skipped (needs root for network namespaces)"; exit 0; }
 [ -x "$plugin" ] || { echo "demo-pods: build the plugin first (./mvnw -q package -pl cni-shim -am -DskipTests)" >&2; exit 1; }
-command -v busybox >/dev/null || { echo "demo-pods: busybox is missing (apt-get install busybox-static)" >&2; exit 1; }
+# ping inside a pod netns: busybox (what the tests use), installed here on a fresh machine like .ci/run does.
+if ! command -v busybox >/dev/null; then
+  . "$here/../bin/ci-packages.sh"
+  ensure_cni_packages || echo "demo-pods: could not install the packages ($CNI_TEST_PACKAGES)" >&2
+fi
+if command -v busybox >/dev/null; then
+  ping=(busybox ping)
+elif command -v ping >/dev/null; then
+  ping=(ping)
+else
+  echo "demo-pods: skipped the two demo pods: no busybox or ping here, and busybox-static could not be installed"
+  exit 0
+fi
 
 tag=$$
 node=demo-node-$tag
@@ -44,7 +56,7 @@ ip -n demo-a-$tag route | sed 's/^/   /'
 echo "== node side (private netns): routes to the pods"
 ip -n $node route | sed 's/^/   /'
 echo "== pod a ($ipa) pings pod b ($ipb) through the node"
-nsenter --net=/run/netns/demo-a-$tag busybox ping -c 3 -W 2 "$ipb"
+nsenter --net=/run/netns/demo-a-$tag "${ping[@]}" -c 3 -W 2 "$ipb"
 echo "== CNI DEL both pods"
 for p in a b; do cni DEL $p "" && echo "   pod $p deleted"; done
 echo "== plugin log"

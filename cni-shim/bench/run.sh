@@ -1,24 +1,31 @@
 #!/usr/bin/env bash
-# ADD+DEL of one pod in a fresh network namespace: vpc-ipam (our plugin + a real ipamd on the simulated cloud)
-# against Debian's Go ptp + host-local, side by side in one hyperfine run. Root only (it makes namespaces).
+# ADD and DEL of one pod in a fresh network namespace: vpc-ipam (our plugin + a real ipamd on the simulated cloud)
+# against Debian's Go ptp + host-local, side by side in the same hyperfine runs. Root only (it makes namespaces).
 #
-#   cni-shim/bench/run.sh [RUNS]        (default 30; needs the build: ./mvnw -q install -pl provider-api,protocol,ipamd,cni-shim -DskipTests)
+#   cni-shim/bench/run.sh [RUNS]        (default 30; needs the build: ./mvnw -q package -pl ipamd,cni-shim -am -DskipTests)
 #
 # Both run inside a private "node" netns (nothing touches the machine's own network), each timed run gets a
 # fresh pod netns from --prepare (not timed), and both do the same: veth pair, /32 (ptp: /24) in the pod,
 # routes, host route, and give the address back. Ours also asks ipamd over its socket; ptp asks host-local
-# (a second Go process) which keeps leases in files.
+# (a second Go process) which keeps leases in files. DEL gets the ADD's result as prevResult, as libcni
+# passes it from its cache (containerd, CRI-O). Two runs: ADD+DEL cycles, then ADD alone (the DEL of the
+# previous run is in --prepare, not timed). The machine's load is printed before and after: on a shared
+# machine, compare only figures from the same run.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 runs=${1:-30}
-[ "$(id -u)" = 0 ] || { echo "bench needs root (network namespaces)" >&2; exit 1; }
+die() { echo "bench: $*" >&2; exit 1; }
+[ "$(id -u)" = 0 ] || die "needs root (network namespaces)"
 plugin=$root/cni-shim/target/cni/vpc-ipam
 jar=$root/ipamd/target/ipamd.jar
-[ -x "$plugin" ] && [ -f "$jar" ] || { echo "build first: ./mvnw -q install -pl provider-api,protocol,ipamd,cni-shim -DskipTests" >&2; exit 1; }
+[ -x "$plugin" ] && [ -f "$jar" ] || die "build first: ./mvnw -q package -pl ipamd,cni-shim -am -DskipTests"
 . "$root/bin/ci-packages.sh"
 ensure_cni_packages
+command -v hyperfine >/dev/null || die "hyperfine is missing and could not be installed (apt-get install hyperfine)"
 java=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}/bin/java
+[ -x "$java" ] || die "no JDK 25 at $java (set JAVA_HOME)"
 gocni=/usr/lib/cni
+[ -x "$gocni/ptp" ] && [ -x "$gocni/host-local" ] || die "Go ptp/host-local missing in $gocni (containernetworking-plugins)"
 
 w=$(mktemp -d /tmp/vpc-ipam-bench.XXXXXX)
 node=vib-node-$$
@@ -33,9 +40,17 @@ trap cleanup EXIT
 
 ip netns add "$node"
 ip -n "$node" link set lo up
-"$java" -Xmx128m -jar "$jar" run --provider sim --socket "$w/ipamd.sock" --state-dir "$w/state" >"$w/ipamd.log" 2>&1 &
+# No metrics or introspection listener: the bench must not depend on (or fight over) ports 61678/61679.
+IPAMD_METRICS_ADDRESS=off IPAMD_INTROSPECTION_ADDRESS=off \
+  "$java" -XX:+UseSerialGC -Xmx128m -jar "$jar" run --provider sim --socket "$w/ipamd.sock" --state-dir "$w/state" \
+  >"$w/ipamd.log" 2>&1 &
 echo $! >"$w/ipamd.pid"
-for _ in $(seq 100); do [ -S "$w/ipamd.sock" ] && break; sleep 0.1; done
+for _ in $(seq 150); do
+  [ -S "$w/ipamd.sock" ] && break
+  kill -0 "$(cat "$w/ipamd.pid")" 2>/dev/null || { tail -20 "$w/ipamd.log" >&2; die "ipamd exited before serving (its log above)"; }
+  sleep 0.1
+done
+[ -S "$w/ipamd.sock" ] || { tail -20 "$w/ipamd.log" >&2; die "ipamd did not open $w/ipamd.sock within 15 s"; }
 
 cat >"$w/ours.json" <<JSON
 {"cniVersion":"1.0.0","name":"benchnet","type":"vpc-ipam","ipamdSocket":"$w/ipamd.sock","stateDir":"$w/state","logFile":"$w/cni.log"}
@@ -44,47 +59,79 @@ cat >"$w/ptp.json" <<JSON
 {"cniVersion":"1.0.0","name":"benchptp","type":"ptp","ipMasq":false,"mtu":9001,
  "ipam":{"type":"host-local","ranges":[[{"subnet":"10.99.0.0/24"}]],"routes":[{"dst":"0.0.0.0/0"}],"dataDir":"$w/host-local"}}
 JSON
-# One ADD+DEL as a runtime does it: the plugin executed with the CNI env and the config on stdin.
+# One ADD and one DEL as a runtime does them: the plugin executed with the CNI env and the config on stdin,
+# DEL with the ADD's result as prevResult. add.sh keeps the result for a later del.sh.
+cat >"$w/add.sh" <<SH
+#!/bin/sh
+# usage: add.sh PLUGIN CONF
+export CNI_CONTAINERID=bench CNI_IFNAME=eth0 CNI_PATH=$gocni CNI_NETNS=/run/netns/$pod
+CNI_COMMAND=ADD nsenter --net=/run/netns/$node "\$1" <"\$2" >"\$2.result" || { cat "\$2.result" >&2; exit 1; }
+SH
+cat >"$w/del.sh" <<SH
+#!/bin/sh
+# usage: del.sh PLUGIN CONF   (after add.sh; nothing to do when there is no result)
+[ -s "\$2.result" ] || exit 0
+export CNI_CONTAINERID=bench CNI_IFNAME=eth0 CNI_PATH=$gocni CNI_NETNS=/run/netns/$pod
+conf=\$(cat "\$2"); result=\$(cat "\$2.result")
+printf '%s,"prevResult":%s}\n' "\${conf%\}*}" "\$result" | CNI_COMMAND=DEL nsenter --net=/run/netns/$node "\$1" >/dev/null \
+  || { echo "DEL failed" >&2; exit 1; }
+: >"\$2.result"
+SH
 cat >"$w/cycle.sh" <<SH
 #!/bin/sh
 # usage: cycle.sh PLUGIN CONF
-export CNI_CONTAINERID=bench CNI_IFNAME=eth0 CNI_PATH=$gocni CNI_NETNS=/run/netns/$pod
-CNI_COMMAND=ADD nsenter --net=/run/netns/$node "\$1" <"\$2" >/dev/null || exit 1
-CNI_COMMAND=DEL nsenter --net=/run/netns/$node "\$1" <"\$2" >/dev/null || exit 1
+$w/add.sh "\$1" "\$2" && $w/del.sh "\$1" "\$2"
 SH
-chmod +x "$w/cycle.sh"
-prepare="ip netns del $pod 2>/dev/null || true; ip netns add $pod"
+chmod +x "$w/add.sh" "$w/del.sh" "$w/cycle.sh"
+fresh="ip netns del $pod 2>/dev/null || true; ip netns add $pod"
 
 # Warm both (page cache, ipamd's first pool fill) outside the measurement.
-eval "$prepare"; "$w/cycle.sh" "$plugin" "$w/ours.json"; "$w/cycle.sh" "$gocni/ptp" "$w/ptp.json"
+eval "$fresh"
+for i in 1 2 3; do "$w/cycle.sh" "$plugin" "$w/ours.json"; "$w/cycle.sh" "$gocni/ptp" "$w/ptp.json"; done
 : >"$w/cni.log"
 
-hyperfine -N --style basic --runs "$runs" --warmup 3 --prepare "sh -c '$prepare'" \
-  --export-json "$w/hyperfine.json" --export-markdown "$w/hyperfine.md" \
+echo "load before: $(uptime)"
+hyperfine -N --style basic --runs "$runs" --warmup 3 --prepare "sh -c '$fresh'" \
+  --export-json "$w/cycle.json" --export-markdown "$w/cycle.md" \
   -n "vpc-ipam (ours) ADD+DEL" "$w/cycle.sh $plugin $w/ours.json" \
   -n "ptp + host-local (Go) ADD+DEL" "$w/cycle.sh $gocni/ptp $w/ptp.json" >"$w/hyperfine.out" 2>&1 \
-  || { cat "$w/hyperfine.out"; exit 1; }
+  || { cat "$w/hyperfine.out" >&2; die "the ADD+DEL run failed (hyperfine's output above)"; }
+hyperfine -N --style basic --runs "$runs" --warmup 3 \
+  --export-json "$w/add.json" --export-markdown "$w/add.md" \
+  -n "vpc-ipam (ours) ADD" --prepare "sh -c '$w/del.sh $plugin $w/ours.json; $fresh'" "$w/add.sh $plugin $w/ours.json" \
+  -n "ptp + host-local (Go) ADD" --prepare "sh -c '$w/del.sh $gocni/ptp $w/ptp.json; $fresh'" "$w/add.sh $gocni/ptp $w/ptp.json" \
+  >>"$w/hyperfine.out" 2>&1 \
+  || { cat "$w/hyperfine.out" >&2; die "the ADD run failed (hyperfine's output above)"; }
+# A bare JVM start with the same launcher (VERSION does no I/O): the floor under every call.
+echo '{}' >"$w/empty.json"
+CNI_COMMAND=VERSION hyperfine -N --style none --runs 20 --warmup 3 --export-json "$w/version.json" \
+  "sh -c '$plugin <$w/empty.json'" >/dev/null 2>&1 || die "VERSION run failed"
+echo "load after:  $(uptime)"
 
 echo
-cat "$w/hyperfine.md"
-python3 - "$w/hyperfine.json" "$w/cni.log" <<'PY'
+cat "$w/cycle.md"
+echo
+cat "$w/add.md"
+python3 - "$w/cycle.json" "$w/add.json" "$w/version.json" "$w/cni.log" <<'PY'
 import json, re, sys, statistics as st
-r = json.load(open(sys.argv[1]))["results"]
-ours, go = r[0]["mean"], r[1]["mean"]
-print(f"\nratio ours / Go = {ours/go:.2f}x  (target <= 2x)")
-add, dele = {"main": [], "ipamd": [], "wiring": []}, {"main": [], "ipamd": [], "wiring": []}
-for line in open(sys.argv[2]):
-    d = add if " added " in line else dele if " deleted " in line else None
-    if d is None: continue
+cyc = json.load(open(sys.argv[1]))["results"]
+add = json.load(open(sys.argv[2]))["results"]
+ver = json.load(open(sys.argv[3]))["results"][0]["mean"] * 1000
+print(f"\nADD+DEL ratio ours / Go = {cyc[0]['mean'] / cyc[1]['mean']:.2f}x   ADD ratio ours / Go = "
+      f"{add[0]['mean'] / add[1]['mean']:.2f}x   (target <= 3x each)")
+steps = {"ADD": {"main": [], "ipamd": [], "wiring": []}, "DEL": {"main": [], "ipamd": [], "wiring": []}}
+for line in open(sys.argv[4]):
+    d = steps["ADD"] if " added " in line else steps["DEL"] if " deleted " in line else None
+    if d is None:
+        continue
     for k, pat in (("main", r"in main ([\d.]+) ms"), ("ipamd", r"ipamd ([\d.]+) ms"), ("wiring", r"wiring ([\d.]+) ms")):
         m = re.search(pat, line)
-        if m: d[k].append(float(m.group(1)))
-print("where our time goes (median ms, from the plugin's own log; the rest of each call is JVM start-up):")
-for name, d in (("ADD", add), ("DEL", dele)):
+        if m:
+            d[k].append(float(m.group(1)))
+print("where our time goes (median ms, from the plugin's own log; the rest of each call is launcher + JVM start + exit):")
+for name, d in steps.items():
     if d["main"]:
-        print(f"  {name}: main->exit {st.median(d['main']):.1f}, of which ipamd {st.median(d['ipamd']):.1f}, ip batches {st.median(d['wiring']):.1f}")
+        print(f"  {name}: main->exit {st.median(d['main']):.1f}, of which ipamd {st.median(d['ipamd']):.1f}, "
+              f"ip batches {st.median(d['wiring']):.1f}")
+print(f"  launcher + JVM start + exit (VERSION, through sh -c): {ver:.1f} ms per call")
 PY
-# A bare JVM start with the same launcher (VERSION does no I/O): the floor under every call.
-hyperfine -N --style none --runs 20 --warmup 3 --export-json "$w/version.json" \
-  "sh -c 'echo {} | CNI_COMMAND=VERSION $plugin'" >/dev/null 2>&1
-python3 -c "import json;print(f'  launcher + JVM start + exit (VERSION): {json.load(open(\"$w/version.json\"))[\"results\"][0][\"mean\"]*1000:.1f} ms per call')"
