@@ -113,6 +113,37 @@ class ChartTest {
     }
 
     @Test
+    void template_defaults_everyContainerDropsAllCapabilities_readOnlyRoot_onlyIpamdAddsNetAdminAndNetRaw() {
+        var pod = one(render(), DaemonSet.class).getSpec().getTemplate().getSpec();
+        List<Container> all = new ArrayList<>(pod.getInitContainers());
+        all.addAll(pod.getContainers());
+        assertEquals(List.of("install-cni", "ipamd", "conflist"), all.stream().map(Container::getName).toList());
+        for (Container c : all) {
+            var sc = c.getSecurityContext();
+            assertEquals(List.of("ALL"), sc.getCapabilities().getDrop(), c.getName());
+            assertEquals(Boolean.FALSE, sc.getAllowPrivilegeEscalation(), c.getName());
+            assertEquals(Boolean.TRUE, sc.getReadOnlyRootFilesystem(), c.getName());
+            assertNull(sc.getPrivileged(), c.getName() + " is not privileged");
+            assertEquals(0L, sc.getRunAsUser(), c.getName() + " writes root-owned host paths");
+            List<String> add = sc.getCapabilities().getAdd() == null ? List.of() : sc.getCapabilities().getAdd();
+            assertEquals(c.getName().equals("ipamd") ? List.of("NET_ADMIN", "NET_RAW") : List.of(), add, c.getName());
+        }
+    }
+
+    @Test
+    void template_defaults_imageIsTheOneTheBuildMakes_repositoryAndAppVersion() throws Exception {
+        String appVersion = java.nio.file.Files.readAllLines(CHART.resolve("Chart.yaml")).stream()
+                .filter(l -> l.startsWith("appVersion:")).findFirst().orElseThrow()
+                .substring("appVersion:".length()).trim().replace("\"", "");
+        var pod = one(render(), DaemonSet.class).getSpec().getTemplate().getSpec();
+        List<Container> all = new ArrayList<>(pod.getInitContainers());
+        all.addAll(pod.getContainers());
+        for (Container c : all) {
+            assertEquals("ghcr.io/vpc-ipam/vpc-ipam:" + appVersion, c.getImage(), c.getName());
+        }
+    }
+
+    @Test
     void template_defaults_ipamdEnvironment_comesFromTheValues() {
         DaemonSet ds = one(render(), DaemonSet.class);
         Container ipamd = container(ds, "ipamd");
