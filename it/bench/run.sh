@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs one of the benchmarks against the built jars: it/bench/run.sh socket|burst|memory [args...]
+# Runs one of the benchmarks against the built jars: it/bench/run.sh socket|burst|memory|image [args...]
+# (image: as root, after the image module built image/target/vpc-ipam-image.tar)
 # Build first: ./mvnw -q install -DskipTests
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -13,6 +14,9 @@ case "$which" in
   socket) main=io.vpcipam.it.bench.SocketBench ;;
   burst)  main=io.vpcipam.it.bench.BurstBench ;;
   memory) main=io.vpcipam.it.bench.MemoryBench ;;
-  *) echo "usage: $0 socket|burst|memory [args]" >&2; exit 2 ;;
+  image)  main=io.vpcipam.it.bench.ImageBench ;;
+  *) echo "usage: $0 socket|burst|memory|image [args]" >&2; exit 2 ;;
 esac
-exec java -Dvpcipam.ipamd.jar="$PWD/ipamd/target/ipamd.jar" -cp "it/target/test-classes:$(cat "$cp_file")" "$main" "$@"
+exec java -Dvpcipam.ipamd.jar="$PWD/ipamd/target/ipamd.jar" -Dvpcipam.chart.dir="$PWD/helm/vpc-ipam" \
+  -Dvpcipam.image.tar="$PWD/image/target/vpc-ipam-image.tar" --enable-native-access=ALL-UNNAMED \
+  -Dcom.marcnuri.jkube-helm.skipRemoteJar=true -Djava.io.tmpdir="$PWD/it/target" -cp "it/target/test-classes:$(cat "$cp_file")" "$main" "$@"

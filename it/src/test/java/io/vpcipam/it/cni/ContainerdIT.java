@@ -145,7 +145,7 @@ class ContainerdIT {
     }
 
     /** An OCI image layout tar with /bin/busybox (Debian's busybox-static) and its sh applet. */
-    private static Path buildImage(Path w) throws Exception {
+    static Path buildImage(Path w) throws Exception {
         Path rootfs = w.resolve("rootfs");
         Files.createDirectories(rootfs.resolve("bin"));
         Files.copy(Path.of("/bin/busybox"), rootfs.resolve("bin/busybox"));
