@@ -328,6 +328,15 @@ public final class ImageNode implements AutoCloseable {
         return id;
     }
 
+    /** {@code ctr run --rm} of an image with the node's root file system at {@code /host}, as kubectl debug node does. */
+    public String runWithHostRoot(String image, String... cmd) throws IOException, InterruptedException {
+        String id = "debug-" + Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xffffffL);
+        List<String> args = new ArrayList<>(List.of("run", "--rm", "--net-host", "--fifo-dir", w.resolve("fifo").toString(),
+                "--mount", "type=bind,src=/,dst=/host,options=rbind:rw", image, id));
+        args.addAll(List.of(cmd));
+        return ctr(args.toArray(String[]::new));
+    }
+
     private static Volume volume(PodSpec pod, String name) {
         return pod.getVolumes().stream().filter(v -> v.getName().equals(name)).findFirst()
                 .orElseThrow(() -> new IllegalStateException("no volume " + name));

@@ -120,6 +120,16 @@ class ImageNodeIT {
             waitFor(() -> leases(sock).isEmpty(), 30, "every pod's DEL released its lease");
             assertNotEquals("", ipC);
             node.stop(ipamd2, 10);
+
+            // the chart README's uninstall step, from the image with the node's root at /host (kubectl debug node)
+            node.runWithHostRoot(image, "/bin/sh", "-c", "/opt/vpc-ipam/cni/install.sh --uninstall"
+                    + " --bin-dir /host/opt/cni/bin --conf-dir /host/etc/cni/net.d --conf-file " + conflistName
+                    + " && rm -rf /host" + state + " /host" + log + " /host" + run);
+            assertTrue(isEmpty(node.cniBinDir()), "the plugin is gone from the host's CNI bin dir");
+            assertTrue(isEmpty(node.cniConfDir()), "the conflist is gone");
+            for (Path p : List.of(state, log, run)) {
+                assertTrue(Files.notExists(p), p + " is gone");
+            }
         } finally {
             for (Process p : pods) {
                 p.destroyForcibly();
