@@ -14,7 +14,8 @@ import java.time.Duration;
  * {@code IPAMD_SIM_API_RATE} (account calls per second, default unlimited), {@code IPAMD_SIM_SUBNET} (the node's
  * subnet, default 10.0.0.0/20, inside the VPC 10.0.0.0/16). Fault injection: {@code IPAMD_SIM_FAULT_RATE} (share of
  * calls, 0 to 1, that fail; default 0), {@code IPAMD_SIM_FAULT_KINDS} (comma list of {@code failed}, {@code throttled},
- * {@code lost}; default all), {@code IPAMD_SIM_FAULT_FOR_MS} (faults only this long after start; default always),
+ * {@code lost}; default all), {@code IPAMD_SIM_FAULT_AFTER_MS} (faults start this long after start; default 0),
+ * {@code IPAMD_SIM_FAULT_FOR_MS} (and last this long; default for ever),
  * {@code IPAMD_SIM_FAULT_SEED} (a whole number, to repeat a run; default random). A bad value fails here, naming
  * the variable; so does a fault setting without a rate.
  */
@@ -32,7 +33,9 @@ public final class SimProviderFactory implements CloudProviderFactory {
     public static final String FAULT_RATE = "IPAMD_SIM_FAULT_RATE";
     /** Which faults: a comma list of {@link Fault} labels. */
     public static final String FAULT_KINDS = "IPAMD_SIM_FAULT_KINDS";
-    /** How long after start faults are injected, in milliseconds. */
+    /** How long after start faults begin, in milliseconds. */
+    public static final String FAULT_AFTER_MS = "IPAMD_SIM_FAULT_AFTER_MS";
+    /** How long faults are injected once they began, in milliseconds. */
     public static final String FAULT_FOR_MS = "IPAMD_SIM_FAULT_FOR_MS";
     /** The seed of the fault dice. */
     public static final String FAULT_SEED = "IPAMD_SIM_FAULT_SEED";
@@ -95,7 +98,7 @@ public final class SimProviderFactory implements CloudProviderFactory {
     private static void faults(ProviderContext context, SimulatedCloud.Builder b) {
         String rateText = context.env(FAULT_RATE, null);
         if (rateText == null) {
-            for (String other : new String[] {FAULT_KINDS, FAULT_FOR_MS, FAULT_SEED}) {
+            for (String other : new String[] {FAULT_KINDS, FAULT_AFTER_MS, FAULT_FOR_MS, FAULT_SEED}) {
                 String v = context.env(other, null);
                 if (v != null) {
                     throw bad(other, v, "it does nothing without " + FAULT_RATE + " (the share of calls that fail)");
@@ -121,20 +124,8 @@ public final class SimProviderFactory implements CloudProviderFactory {
                             + " lost"));
             kinds.add(f);
         }
-        Duration window = null;
-        String forText = context.env(FAULT_FOR_MS, null);
-        if (forText != null) {
-            long ms;
-            try {
-                ms = Long.parseLong(forText);
-            } catch (NumberFormatException e) {
-                ms = -1;
-            }
-            if (ms < 0) {
-                throw bad(FAULT_FOR_MS, forText, "expected a whole number of milliseconds >= 0");
-            }
-            window = Duration.ofMillis(ms);
-        }
+        Duration delay = millis(context, FAULT_AFTER_MS);
+        Duration window = millis(context, FAULT_FOR_MS);
         long seed = new java.util.Random().nextLong();
         String seedText = context.env(FAULT_SEED, null);
         if (seedText != null) {
@@ -144,10 +135,28 @@ public final class SimProviderFactory implements CloudProviderFactory {
                 throw bad(FAULT_SEED, seedText, "expected a whole number");
             }
         }
-        b.randomFaults(rate, kinds, window, seed);
+        b.randomFaults(rate, kinds, delay == null ? Duration.ZERO : delay, window, seed);
         System.getLogger(SimProviderFactory.class.getName()).log(System.Logger.Level.INFO, "simulated cloud faults: "
-                + rate + " of calls (" + kinds + ")" + (window == null ? "" : " for the first " + window)
-                + ", seed " + seed);
+                + rate + " of calls (" + kinds + ")" + (delay == null ? "" : " from " + delay + " after start")
+                + (window == null ? "" : " for " + window) + ", seed " + seed);
+    }
+
+    /** A whole number of milliseconds >= 0, or null when unset. */
+    private static Duration millis(ProviderContext context, String variable) {
+        String text = context.env(variable, null);
+        if (text == null) {
+            return null;
+        }
+        long ms;
+        try {
+            ms = Long.parseLong(text);
+        } catch (NumberFormatException e) {
+            ms = -1;
+        }
+        if (ms < 0) {
+            throw bad(variable, text, "expected a whole number of milliseconds >= 0");
+        }
+        return Duration.ofMillis(ms);
     }
 
     private static IllegalArgumentException bad(String variable, String value, String why) {

@@ -112,6 +112,7 @@ public final class SimulatedCloud implements CloudProvider {
     private final StateFile stateFile;
     private final CloudCallListener listener;
     private final List<Fault> faultKinds;
+    private final Instant faultsFrom;
     private final Instant faultsUntil;
 
     // guarded by this
@@ -136,7 +137,8 @@ public final class SimulatedCloud implements CloudProvider {
         this.listener = b.listener;
         this.faultRate = b.faultRate;
         this.faultKinds = List.copyOf(b.faultKinds);
-        this.faultsUntil = b.faultWindow == null ? Instant.MAX : b.clock.instant().plus(b.faultWindow);
+        this.faultsFrom = b.clock.instant().plus(b.faultDelay);
+        this.faultsUntil = b.faultWindow == null ? Instant.MAX : faultsFrom.plus(b.faultWindow);
         this.faultDice = new java.util.Random(b.faultSeed);
         Optional<SimState> stored = stateFile == null ? Optional.empty() : stateFile.load();
         if (stored.isPresent()) {
@@ -679,7 +681,8 @@ public final class SimulatedCloud implements CloudProvider {
 
     /** Decides, under the monitor, whether this call gets a random fault and which. */
     private Fault rollFault() {
-        if (faultRate <= 0 || !clock.instant().isBefore(faultsUntil)) {
+        Instant now = clock.instant();
+        if (faultRate <= 0 || now.isBefore(faultsFrom) || !now.isBefore(faultsUntil)) {
             return null;
         }
         if (faultDice.nextDouble() >= faultRate) {
@@ -777,6 +780,7 @@ public final class SimulatedCloud implements CloudProvider {
         private CloudCallListener listener = CloudCallListener.NOOP;
         private double faultRate;
         private List<Fault> faultKinds = List.of(Fault.values());
+        private Duration faultDelay = Duration.ZERO;
         private Duration faultWindow;
         private long faultSeed = new java.util.Random().nextLong();
 
@@ -785,19 +789,21 @@ public final class SimulatedCloud implements CloudProvider {
 
         /**
          * Random faults: each SPI call (describes included) gets one of {@code kinds}, chosen evenly, with probability
-         * {@code rate}, during {@code window} from the sim's creation (null = for its whole life); {@code seed} makes
-         * the sequence repeatable. Test controls never get one.
+         * {@code rate}, from {@code delay} after the sim's creation for {@code window} (null = for the rest of its
+         * life); {@code seed} makes the sequence repeatable. Test controls never get one.
          */
-        public Builder randomFaults(double rate, java.util.Set<Fault> kinds, Duration window, long seed) {
+        public Builder randomFaults(double rate, java.util.Set<Fault> kinds, Duration delay, Duration window,
+                                    long seed) {
             if (!(rate >= 0 && rate <= 1)) {
                 throw new IllegalArgumentException("fault rate must be between 0 and 1, got " + rate);
             }
             if (kinds == null || kinds.isEmpty()) {
                 throw new IllegalArgumentException("fault kinds are missing");
             }
-            if (window != null && window.isNegative()) {
-                throw new IllegalArgumentException("fault window must be >= 0, got " + window);
+            if (window != null && window.isNegative() || delay == null || delay.isNegative()) {
+                throw new IllegalArgumentException("fault delay and window must be >= 0, got " + delay + ", " + window);
             }
+            this.faultDelay = delay;
             this.faultRate = rate;
             this.faultKinds = java.util.EnumSet.copyOf(kinds).stream().toList();
             this.faultWindow = window;

@@ -107,6 +107,19 @@ class SimulatedCloudFaultsTest {
     }
 
     @Test
+    void faultDelay_faultsBeginWhenItEnds_andLastTheirWindow() throws Exception {
+        CloudProvider p = sim(Map.of(SimProviderFactory.FAULT_RATE, "1", SimProviderFactory.FAULT_AFTER_MS, "5000",
+                SimProviderFactory.FAULT_FOR_MS, "10000"));
+        p.describeNode();
+        now.set(now.get().plus(Duration.ofSeconds(5)));
+        fails(p);
+        now.set(now.get().plus(Duration.ofMillis(9999)));
+        fails(p);
+        now.set(now.get().plus(Duration.ofMillis(1)));
+        p.describeNode();
+    }
+
+    @Test
     void sameSeed_sameFaults_andTheRateIsKept() {
         Map<String, String> env = new HashMap<>(Map.of(SimProviderFactory.FAULT_RATE, "0.3",
                 SimProviderFactory.FAULT_SEED, "42"));
@@ -151,6 +164,8 @@ class SimulatedCloudFaultsTest {
             "IPAMD_SIM_FAULT_RATE=0.5,IPAMD_SIM_FAULT_FOR_MS=soon|IPAMD_SIM_FAULT_FOR_MS|soon",
             "IPAMD_SIM_FAULT_RATE=0.5,IPAMD_SIM_FAULT_FOR_MS=-1|IPAMD_SIM_FAULT_FOR_MS|-1",
             "IPAMD_SIM_FAULT_RATE=0.5,IPAMD_SIM_FAULT_SEED=x1|IPAMD_SIM_FAULT_SEED|x1",
+            "IPAMD_SIM_FAULT_RATE=0.5,IPAMD_SIM_FAULT_AFTER_MS=later|IPAMD_SIM_FAULT_AFTER_MS|later",
+            "IPAMD_SIM_FAULT_AFTER_MS=100|IPAMD_SIM_FAULT_RATE|",
             "IPAMD_SIM_FAULT_KINDS=lost|IPAMD_SIM_FAULT_RATE|",
             "IPAMD_SIM_FAULT_FOR_MS=100|IPAMD_SIM_FAULT_RATE|",
     })
