@@ -40,12 +40,15 @@ import java.util.Set;
  * @param leakCleanup       !DISABLE_LEAKED_ENI_CLEANUP
  * @param awsNodeCheckpoint IPAMD_AWS_NODE_CHECKPOINT: aws-node's checkpoint, read as evidence when taking a node over
  *                          (default /var/run/aws-node/ipam.json); null when {@code off}
+ * @param warnings          settings not honoured as written, one line each: aws-node variables ipamd ignores
+ *                          ({@link IgnoredSettings}) and values read as aws-node reads them (MAX_ENI=0, negative
+ *                          targets); logged at start-up and shown in /v1/config
  */
 public record Config(String provider, Path socket, Path stateDir, Targets targets, Duration cooldown,
                      Duration addTimeout, Duration interval, Duration resyncInterval, Duration shrinkDelay,
                      Duration subnetBackoff, int mtu, Set<Integer> allowedUids, String clusterName,
                      Map<String, String> extraTags, String podSubnet, List<String> securityGroups,
-                     boolean leakCleanup, Path awsNodeCheckpoint) {
+                     boolean leakCleanup, Path awsNodeCheckpoint, List<String> warnings) {
 
     /** Default socket path (DESIGN.md stable entry point). */
     public static final String DEFAULT_SOCKET = "/run/vpc-ipam/ipamd.sock";
@@ -56,6 +59,7 @@ public record Config(String provider, Path socket, Path stateDir, Targets target
         allowedUids = Set.copyOf(allowedUids);
         extraTags = Map.copyOf(extraTags);
         securityGroups = List.copyOf(securityGroups);
+        warnings = List.copyOf(warnings);
     }
 
     /** Reads and validates the configuration; throws with every problem found, one per line. */
@@ -67,14 +71,18 @@ public record Config(String provider, Path socket, Path stateDir, Targets target
         }
         Path socket = r.path("IPAMD_SOCKET", DEFAULT_SOCKET);
         Path stateDir = r.path("IPAMD_STATE_DIR", DEFAULT_STATE_DIR);
-        int warmIp = r.count("WARM_IP_TARGET", 0);
-        int minIp = r.count("MINIMUM_IP_TARGET", 0);
-        int warmEni = r.count("WARM_ENI_TARGET", 1);
-        int warmPrefix = r.count("WARM_PREFIX_TARGET", 0);
+        // aws-node reads a negative target as unset (its default) and a MAX_ENI below 1 as the instance's limit:
+        // a copied environment means the same here, with a warning; only a value that is not an integer is refused
+        int warmIp = r.count("WARM_IP_TARGET", 0, "unset");
+        int minIp = r.count("MINIMUM_IP_TARGET", 0, "unset");
+        int warmEni = r.count("WARM_ENI_TARGET", 1, "the default");
+        int warmPrefix = r.count("WARM_PREFIX_TARGET", 0, "unset");
         boolean prefixMode = r.bool("ENABLE_PREFIX_DELEGATION", false);
         int maxEni = r.integer("MAX_ENI", -1);
         if (maxEni == 0 || maxEni < -1) {
-            r.problem("MAX_ENI", env.get("MAX_ENI"), "must be -1 (the instance's limit) or at least 1");
+            r.warning("MAX_ENI", env.get("MAX_ENI"), "is read as -1 (the instance's limit), as aws-node reads a value"
+                    + " below 1");
+            maxEni = -1;
         }
         if (prefixMode && warmIp == 0 && minIp == 0 && warmPrefix == 0) {
             r.problem("WARM_PREFIX_TARGET", env.getOrDefault("WARM_PREFIX_TARGET", "0"),
@@ -112,11 +120,13 @@ public record Config(String provider, Path socket, Path stateDir, Targets target
         boolean leakCleanup = !r.bool("DISABLE_LEAKED_ENI_CLEANUP", false);
         Path awsNode = "off".equalsIgnoreCase(r.string("IPAMD_AWS_NODE_CHECKPOINT", ""))
                 ? null : r.path("IPAMD_AWS_NODE_CHECKPOINT", io.vpcipam.ipamd.takeover.AwsNodeCheckpoint.DEFAULT_PATH);
+        List<String> warnings = new ArrayList<>(r.warnings);
+        warnings.addAll(IgnoredSettings.of(env));
         r.throwIfAny();
         return new Config(provider, socket, stateDir,
                 new Targets(warmIp, minIp, warmEni, warmPrefix, prefixMode, Math.max(0, maxEni)),
                 cooldown, addTimeout, interval, resync, shrink, subnetBackoff, mtu, uids, cluster, tags,
-                podSubnet.isEmpty() ? null : podSubnet, sgs, leakCleanup, awsNode);
+                podSubnet.isEmpty() ? null : podSubnet, sgs, leakCleanup, awsNode, warnings);
     }
 
     /** The path setting {@code name} made absolute ({@code fallback} when unset or blank); null if not a path. */
@@ -161,6 +171,7 @@ public record Config(String provider, Path socket, Path stateDir, Targets target
     private static final class Reader {
         private final Map<String, String> env;
         private final List<String> problems = new ArrayList<>();
+        private final List<String> warnings = new ArrayList<>();
 
         Reader(Map<String, String> env) {
             this.env = env;
@@ -168,6 +179,10 @@ public record Config(String provider, Path socket, Path stateDir, Targets target
 
         void problem(String name, String value, String why) {
             problems.add(name + "='" + value + "': " + why);
+        }
+
+        void warning(String name, String value, String what) {
+            warnings.add(name + "='" + value + "' " + what);
         }
 
         void throwIfAny() throws ConfigException {
@@ -208,10 +223,12 @@ public record Config(String provider, Path socket, Path stateDir, Targets target
             }
         }
 
-        int count(String name, int fallback) {
+        /** A count; a negative one is read as {@code fallback} with a warning, as aws-node does. */
+        int count(String name, int fallback, String meaning) {
             int n = integer(name, fallback);
             if (n < 0) {
-                problem(name, env.get(name), "must be 0 or more");
+                warning(name, raw(name), "is read as " + fallback + " (" + meaning + "), as aws-node reads a negative"
+                        + " target");
                 return fallback;
             }
             return n;

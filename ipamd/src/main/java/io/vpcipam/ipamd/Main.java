@@ -108,6 +108,9 @@ public final class Main implements Callable<Integer> {
             }
             configureLogging(opsConfig.logFormat(), opsConfig.logLevel());
             Logger.getLogger(Main.class.getName()).info("effective configuration: " + ConfigView.of(config, opsConfig));
+            for (String warning : config.warnings()) {
+                Logger.getLogger(Main.class.getName()).warning("setting: " + warning);
+            }
             OpsServers ops;
             try {
                 ops = OpsServers.start(opsConfig, InstantSource.system());

@@ -47,10 +47,8 @@ class ConfigTest {
     @ParameterizedTest(name = "{0}={1}")
     @CsvSource(delimiter = '|', value = {
             "WARM_IP_TARGET|abc",
-            "WARM_IP_TARGET|-1",
             "MINIMUM_IP_TARGET|1.5",
             "WARM_ENI_TARGET|x",
-            "MAX_ENI|0",
             "ENABLE_PREFIX_DELEGATION|maybe",
             "IP_COOLDOWN_PERIOD|30 seconds",
             "IPAMD_ADD_TIMEOUT|0",
@@ -68,7 +66,7 @@ class ConfigTest {
     @Test
     void fromEnv_severalBadValues_reportsThemAllAtOnce() {
         ConfigException e = assertThrows(ConfigException.class,
-                () -> Config.fromEnv(Map.of("WARM_IP_TARGET", "x", "MAX_ENI", "-5")));
+                () -> Config.fromEnv(Map.of("WARM_IP_TARGET", "x", "MAX_ENI", "five")));
         assertEquals(2, e.problems().size(), e.getMessage());
     }
 
@@ -77,5 +75,26 @@ class ConfigTest {
         ConfigException e = assertThrows(ConfigException.class,
                 () -> Config.fromEnv(Map.of("ENABLE_PREFIX_DELEGATION", "true", "WARM_ENI_TARGET", "1")));
         assertTrue(e.getMessage().contains("WARM_PREFIX_TARGET"), e.getMessage());
+    }
+
+    @ParameterizedTest(name = "{0}={1}")
+    @CsvSource(delimiter = '|', value = {
+            // name               | value | read as (aws-node's getMaxENI / getWarm*Target)
+            "MAX_ENI              | 0     | -1",
+            "MAX_ENI              | -5    | -1",
+            "WARM_IP_TARGET       | -1    | 0",
+            "MINIMUM_IP_TARGET    | -3    | 0",
+            "WARM_ENI_TARGET      | -1    | 1",
+            "WARM_PREFIX_TARGET   | -2    | 0",
+    })
+    void fromEnv_valueAwsNodeReadsAsUnset_isReadTheSameWay_withAWarning(String name, String value, int readAs)
+            throws Exception {
+        Config c = Config.fromEnv(Map.of(name, value));
+        var view = io.vpcipam.ipamd.ops.ConfigView.of(c, null);
+        assertEquals(readAs, view.get(name));
+        assertEquals(1, c.warnings().size(), c.warnings().toString());
+        assertTrue(c.warnings().getFirst().startsWith(name + "='" + value + "' is read as " + readAs),
+                c.warnings().toString());
+        assertEquals(c.warnings(), view.get("warnings"));
     }
 }

@@ -43,6 +43,7 @@ public final class ConfigView {
         m.put("IPAMD_POD_SUBNET", c.podSubnet() == null ? "" : c.podSubnet());
         m.put("IPAMD_SECURITY_GROUPS", c.securityGroups());
         m.put("DISABLE_LEAKED_ENI_CLEANUP", !c.leakCleanup());
+        m.put("warnings", c.warnings()); // settings not honoured as written (aws-node variables ipamd ignores...)
         if (ops != null) {
             m.put("IPAMD_METRICS_ADDRESS", ops.metrics() == null ? "off" : ops.metrics().toString());
             m.put("IPAMD_INTROSPECTION_ADDRESS", ops.introspection() == null ? "off" : ops.introspection().toString());
