@@ -52,6 +52,11 @@ import java.util.logging.Logger;
  */
 final class AwsProvider implements CloudProvider {
 
+    /** aws-node's tag naming the instance that created an ENI (written, never read: ownership is vpc-ipam.io/*). */
+    static final String AWS_NODE_INSTANCE_ID_TAG = "node.k8s.amazonaws.com/instance_id";
+    /** aws-node's cluster tag (CLUSTER_NAME), written beside vpc-ipam.io/cluster. */
+    static final String AWS_NODE_CLUSTER_TAG = "cluster.k8s.amazonaws.com/name";
+
     private static final Logger LOG = Logger.getLogger(AwsProvider.class.getName());
     /** EC2's delegated prefix length. */
     static final int PREFIX_LENGTH = 28;
@@ -139,6 +144,11 @@ final class AwsProvider implements CloudProvider {
             Map<String, String> tags = new LinkedHashMap<>(spec.tags());
             tags.putIfAbsent(OwnerTags.INSTANCE_ID, instanceId);
             tags.putIfAbsent(OwnerTags.CREATED_AT, clock.instant().toString());
+            // aws-node's own keys as well, so IAM conditions and cost reports written for aws-node keep matching
+            tags.putIfAbsent(AWS_NODE_INSTANCE_ID_TAG, instanceId);
+            if (tags.containsKey(OwnerTags.CLUSTER)) {
+                tags.putIfAbsent(AWS_NODE_CLUSTER_TAG, tags.get(OwnerTags.CLUSTER));
+            }
             String description = spec.description().isEmpty() ? "vpc-ipam " + instanceId : spec.description();
             // EC2 takes an address count or a prefix count on create, not both: prefixes then follow after attach
             boolean both = spec.addresses() > 0 && spec.prefixes() > 0;

@@ -214,8 +214,19 @@ class AwsProviderTest {
         assertEquals(FakeEc2.INSTANCE, made.tags().get(OwnerTags.INSTANCE_ID));
         assertNotNull(made.tags().get(OwnerTags.CREATED_AT));
         assertEquals("net", made.tags().get("team"));
+        assertEquals(FakeEc2.INSTANCE, made.tags().get("node.k8s.amazonaws.com/instance_id"), "aws-node's key too");
+        assertFalse(made.tags().containsKey("cluster.k8s.amazonaws.com/name"), "no CLUSTER_NAME, no cluster tag");
         assertEquals(1, made.deviceIndex());
         assertEquals(2, made.secondaryAddresses().size());
+    }
+
+    @Test
+    void createInterface_withAClusterName_writesAwsNodesClusterTagToo() throws Exception {
+        NetworkInterface made = provider.createInterface(spec(1, 0));
+
+        assertEquals("c1", made.tags().get(OwnerTags.CLUSTER));
+        assertEquals("c1", made.tags().get("cluster.k8s.amazonaws.com/name"));
+        assertEquals(FakeEc2.INSTANCE, made.tags().get("node.k8s.amazonaws.com/instance_id"));
     }
 
     @Test
