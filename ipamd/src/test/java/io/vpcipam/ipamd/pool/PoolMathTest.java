@@ -15,6 +15,33 @@ import static org.quicktheories.generators.SourceDSL.integers;
 
 class PoolMathTest {
 
+    /**
+     * WARM_ENI_TARGET as aws-node reads it (pkg/ipamd/ipamd.go): the pool is too low while fewer than
+     * {@code target x perENI} addresses are free, and an idle interface goes once at least
+     * {@code (target + 1) x perENI} are free (shouldRemoveExtraENIs). The planner grows when neededAddresses > 0 and
+     * deletes an idle interface of perENI addresses only when excessAddresses reaches perENI.
+     */
+    @ParameterizedTest(name = "WARM_ENI_TARGET={0} perENI={1} free={2} -> grows={3} idleInterfaceGoes={4}")
+    @CsvSource({
+            "1, 29, 28, true,  false",
+            "1, 29, 29, false, false",
+            "1, 29, 57, false, false",
+            "1, 29, 58, false, true",
+            "2, 29, 57, true,  false",
+            "2, 29, 87, false, true",
+            "0, 29, 29, false, true",
+            "3, 9,  26, true,  false",
+            "3, 9,  36, false, true",
+    })
+    void warmEniTarget_growsAndShrinksWhereAwsNodeDoes(int target, int perEni, int free, boolean grows,
+                                                      boolean idleInterfaceGoes) {
+        int warm = PoolMath.warmAddresses(new Targets(0, 0, target, 0, false, 0), perEni, 1);
+        assertEquals(target * perEni, warm);
+        int total = free + 3; // three pods hold addresses
+        assertEquals(grows, PoolMath.neededAddresses(total, free, 0, warm, 0, 10_000) > 0);
+        assertEquals(idleInterfaceGoes, PoolMath.excessAddresses(total, free, 0, warm, 0) >= perEni);
+    }
+
     @ParameterizedTest(name = "total={0} free={1} demand={2} warm={3} min={4} cap={5} -> {6}")
     @CsvSource({
             // cold node, one waiting pod, warm ENI of 29: ask for 30
