@@ -37,6 +37,7 @@ public final class IpamService {
     private final int mtu;
     private final Observer observer;
     private volatile boolean shuttingDown;
+    private final FailedAddLog failedAdds = new FailedAddLog(java.util.concurrent.TimeUnit.SECONDS.toNanos(10));
 
     /** Told about every answered request (for metrics); called on the connection's thread, outside every lock. */
     @FunctionalInterface
@@ -72,7 +73,17 @@ public final class IpamService {
     public Reply handle(Request request) {
         long start = System.nanoTime();
         Reply reply = serve(request);
-        observer.served(request.op(), System.nanoTime() - start, reply);
+        long end = System.nanoTime();
+        observer.served(request.op(), end - start, reply);
+        if (request.op() == io.vpcipam.protocol.Op.ADD && !reply.ok() && reply.error() != null) {
+            long unlogged = failedAdds.admit(reply.error().code(), end);
+            if (unlogged >= 0) {
+                LOG.warning("ADD failed for pod " + request.podNamespace() + "/" + request.podName() + " (container "
+                        + request.containerId() + "): " + reply.error().code() + ": " + reply.error().message()
+                        + (unlogged > 0 ? " (" + unlogged + " more " + reply.error().code()
+                        + " failures not logged in the last 10s)" : ""));
+            }
+        }
         return reply;
     }
 
