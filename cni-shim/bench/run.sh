@@ -3,6 +3,8 @@
 # against Debian's Go ptp + host-local, side by side in the same hyperfine runs. Root only (it makes namespaces).
 #
 #   cni-shim/bench/run.sh [RUNS]        (default 30; needs the build: ./mvnw -q package -pl ipamd,cni-shim -am -DskipTests)
+#   BASELINE=/path/to/other/cni/vpc-ipam cni-shim/bench/run.sh [RUNS]   adds another build of our plugin (say,
+#                                       main before a change) to both runs, against the same ipamd
 #
 # Both run inside a private "node" netns (nothing touches the machine's own network), each timed run gets a
 # fresh pod netns from --prepare (not timed), and both do the same: veth pair, /32 (ptp: /24) in the pod,
@@ -25,6 +27,8 @@ command -v hyperfine >/dev/null || die "hyperfine is missing and could not be in
 java=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}/bin/java
 [ -x "$java" ] || die "no JDK 25 at $java (set JAVA_HOME)"
 gocni=/usr/lib/cni
+baseline=${BASELINE:-}
+[ -z "$baseline" ] || [ -x "$baseline" ] || die "BASELINE=$baseline is not an executable plugin"
 [ -x "$gocni/ptp" ] && [ -x "$gocni/host-local" ] || die "Go ptp/host-local missing in $gocni (containernetworking-plugins)"
 
 w=$(mktemp -d /tmp/vpc-ipam-bench.XXXXXX)
@@ -55,6 +59,7 @@ done
 cat >"$w/ours.json" <<JSON
 {"cniVersion":"1.0.0","name":"benchnet","type":"vpc-ipam","ipamdSocket":"$w/ipamd.sock","stateDir":"$w/state","logFile":"$w/cni.log"}
 JSON
+sed 's/"logFile":"[^"]*"/"logFile":"'"${w//\//\\/}"'\/base.log"/' "$w/ours.json" >"$w/base.json"
 cat >"$w/ptp.json" <<JSON
 {"cniVersion":"1.0.0","name":"benchptp","type":"ptp","ipMasq":false,"mtu":9001,
  "ipam":{"type":"host-local","ranges":[[{"subnet":"10.99.0.0/24"}]],"routes":[{"dst":"0.0.0.0/0"}],"dataDir":"$w/host-local"}}
@@ -87,19 +92,28 @@ fresh="ip netns del $pod 2>/dev/null || true; ip netns add $pod"
 
 # Warm both (page cache, ipamd's first pool fill) outside the measurement.
 eval "$fresh"
-for i in 1 2 3; do "$w/cycle.sh" "$plugin" "$w/ours.json"; "$w/cycle.sh" "$gocni/ptp" "$w/ptp.json"; done
+for i in 1 2 3; do
+  "$w/cycle.sh" "$plugin" "$w/ours.json"; "$w/cycle.sh" "$gocni/ptp" "$w/ptp.json"
+  [ -z "$baseline" ] || "$w/cycle.sh" "$baseline" "$w/base.json"
+done
 : >"$w/cni.log"
+cycle_base=() add_base=()
+if [ -n "$baseline" ]; then
+  cycle_base=(-n "baseline ADD+DEL" "$w/cycle.sh $baseline $w/base.json")
+  add_base=(-n "baseline ADD" --prepare "sh -c '$w/del.sh $baseline $w/base.json; $fresh'" "$w/add.sh $baseline $w/base.json")
+fi
 
 echo "load before: $(uptime)"
 hyperfine -N --style basic --runs "$runs" --warmup 3 --prepare "sh -c '$fresh'" \
   --export-json "$w/cycle.json" --export-markdown "$w/cycle.md" \
   -n "vpc-ipam (ours) ADD+DEL" "$w/cycle.sh $plugin $w/ours.json" \
-  -n "ptp + host-local (Go) ADD+DEL" "$w/cycle.sh $gocni/ptp $w/ptp.json" >"$w/hyperfine.out" 2>&1 \
+  -n "ptp + host-local (Go) ADD+DEL" "$w/cycle.sh $gocni/ptp $w/ptp.json" "${cycle_base[@]}" >"$w/hyperfine.out" 2>&1 \
   || { cat "$w/hyperfine.out" >&2; die "the ADD+DEL run failed (hyperfine's output above)"; }
 hyperfine -N --style basic --runs "$runs" --warmup 3 \
   --export-json "$w/add.json" --export-markdown "$w/add.md" \
   -n "vpc-ipam (ours) ADD" --prepare "sh -c '$w/del.sh $plugin $w/ours.json; $fresh'" "$w/add.sh $plugin $w/ours.json" \
   -n "ptp + host-local (Go) ADD" --prepare "sh -c '$w/del.sh $gocni/ptp $w/ptp.json; $fresh'" "$w/add.sh $gocni/ptp $w/ptp.json" \
+  "${add_base[@]}" \
   >>"$w/hyperfine.out" 2>&1 \
   || { cat "$w/hyperfine.out" >&2; die "the ADD run failed (hyperfine's output above)"; }
 # A bare JVM start with the same launcher (VERSION does no I/O): the floor under every call.
@@ -119,6 +133,8 @@ add = json.load(open(sys.argv[2]))["results"]
 ver = json.load(open(sys.argv[3]))["results"][0]["mean"] * 1000
 print(f"\nADD+DEL ratio ours / Go = {cyc[0]['mean'] / cyc[1]['mean']:.2f}x   ADD ratio ours / Go = "
       f"{add[0]['mean'] / add[1]['mean']:.2f}x   (target <= 3x each)")
+if len(cyc) > 2:
+    print(f"baseline / Go: ADD+DEL {cyc[2]['mean'] / cyc[1]['mean']:.2f}x, ADD {add[2]['mean'] / add[1]['mean']:.2f}x")
 steps = {"ADD": {"main": [], "ipamd": [], "wiring": []}, "DEL": {"main": [], "ipamd": [], "wiring": []}}
 for line in open(sys.argv[4]):
     d = steps["ADD"] if " added " in line else steps["DEL"] if " deleted " in line else None
