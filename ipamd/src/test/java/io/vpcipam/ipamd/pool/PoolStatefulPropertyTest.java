@@ -36,12 +36,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * simulated cloud (with its state on disk), and the cloud losing leased addresses behind ipamd's back. After every
  * step: no address is assigned twice, every assigned address is held by the node in the cloud or known lost, the node
  * is within its limits, the checkpoint is readable and holds exactly the acknowledged leases, and a lease survives
- * restarts unchanged unless it was released. A failure is shrunk ({@link SequenceShrinker}) to the shortest step
+ * restarts unchanged unless it was released. TAKEOVER loses ipamd's state dir while its pods keep running and another
+ * CNI's pods hold more addresses (as on a node taken over from aws-node): those pods' addresses are then never leased
+ * nor released until PROVE (a pod gone, the evidence handed to the pool) says they are free. A failure is shrunk ({@link SequenceShrinker}) to the shortest step
  * sequence that still fails, and reported with the seed that replays it.
  */
 class PoolStatefulPropertyTest {
 
-    enum Kind { ADD, DEL, GC, RECONCILE, FAULT, TIME, CRASH, STEAL }
+    enum Kind { ADD, DEL, GC, RECONCILE, FAULT, TIME, CRASH, STEAL, TAKEOVER, PROVE }
 
     record Step(Kind kind, int pod, int arg) {
     }
@@ -51,7 +53,7 @@ class PoolStatefulPropertyTest {
     /** Re-runs the shrinker may spend on one failure. */
     static final int SHRINK_RUNS = 400;
     /** Weights of the step kinds, in {@link Kind} order. */
-    private static final int[] WEIGHTS = {30, 15, 3, 20, 6, 8, 4, 2};
+    private static final int[] WEIGHTS = {30, 15, 3, 20, 6, 8, 4, 2, 2, 4};
 
     /**
      * A seeded loop rather than a property library: every try's seed is printed on failure together with the
@@ -120,9 +122,10 @@ class PoolStatefulPropertyTest {
         Path dir = Files.createTempDirectory(Path.of(System.getProperty("java.io.tmpdir")), "stateful");
         try (TestNode node = new TestNode(dir, "t3.medium", targets, Duration.ofSeconds(10))) {
             Map<LeaseKey, Ipv4Address> acknowledged = new HashMap<>();
+            Set<Ipv4Address> foreign = new HashSet<>(); // held by running pods ipamd has no record of
             for (Step step : steps) {
-                apply(node, step, acknowledged);
-                check(node, acknowledged, step);
+                apply(node, step, acknowledged, foreign);
+                check(node, acknowledged, foreign, step);
             }
             return null;
         } catch (Exception | AssertionError e) {
@@ -192,7 +195,8 @@ class PoolStatefulPropertyTest {
         return new LeaseKey("vpc-ipam", "container-" + pod, "eth0");
     }
 
-    private static void apply(TestNode n, Step step, Map<LeaseKey, Ipv4Address> acknowledged) throws Exception {
+    private static void apply(TestNode n, Step step, Map<LeaseKey, Ipv4Address> acknowledged,
+                              Set<Ipv4Address> foreign) throws Exception {
         switch (step.kind()) {
             case ADD -> {
                 try {
@@ -248,17 +252,46 @@ class PoolStatefulPropertyTest {
                     n.reconciler.pass();
                 }
             }
+            case TAKEOVER -> {
+                // the state dir is lost; ipamd's pods keep running (now unknown to it), and another CNI's pods
+                // hold addresses it assigned behind ipamd's back (aws-node before the switch)
+                n.cloud.clearFaults();
+                Set<Ipv4Address> stillHeld = n.cloud.heldAddresses(); // a lost one may be anyone's by now
+                acknowledged.values().stream().filter(stillHeld::contains).forEach(foreign::add);
+                acknowledged.clear();
+                try {
+                    foreign.addAll(n.cloud.assign(n.cloud.peekNode().primaryInterface().id(), 1 + step.arg() % 3, 0)
+                            .addresses());
+                } catch (CloudException.CapacityExhausted full) {
+                    // the primary is full: only ipamd's old pods are foreign now
+                }
+                n.commit.close();
+                Files.deleteIfExists(n.dir.resolve("checkpoint.json"));
+                n.crashAndRestart();
+            }
+            case PROVE -> {
+                // a foreign pod may be gone; the evidence (every address no foreign pod holds) reaches the pool
+                if (!foreign.isEmpty() && step.arg() % 2 == 0) {
+                    foreign.remove(foreign.stream().sorted().toList().get(step.pod() % foreign.size()));
+                }
+                Set<Ipv4Address> free = new HashSet<>(n.pool.unproven());
+                free.removeAll(foreign);
+                n.pool.prove(free);
+            }
         }
     }
 
-    private static void check(TestNode n, Map<LeaseKey, Ipv4Address> acknowledged, Step step) throws Exception {
+    private static void check(TestNode n, Map<LeaseKey, Ipv4Address> acknowledged, Set<Ipv4Address> foreign,
+                              Step step) throws Exception {
         String at = "after " + step;
         var status = n.pool.status();
         Set<Ipv4Address> assigned = new HashSet<>();
         for (Lease l : status.leases()) {
             assertTrue(assigned.add(l.address()), at + ": address assigned twice: " + l.address());
+            assertTrue(!foreign.contains(l.address()), at + ": leased a running foreign pod's " + l.address());
         }
         Set<Ipv4Address> held = n.cloud.heldAddresses();
+        assertTrue(held.containsAll(foreign), at + ": released a running foreign pod's address");
         Set<Ipv4Address> notHeld = new HashSet<>(assigned);
         notHeld.removeAll(held);
         assertTrue(notHeld.size() <= status.lost(), at + ": leased addresses not held by the node " + notHeld
