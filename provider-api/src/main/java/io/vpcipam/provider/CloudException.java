@@ -78,14 +78,29 @@ public abstract sealed class CloudException extends Exception
         }
 
         private final Scope scope;
+        private final int available;
 
         public CapacityExhausted(String code, String message, Scope scope) {
+            this(code, message, scope, -1);
+        }
+
+        /** @param available what is left of the limit (free addresses of the subnet), or -1 when unknown */
+        public CapacityExhausted(String code, String message, Scope scope, int available) {
             super(code, message, null, Duration.ZERO);
             this.scope = Objects.requireNonNull(scope, "scope");
+            this.available = Math.max(-1, available);
         }
 
         public Scope scope() {
             return scope;
+        }
+
+        /**
+         * What is still free of the exhausted resource when the cloud said (a SUBNET's free addresses), so the caller
+         * can ask for that much instead; -1 when unknown.
+         */
+        public int available() {
+            return available;
         }
 
         @Override

@@ -367,6 +367,14 @@ public final class Reconciler implements AutoCloseable {
             backOff(e);
             return true;
         } catch (CloudException.CapacityExhausted e) {
+            Plan smaller = e.scope() == CloudException.CapacityExhausted.Scope.SUBNET ? fitting(plan, e.available())
+                    : null;
+            if (smaller != null) {
+                // the subnet has fewer than asked but some: take those now rather than nothing for subnetBackoff
+                record(plan, "capacity: the subnet has only " + e.available() + " free; asking for what it has ("
+                        + e.code() + ")");
+                return execute(smaller, node);
+            }
             record(plan, "capacity: " + e.code() + " " + e.getMessage());
             if (e.scope() == CloudException.CapacityExhausted.Scope.SUBNET) {
                 pool.pauseGrowth(clock.instant().plus(settings.subnetBackoff()));
@@ -384,6 +392,22 @@ public final class Reconciler implements AutoCloseable {
             failed(plan.getClass().getSimpleName(), e);
             return false;
         }
+    }
+
+    /**
+     * The same growth asking for only what a near-full subnet has ({@code free} addresses; a new interface's primary
+     * takes one), or null when that is nothing or cannot be known (prefixes need aligned free blocks).
+     */
+    private static Plan fitting(Plan plan, int free) {
+        return switch (plan) {
+            case Plan.Allocate a when a.prefixes() == 0 && free > 0 && free < a.addresses() ->
+                    new Plan.Allocate(a.interfaceId(), free, 0, "allocate " + free + " on " + a.interfaceId()
+                            + ": all the subnet has (" + a.addresses() + " wanted)");
+            case Plan.CreateInterface c when c.prefixes() == 0 && free > 1 && free - 1 < c.addresses() ->
+                    new Plan.CreateInterface(free - 1, 0, "create interface with " + (free - 1)
+                            + " addresses: all the subnet has (" + c.addresses() + " wanted)");
+            default -> null;
+        };
     }
 
     /** The cloud's current state for metrics and introspection. */

@@ -160,7 +160,7 @@ final class SimState {
         if (taken.size() < n) {
             throw new CloudException.CapacityExhausted("InsufficientFreeAddressesInSubnet",
                     "subnet " + subnet.id + " (" + subnet.cidr + ") has " + taken.size() + " free addresses, " + n
-                            + " asked", CloudException.CapacityExhausted.Scope.SUBNET);
+                            + " asked", CloudException.CapacityExhausted.Scope.SUBNET, taken.size());
         }
         taken.forEach(a -> used.set(subnet.offset(a)));
         return taken;
