@@ -154,11 +154,13 @@ chmod 700 "$base/root"
 # NoClassDefFoundError at start-up: the image test starts ipamd from this runtime.
 modules=java.base,java.desktop,java.logging,java.management,java.naming,java.net.http,java.security.jgss,java.sql
 modules=$modules,java.xml,jdk.crypto.ec,jdk.httpserver,jdk.management,jdk.naming.dns,jdk.net,jdk.unsupported
-jkey=$(cat "$jdk/release" | sha256sum | cut -c1-16)-$(echo "$modules" | sha256sum | cut -c1-16)
+jkey=$(cat "$jdk/release" | sha256sum | cut -c1-16)-$(echo "$modules cds" | sha256sum | cut -c1-16)
 jre=$cache/jre-$jkey
 if [ ! -d "$jre" ]; then
   rm -rf "$jre.tmp"
-  "$jdk/bin/jlink" --add-modules "$modules" --strip-debug --no-header-files --no-man-pages --output "$jre.tmp"
+  # --generate-cds-archive: the runtime's default CDS archive, as a full JDK has (class loading at start-up)
+  "$jdk/bin/jlink" --add-modules "$modules" --strip-debug --no-header-files --no-man-pages --generate-cds-archive \
+    --output "$jre.tmp"
   mv "$jre.tmp" "$jre"
 fi
 mkdir -p "$work/java/opt"
