@@ -60,8 +60,8 @@ class IpamdAzureIT {
         env.put("AZURE_METADATA_ENDPOINT", imds.endpoint().toString());
         // azure-identity's managed identity reads its token from this IMDS host instead of 169.254.169.254
         env.put("AZURE_POD_IDENTITY_AUTHORITY_HOST", imds.endpoint().toString().replaceAll("/$", ""));
-        env.put("AZURE_LRO_POLL_INTERVAL", "50ms");
-        env.put("AZURE_API_BACKOFF", "50ms");
+        // no AZURE_LRO_POLL_INTERVAL, no IPAMD_ADD_TIMEOUT: the defaults against the fake's Azure timing
+        // (Retry-After: 10 on every NIC update, each operation running 1 s on the server)
         env.put("WARM_IP_TARGET", String.valueOf(warm));
         env.put("IPAMD_RECONCILE_INTERVAL", "200ms");
         // any free port: other daemons (and other tests) may hold the defaults on this machine

@@ -48,6 +48,8 @@ final class AzureProvider implements CloudProvider {
 
     /** ip-configurations per NIC, the primary included (Azure's published limit). */
     static final int ADDRESSES_PER_NIC = 256;
+    /** Private addresses per VM, all its NICs' ip-configurations together (Azure's published limit). */
+    static final int ADDRESSES_PER_VM = 256;
     /** Prefix of the names of the ip-configurations this provider creates. */
     static final String CONFIG_PREFIX = "ipamd-";
     private static final int ETAG_ATTEMPTS = 6;
@@ -57,6 +59,8 @@ final class AzureProvider implements CloudProvider {
     private final Guard guard;
     private final Imds.Instance instance;
     private final InstantSource clock;
+    private final Duration pollInterval;
+    private final Duration operationTimeout;
     private final Map<String, ReentrantLock> nicLocks = new ConcurrentHashMap<>();
     private final Map<String, CachedVnet> vnets = new ConcurrentHashMap<>();
     private volatile Arm.Vm vm;
@@ -64,11 +68,18 @@ final class AzureProvider implements CloudProvider {
     private record CachedVnet(Arm.Vnet vnet, Instant readAt) {
     }
 
-    AzureProvider(Arm arm, Guard guard, Imds.Instance instance, InstantSource clock) {
+    /**
+     * @param pollInterval     how often a write's NIC is read while its operation runs
+     * @param operationTimeout how long a write's operation may run before its outcome is left to the next describe
+     */
+    AzureProvider(Arm arm, Guard guard, Imds.Instance instance, InstantSource clock, Duration pollInterval,
+                  Duration operationTimeout) {
         this.arm = arm;
         this.guard = guard;
         this.instance = instance;
         this.clock = clock;
+        this.pollInterval = pollInterval;
+        this.operationTimeout = operationTimeout;
     }
 
     @Override
@@ -130,10 +141,29 @@ final class AzureProvider implements CloudProvider {
             throw new CloudException.Conflict("NicInUse", interfaceId + " is attached to " + nic.vmId()
                     + "; Azure detaches NICs only from a deallocated VM");
         }
-        guard.call("DeleteNetworkInterface", () -> {
-            arm.deleteNic(interfaceId);
-            return null;
-        });
+        String operation = guard.call("DeleteNetworkInterface", () -> arm.deleteNic(interfaceId));
+        Instant deadline = clock.instant().plus(operationTimeout);
+        while (operation != null) {
+            sleepQuietly(pollInterval.toMillis());
+            Arm.Nic now;
+            try {
+                now = guard.call("GetNetworkInterface", () -> arm.getNic(interfaceId));
+            } catch (CloudException.NotFound gone) {
+                return;
+            } catch (CloudException e) {
+                if (!e.retryable() || clock.instant().isAfter(deadline)) {
+                    throw e;
+                }
+                continue; // a failed read says nothing about the delete: read again
+            }
+            if (!now.busy()) {
+                throw failure(operation, "DELETE " + interfaceId);
+            }
+            if (clock.instant().isAfter(deadline)) {
+                throw new CloudException.Fatal("OperationTimedOut", "DELETE " + interfaceId + " still running after "
+                        + operationTimeout, null, true);
+            }
+        }
     }
 
     @Override
@@ -151,30 +181,43 @@ final class AzureProvider implements CloudProvider {
         Arm.Nic after = withNic(interfaceId, nic -> {
             Set<String> have = nic.names();
             List<String> missing = names.stream().filter(n -> !have.contains(n)).toList();
+            boolean earlierTryHeld = missing.size() < names.size();
             if (missing.isEmpty()) {
                 return null; // an earlier try went through before its answer was lost
             }
-            if (nic.ipConfigurations().size() + missing.size() > ADDRESSES_PER_NIC) {
-                throw new CloudException.CapacityExhausted("MaxNumberOfIpConfigurationsPerNicReached",
-                        interfaceId + " holds " + nic.ipConfigurations().size() + " ip-configurations; "
-                                + missing.size() + " more would pass Azure's " + ADDRESSES_PER_NIC,
+            // ask only for what fits: the NIC's 256 and the VM's 256 count every configuration, foreign ones too
+            int nicRoom = ADDRESSES_PER_NIC - nic.privateAddresses();
+            int vmRoom = ADDRESSES_PER_VM - nic.privateAddresses() - addressesOnOtherNics(interfaceId);
+            int fits = Math.max(0, Math.min(nicRoom, vmRoom));
+            if (fits == 0) {
+                if (earlierTryHeld) {
+                    return null;
+                }
+                boolean vmFull = vmRoom < nicRoom; // on a one-NIC VM both limits are the NIC's
+                throw new CloudException.CapacityExhausted(vmFull ? "PrivateIPAddressesPerVmLimitReached"
+                        : "MaxNumberOfIpConfigurationsPerNicReached", vmFull
+                        ? instance.name() + " holds " + (ADDRESSES_PER_VM - vmRoom) + " private addresses on its NICs,"
+                                + " Azure's limit per VM"
+                        : interfaceId + " holds " + nic.privateAddresses() + " ip-configurations, Azure's limit per NIC",
                         CloudException.CapacityExhausted.Scope.INTERFACE_ADDRESSES);
             }
+            List<String> batch = missing.subList(0, Math.min(missing.size(), fits));
             Arm.IpConfig primary = nic.primary();
             if (primary == null || primary.subnetId() == null) {
                 throw new CloudException.Fatal("NoPrimaryIpConfiguration", interfaceId + " has no primary ip-configuration", null);
             }
-            List<Arm.NewIpConfig> add = missing.stream()
+            List<Arm.NewIpConfig> add = batch.stream()
                     .map(n -> new Arm.NewIpConfig(n, primary.subnetId(), primary.asgIds())).toList();
             return new Change(add, Set.of());
         });
-        List<Ipv4Address> added = addressesOf(after, names);
-        if (added.size() < names.size()) {
+        List<String> held = after.ipConfigurations().stream().map(Arm.IpConfig::name).filter(names::contains).toList();
+        List<Ipv4Address> added = addressesOf(after, held);
+        if (added.size() < held.size()) {
             // ARM fills privateIPAddress in by the time the operation succeeds; read once more if it lagged
-            added = addressesOf(guard.call("GetNetworkInterface", () -> arm.getNic(interfaceId)), names);
+            added = addressesOf(guard.call("GetNetworkInterface", () -> arm.getNic(interfaceId)), held);
         }
-        if (added.size() < names.size()) {
-            throw new CloudException.Fatal("AddressNotAllocated", interfaceId + ": " + (names.size() - added.size())
+        if (added.size() < held.size()) {
+            throw new CloudException.Fatal("AddressNotAllocated", interfaceId + ": " + (held.size() - added.size())
                     + " new ip-configurations have no address after the operation succeeded", null, true);
         }
         return new Assignment(added, List.of());
@@ -235,15 +278,22 @@ final class AzureProvider implements CloudProvider {
         try {
             CloudException last = null;
             for (int attempt = 0; attempt < ETAG_ATTEMPTS; attempt++) {
-                Arm.Nic nic = guard.call("GetNetworkInterface", () -> arm.getNic(nicId));
+                Arm.Nic read = guard.call("GetNetworkInterface", () -> arm.getNic(nicId));
+                if (read.busy()) {
+                    // another operation (another writer's, or ours from before a restart) is still running: ARM
+                    // would answer our PUT with 429 and Retry-After 10, so wait for it the cheap way
+                    read = awaitIdle(nicId);
+                }
+                Arm.Nic nic = read;
                 refuseExcluded(nic, "change");
                 Change change = edit.apply(nic);
                 if (change == null) {
                     return nic;
                 }
                 try {
-                    return guard.call("UpdateNetworkInterface",
+                    Arm.Write write = guard.call("UpdateNetworkInterface",
                             () -> arm.updateIpConfigurations(nic, change.add(), change.remove()));
+                    return settle(nicId, write, change);
                 } catch (CloudException.Conflict e) {
                     // 412 (someone else wrote the NIC) or AnotherOperationInProgress: re-read and re-apply
                     last = e;
@@ -254,6 +304,114 @@ final class AzureProvider implements CloudProvider {
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * Waits for an accepted write to hold: until the NIC reads {@code Succeeded} with the change in it. The NIC is
+     * read every {@code pollInterval}, not the operation's status URL after its {@code Retry-After} (10 s on Azure):
+     * the resource's own provisioningState is ARM's documented terminal signal too, and one NIC read is what the
+     * caller needs anyway. A failed read is read again, never answered with another PUT; a NIC that has ended
+     * without the change (the operation failed and ARM undid it, or another writer replaced it) is looked up in the
+     * operation's status once, and that error is thrown, else {@code Conflict} so the caller re-reads and re-applies.
+     */
+    private Arm.Nic settle(String nicId, Arm.Write write, Change change) throws CloudException {
+        if (write.operation() == null || (write.accepted().succeeded() && applied(write.accepted(), change))) {
+            return write.accepted();
+        }
+        Instant deadline = clock.instant().plus(operationTimeout);
+        while (true) {
+            sleepQuietly(pollInterval.toMillis());
+            Arm.Nic now;
+            try {
+                now = guard.call("GetNetworkInterface", () -> arm.getNic(nicId));
+            } catch (CloudException.NotFound e) {
+                throw e;
+            } catch (CloudException e) {
+                if (!e.retryable() || clock.instant().isAfter(deadline)) {
+                    throw inDoubt(nicId, e);
+                }
+                continue;
+            }
+            if (now.busy()) {
+                if (clock.instant().isAfter(deadline)) {
+                    throw new CloudException.Fatal("OperationTimedOut", "PUT " + nicId + " still running after "
+                            + operationTimeout + "; the next describe will tell whether it held", null, true);
+                }
+                continue;
+            }
+            if (now.succeeded() && applied(now, change)) {
+                return now;
+            }
+            throw failure(write.operation(), "PUT " + nicId);
+        }
+    }
+
+    /** Reads the NIC until no operation runs on it. */
+    private Arm.Nic awaitIdle(String nicId) throws CloudException {
+        Instant deadline = clock.instant().plus(operationTimeout);
+        while (true) {
+            sleepQuietly(pollInterval.toMillis());
+            try {
+                Arm.Nic now = guard.call("GetNetworkInterface", () -> arm.getNic(nicId));
+                if (!now.busy()) {
+                    return now;
+                }
+            } catch (CloudException e) {
+                if (!e.retryable() || e instanceof CloudException.NotFound) {
+                    throw e;
+                }
+            }
+            if (clock.instant().isAfter(deadline)) {
+                throw new CloudException.Fatal("OperationTimedOut", nicId + " busy with another operation for "
+                        + operationTimeout, null, true);
+            }
+        }
+    }
+
+    /** Whether the NIC shows the change: every added name with its address, no removed name. */
+    private static boolean applied(Arm.Nic nic, Change change) {
+        Map<String, Arm.IpConfig> byName = new LinkedHashMap<>();
+        nic.ipConfigurations().forEach(c -> byName.put(c.name(), c));
+        for (Arm.NewIpConfig a : change.add()) {
+            Arm.IpConfig c = byName.get(a.name());
+            if (c == null || c.address() == null) {
+                return false;
+            }
+        }
+        return change.remove().stream().noneMatch(byName::containsKey);
+    }
+
+    /**
+     * Why an ended write is not on the resource: the operation's own error when it failed (one status read), else
+     * a {@code Conflict} (another writer's change replaced ours), so the caller re-reads and re-applies.
+     */
+    private CloudException failure(String operation, String what) {
+        try {
+            Arm.Operation op = guard.call("GetOperationStatus", () -> arm.operation(operation));
+            if (op.failed()) {
+                return Errors.map(new ArmException(200, op.code(), what + ": " + op.message(), null, null));
+            }
+        } catch (CloudException e) {
+            return new CloudException.Conflict("WriteNotFound", what + " ended without its change on the resource"
+                    + " and its status could not be read (" + e.getMessage() + ")");
+        }
+        return new CloudException.Conflict("WriteSuperseded", what + " ended without its change on the resource");
+    }
+
+    private static CloudException inDoubt(String nicId, CloudException cause) {
+        return new CloudException.Fatal("OperationInDoubt", "PUT " + nicId + " was accepted but the NIC could not be"
+                + " read since (" + cause.getMessage() + "); the next describe will tell whether it held", cause, true);
+    }
+
+    /** Private addresses on the VM's other NICs (each read now: another writer may have changed them). */
+    private int addressesOnOtherNics(String nicId) throws CloudException {
+        int n = 0;
+        for (String other : vm().nicIds()) {
+            if (!ResourceIds.same(other, nicId)) {
+                n += guard.call("GetNetworkInterface", () -> arm.getNic(other)).privateAddresses();
+            }
+        }
+        return n;
     }
 
     private Arm.Vm vm() throws CloudException {

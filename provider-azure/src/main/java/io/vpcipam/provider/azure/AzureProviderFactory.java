@@ -9,6 +9,8 @@ import io.vpcipam.provider.CloudProvider;
 import io.vpcipam.provider.CloudProviderFactory;
 import io.vpcipam.provider.ProviderContext;
 
+import java.time.Duration;
+
 /**
  * {@code ipamd run --provider azure}. Reads the VM's identity from instance metadata, then talks to Resource
  * Manager with workload identity (when its projected token is mounted) or the VM's managed identity.
@@ -42,7 +44,7 @@ public final class AzureProviderFactory implements CloudProviderFactory {
                     + " vpc-ipam supports standalone VMs and VMSS Flex", null);
         }
         Arm arm = new SdkArm(settings, instance.subscriptionId(), credential);
-        return new AzureProvider(arm, guard, instance, context.clock());
+        return new AzureProvider(arm, guard, instance, context.clock(), settings.pollInterval(), Duration.ofMinutes(5));
     }
 
     /**

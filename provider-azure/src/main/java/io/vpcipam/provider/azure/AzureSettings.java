@@ -24,7 +24,7 @@ import java.util.Map;
  * @param maxAttempts      AZURE_API_MAX_ATTEMPTS: tries per call for throttling and transient faults
  * @param backoff          AZURE_API_BACKOFF: first retry delay when ARM gives no Retry-After (doubles, jittered)
  * @param maxRetryAfter    AZURE_API_MAX_RETRY_AFTER: longer Retry-After hints go back to the pool engine instead
- * @param pollInterval     AZURE_LRO_POLL_INTERVAL: long-running operation poll interval when ARM sends no Retry-After
+ * @param pollInterval     AZURE_LRO_POLL_INTERVAL: how often a NIC is read while a write's operation runs
  */
 record AzureSettings(URI armEndpoint, URI metadataEndpoint, String clientId, String tenantId, String tokenFile,
                      double qps, int burst, int maxAttempts, Duration backoff, Duration maxRetryAfter,
@@ -50,7 +50,7 @@ record AzureSettings(URI armEndpoint, URI metadataEndpoint, String clientId, Str
         // the SDK refuses a zero poll interval only when the first long-running operation starts, i.e. at the
         // first NIC PUT: every assign would fail long after start-up
         Duration poll = positive(env, "AZURE_LRO_POLL_INTERVAL",
-                duration(env, "AZURE_LRO_POLL_INTERVAL", Duration.ofSeconds(2), problems), problems);
+                duration(env, "AZURE_LRO_POLL_INTERVAL", Duration.ofSeconds(1), problems), problems);
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException(String.join("; ", problems));
         }

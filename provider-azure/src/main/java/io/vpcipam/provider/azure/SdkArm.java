@@ -15,11 +15,16 @@ import com.azure.core.management.AzureEnvironment;
 import com.azure.core.management.exception.ManagementError;
 import com.azure.core.management.exception.ManagementException;
 import com.azure.core.management.serializer.SerializerFactory;
+import com.azure.core.http.HttpMethod;
+import com.azure.core.http.HttpRequest;
+import com.azure.core.http.HttpResponse;
+import com.azure.core.http.rest.Response;
+import com.azure.core.util.Configuration;
 import com.azure.core.util.Context;
-import com.azure.core.management.polling.PollResult;
-import com.azure.core.util.polling.LongRunningOperationStatus;
-import com.azure.core.util.polling.PollResponse;
-import com.azure.core.util.polling.SyncPoller;
+import com.azure.core.util.CoreUtils;
+import com.azure.core.util.FluxUtil;
+import reactor.core.publisher.Flux;
+import java.nio.ByteBuffer;
 import com.azure.json.JsonProviders;
 import com.azure.json.JsonReader;
 import com.azure.resourcemanager.network.fluent.NetworkManagementClient;
@@ -63,12 +68,11 @@ final class SdkArm implements Arm {
     private final NetworkManagementClient network;
     private final ResourceManagementClient resources;
     private final Policies.RateLimitHeaders rateHeaders = new Policies.RateLimitHeaders(10);
-    private final Duration operationTimeout;
 
     SdkArm(AzureSettings settings, String subscriptionId, TokenCredential credential) {
         String endpoint = settings.armEndpoint().toString();
         List<HttpPipelinePolicy> policies = new ArrayList<>();
-        policies.add(new UserAgentPolicy("vpc-ipam"));
+        policies.add(new UserAgentPolicy(applicationId(), NETWORK_SDK, sdkVersion(), Configuration.getGlobalConfiguration()));
         policies.add(new RequestIdPolicy());
         policies.add(new Policies.IfMatch());
         policies.add(rateHeaders);
@@ -90,7 +94,23 @@ final class SdkArm implements Arm {
                 .environment(environment).subscriptionId(subscriptionId)
                 .defaultPollInterval(settings.pollInterval())
                 .serializerAdapter(SerializerFactory.createDefaultManagementSerializerAdapter()).buildClient();
-        this.operationTimeout = Duration.ofMinutes(5);
+    }
+
+    /** The SDK whose clients make the calls, named as in its own User-Agent. */
+    static final String NETWORK_SDK = "azure-resourcemanager-network";
+
+    /**
+     * Our part of the User-Agent, {@code vpc-ipam/<version>}: the SDK puts it in front of its own
+     * {@code azsdk-java-azure-resourcemanager-network/<version> (<java>; <os>)}, so Azure-side diagnostics show both.
+     */
+    static String applicationId() {
+        String version = CoreUtils.getProperties("io/vpcipam/provider/azure/version.properties").get("version");
+        return "vpc-ipam/" + (version == null || version.isBlank() || version.startsWith("$") ? "dev" : version);
+    }
+
+    private static String sdkVersion() {
+        String version = CoreUtils.getProperties(NETWORK_SDK + ".properties").get("version");
+        return version == null ? "unknown" : version;
     }
 
     /** Latest {@code x-ms-ratelimit-remaining-*} values, by header suffix. */
@@ -135,7 +155,7 @@ final class SdkArm implements Arm {
     }
 
     @Override
-    public Nic updateIpConfigurations(Nic nic, List<NewIpConfig> add, Set<String> remove) throws ArmException {
+    public Write updateIpConfigurations(Nic nic, List<NewIpConfig> add, Set<String> remove) throws ArmException {
         NetworkInterfaceInner body = copy((NetworkInterfaceInner) nic.handle());
         List<NetworkInterfaceIpConfigurationInner> configs = new ArrayList<>();
         for (NetworkInterfaceIpConfigurationInner c : body.ipConfigurations()) {
@@ -158,21 +178,70 @@ final class SdkArm implements Arm {
             configs.add(c);
         }
         body.withIpConfigurations(configs);
-        Context ctx = nic.etag() == null ? Context.NONE : new Context(Policies.IF_MATCH_KEY, nic.etag());
         String rg = rg(nic.id());
         String name = ResourceIds.name(nic.id());
-        SyncPoller<PollResult<NetworkInterfaceInner>, NetworkInterfaceInner> poller =
-                call(() -> network.getNetworkInterfaces().beginCreateOrUpdate(rg, name, body, ctx));
-        awaitSuccess(poller, "PUT " + nic.id());
-        return toNic(call(poller::getFinalResult));
+        // the raw first response, not the SDK's poller: the poller sleeps each Retry-After (10 s on Azure) before
+        // its first status read, and a failed status read would make the caller send the whole PUT again
+        Response<Flux<ByteBuffer>> response = call(() -> network.getNetworkInterfaces()
+                .createOrUpdateWithResponseAsync(rg, name, body)
+                .contextWrite(c -> nic.etag() == null ? c : c.put(Policies.IF_MATCH_KEY, nic.etag()))
+                .block());
+        byte[] bytes = call(() -> FluxUtil.collectBytesInByteBufferStream(response.getValue()).block());
+        NetworkInterfaceInner accepted;
+        try (JsonReader r = JsonProviders.createReader(bytes == null ? new byte[0] : bytes)) {
+            accepted = NetworkInterfaceInner.fromJson(r);
+        } catch (IOException | RuntimeException e) {
+            throw new ArmException(response.getStatusCode(), "MalformedResponse",
+                    "PUT " + nic.id() + " answered a body that is not a NIC: " + e, null, e);
+        }
+        if (accepted == null) {
+            throw new ArmException(response.getStatusCode(), "MalformedResponse", "PUT " + nic.id() + " answered no body",
+                    null, null);
+        }
+        return new Write(toNic(accepted), operationUrl(response.getHeaders()));
     }
 
     @Override
-    public void deleteNic(String nicId) throws ArmException {
+    public String deleteNic(String nicId) throws ArmException {
         String rg = rg(nicId);
-        SyncPoller<PollResult<Void>, Void> poller =
-                call(() -> network.getNetworkInterfaces().beginDelete(rg, ResourceIds.name(nicId), Context.NONE));
-        awaitSuccess(poller, "DELETE " + nicId);
+        Response<Flux<ByteBuffer>> response = call(() -> network.getNetworkInterfaces()
+                .deleteWithResponseAsync(rg, ResourceIds.name(nicId)).block());
+        call(() -> FluxUtil.collectBytesInByteBufferStream(response.getValue()).block());
+        return operationUrl(response.getHeaders());
+    }
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public Operation operation(String statusUrl) throws ArmException {
+        HttpResponse response = call(() -> network.getHttpPipeline()
+                .send(new HttpRequest(HttpMethod.GET, statusUrl)).block());
+        String text = call(() -> response.getBodyAsString().block());
+        Map<String, Object> root = null;
+        try (JsonReader r = JsonProviders.createReader(text == null ? "{}" : text)) {
+            if (r.readUntyped() instanceof Map<?, ?> m) {
+                root = (Map<String, Object>) m;
+            }
+        } catch (IOException | RuntimeException e) {
+            root = null;
+        }
+        Map<String, Object> error = root != null && root.get("error") instanceof Map<?, ?> m ? (Map<String, Object>) m : null;
+        if (response.getStatusCode() >= 300) {
+            throw new ArmException(response.getStatusCode(), error == null ? "" : String.valueOf(error.get("code")),
+                    "GET " + statusUrl + ": " + (error == null ? text : error.get("message")),
+                    retryAfter(response.getHeaders()), null);
+        }
+        if (root == null || root.get("status") == null) {
+            throw new ArmException(response.getStatusCode(), "MalformedResponse",
+                    "operation status " + statusUrl + " has no status: " + text, null, null);
+        }
+        return new Operation(String.valueOf(root.get("status")), error == null ? "OperationFailed" : String.valueOf(error.get("code")),
+                error == null ? "" : String.valueOf(error.get("message")));
+    }
+
+    /** The status URL ARM names for a long-running operation (Azure-AsyncOperation, else Location). */
+    private static String operationUrl(HttpHeaders headers) {
+        String async = headers.getValue(HttpHeaderName.fromString("Azure-AsyncOperation"));
+        return async != null ? async : headers.getValue(HttpHeaderName.LOCATION);
     }
 
     @Override
@@ -206,35 +275,6 @@ final class SdkArm implements Arm {
         return new Vnet(v.id(), space, subnets);
     }
 
-    /**
-     * Waits for a long-running operation (the SDK polls {@code Azure-AsyncOperation}, sleeping each poll's
-     * {@code Retry-After}). A {@code Failed} or {@code Canceled} operation does not throw in the SDK (its final result is
-     * just null), so its error body is read here and thrown with ARM's code.
-     */
-    private <T> void awaitSuccess(SyncPoller<PollResult<T>, T> poller, String what) throws ArmException {
-        PollResponse<PollResult<T>> last = call(() -> poller.waitForCompletion(operationTimeout));
-        if (last.getStatus() == LongRunningOperationStatus.SUCCESSFULLY_COMPLETED) {
-            return;
-        }
-        PollResult.Error error = last.getValue() == null ? null : last.getValue().getError();
-        String code = "OperationFailed";
-        String message = what + " ended " + last.getStatus();
-        if (error != null) {
-            message = what + ": " + error.getMessage();
-            try (JsonReader r = JsonProviders.createReader(error.getResponseBody() == null ? "{}" : error.getResponseBody())) {
-                Object root = r.readUntyped();
-                if (root instanceof Map<?, ?> m && m.get("error") instanceof Map<?, ?> err && err.get("code") != null) {
-                    code = err.get("code").toString();
-                    message = what + ": " + err.get("message");
-                }
-            } catch (IOException | RuntimeException ignored) {
-                // an unreadable body keeps the generic code
-            }
-        }
-        throw new ArmException(error == null ? 0 : error.getResponseStatusCode(), code, message,
-                error == null || error.getResponseHeaders() == null ? null : retryAfter(error.getResponseHeaders()), null);
-    }
-
     private static String rg(String id) throws ArmException {
         try {
             return ResourceIds.resourceGroup(id);
@@ -259,7 +299,8 @@ final class SdkArm implements Arm {
             }
         }
         return new Nic(n.id(), n.etag(), n.macAddress(), n.virtualMachine() == null ? null : n.virtualMachine().id(),
-                n.tags(), configs, n);
+                n.tags(), configs, n, n.provisioningState() == null ? "" : n.provisioningState().toString(),
+                n.ipConfigurations() == null ? 0 : n.ipConfigurations().size());
     }
 
     private static boolean notEmpty(List<?> list) {

@@ -6,6 +6,7 @@ import io.vpcipam.provider.CloudException;
 import io.vpcipam.provider.Ipv4Address;
 import io.vpcipam.provider.NetworkInterface;
 import io.vpcipam.provider.NodeInfo;
+import io.vpcipam.provider.ProviderContext;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -223,16 +224,88 @@ class AzureProviderTest {
     }
 
     @Test
-    void assign_longRunningOperation_honoursItsRetryAfter() throws Exception {
+    void assign_azureTenSecondRetryAfter_returnsOnceTheNicHasSucceeded_notAfterTheHint() throws Exception {
         start();
-        node.arm.asyncRetryAfterSeconds(1);
-        node.arm.pollsUntilDone(1);
+        node.arm.operationDuration(Duration.ofMillis(300)); // Retry-After stays Azure's 10 s
         long t0 = System.nanoTime();
 
-        provider.assign(node.primaryNic(), 1, 0);
+        Assignment added = provider.assign(node.primaryNic(), 5, 0);
 
         Duration took = Duration.ofNanos(System.nanoTime() - t0);
-        assertTrue(took.compareTo(Duration.ofMillis(950)) >= 0, "polled after " + took + ", before Retry-After: 1");
+        assertTrue(took.compareTo(Duration.ofMillis(300)) >= 0, "returned after " + took + ", before the operation ended");
+        assertTrue(took.compareTo(Duration.ofSeconds(5)) < 0, "waited " + took + " on a 10 s Retry-After");
+        assertEquals(5, added.addresses().size());
+        assertEquals(0, node.arm.operationPolls(), "the status URL was polled before its Retry-After");
+    }
+
+    @Test
+    void assign_failedReadsWhileTheOperationRuns_readsAgainWithoutResendingThePut() throws Exception {
+        start("10.240.0.0/22", 1, Map.of("AZURE_API_MAX_ATTEMPTS", "1"), CloudCallListener.NOOP);
+        node.arm.operationDuration(Duration.ofMillis(200));
+        node.arm.failReadsAfterNextPut(3, 503, "ServiceUnavailable");
+
+        Assignment added = provider.assign(node.primaryNic(), 20, 0);
+
+        assertEquals(1, node.arm.nicPuts(), "a failed status read re-sent the PUT");
+        assertEquals(20, added.addresses().size());
+        assertEquals(Set.copyOf(added.addresses().stream().map(Ipv4Address::toString).toList()),
+                Set.copyOf(node.arm.secondaryAddresses(node.primaryNic())));
+    }
+
+    @Test
+    void assign_nicBusyWithAnotherWritersOperation_waitsForItInsteadOfDrawingA429() throws Exception {
+        start();
+        node.arm.operationDuration(Duration.ofMillis(300));
+        node.arm.startForeignOperation(node.primaryNic());
+
+        Assignment added = provider.assign(node.primaryNic(), 3, 0);
+
+        assertEquals(3, added.addresses().size());
+        assertEquals(0, node.arm.busyRefusals(), "a PUT was sent to a NIC ARM still reported Updating");
+    }
+
+    @Test
+    void fake_busyNic_answers429WithRetryAfterTen() throws Exception {
+        start("10.240.0.0/22", 1, Map.of("AZURE_API_MAX_ATTEMPTS", "1"), CloudCallListener.NOOP);
+        node.arm.operationDuration(Duration.ofSeconds(30));
+        node.arm.startForeignOperation(node.primaryNic());
+        SdkArm raw = new SdkArm(AzureSettings.fromEnv(node.env()), node.arm.subscription(), TestNode.FAKE_TOKEN);
+        Arm.Nic nic = raw.getNic(node.primaryNic());
+
+        ArmException e = assertThrows(ArmException.class, () -> raw.updateIpConfigurations(nic,
+                List.of(new Arm.NewIpConfig("ipamd-00000000000000ff", node.arm.nodeSubnetId(), List.of())), Set.of()));
+
+        assertEquals(429, e.status());
+        assertEquals(Duration.ofSeconds(10), e.retryAfter());
+        assertTrue(nic.busy());
+    }
+
+    @Test
+    void everyCall_userAgent_isOursWithItsVersionBeforeTheSdks() throws Exception {
+        start();
+
+        provider.describeNode();
+
+        Set<String> agents = node.arm.userAgents();
+        assertEquals(1, agents.size(), agents.toString());
+        String agent = agents.iterator().next();
+        assertTrue(agent.matches("vpc-ipam/[0-9][^ ]* azsdk-java-azure-resourcemanager-network/2\\.57\\.0 \\(.+\\)"), agent);
+    }
+
+    @Test
+    void everyCall_withATokenArmDidNotIssue_isRefused() throws Exception {
+        node = new TestNode("10.240.0.0/22", 1);
+        Map<String, String> env = node.env();
+        ProviderContext ctx = new ProviderContext(env, java.nio.file.Path.of("target"), java.time.InstantSource.system(),
+                CloudCallListener.NOOP);
+        com.azure.core.credential.TokenCredential forged = c -> reactor.core.publisher.Mono.just(
+                new com.azure.core.credential.AccessToken("forged", java.time.OffsetDateTime.now().plusHours(1)));
+        provider = AzureProviderFactory.create(ctx, AzureSettings.fromEnv(env), forged);
+
+        CloudException.Fatal e = assertThrows(CloudException.Fatal.class, () -> provider.describeNode());
+
+        assertEquals("InvalidAuthenticationToken", e.code());
+        assertTrue(node.arm.unauthenticated() >= 1);
     }
 
     @Test
@@ -258,6 +331,39 @@ class AzureProviderTest {
                 () -> provider.assign(node.primaryNic(), 1, 0));
 
         assertEquals(CloudException.CapacityExhausted.Scope.INTERFACE_ADDRESSES, e.scope());
+        assertEquals(puts, node.arm.nicPuts());
+    }
+
+    @Test
+    void assign_twoNicVm_asksOnlyForWhatTheVmLimitLeaves_thenRefusesWithoutAPut() throws Exception {
+        start("10.240.0.0/22", 2, Map.of(), CloudCallListener.NOOP);
+
+        Assignment first = provider.assign(node.primaryNic(), 255, 0);
+        int puts = node.arm.nicPuts();
+        CloudException.CapacityExhausted e = assertThrows(CloudException.CapacityExhausted.class,
+                () -> provider.assign(node.vm.nicIds().get(1), 10, 0));
+
+        assertEquals(254, first.addresses().size(), "256 per VM less the two NICs' primaries");
+        assertEquals("PrivateIPAddressesPerVmLimitReached", e.code());
+        assertEquals(CloudException.CapacityExhausted.Scope.INTERFACE_ADDRESSES, e.scope());
+        assertEquals(puts, node.arm.nicPuts(), "a PUT Azure would refuse was sent");
+        assertEquals(0, node.arm.vmLimitRefusals());
+    }
+
+    @Test
+    void assign_nicWithForeignConfigurations_countsThemAndAsksForWhatFits() throws Exception {
+        start();
+        node.arm.addForeignIpConfiguration(node.primaryNic(), "lb-frontend-1");
+        node.arm.addForeignIpConfiguration(node.primaryNic(), "lb-frontend-2");
+
+        Assignment added = provider.assign(node.primaryNic(), 255, 0);
+        int puts = node.arm.nicPuts();
+        CloudException.CapacityExhausted e = assertThrows(CloudException.CapacityExhausted.class,
+                () -> provider.assign(node.primaryNic(), 1, 0));
+
+        assertEquals(253, added.addresses().size(), "256 less the primary and the two foreign configurations");
+        assertEquals(List.of(253), node.arm.addedPerPut());
+        assertEquals("MaxNumberOfIpConfigurationsPerNicReached", e.code());
         assertEquals(puts, node.arm.nicPuts());
     }
 

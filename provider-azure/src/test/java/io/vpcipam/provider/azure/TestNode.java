@@ -20,7 +20,8 @@ import java.util.Map;
 final class TestNode implements AutoCloseable {
 
     /** A token credential that never talks to Entra ID. */
-    static final TokenCredential FAKE_TOKEN = ctx -> Mono.just(new AccessToken("fake-token", OffsetDateTime.now().plusHours(1)));
+    static final String FAKE_TOKEN_VALUE = "fake-token";
+    static final TokenCredential FAKE_TOKEN = ctx -> Mono.just(new AccessToken(FAKE_TOKEN_VALUE, OffsetDateTime.now().plusHours(1)));
 
     final FakeArm arm;
     final FakeArm.Vm vm;
@@ -28,11 +29,14 @@ final class TestNode implements AutoCloseable {
 
     TestNode(String subnet, int nics) throws IOException {
         arm = FakeArm.start(subnet);
+        arm.acceptToken(FAKE_TOKEN_VALUE);
+        // Retry-After stays Azure's 10 s; only the server-side run of each operation is short, to keep tests fast
+        arm.operationDuration(java.time.Duration.ofMillis(100));
         vm = arm.addVm("aks-nodepool1-12345678-vm000000", "Standard_D4s_v5", nics);
         imds = FakeImds.start(arm, vm);
     }
 
-    /** The environment that points the provider at the fakes, with fast retries and polls. */
+    /** The environment that points the provider at the fakes, with fast retries and NIC reads. */
     Map<String, String> env() {
         Map<String, String> env = new HashMap<>();
         env.put("AZURE_RESOURCE_MANAGER_ENDPOINT", arm.endpoint().toString());

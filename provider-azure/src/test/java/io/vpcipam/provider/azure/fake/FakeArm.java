@@ -33,9 +33,15 @@ import java.util.concurrent.atomic.AtomicLong;
  * <li>NIC PUT replaces the whole {@code ipConfigurations} array: an omitted entry is deleted, new ones get an
  *     address from the subnet (lowest free, never one held anywhere, the subnet's five reserved ones skipped), the
  *     primary may be neither removed nor renamed, all-or-nothing;</li>
- * <li>writes answer 200/201/202 with {@code Azure-AsyncOperation} and {@code Retry-After}, and the NIC stays
- *     {@code Updating} (a second write gets 409 AnotherOperationInProgress) until the operation is polled to
- *     {@code Succeeded};</li>
+ * <li>writes answer 200/201/202 with {@code Azure-AsyncOperation} and, as Azure does, {@code Retry-After: 10}
+ *     (on the write and on every {@code InProgress} status poll); the operation runs on the server's own time
+ *     ({@link #operationDuration}), polled or not, and until it ends the NIC reads {@code Updating} and a second
+ *     write gets 429 {@code AnotherOperationInProgress} with {@code Retry-After: 10} (Azure answers a busy NIC
+ *     with 429, not 409). A dynamic address is allocated when the PUT is accepted and is in the PUT's own
+ *     response; a failed operation undoes the write when it ends;</li>
+ * <li>Azure's limits: 256 ip-configurations per NIC and 256 private addresses per VM (all its NICs together);</li>
+ * <li>a bearer token on every request, and only one this fake issued ({@link #acceptToken}, or the fake IMDS's
+ *     managed-identity tokens): anything else is 401;</li>
  * <li>ETags on every NIC, checked against {@code If-Match} (412 PreconditionFailed);</li>
  * <li>ARM error bodies {@code {"error":{"code","message"}}}, {@code x-ms-ratelimit-remaining-*} headers, and fault
  *     controls: throttle (429 + Retry-After), fail with any status and code, a concurrent writer, a failed
@@ -63,8 +69,9 @@ public final class FakeArm implements AutoCloseable {
     private final Deque<Fault> faults = new ArrayDeque<>();
     private final AtomicLong macs = new AtomicLong(0x000D3A000001L);
 
-    private int pollsUntilDone = 1;
-    private int asyncRetryAfterSeconds = 0;
+    private long operationNanos = 1_000_000_000L;
+    private int asyncRetryAfterSeconds = 10;
+    private final Set<String> tokens = new java.util.HashSet<>();
     private int concurrentWrites;
     private String failNextOperationCode;
     private long remainingReads = 11999;
@@ -76,14 +83,20 @@ public final class FakeArm implements AutoCloseable {
     private final Map<String, List<String>> sentConfigs = new HashMap<>();
     private final Map<String, Integer> requests = new HashMap<>();
     private int unauthenticated;
+    private int busyRefusals;
+    private int operationPolls;
+    private final Set<String> userAgents = new java.util.HashSet<>();
+    private Fault readFaultsAfterPut;
+    private int readFaultsAfterPutCount;
+    private int vmLimitRefusals;
     private int preconditionFailures;
 
-    private record Operation(String nicKey, Map<String, Object> rollback, boolean delete, int[] pollsLeft,
-                             String failCode, long createdNanos, String[] outcome) {
+    private record Operation(String nicKey, Map<String, Object> rollback, boolean delete, long doneAtNanos,
+                             String failCode, String[] outcome) {
     }
 
-    /** ARM finishes an operation whether or not anyone polls it (its client may have been killed). */
-    private static final long UNPOLLED_COMPLETION_NANOS = 2_000_000_000L;
+    /** Private addresses per VM, all its NICs together (Azure's published limit, as per NIC). */
+    public static final int ADDRESSES_PER_VM = 256;
 
     private record Fault(int status, String code, int retryAfterSeconds, boolean writesOnly) {
     }
@@ -249,12 +262,35 @@ public final class FakeArm implements AutoCloseable {
         failNextOperationCode = code;
     }
 
-    /** How many status polls an operation answers InProgress before Succeeded. */
-    public synchronized void pollsUntilDone(int n) {
-        pollsUntilDone = n;
+    /**
+     * How long a write's operation runs on the server (default 1 s: Azure publishes no figure; it is the
+     * {@code Retry-After} hint that is 10 s). Polled or not, it ends then.
+     */
+    public synchronized void operationDuration(java.time.Duration d) {
+        operationNanos = d.toNanos();
     }
 
-    /** Retry-After (seconds) sent with a write and with each InProgress poll. */
+    /** After the next accepted NIC PUT, the {@code n} requests that follow fail with this status and code. */
+    public synchronized void failReadsAfterNextPut(int n, int status, String code) {
+        readFaultsAfterPut = new Fault(status, code, 0, false);
+        readFaultsAfterPutCount = n;
+    }
+
+    /** Another writer starts an operation on the NIC now: it reads Updating until the operation ends. */
+    public synchronized void startForeignOperation(String nicId) {
+        Map<String, Object> nic = nics.get(key(nicId));
+        props(nic).put("provisioningState", "Updating");
+        nic.put("etag", newEtag());
+        operations.put(UUID.randomUUID().toString(), new Operation(key(nicId), null, false,
+                System.nanoTime() + operationNanos, null, new String[1]));
+    }
+
+    /** Accepts {@code token} as a bearer token from now on (the fake IMDS registers the ones it issues). */
+    public synchronized void acceptToken(String token) {
+        tokens.add(token);
+    }
+
+    /** Retry-After (seconds) sent with a write and with each InProgress poll (default 10, as Azure). */
     public synchronized void asyncRetryAfterSeconds(int seconds) {
         asyncRetryAfterSeconds = seconds;
     }
@@ -301,7 +337,27 @@ public final class FakeArm implements AutoCloseable {
         return preconditionFailures;
     }
 
-    /** Requests refused for lack of a bearer token. */
+    /** The distinct User-Agent headers seen. */
+    public synchronized Set<String> userAgents() {
+        return Set.copyOf(userAgents);
+    }
+
+    /** Reads of an operation's status URL while it was still InProgress (each ignoring a Retry-After). */
+    public synchronized int operationPolls() {
+        return operationPolls;
+    }
+
+    /** Writes refused with 429 because the NIC was still busy with an earlier operation. */
+    public synchronized int busyRefusals() {
+        return busyRefusals;
+    }
+
+    /** NIC PUTs refused because the VM would pass {@link #ADDRESSES_PER_VM}. */
+    public synchronized int vmLimitRefusals() {
+        return vmLimitRefusals;
+    }
+
+    /** Requests refused for lack of a bearer token (or one this fake did not issue). */
     public synchronized int unauthenticated() {
         return unauthenticated;
     }
@@ -356,6 +412,9 @@ public final class FakeArm implements AutoCloseable {
         try (ex) {
             Reply reply;
             try {
+                synchronized (this) {
+                    userAgents.add(String.valueOf(ex.getRequestHeaders().getFirst("User-Agent")));
+                }
                 reply = route(ex.getRequestMethod(), ex.getRequestURI(), ex.getRequestHeaders().getFirst("Authorization"),
                         ex.getRequestHeaders().getFirst("If-Match"), ex.getRequestBody().readAllBytes());
             } catch (RuntimeException e) {
@@ -405,10 +464,14 @@ public final class FakeArm implements AutoCloseable {
     }
 
     private Reply routeInner(String method, URI uri, String auth, String ifMatch, byte[] body, boolean write) {
-        settleUnpolledOperations();
+        settleDueOperations();
         if (auth == null || !auth.startsWith("Bearer ") || auth.length() <= "Bearer ".length()) {
             unauthenticated++;
             return error(401, "AuthenticationFailed", "Authentication failed. The 'Authorization' header is missing.");
+        }
+        if (!tokens.contains(auth.substring("Bearer ".length()))) {
+            unauthenticated++;
+            return error(401, "InvalidAuthenticationToken", "The access token is invalid.");
         }
         String query = uri.getRawQuery() == null ? "" : uri.getRawQuery();
         if (!query.contains("api-version=")) {
@@ -469,8 +532,10 @@ public final class FakeArm implements AutoCloseable {
             return error(412, "PreconditionFailed", "If-Match on a resource that does not exist");
         }
         if (stored != null && "Updating".equals(props(stored).get("provisioningState"))) {
-            return error(409, "AnotherOperationInProgress", "Operation on " + path
-                    + " cannot be performed because another operation is in progress on it.");
+            busyRefusals++;
+            return error(429, "AnotherOperationInProgress", "Operation on " + path
+                    + " cannot be performed because another operation is in progress on it.")
+                    .header("Retry-After", String.valueOf(asyncRetryAfterSeconds));
         }
         Map<String, Object> sent;
         try {
@@ -488,6 +553,20 @@ public final class FakeArm implements AutoCloseable {
                     "Network interface has " + sentConfigs.size() + " ip-configurations; the maximum is 256");
         }
         String nicId = stored == null ? path : (String) stored.get("id");
+        String owner = stored == null ? null : idOf(props(stored).get("virtualMachine"));
+        if (owner != null && !owner.isEmpty()) {
+            int elsewhere = 0;
+            for (Map.Entry<String, Map<String, Object>> e : nics.entrySet()) {
+                if (!e.getKey().equals(key(path)) && owner.equalsIgnoreCase(idOf(props(e.getValue()).get("virtualMachine")))) {
+                    elsewhere += configs(e.getValue()).size();
+                }
+            }
+            if (elsewhere + sentConfigs.size() > ADDRESSES_PER_VM) {
+                vmLimitRefusals++;
+                return error(400, "PrivateIPAddressesPerVmLimitReached", "The virtual machine " + owner + " would have "
+                        + (elsewhere + sentConfigs.size()) + " private IP addresses; the maximum is " + ADDRESSES_PER_VM);
+            }
+        }
         Map<String, Map<String, Object>> old = new LinkedHashMap<>();
         if (stored != null) {
             for (Object c : configs(stored)) {
@@ -597,9 +676,15 @@ public final class FakeArm implements AutoCloseable {
             this.sentConfigs.computeIfAbsent(str(Json.map(o).get("name")), k -> new ArrayList<>())
                     .add(new String(Json.write(o), java.nio.charset.StandardCharsets.UTF_8));
         }
+        if (readFaultsAfterPut != null) {
+            for (int i = 0; i < readFaultsAfterPutCount; i++) {
+                faults.addFirst(readFaultsAfterPut);
+            }
+            readFaultsAfterPut = null;
+        }
         String op = UUID.randomUUID().toString();
-        operations.put(op, new Operation(key(nicId), rollback, false, new int[]{pollsUntilDone}, takeFailCode(),
-                System.nanoTime(), new String[1]));
+        operations.put(op, new Operation(key(nicId), rollback, false, System.nanoTime() + operationNanos,
+                takeFailCode(), new String[1]));
         return new Reply(stored == null ? 201 : 200, nic)
                 .header("Azure-AsyncOperation", operationUrl(op))
                 .header("Retry-After", String.valueOf(asyncRetryAfterSeconds));
@@ -620,20 +705,37 @@ public final class FakeArm implements AutoCloseable {
         }
         props(stored).put("provisioningState", "Deleting");
         String op = UUID.randomUUID().toString();
-        operations.put(op, new Operation(key(path), Json.copy(stored), true, new int[]{pollsUntilDone}, takeFailCode(),
-                System.nanoTime(), new String[1]));
+        operations.put(op, new Operation(key(path), Json.copy(stored), true, System.nanoTime() + operationNanos,
+                takeFailCode(), new String[1]));
         return new Reply(202, null).header("Azure-AsyncOperation", operationUrl(op))
                 .header("Location", operationUrl(op)).header("Retry-After", String.valueOf(asyncRetryAfterSeconds));
     }
 
-    private void settleUnpolledOperations() {
+    /** Ends every operation whose time has come: ARM finishes an operation whether or not anyone polls it. */
+    private void settleDueOperations() {
         long now = System.nanoTime();
-        for (Map.Entry<String, Operation> e : List.copyOf(operations.entrySet())) {
-            Operation op = e.getValue();
-            if (op.outcome()[0] == null && now - op.createdNanos() > UNPOLLED_COMPLETION_NANOS) {
-                op.pollsLeft()[0] = 0;
-                pollOperation(e.getKey());
+        for (Operation op : operations.values()) {
+            if (op.outcome()[0] == null && now - op.doneAtNanos() >= 0) {
+                finish(op);
             }
+        }
+    }
+
+    private void finish(Operation op) {
+        op.outcome()[0] = op.failCode() == null ? "Succeeded" : "Failed";
+        Map<String, Object> nic = nics.get(op.nicKey());
+        if (op.failCode() != null) {
+            if (op.rollback() != null) {
+                nics.put(op.nicKey(), op.rollback());
+                props(op.rollback()).put("provisioningState", "Succeeded");
+                op.rollback().put("etag", newEtag());
+            } else {
+                nics.remove(op.nicKey());
+            }
+        } else if (op.delete()) {
+            nics.remove(op.nicKey());
+        } else if (nic != null) {
+            props(nic).put("provisioningState", "Succeeded");
         }
     }
 
@@ -642,34 +744,14 @@ public final class FakeArm implements AutoCloseable {
         if (op == null) {
             return notFound("operation " + id);
         }
-        if (op.outcome()[0] != null) {
-            return new Reply(200, op.failCode() == null ? obj("id", id, "name", id, "status", "Succeeded")
-                    : obj("id", id, "name", id, "status", "Failed",
-                    "error", obj("code", op.failCode(), "message", "the operation failed: " + op.failCode())));
-        }
-        if (op.pollsLeft()[0] > 0) {
-            op.pollsLeft()[0]--;
+        if (op.outcome()[0] == null) {
+            operationPolls++;
             return new Reply(200, obj("id", id, "name", id, "status", "InProgress"))
                     .header("Retry-After", String.valueOf(asyncRetryAfterSeconds));
         }
-        op.outcome()[0] = op.failCode() == null ? "Succeeded" : "Failed";
-        Map<String, Object> nic = nics.get(op.nicKey());
-        if (op.failCode() != null) {
-            if (op.rollback() != null) {
-                nics.put(op.nicKey(), op.rollback());
-                props(op.rollback()).put("provisioningState", "Succeeded");
-            } else {
-                nics.remove(op.nicKey());
-            }
-            return new Reply(200, obj("id", id, "name", id, "status", "Failed",
-                    "error", obj("code", op.failCode(), "message", "the operation failed: " + op.failCode())));
-        }
-        if (op.delete()) {
-            nics.remove(op.nicKey());
-        } else if (nic != null) {
-            props(nic).put("provisioningState", "Succeeded");
-        }
-        return new Reply(200, obj("id", id, "name", id, "status", "Succeeded"));
+        return new Reply(200, op.failCode() == null ? obj("id", id, "name", id, "status", "Succeeded")
+                : obj("id", id, "name", id, "status", "Failed",
+                "error", obj("code", op.failCode(), "message", "the operation failed: " + op.failCode())));
     }
 
     // ---------------------------------------------------------------- model helpers

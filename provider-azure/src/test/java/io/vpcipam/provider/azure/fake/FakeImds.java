@@ -90,10 +90,11 @@ public final class FakeImds implements AutoCloseable {
                 status = 200;
                 body = instance();
             } else if (path.equals("/metadata/identity/oauth2/token")) {
-                tokens.incrementAndGet();
+                String token = "fake-mi-token-" + tokens.incrementAndGet() + "-" + java.util.UUID.randomUUID();
+                arm.acceptToken(token);
                 long now = Instant.now().getEpochSecond();
                 status = 200;
-                body = FakeArm.obj("access_token", "fake-mi-token-" + tokens.get(), "client_id", "00000000-0000-0000-0000-0000000c11e7",
+                body = FakeArm.obj("access_token", token, "client_id", "00000000-0000-0000-0000-0000000c11e7",
                         "expires_in", "86399", "expires_on", String.valueOf(now + 86399), "ext_expires_in", "86399",
                         "not_before", String.valueOf(now), "resource", "https://management.azure.com/",
                         "token_type", "Bearer");
