@@ -48,7 +48,8 @@ public final class Planner {
 
         if (needed > 0) {
             if (now.isBefore(snapshot.growPausedUntil())) {
-                return new Plan.Nothing("need " + needed + " (" + why + ") but the subnet is exhausted; growth paused until "
+                return new Plan.Nothing("need " + needed + " (" + why + ") but the cloud refused the last allocation for capacity"
+                        + " (subnet exhausted, or an interface or instance limit); growth paused until "
                         + snapshot.growPausedUntil());
             }
             int units = PoolMath.unitsFor(needed, perUnit);

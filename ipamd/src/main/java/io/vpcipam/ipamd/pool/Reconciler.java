@@ -53,6 +53,10 @@ public final class Reconciler implements AutoCloseable {
     static final Duration MIN_CLOUD_BACKOFF = Duration.ofMillis(500);
     /** Longest hold after repeated cloud failures without a retry-after: pods wait at most this after a recovery. */
     static final Duration MAX_CLOUD_BACKOFF = Duration.ofSeconds(10);
+    /** First growth pause after the cloud refused an allocation for an interface or instance limit. */
+    static final Duration MIN_LIMIT_BACKOFF = Duration.ofSeconds(5);
+    /** Longest such pause: a limit that stays refuses at most one request this often. */
+    static final Duration MAX_LIMIT_BACKOFF = Duration.ofMinutes(5);
 
     /**
      * Whether the cloud answers, as the reconciler last found it.
@@ -126,6 +130,7 @@ public final class Reconciler implements AutoCloseable {
     private final ArrayDeque<Decision> decisions = new ArrayDeque<>();
     private volatile boolean running = true;
     private volatile boolean needResync = true;
+    private int limitRefusals; // allocations refused for an interface or instance limit, in a row (reconciler thread)
     private volatile Placement placement; // null = the settings' subnet and security groups
     private volatile Instant lastResync = Instant.MIN;
     private volatile CloudHealth health = CloudHealth.ANSWERING;
@@ -293,6 +298,7 @@ public final class Reconciler implements AutoCloseable {
                     try {
                         Assignment added = provider.assign(a.interfaceId(), a.addresses(), a.prefixes());
                         pool.assigned(a.interfaceId(), added);
+                        limitRefusals = 0;
                     } finally {
                         pool.pending(-units * (a.prefixes() > 0 ? caps.addressesPerPrefix() : 1));
                     }
@@ -379,7 +385,11 @@ public final class Reconciler implements AutoCloseable {
             if (e.scope() == CloudException.CapacityExhausted.Scope.SUBNET) {
                 pool.pauseGrowth(clock.instant().plus(settings.subnetBackoff()));
             } else {
-                needResync = true; // our picture of the node's limits or interfaces is stale
+                // a limit our picture of the node missed (Azure's per-VM limit, a NIC full of someone else's
+                // configurations): describe again, and do not ask the same again before a growing wait (issue 14.2)
+                needResync = true;
+                limitRefusals++;
+                pool.pauseGrowth(clock.instant().plus(limitBackoff(limitRefusals)));
             }
             return false;
         } catch (CloudException.NotFound | CloudException.Conflict e) {
@@ -408,6 +418,12 @@ public final class Reconciler implements AutoCloseable {
                             + " addresses: all the subnet has (" + c.addresses() + " wanted)");
             default -> null;
         };
+    }
+
+    /** The growth pause after {@code refusals} limit refusals in a row: 5 s doubling, at most 5 minutes. */
+    static Duration limitBackoff(int refusals) {
+        long ms = MIN_LIMIT_BACKOFF.toMillis() << Math.min(16, Math.max(0, refusals - 1));
+        return Duration.ofMillis(Math.min(ms, MAX_LIMIT_BACKOFF.toMillis()));
     }
 
     /** The cloud's current state for metrics and introspection. */

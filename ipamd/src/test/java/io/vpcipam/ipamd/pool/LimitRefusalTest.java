@@ -1,0 +1,59 @@
+package io.vpcipam.ipamd.pool;
+
+import io.vpcipam.provider.CloudException;
+import io.vpcipam.provider.sim.Verb;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Duration;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A limit the pool did not know of (Azure's 256 private addresses per VM, a NIC full of someone else's
+ * configurations) refuses an allocation; the same request must not be sent again at every pass (issue 14.2: 26 PUTs
+ * in 30 s), but after a growing wait, and explain must say why growth stopped.
+ */
+class LimitRefusalTest {
+
+    @TempDir
+    Path dir;
+    TestNode node;
+
+    @AfterEach
+    void tearDown() {
+        if (node != null) {
+            node.close();
+        }
+    }
+
+    private static CloudException limit() {
+        return new CloudException.CapacityExhausted("PrivateIPAddressesPerVmLimitReached",
+                "the VM holds 256 private addresses (injected)", CloudException.CapacityExhausted.Scope.INTERFACE_ADDRESSES);
+    }
+
+    @Test
+    void interfaceLimitRefusal_isRetriedAfterAGrowingWait_notAtEveryPass() throws Exception {
+        node = new TestNode(dir, "m5.large", new Targets(4, 0, 0, 0, false, 0), Duration.ZERO);
+        node.cloud.failNext(Verb.ASSIGN, 1000, LimitRefusalTest::limit);
+        node.cloud.resetCounters();
+
+        for (int i = 0; i < 300; i++) { // a minute of a pass every 200 ms
+            node.reconciler.pass();
+            node.clock.advance(Duration.ofMillis(200));
+        }
+
+        long asks = node.cloud.calls(Verb.ASSIGN);
+        assertTrue(asks >= 2 && asks <= 6, asks + " refused allocations asked again in a minute");
+        String last = node.reconciler.decisions().getLast().reason();
+        assertTrue(last.contains("limit"), last);
+
+        node.cloud.clearFaults();
+        node.clock.advance(Duration.ofMinutes(5));
+        node.reconciler.pass();
+        assertEquals(4, node.pool.status().free(), "growth resumes once the wait is over");
+    }
+}
