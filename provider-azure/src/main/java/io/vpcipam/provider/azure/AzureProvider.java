@@ -194,12 +194,12 @@ final class AzureProvider implements CloudProvider {
                     return null;
                 }
                 boolean vmFull = vmRoom < nicRoom; // on a one-NIC VM both limits are the NIC's
-                throw new CloudException.CapacityExhausted(vmFull ? "PrivateIPAddressesPerVmLimitReached"
+                throw guard.refused("UpdateNetworkInterface", new CloudException.CapacityExhausted(vmFull ? "PrivateIPAddressesPerVmLimitReached"
                         : "MaxNumberOfIpConfigurationsPerNicReached", vmFull
                         ? instance.name() + " holds " + (ADDRESSES_PER_VM - vmRoom) + " private addresses on its NICs,"
                                 + " Azure's limit per VM"
                         : interfaceId + " holds " + nic.privateAddresses() + " ip-configurations, Azure's limit per NIC",
-                        CloudException.CapacityExhausted.Scope.INTERFACE_ADDRESSES);
+                        CloudException.CapacityExhausted.Scope.INTERFACE_ADDRESSES));
             }
             List<String> batch = missing.subList(0, Math.min(missing.size(), fits));
             Arm.IpConfig primary = nic.primary();

@@ -39,9 +39,10 @@ public final class AzureProviderFactory implements CloudProviderFactory {
         Imds imds = new Imds(settings.metadataEndpoint());
         Imds.Instance instance = guard.call("GetInstanceMetadata", imds::instance);
         if (instance.resourceId().toLowerCase(java.util.Locale.ROOT).contains("/virtualmachinescalesets/")) {
-            throw new CloudException.Fatal("VmssUniformNotSupported", instance.resourceId()
+            // a configuration problem, not a cloud failure: one line and exit 2, like every other one
+            throw new IllegalStateException("VmssUniformNotSupported: " + instance.resourceId()
                     + " is a VM scale set (Uniform) instance, whose NICs belong to the scale-set model;"
-                    + " vpc-ipam supports standalone VMs and VMSS Flex", null);
+                    + " vpc-ipam's Azure provider supports standalone VMs and VMSS Flex node pools");
         }
         Arm arm = new SdkArm(settings, instance.subscriptionId(), credential);
         return new AzureProvider(arm, guard, instance, context.clock(), settings.pollInterval(), Duration.ofMinutes(5));

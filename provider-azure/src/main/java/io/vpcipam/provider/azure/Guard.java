@@ -87,6 +87,15 @@ final class Guard {
         }
     }
 
+    /**
+     * A call the provider refused itself, without sending it (it would pass a limit): reported to the listener as
+     * that verb with the error's condition, so the metrics show it beside the calls ARM refused.
+     */
+    <E extends CloudException> E refused(String verb, E e) {
+        listener.onCall(verb, Duration.ZERO, e.condition());
+        return e;
+    }
+
     private void waitForToken(String verb) throws ArmException {
         long waitNanos = limiter.reservePermission();
         if (waitNanos < 0) {

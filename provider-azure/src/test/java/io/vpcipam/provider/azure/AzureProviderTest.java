@@ -293,6 +293,17 @@ class AzureProviderTest {
     }
 
     @Test
+    void create_onAUniformScaleSetInstance_isAOneLineConfigurationError() throws Exception {
+        node = new TestNode("10.240.0.0/22", 1);
+        node.imds.reportScaleSetInstance("aks-nodepool1-12345678-vmss", "3");
+
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> node.provider());
+
+        assertTrue(e.getMessage().startsWith("VmssUniformNotSupported: "), e.getMessage());
+        assertFalse(e.getMessage().contains("\n"), e.getMessage());
+    }
+
+    @Test
     void everyCall_withATokenArmDidNotIssue_isRefused() throws Exception {
         node = new TestNode("10.240.0.0/22", 1);
         Map<String, String> env = node.env();
@@ -336,7 +347,15 @@ class AzureProviderTest {
 
     @Test
     void assign_twoNicVm_asksOnlyForWhatTheVmLimitLeaves_thenRefusesWithoutAPut() throws Exception {
-        start("10.240.0.0/22", 2, Map.of(), CloudCallListener.NOOP);
+        List<String> outcomes = new java.util.concurrent.CopyOnWriteArrayList<>();
+        start("10.240.0.0/22", 2, Map.of(), new CloudCallListener() {
+            @Override
+            public void onCall(String verb, Duration elapsed, String condition) {
+                if (condition != null) {
+                    outcomes.add(verb + ":" + condition);
+                }
+            }
+        });
 
         Assignment first = provider.assign(node.primaryNic(), 255, 0);
         int puts = node.arm.nicPuts();
@@ -348,6 +367,7 @@ class AzureProviderTest {
         assertEquals(CloudException.CapacityExhausted.Scope.INTERFACE_ADDRESSES, e.scope());
         assertEquals(puts, node.arm.nicPuts(), "a PUT Azure would refuse was sent");
         assertEquals(0, node.arm.vmLimitRefusals());
+        assertEquals(List.of("UpdateNetworkInterface:capacity"), outcomes, "the refusal is counted in the metrics");
     }
 
     @Test

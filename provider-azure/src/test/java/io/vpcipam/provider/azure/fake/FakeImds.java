@@ -29,6 +29,8 @@ public final class FakeImds implements AutoCloseable {
     private final FakeArm.Vm vm;
     private final AtomicInteger tokens = new AtomicInteger();
     private final AtomicInteger instanceReads = new AtomicInteger();
+    private volatile String resourceIdOverride;
+    private volatile String scaleSetName = "";
 
     private FakeImds(FakeArm arm, FakeArm.Vm vm) throws IOException {
         this.arm = arm;
@@ -52,6 +54,16 @@ public final class FakeImds implements AutoCloseable {
     /** Base URL: AZURE_METADATA_ENDPOINT (and AZURE_POD_IDENTITY_AUTHORITY_HOST for managed identity). */
     public URI endpoint() {
         return URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/");
+    }
+
+    /**
+     * From now on the instance reports itself as instance {@code instanceId} of the uniform scale set {@code vmss}
+     * (its resourceId under {@code virtualMachineScaleSets/{vmss}/virtualMachines/{instanceId}}).
+     */
+    public void reportScaleSetInstance(String vmss, String instanceId) {
+        resourceIdOverride = "/subscriptions/" + arm.subscription() + "/resourceGroups/" + arm.resourceGroup()
+                + "/providers/Microsoft.Compute/virtualMachineScaleSets/" + vmss + "/virtualMachines/" + instanceId;
+        scaleSetName = vmss;
     }
 
     /** Managed-identity tokens handed out. */
@@ -132,9 +144,9 @@ public final class FakeImds implements AutoCloseable {
         }
         return FakeArm.obj(
                 "compute", FakeArm.obj("azEnvironment", "AzurePublicCloud", "location", arm.location(),
-                        "name", vm.name(), "resourceGroupName", arm.resourceGroup(), "resourceId", vm.id(),
+                        "name", vm.name(), "resourceGroupName", arm.resourceGroup(), "resourceId", resourceIdOverride != null ? resourceIdOverride : vm.id(),
                         "subscriptionId", arm.subscription(), "vmId", Json.map(vmJson.get("properties")).get("vmId"),
-                        "vmScaleSetName", "", "vmSize", vm.vmSize(), "zone", "1", "osType", "Linux"),
+                        "vmScaleSetName", scaleSetName, "vmSize", vm.vmSize(), "zone", "1", "osType", "Linux"),
                 "network", FakeArm.obj("interface", interfaces));
     }
 }
