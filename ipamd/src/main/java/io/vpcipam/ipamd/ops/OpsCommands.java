@@ -276,7 +276,9 @@ public final class OpsCommands {
             String who = waiting > 0 ? waiting + " ADD(s) waiting, " : "";
             if (paused != null && paused.isAfter(now)) {
                 return "STARVED: " + who + "no free address; growth is paused until " + paused
-                        + " because the subnet ran out of addresses (IPAMD_SUBNET_BACKOFF).";
+                        + " because the cloud refused the last allocation for capacity: the subnet ran out of"
+                        + " addresses (IPAMD_SUBNET_BACKOFF), or an interface or instance limit ipamd did not know of"
+                        + " (a backoff up to 5 minutes)" + (failed == null ? "." : "; last: " + failed);
             }
             if (max > 0 && total >= max && pending == 0) {
                 return "FULL: " + who + "no free address; the node holds " + total + " of at most " + max
