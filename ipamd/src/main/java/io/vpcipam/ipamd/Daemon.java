@@ -76,6 +76,7 @@ public final class Daemon implements AutoCloseable {
     /** Starts a daemon reporting into {@code metrics}, the provider's cloud calls included. */
     public static Daemon start(Config config, Map<String, String> env, InstantSource clock, Metrics metrics)
             throws Exception {
+        long began = System.nanoTime(); // start-up duration metric: the Node wait and provider set-up included
         preflightOrThrow(config); // a state dir or socket we cannot use stops us before the cloud is touched
         new Checkpoint(config.stateDir().resolve(CHECKPOINT_FILE)).load(); // as does a bad checkpoint
         var factory = Providers.find(config.provider());
@@ -91,8 +92,10 @@ public final class Daemon implements AutoCloseable {
                 k8s.awaitNode(); // the Node's providerID, zone and instance type reach the provider as env vars
                 providerEnv = k8s.providerEnv(env);
             }
-            return start(config, factory.create(new ProviderContext(providerEnv, config.stateDir(), clock, metrics)),
-                    clock, metrics, k8s);
+            Daemon daemon = start(config, factory.create(new ProviderContext(providerEnv, config.stateDir(), clock,
+                    metrics)), clock, metrics, k8s);
+            metrics.startedIn(java.time.Duration.ofNanos(System.nanoTime() - began));
+            return daemon;
         } catch (Exception | Error e) {
             if (k8s != null) {
                 k8s.close();
@@ -115,6 +118,7 @@ public final class Daemon implements AutoCloseable {
     /** Starts a daemon over a provider with the Kubernetes integration (or null), which the daemon then owns. */
     public static Daemon start(Config config, CloudProvider provider, InstantSource clock, Metrics metrics,
                                KubernetesIntegration kubernetes) throws Exception {
+        long began = System.nanoTime();
         preflightOrThrow(config);
         Checkpoint checkpoint = new Checkpoint(config.stateDir().resolve(CHECKPOINT_FILE));
         CheckpointState saved = checkpoint.load();
@@ -172,6 +176,7 @@ public final class Daemon implements AutoCloseable {
                 + " leases restored, " + lost.size() + " dropped");
         metrics.watch(pool, server::serving);
         metrics.watchCloud(reconciler::cloudHealth);
+        metrics.watchLimits(reconciler::nodeLimits);
         Daemon daemon = new Daemon(config, provider, pool, reconciler, commit, service, server, dropped, metrics);
         // the plugin also spools a DEL when ipamd is up but did not answer in time: apply those without a restart
         daemon.spoolSweeper = Thread.ofVirtual().name("release-spool").start(() -> {
@@ -194,6 +199,7 @@ public final class Daemon implements AutoCloseable {
         daemon.adoption = new io.vpcipam.ipamd.takeover.Adoption(pool, config.awsNodeCheckpoint(),
                 kubernetes == null ? null : kubernetes::nodePods, config.interval());
         daemon.adoption.start();
+        metrics.startedIn(java.time.Duration.ofNanos(System.nanoTime() - began));
         return daemon;
     }
 

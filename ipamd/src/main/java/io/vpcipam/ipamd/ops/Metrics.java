@@ -67,6 +67,8 @@ public final class Metrics implements CloudCallListener {
     private volatile CloudError lastCloudError;
     private volatile Source source;
     private volatile Supplier<Reconciler.CloudHealth> cloudHealth = () -> Reconciler.CloudHealth.ANSWERING;
+    private volatile Supplier<Reconciler.NodeLimits> nodeLimits = () -> null;
+    private volatile Duration startup; // null until the daemon served its socket
 
     private record Source(AddressPool pool, BooleanSupplier ready) {
     }
@@ -130,6 +132,22 @@ public final class Metrics implements CloudCallListener {
     /** From now on scrapes sample this pool; {@code ready} feeds {@code vpc_ipam_ready}. */
     public void watch(AddressPool pool, BooleanSupplier ready) {
         this.source = new Source(pool, ready);
+    }
+
+    /** From now on scrapes report the interfaces the pool may have and the addresses one holds. */
+    public void watchLimits(Supplier<Reconciler.NodeLimits> limits) {
+        this.nodeLimits = limits;
+    }
+
+    /** The daemon took {@code took} from reading its configuration to serving its socket. */
+    public void startedIn(Duration took) {
+        this.startup = took;
+    }
+
+    /** ipamd's version, from the jar's manifest ("dev" when run from classes). */
+    static String version() {
+        String v = Metrics.class.getPackage().getImplementationVersion();
+        return v == null || v.isBlank() ? "dev" : v;
     }
 
     /** From now on scrapes report whether the cloud is failing, as the reconciler found it. */
@@ -217,8 +235,28 @@ public final class Metrics implements CloudCallListener {
             GaugeSnapshot failing = gauge("vpc_ipam_cloud_failing", "1 while the cloud keeps failing (server errors,"
                     + " the provider's circuit breaker open) and the reconciler holds its calls, else 0.",
                     health.failing() ? 1 : 0);
+            List<io.prometheus.metrics.model.snapshots.MetricSnapshot> always = new java.util.ArrayList<>();
+            always.add(failing);
+            always.add(GaugeSnapshot.builder().name("vpc_ipam_build_info")
+                    .help("1, labelled with ipamd's version and the Java runtime's.")
+                    .dataPoint(point(1, Labels.of("version", version(), "java", Runtime.version().toString())))
+                    .build());
+            Duration took = startup;
+            if (took != null) {
+                always.add(gauge("vpc_ipam_startup_duration_seconds", "Time from reading the configuration to"
+                        + " serving the socket (node read, leases restored, checkpoint replayed).",
+                        took.toNanos() / NANOS_PER_SECOND));
+            }
+            Reconciler.NodeLimits limits = nodeLimits.get();
+            if (limits != null) {
+                always.add(gauge("vpc_ipam_max_interfaces", "Interfaces the pool may have: the instance's limit,"
+                        + " MAX_ENI, less interfaces ipamd must leave alone.", limits.maxInterfaces()));
+                always.add(gauge("vpc_ipam_addresses_per_interface", "Pod addresses one interface can hold"
+                        + " (prefix members in prefix mode).", limits.addressesPerInterface()));
+            }
             if (s == null) {
-                return MetricSnapshots.of(ready.dataPoint(point(0, Labels.EMPTY)).build(), failing);
+                always.add(ready.dataPoint(point(0, Labels.EMPTY)).build());
+                return new MetricSnapshots(always);
             }
             PoolStatus p = s.pool().status();
             GaugeSnapshot.Builder addresses = GaugeSnapshot.builder().name("vpc_ipam_addresses")
@@ -230,20 +268,20 @@ public final class Metrics implements CloudCallListener {
             addresses.dataPoint(point(p.pending(), Labels.of("state", "pending")));
             addresses.dataPoint(point(p.releasing(), Labels.of("state", "releasing")));
             addresses.dataPoint(point(p.unproven(), Labels.of("state", "unproven")));
-            return MetricSnapshots.of(
-                    ready.dataPoint(point(s.ready().getAsBoolean() ? 1 : 0, Labels.EMPTY)).build(),
-                    addresses.build(),
-                    gauge("vpc_ipam_interfaces", "Cloud interfaces attached to the node.", p.interfaces().size()),
-                    gauge("vpc_ipam_max_addresses", "Pod addresses the node can hold at its cloud limits.",
-                            p.capacity()),
-                    gauge("vpc_ipam_add_waiting", "ADDs waiting for an address right now.", p.waiting()),
-                    failing);
+            always.add(ready.dataPoint(point(s.ready().getAsBoolean() ? 1 : 0, Labels.EMPTY)).build());
+            always.add(addresses.build());
+            always.add(gauge("vpc_ipam_interfaces", "Cloud interfaces attached to the node.", p.interfaces().size()));
+            always.add(gauge("vpc_ipam_max_addresses", "Pod addresses the node can hold at its cloud limits.",
+                    p.capacity()));
+            always.add(gauge("vpc_ipam_add_waiting", "ADDs waiting for an address right now.", p.waiting()));
+            return new MetricSnapshots(always);
         }
 
         @Override
         public List<String> getPrometheusNames() {
             return List.of("vpc_ipam_ready", "vpc_ipam_addresses", "vpc_ipam_interfaces", "vpc_ipam_max_addresses",
-                    "vpc_ipam_add_waiting", "vpc_ipam_cloud_failing");
+                    "vpc_ipam_add_waiting", "vpc_ipam_cloud_failing", "vpc_ipam_build_info",
+                    "vpc_ipam_startup_duration_seconds", "vpc_ipam_max_interfaces", "vpc_ipam_addresses_per_interface");
         }
 
         private static GaugeSnapshot gauge(String name, String help, double value) {

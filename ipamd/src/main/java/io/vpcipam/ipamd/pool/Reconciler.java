@@ -133,6 +133,7 @@ public final class Reconciler implements AutoCloseable {
     private int limitRefusals; // allocations refused for an interface or instance limit, in a row (reconciler thread)
     private volatile Placement placement; // null = the settings' subnet and security groups
     private volatile Instant lastResync = Instant.MIN;
+    private volatile NodeLimits nodeLimits; // null until the node was first read
     private volatile CloudHealth health = CloudHealth.ANSWERING;
     private Instant sweepBefore; // non-null: this node's detached interfaces created up to then are leftovers
     private Instant nextOrphanRun;
@@ -492,6 +493,21 @@ public final class Reconciler implements AutoCloseable {
         boolean full = snapshot.interfaces().size() >= maxInterfaces
                 && snapshot.interfaces().stream().allMatch(i -> i.usedSlots() >= limits.slotsPerInterface());
         pool.limits(full, PoolMath.capacity(maxInterfaces, limits.slotsPerInterface(), perUnit));
+        nodeLimits = new NodeLimits(maxInterfaces, PoolMath.capacity(1, limits.slotsPerInterface(), perUnit));
+    }
+
+    /**
+     * The limits the pool grows within, for metrics.
+     *
+     * @param maxInterfaces         interfaces the pool may have (the card's limit, MAX_ENI, less unmanaged ones)
+     * @param addressesPerInterface pod addresses one interface can hold (prefix members in prefix mode)
+     */
+    public record NodeLimits(int maxInterfaces, int addressesPerInterface) {
+    }
+
+    /** The limits found at the last pass, or null before the node was first read. */
+    public NodeLimits nodeLimits() {
+        return nodeLimits;
     }
 
     /** Deletes this node's detached interfaces created up to {@link #sweepBefore} (see the class comment). */

@@ -125,6 +125,32 @@ class OpsServersTest {
 
     @Test
     void metrics_afterAddsAnErrorAndADel_countEverythingInAStrictlyValidExposition() throws Exception {
+        List<String> failedAdds = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.logging.Logger serviceLog = java.util.logging.Logger.getLogger(
+                io.vpcipam.ipamd.server.IpamService.class.getName());
+        java.util.logging.Handler capture = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord r) {
+                failedAdds.add(r.getMessage());
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        serviceLog.addHandler(capture);
+        try {
+            metricsAfterAddsAnErrorAndADel(failedAdds);
+        } finally {
+            serviceLog.removeHandler(capture);
+        }
+    }
+
+    private void metricsAfterAddsAnErrorAndADel(List<String> failedAdds) throws Exception {
         startOps();
         SimulatedCloud cloud = SimulatedCloud.builder().instanceType("m5.large").listener(ops.metrics()).build();
         cloud.failNext(Verb.ASSIGN, new CloudException.Throttled("RequestLimitExceeded", "slow down", Duration.ZERO));
@@ -166,6 +192,14 @@ class OpsServersTest {
         assertTrue(PromText.value(m, "vpc_ipam_checkpoint_write_duration_seconds_count", Map.of()) >= 1);
         assertEquals(0.0, PromText.value(m, "vpc_ipam_leases_dropped_total", Map.of("reason", "gc")));
         assertNotNull(m.get("jvm_memory_used_bytes"), "JVM metrics ride along");
+        assertEquals(1.0, PromText.value(m, "vpc_ipam_build_info", Map.of("version", Metrics.version(),
+                "java", Runtime.version().toString())));
+        assertEquals(1.0, PromText.value(m, "vpc_ipam_max_interfaces", Map.of()), "MAX_ENI=1");
+        assertEquals(9.0, PromText.value(m, "vpc_ipam_addresses_per_interface", Map.of()), "m5.large: 10 less the primary");
+        double startup = PromText.value(m, "vpc_ipam_startup_duration_seconds", Map.of());
+        assertTrue(startup > 0 && startup < 60, "start-up took " + startup + "s");
+        assertTrue(failedAdds.stream().anyMatch(l -> l.contains("ADD failed for pod") && l.contains("container-9")
+                && l.contains(full.error().code()) && l.contains(full.error().message())), failedAdds.toString());
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         while (PromText.value(scrape(), "vpc_ipam_reconcile_duration_seconds_count", Map.of()) < 1) {
             assertTrue(System.nanoTime() < deadline, "no reconcile pass was timed");
