@@ -173,7 +173,7 @@ final class Dispatcher {
             WireSpec spec = new WireSpec(inv.netns(), inv.ifName(), hostVeth(conf, inv),
                     Names.hostMac(conf.name(), inv.containerId(), inv.ifName()),
                     Names.podMac(conf.name(), inv.containerId(), inv.ifName()), lease.address(),
-                    conf.mtu() != 0 ? conf.mtu() : lease.mtu(), lease.routeTable());
+                    conf.mtu() != 0 ? conf.mtu() : lease.mtu(), lease.routeTable(), lease.vpcCidrs());
             try {
                 wiring.add(spec);
             } catch (WiringException e) {
@@ -198,6 +198,14 @@ final class Dispatcher {
         }
         if (lease.mtu() != 0 && (lease.mtu() < 576 || lease.mtu() > 65535)) {
             return "a lease MTU out of range: " + lease.mtu();
+        }
+        for (String cidr : lease.vpcCidrs()) {
+            int slash = cidr.indexOf('/');
+            String len = slash < 0 ? "" : cidr.substring(slash + 1);
+            if (slash < 0 || !Addresses.isIpv4(cidr.substring(0, slash)) || !len.matches("[0-9]{1,2}")
+                    || Integer.parseInt(len) > 32) {
+                return "a lease VPC block that is not an IPv4 CIDR: \"" + NetConf.abbreviate(cidr) + "\"";
+            }
         }
         return null;
     }
@@ -326,7 +334,7 @@ final class Dispatcher {
         WireSpec spec = new WireSpec(inv.netns(), inv.ifName(), hostVeth,
                 prev.hostMac() != null ? prev.hostMac() : Names.hostMac(conf.name(), inv.containerId(), inv.ifName()),
                 prev.podMac() != null ? prev.podMac() : Names.podMac(conf.name(), inv.containerId(), inv.ifName()),
-                lease.address(), mtu, lease.routeTable());
+                lease.address(), mtu, lease.routeTable(), lease.vpcCidrs());
         List<String> problems;
         try {
             problems = services.wiring(conf).check(spec);

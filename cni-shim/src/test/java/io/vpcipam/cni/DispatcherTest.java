@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.vpcipam.cni.netns.WireSpec;
 import io.vpcipam.protocol.Codec;
 import io.vpcipam.protocol.ErrorInfo;
 import io.vpcipam.protocol.Op;
@@ -162,6 +163,22 @@ class DispatcherTest {
     void add_garbageFromIpamd_is101() throws IOException {
         ipamd.garbage = true;
         assertEquals(101, code(call("ADD", conf("1.0.0", ""))));
+    }
+
+    @Test
+    void add_leaseVpcBlocks_reachTheWiring_andOneThatIsNotACidrIsABadReply_wiringNothing() throws IOException {
+        ipamd.routeTable = 2;
+        ipamd.vpcCidrs = List.of("10.0.0.0/16", "100.64.0.0/16");
+        assertEquals(0, call("ADD", conf("1.0.0", "")).exit());
+        assertEquals(List.of(List.of("10.0.0.0/16", "100.64.0.0/16")),
+                wiring.wired.values().stream().map(WireSpec::ruleTo).toList());
+        wiring.wired.clear();
+        ipamd.leases.clear();
+        ipamd.vpcCidrs = List.of("10.0.0.0/16\nrule flush");
+        Fakes.Call c = call("ADD", conf("1.0.0", ""));
+        assertEquals(101, code(c));
+        assertTrue(c.stdout().contains("VPC block"), c.stdout());
+        assertTrue(wiring.wired.isEmpty());
     }
 
     @Test

@@ -39,6 +39,7 @@ final class Fakes {
         ErrorInfo error;
         int routeTable;
         int mtu = 9001;
+        List<String> vpcCidrs = List.of("10.0.0.0/16");
         private int next = 5;
 
         @Override
@@ -62,7 +63,7 @@ final class Fakes {
             return switch (r.op()) {
                 case ADD -> Reply.ok(leases.computeIfAbsent(key, k -> new LeaseInfo("10.0.0." + next++, 32,
                         "eni-1", "02:00:00:00:00:aa", routeTable == 0 ? 0 : routeTable - 1, routeTable, "10.0.0.1",
-                        List.of("10.0.0.0/16"), mtu)));
+                        vpcCidrs, mtu)));
                 case CHECK -> leases.containsKey(key) ? Reply.ok(leases.get(key))
                         : Reply.error("NOT_FOUND", "no lease for " + key, false);
                 case DEL -> {

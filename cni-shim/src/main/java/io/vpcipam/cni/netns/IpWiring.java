@@ -158,13 +158,36 @@ public final class IpWiring implements PodWiring {
         l.add("link add " + s.hostVeth() + " up address " + s.hostMac() + mtu + " type veth peer name " + s.ifName()
                 + " address " + s.podMac() + mtu + " netns \"" + s.netns() + "\"");
         l.add("rule del to " + s.address() + "/32 priority " + TO_POD_PRIORITY);
-        l.add("rule del from " + s.address() + "/32 priority " + FROM_POD_PRIORITY);
+        l.add(flushFrom(s.address()));
         l.add("route replace " + s.address() + "/32 dev " + s.hostVeth() + " scope link");
         if (s.routeTable() != 0) {
             l.add("rule add to " + s.address() + "/32 lookup main priority " + TO_POD_PRIORITY);
-            l.add("rule add from " + s.address() + "/32 lookup " + s.routeTable() + " priority " + FROM_POD_PRIORITY);
+            l.addAll(fromRules(s));
         }
         return l;
+    }
+
+    /**
+     * The pod's from-rules (the AWS CNI's): with SNAT, one per VPC block, {@code from <pod> to <block> lookup N},
+     * so traffic leaving the VPC takes main and the primary interface; with external SNAT ({@code ruleTo} empty)
+     * {@code from <pod> lookup N}.
+     */
+    static List<String> fromRules(WireSpec s) {
+        String prefix = "rule add from " + s.address() + "/32 ";
+        String suffix = "lookup " + s.routeTable() + " priority " + FROM_POD_PRIORITY;
+        if (s.ruleTo().isEmpty()) {
+            return List.of(prefix + suffix);
+        }
+        List<String> out = new ArrayList<>(s.ruleTo().size());
+        for (String to : s.ruleTo()) {
+            out.add(prefix + "to " + to + " " + suffix);
+        }
+        return out;
+    }
+
+    /** Deletes every from-rule of the address (one per VPC block), never fails when there is none. */
+    static String flushFrom(String address) {
+        return "rule flush from " + address + "/32 priority " + FROM_POD_PRIORITY;
     }
 
     private IpRunner.Outcome run(String netns, boolean json, boolean force, List<String> lines) throws WiringException {
@@ -256,7 +279,7 @@ public final class IpWiring implements PodWiring {
                 lines.add("rule del to " + a + "/32 priority " + TO_POD_PRIORITY);
             } else if (Objects.equals(prio, FROM_POD_PRIORITY) && hostAddress(r, "src") instanceof String a
                     && !routed.contains(a)) {
-                lines.add("rule del from " + a + "/32 priority " + FROM_POD_PRIORITY);
+                lines.add(flushFrom(a));
             }
         }
         return new ArrayList<>(lines);
@@ -322,7 +345,7 @@ public final class IpWiring implements PodWiring {
         lines.add("link del " + hostVeth);
         for (String a : addresses) {
             lines.add("rule del to " + a + "/32 priority " + TO_POD_PRIORITY);
-            lines.add("rule del from " + a + "/32 priority " + FROM_POD_PRIORITY);
+            lines.add(flushFrom(a));
         }
         return lines;
     }
@@ -481,20 +504,26 @@ public final class IpWiring implements PodWiring {
             problems.add("host lacks the route " + s.address() + "/32 dev " + s.hostVeth());
         }
         boolean to = false;
-        boolean from = false;
+        Set<String> fromTo = new HashSet<>(); // the destinations of the address's from-rules ("all" for none)
         for (Map<String, Object> r : rules) {
             Object prio = r.get("priority");
             to |= Objects.equals(prio, TO_POD_PRIORITY) && s.address().equals(r.get("dst"))
                     && "main".equals(r.get("table"));
-            from |= Objects.equals(prio, FROM_POD_PRIORITY) && s.address().equals(r.get("src"))
-                    && String.valueOf(s.routeTable()).equals(r.get("table"));
+            if (Objects.equals(prio, FROM_POD_PRIORITY) && s.address().equals(r.get("src"))
+                    && String.valueOf(s.routeTable()).equals(r.get("table"))) {
+                fromTo.add(r.get("dst") instanceof String d ? d + "/" + r.get("dstlen") : "all");
+            }
         }
         if (s.routeTable() != 0 && !to) {
             problems.add("host lacks the rule to " + s.address() + " lookup main priority " + TO_POD_PRIORITY);
         }
-        if (s.routeTable() != 0 && !from) {
-            problems.add("host lacks the rule from " + s.address() + " lookup " + s.routeTable()
-                    + " priority " + FROM_POD_PRIORITY);
+        if (s.routeTable() != 0) {
+            for (String dst : s.ruleTo().isEmpty() ? List.of("all") : s.ruleTo()) {
+                if (!fromTo.contains(dst)) {
+                    problems.add("host lacks the rule from " + s.address() + (dst.equals("all") ? "" : " to " + dst)
+                            + " lookup " + s.routeTable() + " priority " + FROM_POD_PRIORITY);
+                }
+            }
         }
     }
 

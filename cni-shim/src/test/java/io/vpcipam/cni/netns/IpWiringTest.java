@@ -89,6 +89,31 @@ class IpWiringTest {
     }
 
     @Test
+    void add_withVpcBlocks_addsOneFromRulePerBlock_andClearsEveryOldOneFirst() throws WiringException {
+        ScriptedIp ip = new ScriptedIp();
+        new IpWiring(ip, lock()).add(new WireSpec("/run/netns/p1", "eth0", "vpc0123456789ab",
+                "02:00:00:00:00:02", "02:00:00:00:00:01", "10.0.0.5", 9001, 2, List.of("10.0.0.0/16", "100.64.0.0/16")));
+        String host = ip.calls.get(0);
+        assertTrue(host.contains("rule flush from 10.0.0.5/32 priority 1536 | "), host);
+        assertTrue(host.contains("rule add from 10.0.0.5/32 to 10.0.0.0/16 lookup 2 priority 1536 | "
+                + "rule add from 10.0.0.5/32 to 100.64.0.0/16 lookup 2 priority 1536"), host);
+        assertTrue(!host.contains("rule add from 10.0.0.5/32 lookup"), host);
+    }
+
+    @Test
+    void checkHost_withVpcBlocks_reportsAMissingBlockRule() {
+        WireSpec s = new WireSpec("/n", "eth0", "vpcx", "02:00:00:00:00:02", "02:00:00:00:00:01", "10.0.0.5", 0, 2,
+                List.of("10.0.0.0/16", "100.64.0.0/16"));
+        List<String> problems = new ArrayList<>();
+        IpWiring.checkHost(s, List.of(Map.of("ifname", "vpcx", "address", "02:00:00:00:00:02")),
+                List.of(Map.of("dst", "10.0.0.5", "dev", "vpcx")),
+                List.of(Map.of("priority", 512, "dst", "10.0.0.5", "table", "main"),
+                        Map.of("priority", 1536, "src", "10.0.0.5", "dst", "10.0.0.0", "dstlen", 16, "table", "2")),
+                problems);
+        assertEquals(List.of("host lacks the rule from 10.0.0.5 to 100.64.0.0/16 lookup 2 priority 1536"), problems);
+    }
+
+    @Test
     void add_onMainTable_addsNoRules() throws WiringException {
         ScriptedIp ip = new ScriptedIp();
         new IpWiring(ip, lock()).add(new WireSpec("/n", "eth0", "vpcx", "02:00:00:00:00:02", "02:00:00:00:00:01",
@@ -139,7 +164,7 @@ class IpWiringTest {
         assertTrue(e.getMessage().contains("addr add 10.0.0.5/32 dev eth0"), e.getMessage());
         String undo = ip.calls.getLast();
         assertTrue(undo.startsWith("host -force link del vpc0123456789ab"), undo);
-        assertTrue(undo.contains("rule del from 10.0.0.5/32 priority 1536"), undo);
+        assertTrue(undo.contains("rule flush from 10.0.0.5/32 priority 1536"), undo);
     }
 
     @Test
@@ -188,8 +213,8 @@ class IpWiringTest {
         ip.procRoute = ROUTE_HEADER + routeRow("vpcother", "10.0.0.5") + routeRow("vpcx", "10.0.0.6");
         new IpWiring(ip, lock()).del("vpcx", List.of("10.0.0.5", "10.0.0.6", "10.0.0.7"));
         assertEquals(List.of("host -force link del vpcx | rule del to 10.0.0.6/32 priority 512 | "
-                + "rule del from 10.0.0.6/32 priority 1536 | rule del to 10.0.0.7/32 priority 512 | "
-                + "rule del from 10.0.0.7/32 priority 1536"), ip.calls);
+                + "rule flush from 10.0.0.6/32 priority 1536 | rule del to 10.0.0.7/32 priority 512 | "
+                + "rule flush from 10.0.0.7/32 priority 1536"), ip.calls);
     }
 
     @Test
@@ -198,7 +223,7 @@ class IpWiringTest {
         ip.procRoute = ROUTE_HEADER + routeRow("vpcx", "10.0.0.9") + routeRow("vpcy", "10.0.0.8");
         new IpWiring(ip, lock()).del("vpcx", List.of());
         assertEquals(List.of("host -force link del vpcx | rule del to 10.0.0.9/32 priority 512 | "
-                + "rule del from 10.0.0.9/32 priority 1536"), ip.calls);
+                + "rule flush from 10.0.0.9/32 priority 1536"), ip.calls);
     }
 
     @Test
@@ -225,8 +250,8 @@ class IpWiringTest {
                 + "{\"dst\":\"10.0.0.5\",\"dev\":\"vpc5\",\"scope\":\"link\"}]\n", ""));
         List<String> swept = new IpWiring(ip, lock()).sweepRules();
         assertEquals("host -j rule show | route show table main", ip.calls.get(0));
-        assertEquals(List.of("rule del to 10.0.0.9/32 priority 512", "rule del from 10.0.0.9/32 priority 1536"), swept);
-        assertEquals("host -force rule del to 10.0.0.9/32 priority 512 | rule del from 10.0.0.9/32 priority 1536",
+        assertEquals(List.of("rule del to 10.0.0.9/32 priority 512", "rule flush from 10.0.0.9/32 priority 1536"), swept);
+        assertEquals("host -force rule del to 10.0.0.9/32 priority 512 | rule flush from 10.0.0.9/32 priority 1536",
                 ip.calls.get(1));
         assertEquals(2, ip.calls.size());
     }
@@ -306,6 +331,7 @@ class IpWiringTest {
                         routes.values().removeIf(w[2]::equals);
                     }
                     case "rule add" -> rules.add(w[2] + " " + w[3].replace("/32", "") + " " + w[5]);
+                    case "rule flush" -> rules.removeIf(r -> r.startsWith(w[2] + " " + w[3].replace("/32", "") + " "));
                     case "rule del" -> fail = rules.removeIf(r -> r.startsWith(w[2] + " " + w[3].replace("/32", "") + " "))
                             ? null : "RTNETLINK answers: No such file or directory";
                     default -> throw new IllegalArgumentException(lines.get(i));

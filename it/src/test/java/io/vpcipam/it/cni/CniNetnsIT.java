@@ -132,14 +132,9 @@ class CniNetnsIT {
             int table = lease.routeTable();
             String rules = n.ip("rule");
             assertTrue(rules.contains("512:\tfrom all to " + ip + " lookup main"), rules);
-            assertTrue(rules.contains("1536:\tfrom " + ip + " lookup " + table), rules);
-
-            // The kernel has no dummy driver here; a bridge stands in for the secondary interface.
-            n.ip("link", "add", "vitsec0", "type", "bridge");
-            n.ip("link", "set", "vitsec0", "up");
-            n.ip("route", "add", "default", "dev", "vitsec0", "table", String.valueOf(table));
-            String via = n.ip("route", "get", "192.0.2.77", "from", ip, "iif", hostVeth(result));
-            assertTrue(via.contains("dev vitsec0") && via.contains("table " + table), via);
+            // SNAT on (the default): only the VPC's blocks go through the interface's table
+            assertTrue(rules.contains("1536:\tfrom " + ip + " to 10.0.0.0/16 lookup " + table), rules);
+            assertFalse(rules.contains("1536:\tfrom " + ip + " lookup " + table), rules);
 
             for (int i = 0; i < 14; i++) {
                 assertEquals(0, n.cni("DEL", "ctr-s" + i, "", conf, Map.of()).exit());
@@ -172,7 +167,8 @@ class CniNetnsIT {
             assertEquals(0, again.exit(), again.stdout());
             String rules = n.ip("rule");
             assertTrue(rules.contains("512:\tfrom all to 10.0.7.9 lookup main"), "pod b lost its to-pod rule: " + rules);
-            assertTrue(rules.contains("1536:\tfrom 10.0.7.9 lookup 3"), "pod b lost its from-pod rule: " + rules);
+            assertTrue(rules.contains("1536:\tfrom 10.0.7.9 to 10.0.0.0/16 lookup 3"),
+                    "pod b lost its from-pod rule: " + rules);
             assertTrue(n.ip("route").contains("10.0.7.9 dev " + hostVeth(rb.stdout()) + " scope link"), n.ip("route"));
 
             // Pod a is still wired when b gets the address (ipamd freed a's lease behind the runtime's back):
@@ -185,7 +181,8 @@ class CniNetnsIT {
             assertFalse(n.ip("link").contains(hostVeth(ra2.stdout())), n.ip("link"));
             rules = n.ip("rule");
             assertTrue(rules.contains("512:\tfrom all to 10.0.7.9 lookup main"), "pod b lost its to-pod rule: " + rules);
-            assertTrue(rules.contains("1536:\tfrom 10.0.7.9 lookup 3"), "pod b lost its from-pod rule: " + rules);
+            assertTrue(rules.contains("1536:\tfrom 10.0.7.9 to 10.0.0.0/16 lookup 3"),
+                    "pod b lost its from-pod rule: " + rules);
 
             assertEquals(0, n.cni("DEL", "ctr-rb", "", withPrev(conf, rb2.stdout()), Map.of()).exit());
             assertFalse(n.ip("rule").contains("10.0.7.9"), n.ip("rule"));
@@ -232,7 +229,8 @@ class CniNetnsIT {
             rules = n.ip("rule");
             assertFalse(rules.contains("10.0.7.21"), "GC left the dead pod's rules: " + rules);
             assertTrue(rules.contains("512:\tfrom all to 10.0.7.22 lookup main"), "GC took the live pod's rules: " + rules);
-            assertTrue(rules.contains("1536:\tfrom 10.0.7.22 lookup 3"), "GC took the live pod's rules: " + rules);
+            assertTrue(rules.contains("1536:\tfrom 10.0.7.22 to 10.0.0.0/16 lookup 3"),
+                    "GC took the live pod's rules: " + rules);
             assertTrue(n.ip("route").contains("10.0.7.22 dev " + hostVeth(rl.stdout())), n.ip("route"));
             assertTrue(Files.exists(lock), "the plugin did not lock " + lock);
 
