@@ -16,8 +16,11 @@ import java.time.Duration;
  * calls, 0 to 1, that fail; default 0), {@code IPAMD_SIM_FAULT_KINDS} (comma list of {@code failed}, {@code throttled},
  * {@code lost}; default all), {@code IPAMD_SIM_FAULT_AFTER_MS} (faults start this long after start; default 0),
  * {@code IPAMD_SIM_FAULT_FOR_MS} (and last this long; default for ever),
- * {@code IPAMD_SIM_FAULT_SEED} (a whole number, to repeat a run; default random). A bad value fails here, naming
- * the variable; so does a fault setting without a rate.
+ * {@code IPAMD_SIM_FAULT_SEED} (a whole number, to repeat a run; default random). {@code IPAMD_SIM_FABRIC_NETNS} (a
+ * network namespace acting as the VPC fabric: when set, every attached interface is plugged into the real kernel as
+ * a veth with the interface's MAC, its other end a port of the fabric delivering the interface's addresses; see
+ * {@link SimulatedCloud.Builder#plug}), {@code IPAMD_SIM_PLUG_NETNS} (where the interfaces' links go; default the
+ * namespace ipamd runs in). A bad value fails here, naming the variable; so does a fault setting without a rate.
  */
 public final class SimProviderFactory implements CloudProviderFactory {
 
@@ -39,6 +42,11 @@ public final class SimProviderFactory implements CloudProviderFactory {
     public static final String FAULT_FOR_MS = "IPAMD_SIM_FAULT_FOR_MS";
     /** The seed of the fault dice. */
     public static final String FAULT_SEED = "IPAMD_SIM_FAULT_SEED";
+
+    /** The VPC fabric namespace; set, attached interfaces are plugged in as real links. */
+    public static final String FABRIC_NETNS = "IPAMD_SIM_FABRIC_NETNS";
+    /** The namespace the interfaces' links are plugged into (default: ipamd's own). */
+    public static final String PLUG_NETNS = "IPAMD_SIM_PLUG_NETNS";
 
     /** For ServiceLoader. */
     public SimProviderFactory() {
@@ -86,6 +94,19 @@ public final class SimProviderFactory implements CloudProviderFactory {
             b.apiRate(r);
         }
         faults(context, b);
+        String fabric = context.env(FABRIC_NETNS, "");
+        String plugInto = context.env(PLUG_NETNS, "");
+        for (String[] ns : new String[][] {{FABRIC_NETNS, fabric}, {PLUG_NETNS, plugInto}}) {
+            if (!ns[1].isEmpty() && !java.nio.file.Files.exists(java.nio.file.Path.of("/run/netns", ns[1]))) {
+                throw bad(ns[0], ns[1], "no such network namespace (/run/netns/" + ns[1] + ")");
+            }
+        }
+        if (!plugInto.isEmpty() && fabric.isEmpty()) {
+            throw bad(PLUG_NETNS, plugInto, "needs " + FABRIC_NETNS + " (the fabric the links are plugged into)");
+        }
+        if (!fabric.isEmpty()) {
+            b.plug(plugInto.isEmpty() ? null : plugInto, fabric);
+        }
         String subnet = context.env(SUBNET, "10.0.0.0/20");
         try {
             b.subnet(Cidr.parse(subnet));

@@ -114,6 +114,7 @@ public final class SimulatedCloud implements CloudProvider {
     private final List<Fault> faultKinds;
     private final Instant faultsFrom;
     private final Instant faultsUntil;
+    private final Hypervisor hypervisor; // null: no links are plugged anywhere
 
     // guarded by this
     private double faultRate;
@@ -140,6 +141,7 @@ public final class SimulatedCloud implements CloudProvider {
         this.faultsFrom = b.clock.instant().plus(b.faultDelay);
         this.faultsUntil = b.faultWindow == null ? Instant.MAX : faultsFrom.plus(b.faultWindow);
         this.faultDice = new java.util.Random(b.faultSeed);
+        this.hypervisor = b.fabricNetns == null ? null : new Hypervisor(b.plugNetns, b.fabricNetns);
         Optional<SimState> stored = stateFile == null ? Optional.empty() : stateFile.load();
         if (stored.isPresent()) {
             SimState s = stored.get();
@@ -153,6 +155,20 @@ public final class SimulatedCloud implements CloudProvider {
         } else {
             this.state = fresh(b);
             persist(state);
+        }
+        plug();
+    }
+
+    /** Plugs and unplugs links as the hypervisor would (when configured); a failure is logged, not thrown. */
+    private void plug() {
+        if (hypervisor == null) {
+            return;
+        }
+        try {
+            hypervisor.sync(nodeInfo(state));
+        } catch (java.io.IOException | RuntimeException e) {
+            System.getLogger(SimulatedCloud.class.getName()).log(System.Logger.Level.WARNING,
+                    "simulated hypervisor: cannot plug the node's interfaces: " + e.getMessage());
         }
     }
 
@@ -588,6 +604,7 @@ public final class SimulatedCloud implements CloudProvider {
                 throw new CloudException.Fatal("StateFileWriteFailed", e.getMessage(), e);
             }
             state = copy;
+            plug();
             return result;
         });
     }
@@ -602,6 +619,7 @@ public final class SimulatedCloud implements CloudProvider {
         }
         persist(copy);
         state = copy;
+        plug();
     }
 
     @SuppressWarnings("unchecked")
@@ -783,6 +801,8 @@ public final class SimulatedCloud implements CloudProvider {
         private Duration faultDelay = Duration.ZERO;
         private Duration faultWindow;
         private long faultSeed = new java.util.Random().nextLong();
+        private String plugNetns;
+        private String fabricNetns;
 
         private Builder() {
         }
@@ -884,6 +904,18 @@ public final class SimulatedCloud implements CloudProvider {
         /** The file the whole cloud is kept in, loaded if it exists; null (the default) keeps it in memory only. */
         public Builder stateFile(Path file) {
             this.stateFile = file;
+            return this;
+        }
+
+        /**
+         * Plugs every attached interface into the real kernel as a hypervisor would: a veth whose end with the
+         * interface's MAC goes into {@code nodeNetns} (null: this process's namespace) and whose other end is a port
+         * of the VPC fabric namespace {@code fabricNetns}, which delivers the interface's addresses to it (see
+         * {@link Hypervisor}). Both namespaces must exist. Default: nothing is plugged.
+         */
+        public Builder plug(String nodeNetns, String fabricNetns) {
+            this.plugNetns = nodeNetns;
+            this.fabricNetns = token(fabricNetns, "fabric netns");
             return this;
         }
 
