@@ -1,8 +1,8 @@
 # Sourced by .ci/run, the cni-shim bench and demo: Debian packages the network tests need, installed once.
 # ensure_cni_packages: containerd + runc (ctr run --cni), busybox-static (the test image and ping),
 # containernetworking-plugins (Go ptp/host-local for the bench; portmap/bandwidth/tuning for chaining),
-# hyperfine (bench), iproute2 and util-linux (ip, nsenter). A no-op (one dpkg-query) when all are there.
-CNI_TEST_PACKAGES="containerd runc busybox-static containernetworking-plugins hyperfine iproute2 util-linux"
+# hyperfine (bench), iproute2 and util-linux (ip, nsenter), iptables (the node data path tests). A no-op (one dpkg-query) when all are there.
+CNI_TEST_PACKAGES="containerd runc busybox-static containernetworking-plugins hyperfine iproute2 util-linux iptables"
 
 ensure_cni_packages() {
   local missing="" p

@@ -1,7 +1,9 @@
 package io.vpcipam.ipamd;
 
 import com.fasterxml.jackson.jr.ob.JSON;
+import io.vpcipam.ipamd.host.HostSettings;
 import io.vpcipam.ipamd.pool.Targets;
+import io.vpcipam.provider.Cidr;
 
 import java.io.IOException;
 import java.nio.file.InvalidPathException;
@@ -43,12 +45,17 @@ import java.util.Set;
  * @param warnings          settings not honoured as written, one line each: aws-node variables ipamd ignores
  *                          ({@link IgnoredSettings}) and values read as aws-node reads them (MAX_ENI=0, negative
  *                          targets); logged at start-up and shown in /v1/config
+ * @param host              the node data path: IPAMD_HOST_NETWORK (auto|true|false; auto = on, except on the
+ *                          simulated cloud without IPAMD_SIM_FABRIC_NETNS), AWS_VPC_K8S_CNI_EXTERNALSNAT,
+ *                          AWS_VPC_K8S_CNI_EXCLUDE_SNAT_CIDRS, AWS_VPC_K8S_CNI_RANDOMIZESNAT (prng|hashrandom|none),
+ *                          AWS_VPC_CNI_NODE_PORT_SUPPORT, AWS_VPC_ENI_MTU (default 9001, Azure 1500),
+ *                          IPAMD_HOST_LINK_WAIT
  */
 public record Config(String provider, Path socket, Path stateDir, Targets targets, Duration cooldown,
                      Duration addTimeout, Duration interval, Duration resyncInterval, Duration shrinkDelay,
                      Duration subnetBackoff, int mtu, Set<Integer> allowedUids, String clusterName,
                      Map<String, String> extraTags, String podSubnet, List<String> securityGroups,
-                     boolean leakCleanup, Path awsNodeCheckpoint, List<String> warnings) {
+                     boolean leakCleanup, Path awsNodeCheckpoint, List<String> warnings, HostSettings host) {
 
     /** Default socket path (DESIGN.md stable entry point). */
     public static final String DEFAULT_SOCKET = "/run/vpc-ipam/ipamd.sock";
@@ -122,11 +129,12 @@ public record Config(String provider, Path socket, Path stateDir, Targets target
                 ? null : r.path("IPAMD_AWS_NODE_CHECKPOINT", io.vpcipam.ipamd.takeover.AwsNodeCheckpoint.DEFAULT_PATH);
         List<String> warnings = new ArrayList<>(r.warnings);
         warnings.addAll(IgnoredSettings.of(env));
+        HostSettings host = host(r, env, provider);
         r.throwIfAny();
         return new Config(provider, socket, stateDir,
                 new Targets(warmIp, minIp, warmEni, warmPrefix, prefixMode, Math.max(0, maxEni)),
                 cooldown, addTimeout, interval, resync, shrink, subnetBackoff, mtu, uids, cluster, tags,
-                podSubnet.isEmpty() ? null : podSubnet, sgs, leakCleanup, awsNode, warnings);
+                podSubnet.isEmpty() ? null : podSubnet, sgs, leakCleanup, awsNode, warnings, host);
     }
 
     /** The path setting {@code name} made absolute ({@code fallback} when unset or blank); null if not a path. */
@@ -138,6 +146,58 @@ public record Config(String provider, Path socket, Path stateDir, Targets target
         } catch (InvalidPathException e) {
             return null;
         }
+    }
+
+    private static HostSettings host(Reader r, Map<String, String> env, String provider) {
+        String mode = r.string("IPAMD_HOST_NETWORK", "auto").toLowerCase(Locale.ROOT);
+        boolean enabled = switch (mode) {
+            case "auto" -> !"sim".equals(provider) || r.raw("IPAMD_SIM_FABRIC_NETNS") != null;
+            case "true" -> true;
+            case "false" -> false;
+            default -> {
+                r.problem("IPAMD_HOST_NETWORK", mode, "must be auto, true or false");
+                yield false;
+            }
+        };
+        boolean externalSnat = r.bool("AWS_VPC_K8S_CNI_EXTERNALSNAT", false);
+        List<Cidr> exclude = new ArrayList<>();
+        for (String part : r.list("AWS_VPC_K8S_CNI_EXCLUDE_SNAT_CIDRS")) {
+            try {
+                exclude.add(Cidr.parse(part));
+            } catch (IllegalArgumentException e) {
+                r.problem("AWS_VPC_K8S_CNI_EXCLUDE_SNAT_CIDRS", env.get("AWS_VPC_K8S_CNI_EXCLUDE_SNAT_CIDRS"),
+                        "must be comma-separated IPv4 CIDRs such as 192.168.0.0/16 ('" + part + "': "
+                                + e.getMessage() + ")");
+                break;
+            }
+        }
+        String ports = r.string("AWS_VPC_K8S_CNI_RANDOMIZESNAT", "prng").toLowerCase(Locale.ROOT);
+        HostSettings.SnatPorts snatPorts = switch (ports) {
+            case "prng" -> HostSettings.SnatPorts.PRNG;
+            case "hashrandom" -> HostSettings.SnatPorts.HASHRANDOM;
+            case "none" -> HostSettings.SnatPorts.NONE;
+            default -> {
+                r.problem("AWS_VPC_K8S_CNI_RANDOMIZESNAT", ports, "must be prng, hashrandom or none");
+                yield HostSettings.SnatPorts.PRNG;
+            }
+        };
+        boolean nodePort = r.bool("AWS_VPC_CNI_NODE_PORT_SUPPORT", true);
+        int eniMtu = "azure".equals(provider) ? 1500 : 9001;
+        String rawEniMtu = r.raw("AWS_VPC_ENI_MTU");
+        if (rawEniMtu != null) {
+            try {
+                int v = Integer.parseInt(rawEniMtu);
+                if (v >= 576 && v <= 9001) {
+                    eniMtu = v;
+                } else if (r.raw("POD_MTU") != null) { // without POD_MTU the pod MTU check above reported it
+                    r.problem("AWS_VPC_ENI_MTU", rawEniMtu, "must be between 576 and 9001");
+                }
+            } catch (NumberFormatException e) {
+                // reported by the pod MTU check above, which falls back to AWS_VPC_ENI_MTU
+            }
+        }
+        Duration linkWait = r.duration("IPAMD_HOST_LINK_WAIT", Duration.ofSeconds(10), false);
+        return new HostSettings(enabled, externalSnat, exclude, snatPorts, nodePort, eniMtu, linkWait);
     }
 
     /** Parses durations: a bare number is seconds (as the AWS CNI's IP_COOLDOWN_PERIOD), or 500ms, 30s, 2m, 1h. */
@@ -191,7 +251,7 @@ public record Config(String provider, Path socket, Path stateDir, Targets target
             }
         }
 
-        private String raw(String name) {
+        String raw(String name) {
             String v = env.get(name);
             return v == null || v.isBlank() ? null : v.trim();
         }

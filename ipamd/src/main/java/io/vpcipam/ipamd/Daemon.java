@@ -5,6 +5,8 @@ import io.vpcipam.ipamd.lease.CheckpointException;
 import io.vpcipam.ipamd.lease.CheckpointState;
 import io.vpcipam.ipamd.lease.GroupCommit;
 import io.vpcipam.ipamd.lease.Lease;
+import io.vpcipam.ipamd.host.HostNetwork;
+import io.vpcipam.ipamd.host.LinuxHost;
 import io.vpcipam.ipamd.k8s.KubernetesIntegration;
 import io.vpcipam.ipamd.ops.Metrics;
 import io.vpcipam.ipamd.pool.AddressPool;
@@ -53,6 +55,7 @@ public final class Daemon implements AutoCloseable {
     private KubernetesIntegration kubernetes; // null when not on Kubernetes
     private Thread spoolSweeper;
     private io.vpcipam.ipamd.takeover.Adoption adoption;
+    private HostNetwork host; // null when ipamd does not program the host
     private final Metrics metrics;
 
     private Daemon(Config config, CloudProvider provider, AddressPool pool, Reconciler reconciler, GroupCommit commit,
@@ -136,6 +139,9 @@ public final class Daemon implements AutoCloseable {
         });
         Reconciler reconciler = new Reconciler(provider, pool, settings(config), clock, metrics::reconciled);
         reconcilerRef.set(reconciler);
+        if (config.host().enabled()) {
+            pool.gateOnHost(); // secondary interfaces serve pods once their node side is set up
+        }
 
         NodeInfo node = describeUntilAnswered(provider);
         List<Lease> lost = pool.restore(node, saved);
@@ -152,11 +158,19 @@ public final class Daemon implements AutoCloseable {
             reconciler.close();
             throw new StartupException(StateDir.SETTING, config.stateDir(), e.getMessage(), e);
         }
+        HostNetwork host = null;
+        if (config.host().enabled()) {
+            host = new HostNetwork(pool, config.host(), LinuxHost.system(), clock, config.interval(),
+                    metrics.hostListener());
+            pool.onInterfacesChanged(host::wake);
+            host.pass(); // links, tables, rules and chains are in place before the first pod is served
+            host.start();
+        }
 
         int mtu = config.mtu() > 0 ? config.mtu() : ("azure".equals(provider.name()) ? 1500 : 9001);
         IpamService service = new IpamService(pool, provider.name(),
                 config.targets().prefixMode() && provider.capabilities().prefixDelegation(), config.addTimeout(), mtu,
-                metrics::served);
+                metrics::served, config.host().externalSnat());
         if (kubernetes != null) {
             kubernetes.attach(pool, reconciler); // custom networking is in force before the first interface is made
         }
@@ -168,6 +182,9 @@ public final class Daemon implements AutoCloseable {
         } catch (IOException e) {
             service.shutDown();
             reconciler.close();
+            if (host != null) {
+                host.close();
+            }
             commit.close();
             throw new StartupException(SOCKET_SETTING, config.socket(), e.getMessage(), e);
         }
@@ -178,6 +195,7 @@ public final class Daemon implements AutoCloseable {
         metrics.watchCloud(reconciler::cloudHealth);
         metrics.watchLimits(reconciler::nodeLimits);
         Daemon daemon = new Daemon(config, provider, pool, reconciler, commit, service, server, dropped, metrics);
+        daemon.host = host;
         // the plugin also spools a DEL when ipamd is up but did not answer in time: apply those without a restart
         daemon.spoolSweeper = Thread.ofVirtual().name("release-spool").start(() -> {
             while (true) {
@@ -316,6 +334,11 @@ public final class Daemon implements AutoCloseable {
         return adoption;
     }
 
+    /** Why the node's data path is not set up as it should be; null when it is, or when ipamd does not program it. */
+    public String hostProblem() {
+        return host == null ? null : host.problem();
+    }
+
     /** The Kubernetes integration, or null when not on Kubernetes. */
     public KubernetesIntegration kubernetes() {
         return kubernetes;
@@ -346,6 +369,9 @@ public final class Daemon implements AutoCloseable {
             spoolSweeper.interrupt();
         }
         reconciler.close();
+        if (host != null) {
+            host.close();
+        }
         commit.close();
         provider.close();
     }

@@ -25,7 +25,8 @@ public final class IgnoredSettings {
 
     /** aws-node variables ipamd reads, under their aws-node name (see Config and KubeSettings). */
     private static final List<String> HONOURED = List.of("AWS_VPC_ENI_MTU", "AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG",
-            "ENI_CONFIG_LABEL_DEF");
+            "ENI_CONFIG_LABEL_DEF", "AWS_VPC_K8S_CNI_EXTERNALSNAT", "AWS_VPC_K8S_CNI_EXCLUDE_SNAT_CIDRS",
+            "AWS_VPC_K8S_CNI_RANDOMIZESNAT", "AWS_VPC_CNI_NODE_PORT_SUPPORT");
 
     private static final Map<String, Rule> RULES = rules();
 
@@ -34,13 +35,8 @@ public final class IgnoredSettings {
 
     private static Map<String, Rule> rules() {
         Map<String, Rule> m = new TreeMap<>();
-        String snat = "ipamd programs no SNAT, connmark or NodePort rules (docs/migrating-from-aws-node.md)";
-        m.put("AWS_VPC_K8S_CNI_EXTERNALSNAT", new Rule(null, snat));
-        m.put("AWS_VPC_K8S_CNI_EXCLUDE_SNAT_CIDRS", new Rule(null, snat));
-        m.put("AWS_VPC_K8S_CNI_RANDOMIZESNAT", new Rule(null, snat));
-        m.put("AWS_VPC_K8S_CNI_CONNMARK", new Rule(null, snat));
-        m.put("AWS_VPC_CNI_NODE_PORT_SUPPORT", new Rule(null, snat));
-        m.put("AWS_EXTERNAL_SERVICE_CIDRS", new Rule(null, snat));
+        m.put("AWS_VPC_K8S_CNI_CONNMARK", new Rule("0x80", "the NodePort connmark bit is fixed at 0x80"));
+        m.put("AWS_EXTERNAL_SERVICE_CIDRS", new Rule(null, "no 'to <cidr> lookup main' rules for external services"));
         m.put("AWS_VPC_K8S_CNI_LOGLEVEL", new Rule(null, "use IPAMD_LOG_LEVEL (chart log.level)"));
         m.put("AWS_VPC_K8S_CNI_LOG_FILE", new Rule(null, "ipamd logs to stderr only"));
         m.put("AWS_VPC_K8S_PLUGIN_LOG_FILE", new Rule(null, "use the conflist's logFile (install.sh --log-file)"));

@@ -181,11 +181,14 @@ public final class Main implements Callable<Integer> {
         out.printf("pool      total=%d free=%d assigned=%d cooling=%d pending=%d releasing=%d max=%d%n",
                 p.total(), p.free(), p.assigned(), p.cooling(), p.pending(), p.releasing(), s.maxAddresses());
         out.println();
-        out.printf("%-24s %-4s %-26s %-15s %6s %8s %5s %8s %s%n", "INTERFACE", "DEV", "SUBNET", "PRIMARY", "ADDRS",
-                "PREFIXES", "FREE", "ASSIGNED", "MANAGED");
+        out.printf("%-24s %-4s %-26s %-15s %6s %8s %5s %8s  %-17s %-12s %-5s %s%n", "INTERFACE", "DEV", "SUBNET",
+                "PRIMARY", "ADDRS", "PREFIXES", "FREE", "ASSIGNED", "MAC", "LINK", "TABLE", "MANAGED");
         for (StatusInfo.InterfaceStatus i : s.interfaces()) {
-            out.printf("%-24s %-4d %-26s %-15s %6d %8d %5d %8d %s%n", i.id(), i.deviceIndex(), i.subnetId(),
-                    i.primaryAddress(), i.addresses().size(), i.prefixes().size(), i.free(), i.assigned(),
+            out.printf("%-24s %-4d %-26s %-15s %6d %8d %5d %8d  %-17s %-12s %-5s %s%n", i.id(), i.deviceIndex(),
+                    i.subnetId(), i.primaryAddress(), i.addresses().size(), i.prefixes().size(), i.free(),
+                    i.assigned(), i.mac() == null || i.mac().isEmpty() ? "-" : i.mac(),
+                    i.linkName() == null || i.linkName().isEmpty() ? "-" : i.linkName(),
+                    i.routeTable() == 0 ? "main" : String.valueOf(i.routeTable()),
                     i.unmanaged() == null ? "yes" : "no (" + i.unmanaged() + ")");
         }
         out.println();

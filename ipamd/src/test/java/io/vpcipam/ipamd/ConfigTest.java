@@ -1,11 +1,14 @@
 package io.vpcipam.ipamd;
 
+import io.vpcipam.ipamd.host.HostSettings;
+import io.vpcipam.provider.Cidr;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -57,10 +60,53 @@ class ConfigTest {
             "ADDITIONAL_ENI_TAGS|not-json",
             "ADDITIONAL_ENI_TAGS|{\"vpc-ipam.io/instance-id\":\"x\"}",
             "IPAMD_PROVIDER|../etc",
+            "AWS_VPC_K8S_CNI_EXTERNALSNAT|yesplease",
+            "AWS_VPC_K8S_CNI_EXCLUDE_SNAT_CIDRS|10.9.0.0/16,not-a-cidr",
+            "AWS_VPC_K8S_CNI_RANDOMIZESNAT|fully",
+            "AWS_VPC_CNI_NODE_PORT_SUPPORT|2",
+            "IPAMD_HOST_NETWORK|sometimes",
+            "IPAMD_HOST_LINK_WAIT|soon",
     })
     void fromEnv_badValue_namesTheVariableAndTheValue(String name, String value) {
         ConfigException e = assertThrows(ConfigException.class, () -> Config.fromEnv(Map.of(name, value)));
         assertTrue(e.getMessage().contains(name + "='" + value + "'"), e.getMessage());
+    }
+
+    @Test
+    void fromEnv_hostDataPath_defaultsFollowTheAwsCni_andTheSimulatedCloudOnlyWithAFabric() throws Exception {
+        HostSettings aws = Config.fromEnv(Map.of("IPAMD_PROVIDER", "aws")).host();
+        assertTrue(aws.enabled());
+        assertFalse(aws.externalSnat());
+        assertEquals(List.of(), aws.excludeSnatCidrs());
+        assertEquals(HostSettings.SnatPorts.PRNG, aws.snatPorts());
+        assertTrue(aws.nodePortSupport());
+        assertEquals(9001, aws.interfaceMtu());
+        assertEquals(Duration.ofSeconds(10), aws.linkWait());
+        assertEquals(1500, Config.fromEnv(Map.of("IPAMD_PROVIDER", "azure")).host().interfaceMtu());
+        assertFalse(Config.fromEnv(Map.of()).host().enabled(), "the sim has no links to set up");
+        assertTrue(Config.fromEnv(Map.of("IPAMD_SIM_FABRIC_NETNS", "fab")).host().enabled());
+        assertFalse(Config.fromEnv(Map.of("IPAMD_PROVIDER", "aws", "IPAMD_HOST_NETWORK", "false")).host().enabled());
+
+        HostSettings set = Config.fromEnv(Map.of("AWS_VPC_K8S_CNI_EXTERNALSNAT", "true",
+                "AWS_VPC_K8S_CNI_EXCLUDE_SNAT_CIDRS", "192.168.0.0/16, 172.16.0.0/12",
+                "AWS_VPC_K8S_CNI_RANDOMIZESNAT", "hashrandom", "AWS_VPC_CNI_NODE_PORT_SUPPORT", "false",
+                "AWS_VPC_ENI_MTU", "1500", "IPAMD_HOST_LINK_WAIT", "3s")).host();
+        assertTrue(set.externalSnat());
+        assertEquals(List.of(Cidr.parse("192.168.0.0/16"), Cidr.parse("172.16.0.0/12")), set.excludeSnatCidrs());
+        assertEquals(HostSettings.SnatPorts.HASHRANDOM, set.snatPorts());
+        assertFalse(set.nodePortSupport());
+        assertEquals(1500, set.interfaceMtu());
+        assertEquals(Duration.ofSeconds(3), set.linkWait());
+    }
+
+    @Test
+    void fromEnv_badEniMtu_isReportedOnce() {
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> Config.fromEnv(Map.of("AWS_VPC_ENI_MTU", "jumbo")));
+        assertEquals(1, e.problems().size(), e.getMessage());
+        e = assertThrows(ConfigException.class,
+                () -> Config.fromEnv(Map.of("AWS_VPC_ENI_MTU", "20000", "POD_MTU", "1500")));
+        assertEquals(List.of("AWS_VPC_ENI_MTU='20000': must be between 576 and 9001"), e.problems());
     }
 
     @Test

@@ -61,10 +61,22 @@ public final class IpamdProcess implements AutoCloseable {
     /** As {@link #start(String, Path, Map, Duration)}, with these JVM options. */
     public static IpamdProcess start(String provider, Path stateDir, Map<String, String> env, Duration timeout,
                                      List<String> jvmOptions) throws IOException, InterruptedException {
+        return start(provider, stateDir, env, timeout, jvmOptions, List.of());
+    }
+
+    /**
+     * As {@link #start(String, Path, Map, Duration, List)}, the java command run behind {@code launcher} (e.g.
+     * {@code nsenter --net=/run/netns/NODE}, to run ipamd in a test's node network namespace). ipamd does not
+     * program the host unless {@code env} sets {@code IPAMD_HOST_NETWORK} (or the simulated cloud's fabric): a
+     * test must never change the machine's own network.
+     */
+    public static IpamdProcess start(String provider, Path stateDir, Map<String, String> env, Duration timeout,
+                                     List<String> jvmOptions, List<String> launcher)
+            throws IOException, InterruptedException {
         Files.createDirectories(stateDir);
         Path socket = stateDir.resolve("ipamd.sock");
         Path log = stateDir.resolve("ipamd.log");
-        List<String> cmd = new ArrayList<>();
+        List<String> cmd = new ArrayList<>(launcher);
         cmd.add(java());
         cmd.addAll(jvmOptions);
         cmd.addAll(List.of("-jar", jar().toString(), "run",
@@ -76,6 +88,9 @@ public final class IpamdProcess implements AutoCloseable {
         // ephemeral loopback ports unless a test names them: parallel runs and a node's own ipamd must not collide
         pb.environment().put("IPAMD_METRICS_ADDRESS", "127.0.0.1:0");
         pb.environment().put("IPAMD_INTROSPECTION_ADDRESS", "127.0.0.1:0");
+        if (!env.containsKey("IPAMD_SIM_FABRIC_NETNS")) {
+            pb.environment().put("IPAMD_HOST_NETWORK", "false");
+        }
         pb.environment().putAll(env);
         Process p = pb.start();
         IpamdProcess ipamd = new IpamdProcess(p, socket, stateDir, log);

@@ -124,6 +124,9 @@ public final class Codec {
             im.put("free", i.free());
             im.put("assigned", i.assigned());
             put(im, "unmanaged", i.unmanaged());
+            put(im, "mac", i.mac());
+            put(im, "linkName", i.linkName());
+            im.put("routeTable", i.routeTable());
             ifs.add(im);
         }
         m.put("interfaces", ifs);
@@ -315,7 +318,8 @@ public final class Codec {
                 interfaces.add(new StatusInfo.InterfaceStatus(string(im, "id", ip), intOr0(im, "deviceIndex", ip),
                         string(im, "subnetId", ip), string(im, "primaryAddress", ip), strings(im, "addresses", ip),
                         strings(im, "prefixes", ip), intOr0(im, "free", ip), intOr0(im, "assigned", ip),
-                        string(im, "unmanaged", ip)));
+                        string(im, "unmanaged", ip), string(im, "mac", ip), string(im, "linkName", ip),
+                        intOr0(im, "routeTable", ip)));
             }
         }
         List<StatusInfo.LeaseStatus> leases = new ArrayList<>();

@@ -45,10 +45,14 @@ public record StatusInfo(String provider, String instanceId, String instanceType
      * @param assigned       pool addresses on it that are leased
      * @param unmanaged      null for a pool interface; else why ipamd leaves it alone ({@code no_manage_tag},
      *                       {@code network_card}): shown, but it contributes no address
+     * @param mac            its MAC address (may be null from an older daemon)
+     * @param linkName       the Linux link holding it, or null when ipamd does not program the host or has not
+     *                       found the link
+     * @param routeTable     the host route table of pods on it (0 = main)
      */
     public record InterfaceStatus(String id, int deviceIndex, String subnetId, String primaryAddress,
                                   List<String> addresses, List<String> prefixes, int free, int assigned,
-                                  String unmanaged) {
+                                  String unmanaged, String mac, String linkName, int routeTable) {
 
         /** Copies the lists; a blank {@code unmanaged} is null. */
         public InterfaceStatus {
@@ -57,10 +61,18 @@ public record StatusInfo(String provider, String instanceId, String instanceType
             unmanaged = unmanaged == null || unmanaged.isBlank() ? null : unmanaged;
         }
 
-        /** A pool interface. */
+        /** A pool interface, without the host fields. */
         public InterfaceStatus(String id, int deviceIndex, String subnetId, String primaryAddress,
                                List<String> addresses, List<String> prefixes, int free, int assigned) {
             this(id, deviceIndex, subnetId, primaryAddress, addresses, prefixes, free, assigned, null);
+        }
+
+        /** Without the host fields (an older daemon's reply). */
+        public InterfaceStatus(String id, int deviceIndex, String subnetId, String primaryAddress,
+                               List<String> addresses, List<String> prefixes, int free, int assigned,
+                               String unmanaged) {
+            this(id, deviceIndex, subnetId, primaryAddress, addresses, prefixes, free, assigned, unmanaged, null,
+                    null, 0);
         }
     }
 

@@ -68,14 +68,15 @@ class CodecWireFormatTest {
         StatusInfo s = new StatusInfo("sim", "i-1", "c5.4xlarge", "us-east-1a", true,
                 new StatusInfo.PoolCounts(10, 5, 3, 1, 1, 0), 234,
                 List.of(new StatusInfo.InterfaceStatus("eni-1", 0, "subnet-1", "10.0.0.10",
-                        List.of("10.0.0.11"), List.of("10.0.1.0/28"), 5, 3)),
+                        List.of("10.0.0.11"), List.of("10.0.1.0/28"), 5, 3, null, "02:00:00:00:00:01", "ens5", 0)),
                 List.of(new StatusInfo.LeaseStatus("n", "c1", "eth0", "default", "web-0", "10.0.0.11", "eni-1",
                         "2025-01-31T12:00:00Z")));
         assertEquals("{\"ok\":true,\"status\":{\"provider\":\"sim\",\"instanceId\":\"i-1\",\"instanceType\":\"c5.4xlarge\","
                 + "\"zone\":\"us-east-1a\",\"prefixMode\":true,\"pool\":{\"total\":10,\"free\":5,\"assigned\":3,"
                 + "\"cooling\":1,\"pending\":1,\"releasing\":0},\"maxAddresses\":234,\"interfaces\":[{\"id\":\"eni-1\","
                 + "\"deviceIndex\":0,\"subnetId\":\"subnet-1\",\"primaryAddress\":\"10.0.0.10\",\"addresses\":[\"10.0.0.11\"],"
-                + "\"prefixes\":[\"10.0.1.0/28\"],\"free\":5,\"assigned\":3}],\"leases\":[{\"network\":\"n\","
+                + "\"prefixes\":[\"10.0.1.0/28\"],\"free\":5,\"assigned\":3,\"mac\":\"02:00:00:00:00:01\","
+                + "\"linkName\":\"ens5\",\"routeTable\":0}],\"leases\":[{\"network\":\"n\","
                 + "\"containerId\":\"c1\",\"ifName\":\"eth0\",\"podNamespace\":\"default\",\"podName\":\"web-0\","
                 + "\"address\":\"10.0.0.11\",\"interfaceId\":\"eni-1\",\"assignedAt\":\"2025-01-31T12:00:00Z\"}]}}",
                 Codec.encode(Reply.status(s)));

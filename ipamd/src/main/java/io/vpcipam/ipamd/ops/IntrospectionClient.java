@@ -76,7 +76,8 @@ public final class IntrospectionClient {
             ifaces.add(new StatusInfo.InterfaceStatus(str(i.get("id")), num(i.get("deviceIndex")),
                     str(i.get("subnetId")), str(i.get("primaryAddress")), strings(i.get("addresses")),
                     strings(i.get("prefixes")), num(i.get("free")), num(i.get("assigned")),
-                    i.get("unmanaged") == null ? null : str(i.get("unmanaged"))));
+                    i.get("unmanaged") == null ? null : str(i.get("unmanaged")), str(i.get("mac")),
+                    str(i.get("linkName")), num(i.get("routeTable"))));
         }
         return new StatusInfo(str(pool.get("provider")), str(pool.get("instanceId")), str(pool.get("instanceType")),
                 str(pool.get("zone")), Boolean.TRUE.equals(pool.get("prefixMode")),

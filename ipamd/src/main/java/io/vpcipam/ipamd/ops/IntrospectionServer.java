@@ -166,6 +166,8 @@ public final class IntrospectionServer implements AutoCloseable {
             reason = "not serving " + d.config().socket() + " (shutting down)";
         } else if (d.pool().node() == null) {
             reason = "the pool has not read the node yet";
+        } else if (d.hostProblem() != null) {
+            reason = d.hostProblem();
         }
         m.put("ready", reason == null);
         if (reason != null) {
@@ -228,6 +230,10 @@ public final class IntrospectionServer implements AutoCloseable {
             if (i.unmanaged() != null) {
                 im.put("unmanaged", i.unmanaged());
             }
+            im.put("mac", i.mac());
+            im.put("linkName", i.linkName());
+            im.put("routeTable", i.routeTable());
+            im.put("hostReady", i.hostReady());
             ifaces.add(im);
         }
         m.put("interfaces", ifaces);

@@ -2,6 +2,7 @@ package io.vpcipam.ipamd.ops;
 
 import io.prometheus.metrics.core.datapoints.CounterDataPoint;
 import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import io.prometheus.metrics.model.registry.MultiCollector;
@@ -9,6 +10,8 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
 import io.prometheus.metrics.model.snapshots.Labels;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
+import io.vpcipam.ipamd.host.HostException;
+import io.vpcipam.ipamd.host.HostNetwork;
 import io.vpcipam.ipamd.pool.AddressPool;
 import io.vpcipam.ipamd.pool.Reconciler;
 import io.vpcipam.ipamd.pool.PoolStatus;
@@ -64,6 +67,8 @@ public final class Metrics implements CloudCallListener {
     private final Histogram checkpointWriteDuration;
     private final Counter checkpointWriteErrors;
     private final Counter leasesDropped;
+    private final Counter hostErrors;
+    private final Gauge hostLinksMissing;
     private volatile CloudError lastCloudError;
     private volatile Source source;
     private volatile Supplier<Reconciler.CloudHealth> cloudHealth = () -> Reconciler.CloudHealth.ANSWERING;
@@ -115,7 +120,31 @@ public final class Metrics implements CloudCallListener {
         for (AddressPool.DropReason r : AddressPool.DropReason.values()) {
             leasesDropped.labelValues(reason(r)); // present at 0 so rate() and alerts work from the first scrape
         }
+        hostErrors = Counter.builder().name("vpc_ipam_host_setup_errors")
+                .help("Host data path passes that failed, by step: read, ip, iptables or sysctl.")
+                .labelNames("step").register(registry);
+        for (HostException.Step st : HostException.Step.values()) {
+            hostErrors.labelValues(st.name().toLowerCase(Locale.ROOT));
+        }
+        hostLinksMissing = Gauge.builder().name("vpc_ipam_host_links_missing")
+                .help("Attached interfaces whose Linux link has not appeared within IPAMD_HOST_LINK_WAIT"
+                        + " (their addresses are not handed to pods).").register(registry);
         registry.register(new PoolCollector());
+    }
+
+    /** The host data path's reports. */
+    public HostNetwork.Listener hostListener() {
+        return new HostNetwork.Listener() {
+            @Override
+            public void passed(int missingLinks) {
+                hostLinksMissing.set(missingLinks);
+            }
+
+            @Override
+            public void failed(HostException.Step step) {
+                hostErrors.labelValues(step.name().toLowerCase(Locale.ROOT)).inc();
+            }
+        };
     }
 
     /** Adds the JVM's memory, GC, thread and process metrics (once per registry). */

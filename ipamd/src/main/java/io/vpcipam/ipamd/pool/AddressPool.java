@@ -1,5 +1,8 @@
 package io.vpcipam.ipamd.pool;
 
+import io.vpcipam.ipamd.host.HostView;
+import io.vpcipam.ipamd.host.PoolSide;
+import io.vpcipam.ipamd.host.RouteTables;
 import io.vpcipam.ipamd.lease.CheckpointState;
 import io.vpcipam.ipamd.lease.GroupCommit;
 import io.vpcipam.ipamd.lease.Lease;
@@ -46,7 +49,7 @@ import java.util.function.Consumer;
  * <p>The cloud is the truth for which addresses the node holds ({@link #sync}); the checkpoint is the truth for
  * which are assigned ({@link #restore}).
  */
-public final class AddressPool {
+public final class AddressPool implements PoolSide {
 
     private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger(AddressPool.class.getName());
 
@@ -60,9 +63,12 @@ public final class AddressPool {
         String mac;
         Ipv4Address primaryAddress;
         Ipv4Address gateway;
+        Cidr subnetCidr; // null until the subnet is described
         boolean managed; // carries our owner tag: created by vpc-ipam, so it may be deleted
         int networkCard;
         NetworkInterface.Exclusion exclusion = NetworkInterface.Exclusion.NONE; // not NONE: shown, never used
+        boolean hostReady = true; // the node's side is set up (always, unless the host data path gates it)
+        String linkName; // the Linux link holding the interface, as the host data path found it; null = unknown
         final Set<Ipv4Address> secondaries = new LinkedHashSet<>();
         final Set<Cidr> prefixes = new LinkedHashSet<>();
         final TreeSet<Ipv4Address> free = new TreeSet<>();
@@ -82,6 +88,7 @@ public final class AddressPool {
             mac = ni.mac();
             primaryAddress = ni.primaryAddress();
             gateway = subnet == null ? null : subnet.gateway();
+            subnetCidr = subnet == null ? null : subnet.cidr();
             managed = ni.tags().containsKey(io.vpcipam.provider.OwnerTags.INSTANCE_ID);
             networkCard = ni.networkCard();
             exclusion = ni.exclusion();
@@ -145,6 +152,8 @@ public final class AddressPool {
     private Instant lastShrink = Instant.MIN;
     private Instant growPausedUntil = Instant.MIN;
     private GroupCommit commit;
+    private boolean gateOnHost; // interfaces with device index 1+ serve pods only once the host data path says so
+    private Runnable interfacesChanged = () -> { };
 
     /**
      * @param clock    the only clock read (cool-downs, lease times)
@@ -272,7 +281,7 @@ public final class AddressPool {
             Set<String> seen = new HashSet<>();
             for (NetworkInterface ni : info.interfaces()) {
                 seen.add(ni.id());
-                Iface iface = interfaces.computeIfAbsent(ni.id(), Iface::new);
+                Iface iface = interfaces.computeIfAbsent(ni.id(), this::newIface);
                 iface.describe(ni, info.subnet(ni.subnetId()));
                 iface.secondaries.clear();
                 iface.secondaries.addAll(ni.secondaryAddresses());
@@ -325,6 +334,7 @@ public final class AddressPool {
             interfaces.keySet().removeIf(id -> !seen.contains(id));
             sortedCache = null;
             changed.signalAll();
+            interfacesChanged.run();
         } finally {
             lock.unlock();
         }
@@ -693,7 +703,7 @@ public final class AddressPool {
         try {
             Iface iface = interfaces.get(lease.interfaceId());
             int deviceIndex = iface == null ? 0 : iface.deviceIndex;
-            return new Grant(lease, iface == null ? "" : iface.mac, deviceIndex, deviceIndex == 0 ? 0 : deviceIndex + 1,
+            return new Grant(lease, iface == null ? "" : iface.mac, deviceIndex, RouteTables.forDevice(deviceIndex),
                     iface == null ? null : iface.gateway, node == null ? List.of() : node.vpcCidrs());
         } finally {
             lock.unlock();
@@ -811,8 +821,9 @@ public final class AddressPool {
     public void attached(NetworkInterface ni) {
         lock.lock();
         try {
-            interfaces.computeIfAbsent(ni.id(), Iface::new).describe(ni, node == null ? null : node.subnet(ni.subnetId()));
+            interfaces.computeIfAbsent(ni.id(), this::newIface).describe(ni, node == null ? null : node.subnet(ni.subnetId()));
             sortedCache = null;
+            interfacesChanged.run();
         } finally {
             lock.unlock();
         }
@@ -932,8 +943,78 @@ public final class AddressPool {
             if (success) {
                 interfaces.remove(interfaceId);
                 sortedCache = null;
+                interfacesChanged.run();
                 lastShrink = clock.instant();
                 }
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    // ---------------------------------------------------------------- the host data path's side
+
+    /**
+     * From now on an interface with device index 1+ serves pods only after {@link #hostApplied} names it: until
+     * the node's side of it (link, address, route table) is set up, a pod on it could not leave the node. Call
+     * before {@link #restore}.
+     */
+    public void gateOnHost() {
+        lock.lock();
+        try {
+            gateOnHost = true;
+            for (Iface iface : interfaces.values()) {
+                iface.hostReady = false;
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Sets what runs (under the pool lock: it must not block) when interfaces appear, change or go. */
+    public void onInterfacesChanged(Runnable hook) {
+        lock.lock();
+        try {
+            interfacesChanged = java.util.Objects.requireNonNull(hook);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public HostView hostView() {
+        lock.lock();
+        try {
+            if (node == null) {
+                return new HostView(List.of(), List.of());
+            }
+            List<HostView.Interface> out = new ArrayList<>();
+            for (Iface i : sortedInterfaces()) {
+                // interfaces tagged no_manage or on another network card are never touched
+                if (i.usable() || (i.deviceIndex == 0 && i.networkCard == 0)) {
+                    out.add(new HostView.Interface(i.id, i.mac, i.deviceIndex, i.primaryAddress, i.subnetCidr,
+                            i.gateway));
+                }
+            }
+            return new HostView(out, node.vpcCidrs());
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * What the host data path found and set up: each interface's Linux link ({@code links}, by interface id) and
+     * which interfaces are ready for pods ({@code ready}). Interfaces not in {@code ready} stop getting new pods;
+     * their leases stay. Wakes waiting ADDs.
+     */
+    @Override
+    public void hostApplied(Map<String, String> links, Set<String> ready) {
+        lock.lock();
+        try {
+            for (Iface iface : interfaces.values()) {
+                iface.linkName = links.get(iface.id);
+                iface.hostReady = ready.contains(iface.id);
+            }
             changed.signalAll();
         } finally {
             lock.unlock();
@@ -994,7 +1075,8 @@ public final class AddressPool {
                 ifaces.add(new PoolStatus.InterfaceStatus(iface.id, iface.deviceIndex, iface.subnetId,
                         iface.primaryAddress, List.copyOf(iface.secondaries), List.copyOf(iface.prefixes),
                         ic[AddressState.FREE.ordinal()], ic[AddressState.ASSIGNED.ordinal()],
-                        iface.usable() ? null : iface.exclusion.label()));
+                        iface.usable() ? null : iface.exclusion.label(), iface.mac, iface.linkName,
+                        RouteTables.forDevice(iface.deviceIndex), iface.hostReady || iface.deviceIndex == 0));
             }
             List<Lease> ls = new ArrayList<>(leases.values());
             ls.sort(Comparator.comparing(Lease::address));
@@ -1032,9 +1114,15 @@ public final class AddressPool {
         return sortedCache;
     }
 
+    private Iface newIface(String id) {
+        Iface iface = new Iface(id);
+        iface.hostReady = !gateOnHost; // device index unknown yet: a gated pool waits for the host either way
+        return iface;
+    }
+
     private Slot firstFree() {
         for (Iface iface : sortedInterfaces()) {
-            if (!iface.free.isEmpty()) {
+            if (!iface.free.isEmpty() && (iface.hostReady || iface.deviceIndex == 0)) {
                 return slots.get(iface.free.first());
             }
         }

@@ -21,12 +21,16 @@ public record PoolStatus(String instanceId, String instanceType, String zone, in
     /**
      * One interface and its counts.
      *
-     * @param unmanaged null for a pool interface; else the {@link io.vpcipam.provider.NetworkInterface.Exclusion}
-     *                  label saying why ipamd leaves it alone (it contributes no address)
+     * @param unmanaged  null for a pool interface; else the {@link io.vpcipam.provider.NetworkInterface.Exclusion}
+     *                   label saying why ipamd leaves it alone (it contributes no address)
+     * @param mac        its MAC address
+     * @param linkName   the Linux link holding it, or null when the host data path is off or has not found it
+     * @param routeTable the host route table of pods on it (0 = main)
+     * @param hostReady  whether its addresses are handed to pods (the node's side of it is set up)
      */
     public record InterfaceStatus(String id, int deviceIndex, String subnetId, Ipv4Address primaryAddress,
                                   List<Ipv4Address> addresses, List<Cidr> prefixes, int free, int assigned,
-                                  String unmanaged) {
+                                  String unmanaged, String mac, String linkName, int routeTable, boolean hostReady) {
         public InterfaceStatus {
             addresses = List.copyOf(addresses);
             prefixes = List.copyOf(prefixes);

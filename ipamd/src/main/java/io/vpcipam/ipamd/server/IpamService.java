@@ -36,6 +36,7 @@ public final class IpamService {
     private final Duration addTimeout;
     private final int mtu;
     private final Observer observer;
+    private final boolean externalSnat;
     private volatile boolean shuttingDown;
     private final FailedAddLog failedAdds = new FailedAddLog(java.util.concurrent.TimeUnit.SECONDS.toNanos(10));
 
@@ -56,6 +57,17 @@ public final class IpamService {
     /** As the five-argument constructor, telling {@code observer} about every answered request. */
     public IpamService(AddressPool pool, String provider, boolean prefixMode, Duration addTimeout, int mtu,
                        Observer observer) {
+        this(pool, provider, prefixMode, addTimeout, mtu, observer, false);
+    }
+
+    /**
+     * As the six-argument constructor; with {@code externalSnat} leases name no VPC blocks, so the plugin sends
+     * every destination of a pod on a secondary interface through that interface's table
+     * ({@code from <pod> lookup N}) instead of only the VPC's ({@code from <pod> to <block> lookup N}).
+     */
+    public IpamService(AddressPool pool, String provider, boolean prefixMode, Duration addTimeout, int mtu,
+                       Observer observer, boolean externalSnat) {
+        this.externalSnat = externalSnat;
         this.observer = observer;
         this.pool = pool;
         this.provider = provider;
@@ -138,9 +150,10 @@ public final class IpamService {
     }
 
     private LeaseInfo leaseInfo(Grant g) {
+        // No gateway: ipamd fills the interface's table itself, and the pod's gateway is link-local.
         return new LeaseInfo(g.lease().address().toString(), 32, g.lease().interfaceId(), g.mac(), g.deviceIndex(),
-                g.routeTable(), g.gateway() == null ? null : g.gateway().toString(),
-                g.vpcCidrs().stream().map(Cidr::toString).toList(), mtu);
+                g.routeTable(), null,
+                externalSnat ? List.of() : g.vpcCidrs().stream().map(Cidr::toString).toList(), mtu);
     }
 
     /** The STATUS object. */
@@ -150,7 +163,8 @@ public final class IpamService {
                 .map(i -> new StatusInfo.InterfaceStatus(i.id(), i.deviceIndex(), i.subnetId(),
                         i.primaryAddress() == null ? null : i.primaryAddress().toString(),
                         i.addresses().stream().map(Ipv4Address::toString).toList(),
-                        i.prefixes().stream().map(Cidr::toString).toList(), i.free(), i.assigned(), i.unmanaged()))
+                        i.prefixes().stream().map(Cidr::toString).toList(), i.free(), i.assigned(), i.unmanaged(),
+                        i.mac(), i.linkName(), i.routeTable()))
                 .toList();
         List<StatusInfo.LeaseStatus> leases = s.leases().stream()
                 .map(l -> new StatusInfo.LeaseStatus(l.key().network(), l.key().containerId(), l.key().ifName(),

@@ -227,7 +227,9 @@ class OpsServersTest {
         assertEquals(3, counts.get("assigned"));
         Map<?, ?> iface = (Map<?, ?>) ((List<?>) pool.get("interfaces")).getFirst();
         assertEquals(Set.of("id", "deviceIndex", "subnetId", "primaryAddress", "addresses", "prefixes", "free",
-                "assigned"), iface.keySet());
+                "assigned", "mac", "linkName", "routeTable", "hostReady"), iface.keySet());
+        assertEquals(0, iface.get("routeTable"));
+        assertTrue(String.valueOf(iface.get("mac")).matches("02:51:4d:[0-9a-f:]{8}"), iface.toString());
         assertEquals(Set.of("lastGrow", "lastShrink", "growthPausedUntil", "reconcilerRunning", "cloudFailing",
                 "cloudFailures", "cloudNextTry", "cloudError", "takeover"),
                 ((Map<?, ?>) pool.get("engine")).keySet());
