@@ -16,21 +16,29 @@ import io.vpcipam.provider.NodeInfo;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * ipamd on Kubernetes: node identity for the provider, lease collection against the pods on this node, custom
  * networking from the node's NetworkConfig, and the pool published on the Node.
  *
- * <p>The API server is never on the path of an ADD or DEL: everything here runs on one timer thread, and a failed
- * call only means "try again at the next tick". When the API server is unreachable the pool keeps serving with the
+ * <p>The API server is never on the path of an ADD or DEL: each task (lease collection, the annotation, the
+ * NetworkConfig) runs on its own timer thread, so a call that hangs for its whole timeout holds up only its own task,
+ * and a failed call only means "try again at the next tick". When the API server is unreachable the pool keeps serving with the
  * placement it had; no lease is released (nothing can be confirmed gone); the annotation is published once the
  * server answers again. Start-up waits for the Node object for a bounded time only.
  *
@@ -40,6 +48,10 @@ import java.util.logging.Logger;
 public final class KubernetesIntegration implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(KubernetesIntegration.class.getName());
+    /** The API server's 403 message: {@code User "u" cannot list resource "pods" in API group "" at ...}. */
+    private static final Pattern FORBIDDEN = Pattern.compile(
+            "cannot (\\S+) resource \"([^\"]*)\" in API group \"([^\"]*)\"");
+
 
     private final KubernetesClient client;
     private final KubeSettings settings;
@@ -52,7 +64,8 @@ public final class KubernetesIntegration implements AutoCloseable {
     private Reconciler reconciler;
     private PodLeaseCollector collector;
     private PoolAnnotation annotation;
-    private ScheduledExecutorService timer;
+    private final List<ScheduledExecutorService> timers = new ArrayList<>();
+    private final Set<String> deniedLogged = ConcurrentHashMap.newKeySet();
 
     private KubernetesIntegration(KubernetesClient client, KubeSettings settings, InstantSource clock,
                                   boolean ownsClient) {
@@ -108,9 +121,14 @@ public final class KubernetesIntegration implements AutoCloseable {
                 return Optional.ofNullable(readNode());
             } catch (KubernetesClientException e) {
                 if (System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(delayMs) > deadline) {
-                    LOG.warning("Kubernetes API server did not answer within " + settings.startupTimeout()
-                            + " (" + e.getMessage() + "); starting without the Node object, will catch up later");
-                    markReachable(false, e);
+                    if (classify(e) == Failure.UNREACHABLE) {
+                        LOG.warning("Kubernetes API server did not answer within " + settings.startupTimeout()
+                                + " (" + e.getMessage() + "); starting without the Node object, will catch up later");
+                        markReachable(false, e);
+                    } else {
+                        failed("read the Node " + settings.nodeName(), e);
+                        LOG.warning("starting without the Node object; will read it again later");
+                    }
                     return Optional.empty();
                 }
                 Thread.sleep(delayMs);
@@ -154,16 +172,15 @@ public final class KubernetesIntegration implements AutoCloseable {
         if (pool == null) {
             throw new IllegalStateException("attach() first");
         }
-        timer = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().daemon().name("kubernetes")
-                .unstarted(r));
-        schedule(() -> guarded("collect leases of gone pods", this::collectLeases), Duration.ZERO,
-                settings.podGcInterval());
+        schedule("kubernetes-leases", () -> guarded("collect leases of gone pods", this::collectLeases),
+                Duration.ZERO, settings.podGcInterval());
         if (settings.customNetworking()) {
-            schedule(() -> guarded("refresh the NetworkConfig", this::refreshNetworkConfig),
-                    jitter(settings.networkConfigInterval()), settings.networkConfigInterval());
+            schedule("kubernetes-networkconfig", () -> guarded("refresh the NetworkConfig",
+                    this::refreshNetworkConfig), jitter(settings.networkConfigInterval()),
+                    settings.networkConfigInterval());
         }
         if (settings.annotateInterval().isPositive()) {
-            schedule(() -> guarded("publish the pool on the Node", this::publishPool),
+            schedule("kubernetes-annotation", () -> guarded("publish the pool on the Node", this::publishPool),
                     jitter(Duration.ofSeconds(5)), settings.annotateInterval());
         }
     }
@@ -253,6 +270,13 @@ public final class KubernetesIntegration implements AutoCloseable {
             return null;
         }
         NodeIdentity identity = NodeIdentity.of(n);
+        NodeIdentity before = node;
+        if (before == null || !before.providerId().equals(identity.providerId())
+                || !before.zone().equals(identity.zone()) || !before.instanceType().equals(identity.instanceType())) {
+            LOG.info("Node " + identity.nodeName() + ": providerID '" + identity.providerId() + "', zone '"
+                    + identity.zone() + "', instance type '" + identity.instanceType() + "'"
+                    + (identity.instanceId().isEmpty() ? "" : " (instance " + identity.instanceId() + ")"));
+        }
         node = identity;
         checkIdentity();
         return identity;
@@ -300,8 +324,7 @@ public final class KubernetesIntegration implements AutoCloseable {
         try {
             task.run();
         } catch (KubernetesClientException e) {
-            markReachable(false, e);
-            LOG.log(Level.FINE, "could not " + what, e);
+            failed(what, e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (RuntimeException e) {
@@ -309,7 +332,80 @@ public final class KubernetesIntegration implements AutoCloseable {
         }
     }
 
-    private void markReachable(boolean now, KubernetesClientException e) {
+    /** What a failed call says about the API server. */
+    enum Failure {
+        /** No answer (refused, reset, timed out) or the server's own failure (5xx): try again at the next tick. */
+        UNREACHABLE,
+        /** The server answered 401/403: ipamd's credentials or RBAC are wrong; retrying will not fix it. */
+        DENIED,
+        /** Any other answer (404, 409, 422, ...): the server is there and refused this one request. */
+        REFUSED
+    }
+
+    /** Classifies a failed call: only transport failures and 5xx mean the server is unreachable. */
+    static Failure classify(KubernetesClientException e) {
+        int code = e.getCode();
+        if (code >= 500) {
+            return Failure.UNREACHABLE;
+        }
+        if (code == 401 || code == 403) {
+            return Failure.DENIED;
+        }
+        if (code <= 0) { // no HTTP answer: fabric8 uses -1 (or 0) and keeps the cause
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                if (t instanceof IOException) {
+                    return Failure.UNREACHABLE;
+                }
+            }
+        }
+        return Failure.REFUSED;
+    }
+
+    private void failed(String what, KubernetesClientException e) {
+        switch (classify(e)) {
+            case UNREACHABLE -> {
+                markReachable(false, e);
+                LOG.log(Level.FINE, "could not " + what, e);
+            }
+            case DENIED -> {
+                markReachable(true, null);
+                denied(what, e);
+            }
+            case REFUSED -> {
+                markReachable(true, null);
+                LOG.warning("could not " + what + ": the API server answered " + e.getCode() + " ("
+                        + message(e) + ")");
+            }
+        }
+    }
+
+    /** Logs a 401/403 once per verb and resource, with the permission ipamd's ClusterRole needs. */
+    private void denied(String what, KubernetesClientException e) {
+        String msg = message(e);
+        Matcher m = FORBIDDEN.matcher(msg);
+        if (e.getCode() == 403 && m.find()) {
+            String resource = (m.group(3).isEmpty() ? "" : m.group(3) + "/") + m.group(2);
+            if (deniedLogged.add(m.group(1) + " " + resource)) {
+                LOG.warning("Kubernetes API server denied ipamd (403) while trying to " + what + ": " + msg
+                        + "; ipamd's ClusterRole needs verb '" + m.group(1) + "' on resource '" + m.group(2)
+                        + "' in API group '" + m.group(3) + "' (the chart's rbac.yaml grants it); retrying every"
+                        + " tick, logged once");
+            }
+        } else if (deniedLogged.add(e.getCode() + " " + what)) {
+            LOG.warning("Kubernetes API server denied ipamd (" + e.getCode() + ") while trying to " + what + ": "
+                    + msg + (e.getCode() == 401 ? "; the service account token is missing, expired or not trusted"
+                    : "") + "; retrying every tick, logged once");
+        }
+    }
+
+    private static String message(KubernetesClientException e) {
+        if (e.getStatus() != null && e.getStatus().getMessage() != null) {
+            return e.getStatus().getMessage();
+        }
+        return String.valueOf(e.getMessage());
+    }
+
+    private synchronized void markReachable(boolean now, KubernetesClientException e) {
         if (reachable != now) {
             if (now) {
                 LOG.info("Kubernetes API server reachable again at " + Instant.from(clock.instant()));
@@ -324,7 +420,10 @@ public final class KubernetesIntegration implements AutoCloseable {
         }
     }
 
-    private void schedule(Runnable task, Duration initial, Duration every) {
+    private void schedule(String thread, Runnable task, Duration initial, Duration every) {
+        ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().daemon()
+                .name(thread).unstarted(r));
+        timers.add(timer);
         timer.scheduleWithFixedDelay(task, initial.toMillis(), Math.max(1, every.toMillis()), TimeUnit.MILLISECONDS);
     }
 
@@ -341,8 +440,10 @@ public final class KubernetesIntegration implements AutoCloseable {
     /** Stops the timers; closes the client if this integration made it. */
     @Override
     public void close() {
-        if (timer != null) {
+        for (ScheduledExecutorService timer : timers) {
             timer.shutdownNow();
+        }
+        for (ScheduledExecutorService timer : timers) {
             try {
                 timer.awaitTermination(5, TimeUnit.SECONDS);
             } catch (InterruptedException e) {

@@ -8,6 +8,8 @@ import io.vpcipam.ipamd.pool.Reconciler;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * Custom networking, in the spirit of the AWS CNI's ENIConfig: a cluster-scoped {@code NetworkConfig}
@@ -39,6 +41,17 @@ public final class NetworkConfigs {
     /** How the client addresses the CRD (cluster-scoped). */
     public static final ResourceDefinitionContext CONTEXT = new ResourceDefinitionContext.Builder()
             .withGroup(GROUP).withVersion(VERSION).withKind(KIND).withPlural(PLURAL).withNamespaced(false).build();
+
+    /**
+     * fabric8 warns at every start that the client uses "unstable version v1alpha1" of networkconfigs: that is this
+     * CRD's own version, chosen on purpose, and nothing an operator can act on. Held here so the level sticks.
+     */
+    static final Logger FABRIC8_VERSION_WARNINGS =
+            Logger.getLogger("io.fabric8.kubernetes.client.dsl.internal.VersionUsageUtils");
+
+    static {
+        FABRIC8_VERSION_WARNINGS.setLevel(Level.SEVERE);
+    }
 
     /** What was found for a node. */
     public sealed interface Resolution {

@@ -85,7 +85,8 @@ final class PodLeaseCollector {
             if (Duration.between(since, now).compareTo(grace) < 0) {
                 continue;
             }
-            if (podRunsHere(lease.podNamespace(), lease.podName())) {
+            String gone = whyGone(lease.podNamespace(), lease.podName());
+            if (gone == null) {
                 missingSince.remove(lease.key()); // the list was stale; the pod is here
                 continue;
             }
@@ -93,12 +94,12 @@ final class PodLeaseCollector {
                 if (pool.release(lease, AddressPool.DropReason.POD_GONE)) {
                     released++;
                     LOG.info("released " + lease.address() + " of " + lease.key() + ": pod " + lease.podNamespace()
-                            + "/" + lease.podName() + " is gone from node " + nodeName + " (missing since " + since
-                            + ")");
+                            + "/" + lease.podName() + " " + gone + " (missing from node " + nodeName
+                            + "'s pods since " + since + ")");
                 }
                 missingSince.remove(lease.key());
             } catch (PoolException e) {
-                LOG.warning("could not release " + lease.key() + " of gone pod " + lease.podName() + ": "
+                LOG.warning("could not release " + lease.key() + " of pod " + lease.podName() + " (" + gone + "): "
                         + e.getMessage());
             }
         }
@@ -132,21 +133,35 @@ final class PodLeaseCollector {
         return live;
     }
 
-    private boolean podRunsHere(String namespace, String name) {
+    /**
+     * Why pod {@code namespace/name} can no longer hold a lease on this node, by a direct GET (a quorum read); null
+     * when it still can.
+     */
+    private String whyGone(String namespace, String name) {
         Pod pod = client.pods().inNamespace(namespace).withName(name).get();
-        return pod != null && canHoldLease(pod);
+        return pod == null ? "no longer exists" : whyNot(pod);
+    }
+
+    /** Null when {@code pod} can hold a lease here; else why not, as a log phrase. */
+    private String whyNot(Pod pod) {
+        String podNode = pod.getSpec() == null ? null : pod.getSpec().getNodeName();
+        if (!nodeName.equals(podNode)) {
+            return podNode == null || podNode.isEmpty() ? "is not scheduled on any node"
+                    : "is now a pod on node " + podNode + " (recreated under the same name)";
+        }
+        if (Boolean.TRUE.equals(pod.getSpec().getHostNetwork())) {
+            return "uses the host network";
+        }
+        String phase = pod.getStatus() == null ? null : pod.getStatus().getPhase();
+        if ("Succeeded".equals(phase) || "Failed".equals(phase)) {
+            return "has finished (phase " + phase + ")";
+        }
+        return null;
     }
 
     /** On this node (checked here too, not only by the selector), not host-network, not finished. */
     private boolean canHoldLease(Pod pod) {
-        if (pod.getSpec() == null || !nodeName.equals(pod.getSpec().getNodeName())) {
-            return false;
-        }
-        if (Boolean.TRUE.equals(pod.getSpec().getHostNetwork())) {
-            return false;
-        }
-        String phase = pod.getStatus() == null ? null : pod.getStatus().getPhase();
-        return !"Succeeded".equals(phase) && !"Failed".equals(phase);
+        return whyNot(pod) == null;
     }
 
     private static String podKey(String namespace, String name) {

@@ -44,7 +44,16 @@ public final class LogSetup {
     private LogSetup() {
     }
 
-    /** Sends the root logger's records to {@code out} at {@code level}, in {@code format}, redacted. */
+    /** ipamd's own loggers: the only ones IPAMD_LOG_LEVEL=debug opens up. */
+    static final Logger OURS = Logger.getLogger("io.vpcipam");
+
+    /**
+     * Sends the root logger's records to {@code out}, in {@code format}, redacted. {@code level} applies to ipamd's
+     * own loggers; the libraries' (the JDK's TLS and HTTP client, fabric8, the cloud SDKs) never go below INFO
+     * through it: at debug they dump trust stores and every header, burying ipamd's own lines. An operator who
+     * wants a library's debug asks for it by name in a java.util.logging config file (JAVA_OPTS
+     * -Djava.util.logging.config.file=..., e.g. {@code io.fabric8.level = FINE}), which this leaves alone.
+     */
     public static void configure(OpsConfig.LogFormat format, OpsConfig.LogLevel level, OutputStream out) {
         Logger root = Logger.getLogger("");
         for (Handler h : root.getHandlers()) {
@@ -58,7 +67,9 @@ public final class LogSetup {
             }
         };
         handler.setLevel(level.julLevel());
-        root.setLevel(level.julLevel());
+        Level libraries = level.julLevel().intValue() < Level.INFO.intValue() ? Level.INFO : level.julLevel();
+        root.setLevel(libraries);
+        OURS.setLevel(level.julLevel());
         root.addHandler(handler);
     }
 

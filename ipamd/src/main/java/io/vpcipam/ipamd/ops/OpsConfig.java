@@ -29,7 +29,7 @@ public record OpsConfig(Endpoint metrics, Endpoint introspection, LogFormat logF
 
     /** Log levels by the names operators use, mapped onto java.util.logging. */
     public enum LogLevel {
-        /** Everything, including each request's outcome. */
+        /** ipamd's own debug lines, each request's outcome included (libraries stay at INFO). */
         DEBUG(java.util.logging.Level.FINE),
         /** Decisions, start-up and shutdown. */
         INFO(java.util.logging.Level.INFO),

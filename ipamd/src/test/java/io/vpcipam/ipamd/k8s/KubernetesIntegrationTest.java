@@ -7,6 +7,9 @@ import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.vpcipam.ipamd.lease.Lease;
 import io.vpcipam.ipamd.pool.Reconciler;
@@ -23,6 +26,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.logging.Level;
 import java.util.stream.Collectors;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -360,5 +364,128 @@ class KubernetesIntegrationTest {
         createPod("web", "there", "other");
         List<Pod> pods = api.client().pods().inAnyNamespace().withField("spec.nodeName", NODE).list().getItems();
         assertEquals(List.of("here"), pods.stream().map(p -> p.getMetadata().getName()).toList());
+    }
+
+    // ---------------------------------------------------------------- what is logged, and what a failure means
+
+    @Test
+    void awaitNode_logsWhatItReadOffTheNode() throws Exception {
+        createNode("us-east-1a", Map.of());
+        integration(Map.of());
+        try (LogCapture log = LogCapture.of(KubernetesIntegration.class.getName())) {
+            k8s.awaitNode();
+            assertEquals(List.of("Node " + NODE + ": providerID 'aws:///us-east-1a/i-0123456789abcdef0', zone"
+                    + " 'us-east-1a', instance type 'm5.large' (instance i-0123456789abcdef0)"),
+                    log.messages(Level.INFO));
+        }
+    }
+
+    @Test
+    void collectLeases_logsTheRealReasonOfEachRelease() throws Exception {
+        createNode("us-east-1a", Map.of());
+        createPod("web", "moved", "some-other-node");
+        createPod("batch", "done", NODE);
+        api.admin().pods().inNamespace("batch").withName("done").editStatus(p -> new PodBuilder(p).editStatus()
+                .withPhase("Failed").endStatus().build());
+        createPod("web", "hostnet", NODE);
+        api.admin().pods().inNamespace("web").withName("hostnet").edit(p -> new PodBuilder(p).editSpec()
+                .withHostNetwork(true).endSpec().build());
+        node.reconciler.pass();
+        node.add("c-gone", "web", "gone");
+        node.add("c-moved", "web", "moved");
+        node.add("c-done", "batch", "done");
+        node.add("c-hostnet", "web", "hostnet");
+        integration(Map.of());
+        k8s.attach(node.pool, node.reconciler);
+        node.clock.advance(GRACE);
+        assertEquals(0, k8s.collectLeases());
+        node.clock.advance(GRACE);
+        try (LogCapture log = LogCapture.of(PodLeaseCollector.class.getName())) {
+            assertEquals(4, k8s.collectLeases());
+            String all = String.join("\n", log.messages(Level.INFO));
+            assertTrue(all.contains("pod web/gone no longer exists"), all);
+            assertTrue(all.contains("pod web/moved is now a pod on node some-other-node"), all);
+            assertTrue(all.contains("pod batch/done has finished (phase Failed)"), all);
+            assertTrue(all.contains("pod web/hostnet uses the host network"), all);
+            assertEquals(1, all.split("is gone|no longer exists", -1).length - 1,
+                    "only the deleted pod is said to be gone: " + all);
+        }
+    }
+
+    @Test
+    void forbidden_isLoggedOncePerVerbAndResource_withThePermission_andIsNotUnreachability() throws Exception {
+        createNode("us-east-1a", Map.of());
+        node.reconciler.pass();
+        node.add("c1", "web", "a");
+        api.deny("GET", "/api/v1/pods", "list", "pods");
+        integration(Map.of("IPAMD_POD_GC_INTERVAL", "50ms", "IPAMD_NODE_ANNOTATE_INTERVAL", "0"));
+        try (LogCapture log = LogCapture.of(KubernetesIntegration.class.getName())) {
+            k8s.attach(node.pool, node.reconciler);
+            k8s.start();
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+            while (api.requests("/api/v1/pods") < 5 && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertTrue(api.requests("/api/v1/pods") >= 5, "lease collection kept asking");
+            List<String> warnings = log.messages(Level.WARNING);
+            assertEquals(1, warnings.size(), "once, not every tick: " + warnings);
+            assertTrue(warnings.getFirst().contains("denied ipamd (403)") && warnings.getFirst()
+                    .contains("needs verb 'list' on resource 'pods' in API group ''"), warnings.getFirst());
+            assertTrue(k8s.reachable(), "a 403 is an answer: the API server is reachable");
+            assertTrue(log.messages(Level.INFO).stream().noneMatch(m -> m.contains("reachable")),
+                    "no unreachable/reachable-again flapping: " + log.messages(Level.INFO));
+        }
+    }
+
+    @Test
+    void classify_onlyTransportFailuresAndServerErrorsAreUnreachability() {
+        assertEquals(KubernetesIntegration.Failure.UNREACHABLE, KubernetesIntegration.classify(
+                new KubernetesClientException("connect", new java.net.ConnectException("refused"))));
+        assertEquals(KubernetesIntegration.Failure.UNREACHABLE, KubernetesIntegration.classify(
+                new KubernetesClientException("timeout", new java.net.http.HttpTimeoutException("timed out"))));
+        assertEquals(KubernetesIntegration.Failure.UNREACHABLE, KubernetesIntegration.classify(
+                new KubernetesClientException("unavailable", 503, null)));
+        assertEquals(KubernetesIntegration.Failure.DENIED, KubernetesIntegration.classify(
+                new KubernetesClientException("forbidden", 403, null)));
+        assertEquals(KubernetesIntegration.Failure.DENIED, KubernetesIntegration.classify(
+                new KubernetesClientException("unauthorized", 401, null)));
+        assertEquals(KubernetesIntegration.Failure.REFUSED, KubernetesIntegration.classify(
+                new KubernetesClientException("not found", 404, null)));
+        assertEquals(KubernetesIntegration.Failure.REFUSED, KubernetesIntegration.classify(
+                new KubernetesClientException("bug", new IllegalStateException("bad json"))));
+    }
+
+    @Test
+    void hungPodList_holdsUpOnlyLeaseCollection_theAnnotationStillGoesOut() throws Exception {
+        createNode("us-east-1a", Map.of());
+        node.reconciler.pass();
+        node.add("c1", "web", "a");
+        api.stall("GET", "/api/v1/pods");
+        // production-like: a hung call holds its thread for the whole request timeout
+        try (KubernetesClient slow = new KubernetesClientBuilder().withConfig(new ConfigBuilder(
+                MockApi.config(api.url())).withRequestTimeout(60_000).build()).build()) {
+            k8s = KubernetesIntegration.over(slow, settings(Map.of("IPAMD_NODE_ANNOTATE_INTERVAL", "1s")),
+                    node.clock);
+            k8s.attach(node.pool, node.reconciler);
+            k8s.start(); // lease collection runs at once and hangs; the annotation's first tick is within 5 s
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(15);
+            while (api.admin().nodes().withName(NODE).get().getMetadata().getAnnotations() == null
+                    && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
+            assertEquals(1, annotation().get("assigned"), "the pool was published while the pod list hung");
+            k8s.close();
+            k8s = null;
+        }
+    }
+
+    @Test
+    void networkConfig_fabric8sUnstableVersionWarning_isSilenced() throws Exception {
+        createNode("us-east-1a", Map.of());
+        integration(Map.of("IPAMD_CUSTOM_NETWORKING", "true"));
+        k8s.awaitNode();
+        k8s.attach(node.pool, node.reconciler);
+        assertFalse(java.util.logging.Logger.getLogger("io.fabric8.kubernetes.client.dsl.internal.VersionUsageUtils")
+                .isLoggable(Level.WARNING), "our own CRD's v1alpha1 is not worth a warning at every start");
     }
 }

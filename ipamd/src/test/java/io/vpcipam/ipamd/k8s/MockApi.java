@@ -44,13 +44,14 @@ import java.util.concurrent.ConcurrentHashMap;
 final class MockApi implements AutoCloseable {
 
     private final KubernetesMockServer server;
+    private final NodeNameIndex index;
     private final KubernetesClient admin;
     private final Link link;
     private final KubernetesClient client;
 
     MockApi() {
-        server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
-                new NodeNameIndex(new KubernetesCrudDispatcher()), false);
+        index = new NodeNameIndex(new KubernetesCrudDispatcher());
+        server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), index, false);
         server.init();
         admin = server.createClient();
         link = new Link(server.getPort());
@@ -87,6 +88,37 @@ final class MockApi implements AutoCloseable {
         link.up();
     }
 
+    /**
+     * Answers {@code method} requests whose path starts with {@code pathPrefix} as a real API server answers a
+     * request its RBAC denies: 403 with the Status message naming the verb, resource and group.
+     */
+    void deny(String method, String pathPrefix, String verb, String resource) {
+        String message = resource + " is forbidden: User \\\"system:serviceaccount:kube-system:vpc-ipam\\\" cannot "
+                + verb + " resource \\\"" + resource + "\\\" in API group \\\"\\\" at the cluster scope";
+        index.rules.add(new Rule(method, pathPrefix, () -> new MockResponse().setResponseCode(403).setBody(
+                "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},\"status\":\"Failure\",\"message\":\""
+                        + message + "\",\"reason\":\"Forbidden\",\"details\":{\"kind\":\"" + resource
+                        + "\"},\"code\":403}")));
+    }
+
+    /**
+     * Holds {@code method} requests whose path starts with {@code pathPrefix} unanswered (headers sent, the body
+     * never comes) for ten minutes: a hung call. The mock serves on an event loop, so other requests go on.
+     */
+    void stall(String method, String pathPrefix) {
+        index.rules.add(new Rule(method, pathPrefix, () -> new MockResponse().setResponseCode(200)
+                .setBody("{\"kind\":\"PodList\",\"apiVersion\":\"v1\",\"metadata\":{},\"items\":[]}")
+                .setBodyDelay(java.time.Duration.ofMinutes(10))));
+    }
+
+    /** How many requests the server got whose path starts with {@code pathPrefix}. */
+    int requests(String pathPrefix) {
+        return (int) index.seen.stream().filter(p -> p.startsWith(pathPrefix)).count();
+    }
+
+    record Rule(String method, String pathPrefix, java.util.function.Supplier<MockResponse> answer) {
+    }
+
     @Override
     public void close() {
         client.close();
@@ -98,6 +130,8 @@ final class MockApi implements AutoCloseable {
     /** Serves {@code fieldSelector=spec.nodeName=X} on pod lists as a real API server does. */
     static final class NodeNameIndex extends Dispatcher {
         private final Dispatcher crud;
+        final List<Rule> rules = new java.util.concurrent.CopyOnWriteArrayList<>();
+        final List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
 
         NodeNameIndex(Dispatcher crud) {
             this.crud = crud;
@@ -106,6 +140,12 @@ final class MockApi implements AutoCloseable {
         @Override
         public MockResponse dispatch(RecordedRequest request) {
             String path = request.getPath();
+            seen.add(path);
+            for (Rule r : rules) {
+                if (r.method().equals(request.getMethod()) && path.startsWith(r.pathPrefix())) {
+                    return r.answer().get();
+                }
+            }
             int q = path.indexOf('?');
             if (!"GET".equals(request.getMethod()) || q < 0 || !path.contains("fieldSelector=")) {
                 return crud.dispatch(request);

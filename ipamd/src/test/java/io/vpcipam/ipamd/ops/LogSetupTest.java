@@ -25,6 +25,31 @@ class LogSetupTest {
 
     private final Logger log = Logger.getLogger("io.vpcipam.ipamd.ops.LogSetupTest");
 
+    @Test
+    void debug_opensIpamdsLoggersOnly_librariesStayAtInfo() {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        LogSetup.configure(OpsConfig.LogFormat.PLAIN, OpsConfig.LogLevel.DEBUG, out);
+        log.fine("ours at debug");
+        Logger.getLogger("javax.net.ssl").fine("trust store entry");
+        Logger.getLogger("io.fabric8.kubernetes.client.Config").fine("fabric8 debug");
+        Logger.getLogger("jdk.internal.httpclient.debug").fine("http debug");
+        Logger.getLogger("io.fabric8.kubernetes.client.Config").info("fabric8 info");
+        String text = out.toString(StandardCharsets.UTF_8);
+        assertTrue(text.contains("ours at debug"), text);
+        assertTrue(text.contains("fabric8 info"), text);
+        assertFalse(text.contains("trust store entry") || text.contains("fabric8 debug") || text.contains("http debug"),
+                text);
+    }
+
+    @Test
+    void warn_appliesToLibrariesToo() {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        LogSetup.configure(OpsConfig.LogFormat.PLAIN, OpsConfig.LogLevel.WARN, out);
+        log.info("ours at info");
+        Logger.getLogger("io.fabric8.kubernetes.client.Config").info("fabric8 info");
+        assertEquals("", out.toString(StandardCharsets.UTF_8));
+    }
+
     @AfterEach
     void reset() {
         LogSetup.configure(OpsConfig.LogFormat.PLAIN, OpsConfig.LogLevel.INFO, System.err);
