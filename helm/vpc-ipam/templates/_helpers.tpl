@@ -42,7 +42,9 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
 {{- range (prepend (default list .aliases) .name) -}}
 {{- if has . $.extra }}{{ $skip = true }}{{ end -}}
 {{- end -}}
-{{- if not $skip -}}
+{{- /* an empty value is left out, not rendered as "": the API server drops value: "" and every kubectl apply
+       (or GitOps sync) would then see a change to make; ipamd reads an unset and an empty variable alike */ -}}
+{{- if and (not $skip) (ne (.value | toString) "") -}}
 - {name: {{ .name }}, value: {{ .value | toString | quote }}}
 {{- end -}}
 {{- end -}}

@@ -221,7 +221,7 @@ class ChartTest {
             }
         }
         assertEquals(Map.of("nodes", List.of("get", "patch"), "pods", List.of("get", "list", "watch"),
-                "networkconfigs", List.of("get", "list", "watch")), verbs);
+                "networkconfigs", List.of("get")), verbs);
         ClusterRoleBinding binding = one(objects, ClusterRoleBinding.class);
         ServiceAccount sa = one(objects, ServiceAccount.class);
         DaemonSet ds = one(objects, DaemonSet.class);

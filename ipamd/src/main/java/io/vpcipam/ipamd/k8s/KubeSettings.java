@@ -30,10 +30,14 @@ import java.util.Map;
  * @param networkConfigLabel IPAMD_NETWORK_CONFIG_LABEL (or ENI_CONFIG_LABEL_DEF): the node label (or annotation)
  *                           whose value names the NetworkConfig; without one, the config named as the node's zone
  * @param networkConfigInterval IPAMD_NETWORK_CONFIG_INTERVAL: how often the NetworkConfig is re-read
+ * @param podWatch           IPAMD_POD_WATCH (default true): this node's pods come from a watch, and lease collection
+ *                           lists only while it is down; false = list every IPAMD_POD_GC_INTERVAL (for an API server
+ *                           behind a proxy that cuts long-lived connections)
  */
 public record KubeSettings(boolean enabled, String nodeName, URI endpoint, Duration startupTimeout,
                            Duration podGcInterval, Duration podGcGrace, Duration annotateInterval,
-                           boolean customNetworking, String networkConfigLabel, Duration networkConfigInterval) {
+                           boolean customNetworking, String networkConfigLabel, Duration networkConfigInterval,
+                           boolean podWatch) {
 
     /** The default label (and annotation) key naming a node's NetworkConfig. */
     public static final String DEFAULT_NETWORK_CONFIG_LABEL = "vpc-ipam.io/network-config";
@@ -89,11 +93,18 @@ public record KubeSettings(boolean enabled, String nodeName, URI endpoint, Durat
                     + DEFAULT_NETWORK_CONFIG_LABEL + " or topology.kubernetes.io/zone");
         }
         Duration configInterval = duration(env, "IPAMD_NETWORK_CONFIG_INTERVAL", "60s", false, problems);
+        String watch = value(env, "IPAMD_POD_WATCH", "true").toLowerCase(Locale.ROOT);
+        boolean podWatch = true;
+        switch (watch) {
+            case "true", "1", "yes" -> { }
+            case "false", "0", "no" -> podWatch = false;
+            default -> problems.add("IPAMD_POD_WATCH='" + watch + "': must be true or false");
+        }
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
         return new KubeSettings(enabled, nodeName, endpoint, startup, gcInterval, gcGrace, annotate,
-                customNetworking, label, configInterval);
+                customNetworking, label, configInterval, podWatch);
     }
 
     private static String value(Map<String, String> env, String name, String fallback) {

@@ -60,6 +60,7 @@ public final class KubernetesIntegration implements AutoCloseable {
     private volatile NodeIdentity node;
     private volatile boolean reachable = true;
     private volatile boolean identityChecked;
+    private volatile boolean closed;
     private AddressPool pool;
     private Reconciler reconciler;
     private PodLeaseCollector collector;
@@ -171,6 +172,9 @@ public final class KubernetesIntegration implements AutoCloseable {
     public void start() {
         if (pool == null) {
             throw new IllegalStateException("attach() first");
+        }
+        if (settings.podWatch()) {
+            collector.startWatch();
         }
         schedule("kubernetes-leases", () -> guarded("collect leases of gone pods", this::collectLeases),
                 Duration.ZERO, settings.podGcInterval());
@@ -362,6 +366,9 @@ public final class KubernetesIntegration implements AutoCloseable {
     }
 
     private void failed(String what, KubernetesClientException e) {
+        if (closed) {
+            return; // a call cut short by close() says nothing about the API server
+        }
         switch (classify(e)) {
             case UNREACHABLE -> {
                 markReachable(false, e);
@@ -437,9 +444,18 @@ public final class KubernetesIntegration implements AutoCloseable {
         void run() throws InterruptedException;
     }
 
-    /** Stops the timers; closes the client if this integration made it. */
+    /** Whether this node's pods come from a live watch (else lease collection lists them each round). */
+    public boolean watchingPods() {
+        return collector != null && collector.watching();
+    }
+
+    /** Stops the timers and the watch; closes the client if this integration made it. */
     @Override
     public void close() {
+        closed = true;
+        if (collector != null) {
+            collector.stopWatch();
+        }
         for (ScheduledExecutorService timer : timers) {
             timer.shutdownNow();
         }

@@ -3,6 +3,7 @@ package io.vpcipam.ipamd.k8s;
 import io.fabric8.kubernetes.api.model.ListOptionsBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.vpcipam.ipamd.lease.Lease;
 import io.vpcipam.ipamd.lease.LeaseKey;
 import io.vpcipam.ipamd.pool.AddressPool;
@@ -16,6 +17,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
@@ -31,7 +33,12 @@ import java.util.logging.Logger;
  * another node. A pod that exists keeps its lease, whenever the lease was made and however often ipamd restarted.
  * When the API server cannot be asked, nothing is released.
  *
- * <p>Called from one thread only (the integration's timer).
+ * <p>Which pods are on this node comes from a watch ({@code fieldSelector=spec.nodeName=<node>}, a fabric8
+ * informer: one list, then one long-lived watch that fabric8 resumes from the last resourceVersion and re-lists
+ * after a 410), so an idle node costs the API server no request per tick. Whenever the watch is not up (not yet
+ * synced, the API server restarting, a watch refused) each round lists instead, as before: the list is the resync.
+ *
+ * <p>{@link #collect} is called from one thread only (the integration's timer); the informer has its own.
  */
 final class PodLeaseCollector {
 
@@ -44,6 +51,7 @@ final class PodLeaseCollector {
     private final AddressPool pool;
     private final Map<LeaseKey, Instant> missingSince = new HashMap<>();
     private boolean asked;
+    private SharedIndexInformer<Pod> watch;
 
     PodLeaseCollector(KubernetesClient client, String nodeName, Duration grace, InstantSource clock, AddressPool pool) {
         this.client = client;
@@ -54,7 +62,36 @@ final class PodLeaseCollector {
     }
 
     /**
-     * One round: lists this node's pods and releases what is due.
+     * Starts watching this node's pods (returns at once; the informer lists, then watches, and retries with
+     * backoff whenever the API server is away). Until it has synced, each round lists.
+     */
+    synchronized void startWatch() {
+        if (watch != null) {
+            return;
+        }
+        watch = client.pods().inAnyNamespace().withField("spec.nodeName", nodeName).runnableInformer(0)
+                .exceptionHandler((started, t) -> {
+                    LOG.log(Level.FINE, "watch of node " + nodeName + "'s pods failed; retrying", t);
+                    return true; // never give up: the list covers the rounds until the watch is back
+                });
+        watch.start();
+    }
+
+    /** Stops the watch. */
+    synchronized void stopWatch() {
+        if (watch != null) {
+            watch.stop();
+            watch = null;
+        }
+    }
+
+    /** Whether the pods on this node come from a live watch (else each round lists). */
+    synchronized boolean watching() {
+        return watch != null && watch.hasSynced() && watch.isWatching();
+    }
+
+    /**
+     * One round: takes this node's pods from the watch (or lists them) and releases what is due.
      *
      * @return how many leases were released
      * @throws io.fabric8.kubernetes.client.KubernetesClientException when the API server cannot be asked (nothing
@@ -118,12 +155,21 @@ final class PodLeaseCollector {
     }
 
     /**
-     * The pods that can hold a lease on this node, as "namespace/name". resourceVersion=0 lets the API server answer
-     * from its watch cache instead of etcd, which is what keeps thousands of nodes listing cheap.
+     * The pods that can hold a lease on this node, as "namespace/name": the watch's cache when it is live, else a
+     * list with resourceVersion=0 (served from the API server's watch cache, not etcd).
      */
     private Set<String> livePods() {
-        List<Pod> pods = client.pods().inAnyNamespace().withField("spec.nodeName", nodeName)
-                .list(new ListOptionsBuilder().withResourceVersion("0").build()).getItems();
+        List<Pod> pods;
+        SharedIndexInformer<Pod> w;
+        synchronized (this) {
+            w = watch;
+        }
+        if (w != null && w.hasSynced() && w.isWatching()) {
+            pods = w.getStore().list();
+        } else {
+            pods = client.pods().inAnyNamespace().withField("spec.nodeName", nodeName)
+                    .list(new ListOptionsBuilder().withResourceVersion("0").build()).getItems();
+        }
         Set<String> live = new HashSet<>();
         for (Pod pod : pods) {
             if (canHoldLease(pod)) {

@@ -30,6 +30,7 @@ class KubeSettingsTest {
         assertEquals(Duration.ofSeconds(60), s.podGcInterval());
         assertFalse(s.customNetworking());
         assertEquals(KubeSettings.DEFAULT_NETWORK_CONFIG_LABEL, s.networkConfigLabel());
+        assertTrue(s.podWatch());
     }
 
     @Test
@@ -45,10 +46,11 @@ class KubeSettingsTest {
         ConfigException e = assertThrows(ConfigException.class, () -> KubeSettings.fromEnv(Map.of(
                 "IPAMD_KUBERNETES", "true", "IPAMD_POD_GC_GRACE", "soon", "IPAMD_POD_GC_INTERVAL", "0",
                 "IPAMD_KUBERNETES_ENDPOINT", "not a url", "IPAMD_CUSTOM_NETWORKING", "maybe",
-                "IPAMD_NETWORK_CONFIG_LABEL", "bad label!")));
-        assertEquals(6, e.problems().size(), e.getMessage());
+                "IPAMD_NETWORK_CONFIG_LABEL", "bad label!", "IPAMD_POD_WATCH", "sometimes")));
+        assertEquals(7, e.problems().size(), e.getMessage());
         for (String name : new String[] {"NODE_NAME=", "IPAMD_POD_GC_GRACE=", "IPAMD_POD_GC_INTERVAL=",
-                "IPAMD_KUBERNETES_ENDPOINT=", "IPAMD_CUSTOM_NETWORKING=", "IPAMD_NETWORK_CONFIG_LABEL="}) {
+                "IPAMD_KUBERNETES_ENDPOINT=", "IPAMD_CUSTOM_NETWORKING=", "IPAMD_NETWORK_CONFIG_LABEL=",
+                "IPAMD_POD_WATCH="}) {
             assertTrue(e.problems().stream().anyMatch(p -> p.startsWith(name)), name + " in " + e.problems());
         }
     }

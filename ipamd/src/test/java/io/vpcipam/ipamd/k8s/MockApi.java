@@ -35,7 +35,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * <ul>
  *   <li>It indexes only metadata.name/namespace for field selectors, so {@code spec.nodeName=X} would match no pod
  *   at all. A real API server serves that selector for pods; {@link NodeNameIndex} gives the mock the same
- *   answer (the list, filtered on spec.nodeName) instead of teaching ipamd a different query.</li>
+ *   answer (the list, filtered on spec.nodeName; a watch, of every pod) instead of teaching ipamd a different
+ *   query.</li>
  *   <li>ipamd's client reaches it through {@link Link}, a TCP relay the tests take down and bring back, so "the
  *   API server is unreachable" is a refused connection, as on a node whose control plane is gone.</li>
  * </ul>
@@ -174,10 +175,13 @@ final class MockApi implements AutoCloseable {
             if (nodeName == null) {
                 return crud.dispatch(request);
             }
-            if (watch) {
-                return new MockResponse().setResponseCode(400).setBody("spec.nodeName watches are not emulated");
-            }
             String newPath = path.substring(0, q) + (params.isEmpty() ? "" : "?" + String.join("&", params));
+            if (watch) {
+                // the CRUD mock cannot filter a watch on spec.nodeName: it streams every pod's events, which the
+                // informer caches; ipamd checks each pod's node itself, so what it decides is the same
+                return crud.dispatch(new RecordedRequest(request.getHttpVersion(), request.method(), newPath,
+                        request.getHeaders(), request.getBody()));
+            }
             MockResponse response = crud.dispatch(new RecordedRequest(request.getHttpVersion(), request.method(),
                     newPath, request.getHeaders(), request.getBody()));
             if (response.code() != 200) {
