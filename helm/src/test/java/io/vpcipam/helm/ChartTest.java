@@ -117,7 +117,14 @@ class ChartTest {
         var pod = one(render(), DaemonSet.class).getSpec().getTemplate().getSpec();
         List<Container> all = new ArrayList<>(pod.getInitContainers());
         all.addAll(pod.getContainers());
-        assertEquals(List.of("install-cni", "ipamd", "conflist"), all.stream().map(Container::getName).toList());
+        assertEquals(List.of("host-sysctl", "install-cni", "ipamd", "conflist"),
+                all.stream().map(Container::getName).toList());
+        // the one privileged step: /proc/sys is read-only otherwise; it writes one sysctl and exits
+        Container sysctl = all.removeFirst();
+        assertEquals(Boolean.TRUE, sysctl.getSecurityContext().getPrivileged());
+        assertEquals(Boolean.TRUE, sysctl.getSecurityContext().getReadOnlyRootFilesystem());
+        String script = String.join("\n", sysctl.getCommand());
+        assertTrue(script.contains("rp_filter") && !script.contains("sysctl -w"), script);
         for (Container c : all) {
             var sc = c.getSecurityContext();
             assertEquals(List.of("ALL"), sc.getCapabilities().getDrop(), c.getName());
@@ -188,7 +195,8 @@ class ChartTest {
     void template_defaults_pluginInstalledByInit_conflistOnlyAfterReady() {
         List<HasMetadata> objects = render();
         DaemonSet ds = one(objects, DaemonSet.class);
-        Container init = ds.getSpec().getTemplate().getSpec().getInitContainers().getFirst();
+        Container init = ds.getSpec().getTemplate().getSpec().getInitContainers().stream()
+                .filter(c -> c.getName().equals("install-cni")).findFirst().orElseThrow();
         assertEquals(List.of("/opt/vpc-ipam/cni/install.sh", "--bin-dir", "/host/opt/cni/bin", "--no-conf"),
                 init.getCommand());
         assertEquals(Map.of("cni-bin", "/opt/cni/bin", "cni-conf", "/etc/cni/net.d", "run-dir", "/run/vpc-ipam",

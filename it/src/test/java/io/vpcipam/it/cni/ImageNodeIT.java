@@ -54,6 +54,19 @@ class ImageNodeIT {
             List<String> images = node.importImage(ImageNode.imageTar());
             assertTrue(images.contains(image), "the chart's image " + image + " is what the build made: " + images);
 
+            // privileged init step: loose rp_filter on the interface holding the default route (the node's primary)
+            node.hostIp("link", "add", "vprim0", "type", "veth", "peer", "name", "vprim1");
+            node.hostIp("link", "set", "vprim0", "up");
+            node.hostIp("addr", "add", "192.0.2.2/24", "dev", "vprim0");
+            node.hostIp("route", "add", "default", "via", "192.0.2.1", "dev", "vprim0");
+            node.inHostNet("sh", "-c", "echo 1 > /proc/sys/net/ipv4/conf/vprim0/rp_filter; "
+                    + "echo 1 > /proc/sys/net/ipv4/conf/vprim1/rp_filter");
+            node.run(chart, "host-sysctl", false);
+            assertEquals(0, node.inHostNet("grep", "-qx", "2", "/proc/sys/net/ipv4/conf/vprim0/rp_filter"),
+                    "host-sysctl set the primary's rp_filter to loose");
+            assertEquals(0, node.inHostNet("grep", "-qx", "1", "/proc/sys/net/ipv4/conf/vprim1/rp_filter"),
+                    "host-sysctl left the other interfaces alone");
+
             // init container: the plugin into the host's CNI bin dir, no conflist yet
             node.run(chart, "install-cni", false);
             assertTrue(Files.isExecutable(node.cniBinDir().resolve("vpc-ipam")));
