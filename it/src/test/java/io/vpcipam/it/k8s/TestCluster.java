@@ -162,6 +162,8 @@ public final class TestCluster implements AutoCloseable {
                 "--client-ca-file", pki.resolve("ca.crt").toString(),
                 "--token-auth-file", pki.resolve("tokens.csv").toString(),
                 "--authorization-mode", "RBAC",
+                // as kubeadm, EKS and AKS run it: node agents (aws-node's init, our host-sysctl step) are privileged
+                "--allow-privileged=true",
                 "--service-account-issuer", "https://kubernetes.default.svc",
                 "--service-account-key-file", pki.resolve("sa.pub").toString(),
                 "--service-account-signing-key-file", pki.resolve("sa.key").toString(),
