@@ -122,13 +122,7 @@ class InDoubtCloudCallTest {
     void releaseInDoubt_addressesStayOutOfReachUntilADescribeSettlesThem() throws Exception {
         node = new TestNode(dir, "m5.large", new Targets(1, 0, 0, 0, false, 0), Duration.ZERO);
         node.reconciler.pass();
-        for (int i = 0; i < 5; i++) {
-            node.pool.add(key(i), "", "ns", "pod" + i, Duration.ZERO);
-            node.reconciler.pass();
-        }
-        for (int i = 0; i < 5; i++) {
-            node.pool.del(key(i));
-        }
+        node.podsCameAndWent(5);
         assertEquals(6, node.pool.status().free());
         AppliedThenFailed flaky = new AppliedThenFailed(node.cloud);
         Reconciler reconciler = new Reconciler(flaky, node.pool, node.settings, node.clock);
@@ -153,13 +147,7 @@ class InDoubtCloudCallTest {
     void releaseRefused_addressesComeBackAfterTheDescribe() throws Exception {
         node = new TestNode(dir, "m5.large", new Targets(1, 0, 0, 0, false, 0), Duration.ZERO);
         node.reconciler.pass();
-        for (int i = 0; i < 3; i++) {
-            node.pool.add(key(i), "", "ns", "pod" + i, Duration.ZERO);
-            node.reconciler.pass();
-        }
-        for (int i = 0; i < 3; i++) {
-            node.pool.del(key(i));
-        }
+        node.podsCameAndWent(3);
         node.cloud.failNext(io.vpcipam.provider.sim.Verb.UNASSIGN,
                 new CloudException.Fatal("InternalError", "injected before applying", null, true));
         node.reconciler.pass(); // the release fails; the cloud still holds all four

@@ -3,6 +3,7 @@ package io.vpcipam.ipamd.pool;
 import io.vpcipam.ipamd.lease.Checkpoint;
 import io.vpcipam.ipamd.lease.CheckpointState;
 import io.vpcipam.ipamd.lease.GroupCommit;
+import io.vpcipam.ipamd.lease.LeaseKey;
 import io.vpcipam.provider.sim.SimulatedCloud;
 
 import java.nio.file.Path;
@@ -48,6 +49,22 @@ final class TestNode implements AutoCloseable {
         commit = new GroupCommit(checkpoint, pool::checkpointState);
         pool.attach(commit);
         commit.awaitDurable(commit.changed());
+    }
+
+    /**
+     * {@code n} pods came and went: each ADD (keys {@code c0..c<n-1>}, eth0) is followed by a reconcile pass, as the
+     * waiting ADD would wake the reconciler, then every pod is deleted. Leaves {@code n} addresses free (cooling when
+     * the node has a cool-down) on top of the warm pool.
+     */
+    void podsCameAndWent(int n) throws Exception {
+        for (int i = 0; i < n; i++) {
+            pool.add(new LeaseKey("vpc-ipam", "c" + i, "eth0"), "", "ns", "pod" + i,
+                    Duration.ZERO);
+            reconciler.pass();
+        }
+        for (int i = 0; i < n; i++) {
+            pool.del(new LeaseKey("vpc-ipam", "c" + i, "eth0"));
+        }
     }
 
     /** Forgets everything in memory; what was acknowledged is on disk (checkpoint and cloud state). */

@@ -42,13 +42,7 @@ class ThrottledReleaseTest {
     void releaseThrottled_addressesBackWithoutDoubt_retriedWithoutADescribe() throws Exception {
         node = new TestNode(dir, "m5.large", new Targets(1, 0, 0, 0, false, 0), Duration.ZERO);
         node.reconciler.pass();
-        for (int i = 0; i < 3; i++) {
-            node.pool.add(key(i), "", "ns", "pod" + i, Duration.ZERO);
-            node.reconciler.pass();
-        }
-        for (int i = 0; i < 3; i++) {
-            node.pool.del(key(i));
-        }
+        node.podsCameAndWent(3);
         assertEquals(4, node.cloud.heldAddresses().size());
         node.cloud.resetCounters();
         node.cloud.failNext(Verb.UNASSIGN, 1, ThrottledReleaseTest::throttled);
@@ -66,13 +60,7 @@ class ThrottledReleaseTest {
     void releaseThrottled_addressesAreFreeAgainAtOnce() throws Exception {
         node = new TestNode(dir, "m5.large", new Targets(1, 0, 0, 0, false, 0), Duration.ZERO);
         node.reconciler.pass();
-        for (int i = 0; i < 3; i++) {
-            node.pool.add(key(i), "", "ns", "pod" + i, Duration.ZERO);
-            node.reconciler.pass();
-        }
-        for (int i = 0; i < 3; i++) {
-            node.pool.del(key(i));
-        }
+        node.podsCameAndWent(3);
         var primary = node.cloud.peekNode().primaryInterface();
         var marked = node.pool.beginRelease(primary.id(), primary.secondaryAddresses(), java.util.List.of());
         assertEquals(4, node.pool.status().releasing());
