@@ -33,7 +33,7 @@ public final class Planner {
         int perUnit = prefixMode ? caps.addressesPerPrefix() : 1;
         int slots = limits.slotsPerInterface();
         int maxInterfaces = maxInterfaces(snapshot, targets, limits, caps);
-        int capacity = PoolMath.capacity(maxInterfaces, slots, perUnit);
+        int capacity = capacity(snapshot, targets, limits, caps);
         int total = snapshot.total();
         int free = snapshot.free();
         int demand = snapshot.demand();
@@ -42,8 +42,8 @@ public final class Planner {
         String why = why(demand, warm, targets.minimumIp(), total);
         if (needed == 0 && total >= capacity
                 && PoolMath.neededAddresses(total, free, demand, warm, targets.minimumIp(), Integer.MAX_VALUE) > 0) {
-            return new Plan.Nothing("short of " + why + " but the node is at its limit of " + maxInterfaces
-                    + " interfaces x " + slots + " slots" + unmanaged(snapshot));
+            return new Plan.Nothing("short of " + why + " but the node is at its limit of "
+                    + limitText(limits, maxInterfaces, slots, capacity) + unmanaged(snapshot));
         }
 
         if (needed > 0) {
@@ -73,7 +73,7 @@ public final class Planner {
                         : new Plan.CreateInterface(n, 0, "create interface with " + n + " addresses: " + why);
             }
             return new Plan.Nothing("need " + needed + " (" + why + ") but the node is at its limit of "
-                    + maxInterfaces + " interfaces x " + slots + " slots" + unmanaged(snapshot));
+                    + limitText(limits, maxInterfaces, slots, capacity) + unmanaged(snapshot));
         }
 
         int excess = PoolMath.excessAddresses(total, free, demand, warm, targets.minimumIp());
@@ -129,6 +129,27 @@ public final class Planner {
         int existing = snapshot.interfaces().size();
         return caps.hotAttachInterfaces() ? max
                 : Math.min(max, snapshot.excluded() == 0 ? Math.max(1, existing) : existing);
+    }
+
+    /**
+     * Pool addresses the node can hold: interfaces x slots (x addresses per prefix in prefix mode), capped by the
+     * instance's own limit where the cloud has one (Azure's 256 private addresses per VM, whatever its NICs hold
+     * each). The one figure behind the planner, the status's and the Node annotation's capacity (maxPods) and the
+     * capacity metric.
+     */
+    public static int capacity(Snapshot snapshot, Targets targets, Limits limits, Capabilities caps) {
+        boolean prefixMode = targets.prefixMode() && caps.prefixDelegation();
+        int perUnit = prefixMode ? caps.addressesPerPrefix() : 1;
+        int byInterfaces = PoolMath.capacity(maxInterfaces(snapshot, targets, limits, caps), limits.slotsPerInterface(),
+                perUnit);
+        return Math.min(byInterfaces, limits.poolAddressesPerInstance());
+    }
+
+    private static String limitText(Limits limits, int maxInterfaces, int slots, int capacity) {
+        String interfaces = maxInterfaces + " interfaces x " + slots + " slots";
+        return limits.instanceLimited() && capacity < PoolMath.capacity(maxInterfaces, slots, 1)
+                ? capacity + " addresses for the instance as a whole (its cloud limit per instance; " + interfaces + ")"
+                : interfaces;
     }
 
     private static String unmanaged(Snapshot snapshot) {

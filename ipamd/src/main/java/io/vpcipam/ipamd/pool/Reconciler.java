@@ -490,9 +490,10 @@ public final class Reconciler implements AutoCloseable {
         boolean prefixMode = settings.targets().prefixMode() && caps.prefixDelegation();
         int perUnit = prefixMode ? caps.addressesPerPrefix() : 1;
         int maxInterfaces = Planner.maxInterfaces(snapshot, settings.targets(), limits, caps);
-        boolean full = snapshot.interfaces().size() >= maxInterfaces
-                && snapshot.interfaces().stream().allMatch(i -> i.usedSlots() >= limits.slotsPerInterface());
-        pool.limits(full, PoolMath.capacity(maxInterfaces, limits.slotsPerInterface(), perUnit));
+        int capacity = Planner.capacity(snapshot, settings.targets(), limits, caps);
+        boolean full = snapshot.total() >= capacity || (snapshot.interfaces().size() >= maxInterfaces
+                && snapshot.interfaces().stream().allMatch(i -> i.usedSlots() >= limits.slotsPerInterface()));
+        pool.limits(full, capacity);
         nodeLimits = new NodeLimits(maxInterfaces, PoolMath.capacity(1, limits.slotsPerInterface(), perUnit));
     }
 

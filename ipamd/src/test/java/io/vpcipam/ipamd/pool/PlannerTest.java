@@ -163,6 +163,24 @@ class PlannerTest {
     }
 
     @Test
+    void plan_twoNicAzureVm_growsToTheVmLimitNotTwoNicsWorth_andExplainSaysWhichLimit() {
+        Model m = new Model().iface(0, 0, 0).iface(0, 0, 0);
+        m.demand = 400;
+        Limits twoNicVm = new Limits(2, 256, 254); // 256 per VM less the two NICs' primaries
+        Targets t = new Targets(10, 0, 0, 0, false, 0);
+        List<Plan> plans = new ArrayList<>();
+        for (Plan p = plan(m, t, twoNicVm, AZURE, NOW); m.apply(p); p = plan(m, t, twoNicVm, AZURE, NOW)) {
+            plans.add(p);
+        }
+        int held = m.ifaces.stream().mapToInt(c -> c[0]).sum();
+        assertEquals(254, held, "the pool grew past the VM's 256 private addresses: " + plans);
+        assertEquals(254, Planner.capacity(m.snapshot(), t, twoNicVm, AZURE), "status, annotation and metric capacity");
+        Plan last = plan(m, t, twoNicVm, AZURE, NOW);
+        assertTrue(last.reason().contains("254 addresses for the instance as a whole"), last.reason());
+        assertEquals(510, Planner.capacity(m.snapshot(), t, new Limits(2, 256), AZURE), "without a VM limit: 2 x 255");
+    }
+
+    @Test
     void plan_prefixMode_asksForWholePrefixes() {
         Model m = new Model().iface(0, 0, 0);
         m.demand = 20;

@@ -99,10 +99,13 @@ final class AzureProvider implements CloudProvider {
         Map<String, Subnet> subnets = new LinkedHashMap<>();
         Set<Cidr> vpcCidrs = new LinkedHashSet<>();
         int index = 1;
+        int notPool = 0; // private addresses on the VM that are not the pool's: they count against the VM's 256 too
         for (String nicId : primaryFirst(vmNow)) {
             Arm.Nic nic = guard.call("GetNetworkInterface", () -> arm.getNic(nicId));
             boolean primary = ResourceIds.same(nicId, vmNow.primaryNicId());
-            interfaces.add(toInterface(nic, primary ? 0 : index++));
+            NetworkInterface ni = toInterface(nic, primary ? 0 : index++);
+            interfaces.add(ni);
+            notPool += nic.privateAddresses() - (ni.usable() ? ni.secondaryAddresses().size() : 0);
             for (Arm.IpConfig c : nic.ipConfigurations()) {
                 if (c.subnetId() != null && !subnets.containsKey(ResourceIds.key(c.subnetId()))) {
                     Arm.Vnet vnet = vnet(ResourceIds.parent(c.subnetId()));
@@ -116,8 +119,10 @@ final class AzureProvider implements CloudProvider {
                 }
             }
         }
+        // the pool's share of the VM's 256: a two-NIC VM holds 254 pool addresses, not 2 x 255 (issue 14.2)
         return new NodeInfo(instance.name(), instance.vmSize(), zone(),
-                new Limits(interfaces.size(), ADDRESSES_PER_NIC), interfaces, List.copyOf(subnets.values()),
+                new Limits(interfaces.size(), ADDRESSES_PER_NIC, Math.max(0, ADDRESSES_PER_VM - notPool)),
+                interfaces, List.copyOf(subnets.values()),
                 List.copyOf(vpcCidrs));
     }
 

@@ -398,12 +398,26 @@ class AzureProviderTest {
         assertEquals("eastus-1", info.zone());
         assertEquals(2, info.limits().maxInterfaces());
         assertEquals(256, info.limits().addressesPerInterface());
+        assertEquals(254, info.limits().poolAddressesPerInstance(), "256 per VM less the two primaries, not 2 x 255");
         assertEquals(List.of(0, 1), info.interfaces().stream().map(NetworkInterface::deviceIndex).toList());
         assertEquals(node.vm.nicIds().getFirst(), info.primaryInterface().id());
         assertEquals(node.vm.macs().getFirst().replace('-', ':').toLowerCase(), info.primaryInterface().mac());
         assertEquals("10.240.0.0/16", info.vpcCidrs().getFirst().toString());
         assertFalse(provider.capabilities().hotAttachInterfaces());
         assertFalse(provider.capabilities().prefixDelegation());
+    }
+
+    @Test
+    void describeNode_vmLimit_countsForeignConfigurationsAndKeepsThePoolsOwn() throws Exception {
+        start("10.240.0.0/22", 2, Map.of(), CloudCallListener.NOOP);
+        node.arm.addForeignIpConfiguration(node.vm.nicIds().get(1), "lb-frontend");
+        provider.assign(node.primaryNic(), 100, 0);
+
+        NodeInfo info = provider.describeNode();
+
+        assertEquals(253, info.limits().poolAddressesPerInstance(), "256 less two primaries and one foreign");
+        assertEquals(153, info.limits().poolAddressesPerInstance()
+                - info.interfaces().stream().mapToInt(i -> i.secondaryAddresses().size()).sum(), "room left on the VM");
     }
 
     @Test
