@@ -12,6 +12,7 @@ import io.vpcipam.ipamd.ops.Metrics;
 import io.vpcipam.ipamd.pool.AddressPool;
 import io.vpcipam.ipamd.pool.PoolException;
 import io.vpcipam.ipamd.pool.Reconciler;
+import io.vpcipam.ipamd.pool.Wakeup;
 import io.vpcipam.ipamd.server.IpamService;
 import io.vpcipam.ipamd.server.SocketServer;
 import io.vpcipam.provider.CloudException;
@@ -28,7 +29,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.logging.Logger;
 
 /**
@@ -48,7 +48,6 @@ public final class Daemon implements AutoCloseable {
     private final CloudProvider provider;
     private final AddressPool pool;
     private final Reconciler reconciler;
-    private final GroupCommit commit;
     private final IpamService service;
     private final SocketServer server;
     private final AtomicLong droppedLeases;
@@ -58,7 +57,7 @@ public final class Daemon implements AutoCloseable {
     private HostNetwork host; // null when ipamd does not program the host
     private final Metrics metrics;
 
-    private Daemon(Config config, CloudProvider provider, AddressPool pool, Reconciler reconciler, GroupCommit commit,
+    private Daemon(Config config, CloudProvider provider, AddressPool pool, Reconciler reconciler,
                    IpamService service, SocketServer server, AtomicLong droppedLeases, Metrics metrics) {
         this.metrics = metrics;
         this.droppedLeases = droppedLeases;
@@ -66,7 +65,6 @@ public final class Daemon implements AutoCloseable {
         this.provider = provider;
         this.pool = pool;
         this.reconciler = reconciler;
-        this.commit = commit;
         this.service = service;
         this.server = server;
     }
@@ -125,20 +123,17 @@ public final class Daemon implements AutoCloseable {
         preflightOrThrow(config);
         Checkpoint checkpoint = new Checkpoint(config.stateDir().resolve(CHECKPOINT_FILE));
         CheckpointState saved = checkpoint.load();
-        AtomicReference<Reconciler> reconcilerRef = new AtomicReference<>();
         AtomicLong dropped = new AtomicLong();
-        AddressPool pool = new AddressPool(clock, config.cooldown(), () -> {
-            Reconciler r = reconcilerRef.get();
-            metrics.addWaited(); // onDemand runs once per ADD that found the pool empty
-            if (r != null) {
-                r.wake();
-            }
-        }, reason -> {
-            dropped.incrementAndGet();
-            metrics.leaseDropped(reason);
-        });
-        Reconciler reconciler = new Reconciler(provider, pool, settings(config), clock, metrics::reconciled);
-        reconcilerRef.set(reconciler);
+        Wakeup demand = new Wakeup();
+        AddressPool pool = new AddressPool(clock, config.cooldown(),
+                source -> new GroupCommit(checkpoint, source, metrics::checkpointWritten), () -> {
+                    metrics.addWaited(); // onDemand runs once per ADD that found the pool empty
+                    demand.ring();
+                }, reason -> {
+                    dropped.incrementAndGet();
+                    metrics.leaseDropped(reason);
+                });
+        Reconciler reconciler = new Reconciler(provider, pool, settings(config), clock, metrics::reconciled, demand);
         if (config.host().enabled()) {
             pool.gateOnHost(); // secondary interfaces serve pods once their node side is set up
         }
@@ -149,10 +144,8 @@ public final class Daemon implements AutoCloseable {
         for (Lease l : lost) {
             LOG.warning("lease " + l.key() + " on " + l.address() + " dropped: the checkpoint names that address twice");
         }
-        GroupCommit commit = new GroupCommit(checkpoint, pool::checkpointState, metrics::checkpointWritten);
-        pool.attach(commit);
         try {
-            commit.awaitDurable(commit.changed()); // leases dropped at start are on disk before anything is served
+            pool.persist(); // leases dropped at start are on disk before anything is served
             applySpool(config.stateDir(), pool);
         } catch (IOException e) {
             reconciler.close();
@@ -185,7 +178,7 @@ public final class Daemon implements AutoCloseable {
             if (host != null) {
                 host.close();
             }
-            commit.close();
+            pool.close();
             throw new StartupException(SOCKET_SETTING, config.socket(), e.getMessage(), e);
         }
         LOG.info("ipamd serving " + config.socket() + " on " + provider.name() + " node " + node.instanceId() + " ("
@@ -194,7 +187,7 @@ public final class Daemon implements AutoCloseable {
         metrics.watch(pool, server::serving);
         metrics.watchCloud(reconciler::cloudHealth);
         metrics.watchLimits(reconciler::nodeLimits);
-        Daemon daemon = new Daemon(config, provider, pool, reconciler, commit, service, server, dropped, metrics);
+        Daemon daemon = new Daemon(config, provider, pool, reconciler, service, server, dropped, metrics);
         daemon.host = host;
         // the plugin also spools a DEL when ipamd is up but did not answer in time: apply those without a restart
         daemon.spoolSweeper = Thread.ofVirtual().name("release-spool").start(() -> {
@@ -372,7 +365,7 @@ public final class Daemon implements AutoCloseable {
         if (host != null) {
             host.close();
         }
-        commit.close();
+        pool.close();
         provider.close();
     }
 }

@@ -15,7 +15,7 @@ import java.util.function.Supplier;
  * runs are covered by the next one, written by one of their own waiters (woken alone to lead it). No writer thread: an uncontended ADD pays one
  * write and no thread hand-off; 64 concurrent ADDs pay a few writes between them.
  */
-public final class GroupCommit implements AutoCloseable {
+public final class GroupCommit implements Durability {
 
     /** The state to write and the last change version it includes. */
     public record Versioned(CheckpointState state, long version) {
@@ -53,11 +53,13 @@ public final class GroupCommit implements AutoCloseable {
     }
 
     /** Records that the state changed; call under the pool lock. Returns the change's version. */
+    @Override
     public synchronized long changed() {
         return ++requested;
     }
 
     /** The version of the last change, for reads that must see durable state. */
+    @Override
     public synchronized long latest() {
         return requested;
     }
@@ -70,6 +72,7 @@ public final class GroupCommit implements AutoCloseable {
      *
      * @throws IOException if that write failed (the change is not durable)
      */
+    @Override
     public void awaitDurable(long version) throws IOException, InterruptedException {
         Waiter me = null;
         long failuresAtEntry = -1;

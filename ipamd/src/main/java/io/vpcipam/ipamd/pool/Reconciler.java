@@ -19,9 +19,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 import java.util.function.LongConsumer;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -121,11 +119,11 @@ public final class Reconciler implements AutoCloseable {
     }
 
     private final CloudProvider provider;
-    private final AddressPool pool;
+    private final ReconcilerSide pool;
     private final Settings settings;
     private final InstantSource clock;
     private final Capabilities caps;
-    private final Semaphore kick = new Semaphore(0);
+    private final Wakeup wakeup;
     private final LongConsumer onPass;
     private final ArrayDeque<Decision> decisions = new ArrayDeque<>();
     private volatile boolean running = true;
@@ -139,13 +137,20 @@ public final class Reconciler implements AutoCloseable {
     private Instant nextOrphanRun;
     private volatile Thread thread;
 
-    public Reconciler(CloudProvider provider, AddressPool pool, Settings settings, InstantSource clock) {
+    public Reconciler(CloudProvider provider, ReconcilerSide pool, Settings settings, InstantSource clock) {
         this(provider, pool, settings, clock, nanos -> { });
     }
 
     /** As the four-argument constructor; {@code onPass} is told each timed pass's duration in nanoseconds. */
-    public Reconciler(CloudProvider provider, AddressPool pool, Settings settings, InstantSource clock,
+    public Reconciler(CloudProvider provider, ReconcilerSide pool, Settings settings, InstantSource clock,
                       LongConsumer onPass) {
+        this(provider, pool, settings, clock, onPass, new Wakeup());
+    }
+
+    /** As the five-argument constructor; a pass starts early whenever {@code wakeup} is rung. */
+    public Reconciler(CloudProvider provider, ReconcilerSide pool, Settings settings, InstantSource clock,
+                      LongConsumer onPass, Wakeup wakeup) {
+        this.wakeup = wakeup;
         this.onPass = onPass;
         this.provider = provider;
         this.pool = pool;
@@ -169,9 +174,7 @@ public final class Reconciler implements AutoCloseable {
 
     /** Asks for a pass now. Never blocks: safe to call under the pool lock. */
     public void wake() {
-        if (kick.availablePermits() == 0) {
-            kick.release();
-        }
+        wakeup.ring();
     }
 
     /** Sets (or, with null, clears) where interfaces created from now on go; existing ones stay where they are. */
@@ -211,8 +214,7 @@ public final class Reconciler implements AutoCloseable {
                 } finally {
                     onPass.accept(System.nanoTime() - start);
                 }
-                kick.tryAcquire(jitter(settings.interval()).toNanos(), TimeUnit.NANOSECONDS);
-                kick.drainPermits();
+                wakeup.await(jitter(settings.interval()).toNanos());
             } catch (InterruptedException e) {
                 return;
             } catch (RuntimeException e) {

@@ -2,7 +2,7 @@ package io.vpcipam.ipamd.server;
 
 import io.vpcipam.ipamd.lease.Lease;
 import io.vpcipam.ipamd.lease.LeaseKey;
-import io.vpcipam.ipamd.pool.AddressPool;
+import io.vpcipam.ipamd.pool.SocketSide;
 import io.vpcipam.ipamd.pool.Grant;
 import io.vpcipam.ipamd.pool.PoolException;
 import io.vpcipam.ipamd.pool.PoolStatus;
@@ -30,7 +30,7 @@ public final class IpamService {
 
     private static final Logger LOG = Logger.getLogger(IpamService.class.getName());
 
-    private final AddressPool pool;
+    private final SocketSide pool;
     private final String provider;
     private final boolean prefixMode;
     private final Duration addTimeout;
@@ -50,12 +50,12 @@ public final class IpamService {
     /**
      * @param mtu pod MTU put in every lease reply
      */
-    public IpamService(AddressPool pool, String provider, boolean prefixMode, Duration addTimeout, int mtu) {
+    public IpamService(SocketSide pool, String provider, boolean prefixMode, Duration addTimeout, int mtu) {
         this(pool, provider, prefixMode, addTimeout, mtu, (op, nanos, reply) -> { });
     }
 
     /** As the five-argument constructor, telling {@code observer} about every answered request. */
-    public IpamService(AddressPool pool, String provider, boolean prefixMode, Duration addTimeout, int mtu,
+    public IpamService(SocketSide pool, String provider, boolean prefixMode, Duration addTimeout, int mtu,
                        Observer observer) {
         this(pool, provider, prefixMode, addTimeout, mtu, observer, false);
     }
@@ -65,7 +65,7 @@ public final class IpamService {
      * every destination of a pod on a secondary interface through that interface's table
      * ({@code from <pod> lookup N}) instead of only the VPC's ({@code from <pod> to <block> lookup N}).
      */
-    public IpamService(AddressPool pool, String provider, boolean prefixMode, Duration addTimeout, int mtu,
+    public IpamService(SocketSide pool, String provider, boolean prefixMode, Duration addTimeout, int mtu,
                        Observer observer, boolean externalSnat) {
         this.externalSnat = externalSnat;
         this.observer = observer;

@@ -55,14 +55,13 @@ final class PoolNode implements AutoCloseable {
                 .stateFile(dir.resolve(SimulatedCloud.STATE_FILE_NAME)).build();
         Checkpoint checkpoint = new Checkpoint(dir.resolve("checkpoint.json"));
         var saved = checkpoint.load();
-        pool = new AddressPool(clock, Duration.ofSeconds(30), () -> { }, r -> { });
+        pool = new AddressPool(clock, Duration.ofSeconds(30), source -> commit = new GroupCommit(checkpoint, source),
+                () -> { }, r -> { });
         reconciler = new Reconciler(cloud, pool, new Reconciler.Settings(targets, Duration.ZERO,
                 Duration.ofSeconds(5), Duration.ofSeconds(60), Duration.ofSeconds(120), Duration.ZERO,
                 Duration.ofMinutes(5), null, List.of(), "test", Map.of()), clock);
         pool.restore(cloud.describeNode(), saved);
-        commit = new GroupCommit(checkpoint, pool::checkpointState);
-        pool.attach(commit);
-        commit.awaitDurable(commit.changed());
+        pool.persist();
     }
 
     /** An ADD for a pod, as the CNI plugin sends it. */

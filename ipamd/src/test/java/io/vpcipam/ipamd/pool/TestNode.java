@@ -43,12 +43,11 @@ final class TestNode implements AutoCloseable {
                 .stateFile(dir.resolve(SimulatedCloud.STATE_FILE_NAME)).build();
         checkpoint = new Checkpoint(dir.resolve("checkpoint.json"));
         CheckpointState saved = checkpoint.load();
-        pool = new AddressPool(clock, cooldown, () -> { }, r -> { });
+        pool = new AddressPool(clock, cooldown, source -> commit = new GroupCommit(checkpoint, source), () -> { },
+                r -> { });
         reconciler = new Reconciler(cloud, pool, settings, clock);
         pool.restore(cloud.describeNode(), saved);
-        commit = new GroupCommit(checkpoint, pool::checkpointState);
-        pool.attach(commit);
-        commit.awaitDurable(commit.changed());
+        pool.persist();
     }
 
     /**

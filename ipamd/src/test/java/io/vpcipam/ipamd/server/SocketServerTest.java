@@ -58,13 +58,13 @@ class SocketServerTest {
     void start() throws Exception {
         socket = dir.resolve("run/ipamd.sock");
         cloud = SimulatedCloud.builder().instanceType("m5.large").build();
-        pool = new AddressPool(InstantSource.system(), Duration.ZERO, () -> reconciler.wake(), r -> { });
+        pool = new AddressPool(InstantSource.system(), Duration.ZERO,
+                source -> commit = new GroupCommit(new Checkpoint(dir.resolve("checkpoint.json")), source),
+                () -> reconciler.wake(), r -> { });
         reconciler = new Reconciler(cloud, pool, new Reconciler.Settings(new Targets(3, 0, 0, 0, false, 0),
                 Duration.ofMinutes(1), Duration.ofMillis(200), Duration.ofMinutes(1), Duration.ofMinutes(2), Duration.ZERO,
                 Duration.ofMinutes(5), null, List.of(), "", Map.of()), InstantSource.system());
         pool.restore(cloud.describeNode(), io.vpcipam.ipamd.lease.CheckpointState.empty());
-        commit = new GroupCommit(new Checkpoint(dir.resolve("checkpoint.json")), pool::checkpointState);
-        pool.attach(commit);
         reconciler.pass();
         reconciler.start();
         server = new SocketServer(socket, Set.of(), new IpamService(pool, "sim", false, Duration.ofSeconds(5), 9001),
@@ -219,7 +219,10 @@ class SocketServerTest {
                     // the server closed us: expected
                 }
             });
-            Thread.sleep(1500); // never reading meanwhile: the server's reply writes block, then time out
+            // never reading until the sender is done or dropped (however slow a loaded machine makes it): the
+            // server's reply writes block on the full socket buffers, then time out
+            sender.join(60_000);
+            Thread.sleep(1500);
             FrameReader in = new FrameReader(Channels.newInputStream(ch), FrameReader.MAX_REPLY_FRAME_BYTES);
             int replies = 0;
             try {
@@ -229,7 +232,6 @@ class SocketServerTest {
             } catch (IOException reset) {
                 // closed with our requests unread: also the end
             }
-            sender.join(5_000);
             assertTrue(replies < requests, "the server kept writing to a client that does not read: " + replies);
         }
         assertTrue(call(Request.status()).ok(), "the daemon serves others");
