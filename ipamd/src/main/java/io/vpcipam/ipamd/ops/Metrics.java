@@ -173,10 +173,9 @@ public final class Metrics implements CloudCallListener {
         this.startup = took;
     }
 
-    /** ipamd's version, from the jar's manifest ("dev" when run from classes). */
+    /** ipamd's version, as the build recorded it. */
     static String version() {
-        String v = Metrics.class.getPackage().getImplementationVersion();
-        return v == null || v.isBlank() ? "dev" : v;
+        return io.vpcipam.ipamd.BuildInfo.current().version();
     }
 
     /** From now on scrapes report whether the cloud is failing, as the reconciler found it. */
@@ -267,8 +266,9 @@ public final class Metrics implements CloudCallListener {
             List<io.prometheus.metrics.model.snapshots.MetricSnapshot> always = new java.util.ArrayList<>();
             always.add(failing);
             always.add(GaugeSnapshot.builder().name("vpc_ipam_build_info")
-                    .help("1, labelled with ipamd's version and the Java runtime's.")
-                    .dataPoint(point(1, Labels.of("version", version(), "java", Runtime.version().toString())))
+                    .help("1, labelled with ipamd's version, the commit it was built from and the Java runtime's.")
+                    .dataPoint(point(1, Labels.of("version", version(), "commit",
+                            io.vpcipam.ipamd.BuildInfo.current().commit(), "java", Runtime.version().toString())))
                     .build());
             Duration took = startup;
             if (took != null) {

@@ -192,8 +192,9 @@ class OpsServersTest {
         assertTrue(PromText.value(m, "vpc_ipam_checkpoint_write_duration_seconds_count", Map.of()) >= 1);
         assertEquals(0.0, PromText.value(m, "vpc_ipam_leases_dropped_total", Map.of("reason", "gc")));
         assertNotNull(m.get("jvm_memory_used_bytes"), "JVM metrics ride along");
-        assertEquals(1.0, PromText.value(m, "vpc_ipam_build_info", Map.of("version", Metrics.version(),
-                "java", Runtime.version().toString())));
+        assertEquals(1.0, PromText.value(m, "vpc_ipam_build_info", Map.of("version",
+                System.getProperty("vpcipam.project.version"), "commit", io.vpcipam.ipamd.BuildInfo.current().commit(),
+                "java", Runtime.version().toString())), "the build's own version, not \"dev\"");
         assertEquals(1.0, PromText.value(m, "vpc_ipam_max_interfaces", Map.of()), "MAX_ENI=1");
         assertEquals(9.0, PromText.value(m, "vpc_ipam_addresses_per_interface", Map.of()), "m5.large: 10 less the primary");
         double startup = PromText.value(m, "vpc_ipam_startup_duration_seconds", Map.of());
