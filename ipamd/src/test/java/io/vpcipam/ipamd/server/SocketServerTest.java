@@ -45,6 +45,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class SocketServerTest {
 
+    /**
+     * The test server's frame timeout: long enough that a loaded machine (load 20+ on 2 cores) never trips it in a
+     * plain request/reply, short enough that the stall tests see it fire; their checks wait for the close itself
+     * rather than guessing how long the server takes to get there.
+     */
+    static final Duration FRAME_TIMEOUT = Duration.ofSeconds(2);
+
     @TempDir
     Path dir;
     Path socket;
@@ -68,7 +75,7 @@ class SocketServerTest {
         reconciler.pass();
         reconciler.start();
         server = new SocketServer(socket, Set.of(), new IpamService(pool, "sim", false, Duration.ofSeconds(5), 9001),
-                Duration.ofMillis(300));
+                FRAME_TIMEOUT);
         server.start();
     }
 
@@ -201,7 +208,8 @@ class SocketServerTest {
             long start = System.nanoTime();
             int b = in.read(); // the watchdog closes the stalled connection after the frame timeout
             assertTrue(b == -1 || b == '{', "closed or answered, got " + b);
-            assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(5));
+            // the frame timeout closed it, not the end of time: far below the 60 s an unwatched read would sit here
+            assertTrue(System.nanoTime() - start < FRAME_TIMEOUT.toNanos() + TimeUnit.SECONDS.toNanos(25));
         }
     }
 
@@ -219,10 +227,12 @@ class SocketServerTest {
                     // the server closed us: expected
                 }
             });
-            // never reading until the sender is done or dropped (however slow a loaded machine makes it): the
-            // server's reply writes block on the full socket buffers, then time out
-            sender.join(60_000);
-            Thread.sleep(1500);
+            // never reading meanwhile: the server's reply writes fill our receive buffer and block, its write timer
+            // closes the connection, and only then do the sender's writes fail. Waiting for that, not a fixed sleep:
+            // on a loaded machine the server may need many seconds to fill the buffer. Without the write timeout
+            // the sender blocks for ever and this join gives up.
+            sender.join(Duration.ofSeconds(60));
+            assertFalse(sender.isAlive(), "the server never dropped a client that does not read its replies");
             FrameReader in = new FrameReader(Channels.newInputStream(ch), FrameReader.MAX_REPLY_FRAME_BYTES);
             int replies = 0;
             try {
