@@ -43,7 +43,7 @@ public final class IntrospectionServer implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(IntrospectionServer.class.getName());
     /** Paths served, for the 404 answer. */
     static final List<String> PATHS = List.of("/healthz", "/readyz", "/v1/pool", "/v1/leases", "/v1/decisions",
-            "/v1/config");
+            "/v1/config", "/v1/logs");
 
     /** Keys with null values are written (a missing key and "never" read differently). */
     private static final JSON JSON_NULLS = JSON.builder().enable(JSON.Feature.WRITE_NULL_PROPERTIES).build();
@@ -102,6 +102,7 @@ public final class IntrospectionServer implements AutoCloseable {
                 case "/v1/decisions" -> d -> d == null ? starting() : new Answer(200, decisions(d));
                 case "/v1/config" -> d -> d == null ? starting()
                         : new Answer(200, ConfigView.of(d.config(), ops));
+                case "/v1/logs" -> d -> new Answer(200, logs()); // while starting too: that is when they matter
                 default -> null;
             };
             Answer answer;
@@ -269,6 +270,16 @@ public final class IntrospectionServer implements AutoCloseable {
             out.add(dm);
         }
         return Map.of("decisions", out);
+    }
+
+    /** The recent log lines as printed (redacted), oldest first, and how many older ones were dropped. */
+    static Map<String, Object> logs() {
+        RecentLogs.Contents c = RecentLogs.shared().contents();
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("lines", c.lines());
+        m.put("dropped", c.dropped());
+        m.put("maxLines", RecentLogs.MAX_LINES);
+        return m;
     }
 
     private static String instant(Instant i) {

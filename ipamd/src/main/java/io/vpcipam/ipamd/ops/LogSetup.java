@@ -31,7 +31,11 @@ public final class LogSetup {
             "(?i)((?:aws_secret_access_key|aws_session_token|aws_access_key_id|secret_?access_?key|session_?token"
                     + "|azure_client_secret|azure_client_certificate_password|client_?secret|password|passwd"
                     + "|access_?token|refresh_?token|id_?token|api_?key|authorization|x-amz-security-token"
-                    + "|credentials?)[\"']?\\s*[:=]\\s*[\"']?)([^\\s\"',;}\\]]+)");
+                    + "|credentials?|token|client-key-data|client-certificate-data)[\"']?\\s*[:=]\\s*[\"']?)"
+                    + "([^\\s\"',;}\\]]+)");
+    /** A PEM private key (a kubeconfig's or a service principal's certificate key), whole. */
+    private static final Pattern PRIVATE_KEY = Pattern.compile(
+            "-----BEGIN [A-Z ]*PRIVATE KEY-----[\\s\\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|\\z)");
     /** AWS access key ids (long-term AKIA, temporary ASIA, and the other IAM unique-id prefixes). */
     private static final Pattern AWS_KEY_ID = Pattern.compile("\\b(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[A-Z0-9]{16}\\b");
     /** A 40-character mixed-case base64 word: the shape of an AWS secret key (hex ids are lower-case only). */
@@ -67,10 +71,14 @@ public final class LogSetup {
             }
         };
         handler.setLevel(level.julLevel());
+        RecentLogs recent = RecentLogs.shared(); // the same lines, for /v1/logs and the support bundle
+        recent.setFormatter(format == OpsConfig.LogFormat.JSON ? new JsonFormatter() : new PlainFormatter());
+        recent.setLevel(level.julLevel());
         Level libraries = level.julLevel().intValue() < Level.INFO.intValue() ? Level.INFO : level.julLevel();
         root.setLevel(libraries);
         OURS.setLevel(level.julLevel());
         root.addHandler(handler);
+        root.addHandler(recent);
     }
 
     /** The text with every credential-shaped part replaced. */
@@ -78,8 +86,10 @@ public final class LogSetup {
         if (text == null || text.isEmpty()) {
             return text;
         }
-        String s = SECRET_ASSIGNMENT.matcher(text).replaceAll(m -> Matcher.quoteReplacement(m.group(1) + REDACTED));
+        String s = PRIVATE_KEY.matcher(text).replaceAll(REDACTED);
+        // bearer first: "Authorization: Bearer x" would otherwise lose only the word "Bearer" to the assignment rule
         s = BEARER.matcher(s).replaceAll(m -> Matcher.quoteReplacement(m.group(1) + REDACTED));
+        s = SECRET_ASSIGNMENT.matcher(s).replaceAll(m -> Matcher.quoteReplacement(m.group(1) + REDACTED));
         s = JWT.matcher(s).replaceAll(REDACTED);
         s = AWS_KEY_ID.matcher(s).replaceAll(REDACTED);
         return AWS_SECRET.matcher(s).replaceAll(REDACTED);
