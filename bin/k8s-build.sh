@@ -127,6 +127,12 @@ k8s_build() {
   k8s_log "built in $(($(date +%s) - t0)) s: $dir/bin"
 }
 
+# True when every binary the tests run is in $1/bin (a cache from before the kubelet was built is not).
+k8s_complete() {
+  local b
+  for b in kube-apiserver kubelet etcd kubectl; do [ -x "$1/bin/$b" ] || return 1; done
+}
+
 # Exports IPAMD_TEST_K8S_BIN=<dir with etcd kube-apiserver kubelet kubectl>, building them if missing.
 ensure_k8s_binaries() {
   local dir
@@ -134,12 +140,11 @@ ensure_k8s_binaries() {
   if [ "$(id -u)" != 0 ]; then k8s_log "needs root (apt-get, $K8S_CACHE_ROOT)"; return 1; fi
   k8s_ensure_deb_src || return 1
   dir=$(k8s_cache_dir)
-  if [ ! -x "$dir/bin/kube-apiserver" ] || [ ! -x "$dir/bin/kubelet" ] || [ ! -x "$dir/bin/etcd" ] \
-      || [ ! -x "$dir/bin/kubectl" ]; then
+  if ! k8s_complete "$dir"; then
     k8s_ensure_build_deps || return 1
     mkdir -p "$dir"
     ( exec 9>"$dir/.lock"; flock 9
-      [ -x "$dir/bin/kube-apiserver" ] || k8s_build "$dir" ) || { k8s_log "build failed"; return 1; }
+      k8s_complete "$dir" || k8s_build "$dir" ) || { k8s_log "build failed"; return 1; }
   fi
   export IPAMD_TEST_K8S_BIN="$dir/bin"
 }

@@ -6,17 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import com.fasterxml.jackson.jr.ob.JSON;
 import io.vpcipam.it.IpamdProcess;
 import io.vpcipam.protocol.Request;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -146,41 +142,6 @@ class ContainerdIT {
 
     /** An OCI image layout tar with /bin/busybox (Debian's busybox-static) and its sh applet. */
     static Path buildImage(Path w) throws Exception {
-        Path rootfs = w.resolve("rootfs");
-        Files.createDirectories(rootfs.resolve("bin"));
-        Files.copy(Path.of("/bin/busybox"), rootfs.resolve("bin/busybox"));
-        Files.createSymbolicLink(rootfs.resolve("bin/sh"), Path.of("busybox"));
-        Path layer = w.resolve("layer.tar");
-        NodeNetns.sh("tar", "--sort=name", "--mtime=@0", "--owner=0", "--group=0", "--numeric-owner", "-C",
-                rootfs.toString(), "-cf", layer.toString(), ".");
-        Path oci = w.resolve("oci");
-        Path blobs = oci.resolve("blobs/sha256");
-        Files.createDirectories(blobs);
-        byte[] layerBytes = Files.readAllBytes(layer);
-        String l = blob(blobs, layerBytes);
-        byte[] config = ("{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{\"Env\":[\"PATH=/bin\"],"
-                + "\"Cmd\":[\"/bin/sh\"]},\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"sha256:" + l + "\"]}}")
-                .getBytes(StandardCharsets.UTF_8);
-        String c = blob(blobs, config);
-        byte[] manifest = ("{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
-                + "\"config\":{\"mediaType\":\"application/vnd.oci.image.config.v1+json\",\"digest\":\"sha256:" + c
-                + "\",\"size\":" + config.length + "},\"layers\":[{\"mediaType\":\"application/vnd.oci.image.layer.v1.tar\","
-                + "\"digest\":\"sha256:" + l + "\",\"size\":" + layerBytes.length + "}]}").getBytes(StandardCharsets.UTF_8);
-        String m = blob(blobs, manifest);
-        Files.writeString(oci.resolve("index.json"), "{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":"
-                + "\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\"sha256:" + m + "\",\"size\":"
-                + manifest.length + ",\"annotations\":{\"org.opencontainers.image.ref.name\":\"" + IMAGE + "\"},"
-                + "\"platform\":{\"architecture\":\"amd64\",\"os\":\"linux\"}}]}");
-        Files.writeString(oci.resolve("oci-layout"), "{\"imageLayoutVersion\":\"1.0.0\"}");
-        Path tar = w.resolve("image.tar");
-        NodeNetns.sh("tar", "-C", oci.toString(), "-cf", tar.toString(), "oci-layout", "index.json", "blobs");
-        JSON.std.mapFrom(Files.readString(oci.resolve("index.json")));
-        return tar;
-    }
-
-    private static String blob(Path blobs, byte[] bytes) throws Exception {
-        String digest = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-        Files.write(blobs.resolve(digest), bytes);
-        return digest;
+        return BusyboxImage.write(w, IMAGE, List.of("/bin/sh"));
     }
 }

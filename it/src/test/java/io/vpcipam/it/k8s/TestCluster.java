@@ -32,8 +32,9 @@ import javax.net.ssl.TrustManagerFactory;
 /**
  * A real Kubernetes control plane for the tests: etcd 3.4 and kube-apiserver 1.20 (built by bin/k8s-build.sh from
  * Debian's packages) on loopback, on free ports, everything under one work dir that {@link #close()} removes.
- * TLS with an openssl-made CA, a static token for the admin, RBAC, service-account signing keys (so TokenRequest
- * mints bound tokens), and an audit log of every request's user, verb, resource and answer.
+ * TLS with an openssl-made CA, a static token for the admin, RBAC and the Node authorizer (for {@link TestNode}'s
+ * kubelets), service-account signing keys (so TokenRequest mints bound tokens), and an audit log of every request's
+ * user, verb, resource and answer.
  *
  * <p>Where the binaries are: IPAMD_TEST_K8S_BIN (set by .ci/run), else the newest /var/cache/vpc-ipam/k8s-{@literal *}/bin.
  * Without them the tests are skipped with that hint, unless IPAMD_TEST_K8S_REQUIRED=1 (CI), where they fail.
@@ -161,7 +162,7 @@ public final class TestCluster implements AutoCloseable {
                 "--tls-private-key-file", pki.resolve("server.key").toString(),
                 "--client-ca-file", pki.resolve("ca.crt").toString(),
                 "--token-auth-file", pki.resolve("tokens.csv").toString(),
-                "--authorization-mode", "RBAC",
+                "--authorization-mode", "Node,RBAC", // Node: the kubelets of TestNode, as system:node:NAME
                 // as kubeadm, EKS and AKS run it: node agents (aws-node's init, our host-sysctl step) are privileged
                 "--allow-privileged=true",
                 "--service-account-issuer", "https://kubernetes.default.svc",
