@@ -160,8 +160,10 @@ public final class IpWiring implements PodWiring {
         l.add("rule del to " + s.address() + "/32 priority " + TO_POD_PRIORITY);
         l.add(flushFrom(s.address()));
         l.add("route replace " + s.address() + "/32 dev " + s.hostVeth() + " scope link");
+        // every pod, as the AWS CNI does: a pod on a secondary interface whose from-rule covers the VPC must
+        // reach a pod of the primary interface on this node directly, not out through its interface and back
+        l.add("rule add to " + s.address() + "/32 lookup main priority " + TO_POD_PRIORITY);
         if (s.routeTable() != 0) {
-            l.add("rule add to " + s.address() + "/32 lookup main priority " + TO_POD_PRIORITY);
             l.addAll(fromRules(s));
         }
         return l;
@@ -514,7 +516,7 @@ public final class IpWiring implements PodWiring {
                 fromTo.add(r.get("dst") instanceof String d ? d + "/" + r.get("dstlen") : "all");
             }
         }
-        if (s.routeTable() != 0 && !to) {
+        if (!to) {
             problems.add("host lacks the rule to " + s.address() + " lookup main priority " + TO_POD_PRIORITY);
         }
         if (s.routeTable() != 0) {

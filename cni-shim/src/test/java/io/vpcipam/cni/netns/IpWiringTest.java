@@ -114,12 +114,23 @@ class IpWiringTest {
     }
 
     @Test
-    void add_onMainTable_addsNoRules() throws WiringException {
+    void add_onMainTable_addsTheToPodRuleOnly() throws WiringException {
         ScriptedIp ip = new ScriptedIp();
         new IpWiring(ip, lock()).add(new WireSpec("/n", "eth0", "vpcx", "02:00:00:00:00:02", "02:00:00:00:00:01",
                 "10.0.0.5", 0, 0));
-        assertTrue(!ip.calls.get(0).contains("rule add"), ip.calls.get(0));
+        // a pod of a secondary interface (from-rule to the VPC, lookup N) reaches this one through main, on the node
+        assertTrue(ip.calls.get(0).contains("rule add to 10.0.0.5/32 lookup main priority 512"), ip.calls.get(0));
+        assertTrue(!ip.calls.get(0).contains("rule add from"), ip.calls.get(0));
         assertTrue(!ip.calls.get(0).contains("mtu"), ip.calls.get(0));
+    }
+
+    @Test
+    void checkHost_onMainTable_reportsAMissingToPodRule() {
+        WireSpec s = new WireSpec("/n", "eth0", "vpcx", "02:00:00:00:00:02", "02:00:00:00:00:01", "10.0.0.5", 0, 0);
+        List<String> problems = new ArrayList<>();
+        IpWiring.checkHost(s, List.of(Map.of("ifname", "vpcx", "address", "02:00:00:00:00:02")),
+                List.of(Map.of("dst", "10.0.0.5", "dev", "vpcx")), List.of(), problems);
+        assertEquals(List.of("host lacks the rule to 10.0.0.5 lookup main priority 512"), problems);
     }
 
     @Test

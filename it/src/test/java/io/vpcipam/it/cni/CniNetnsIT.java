@@ -124,7 +124,11 @@ class CniNetnsIT {
                     result = r.stdout();
                     lease = check.lease();
                 } else {
-                    assertFalse(n.ip("rule").contains(address(r.stdout())), "a main-table pod gets no rules");
+                    String rules = n.ip("rule");
+                    String ip = address(r.stdout());
+                    // as the AWS CNI: the to-pod rule only, so secondary-interface pods reach it on the node
+                    assertTrue(rules.contains("512:\tfrom all to " + ip + " lookup main"), rules);
+                    assertFalse(rules.contains("from " + ip + " "), "a main-table pod gets no from-rule: " + rules);
                 }
             }
             assertNotNull(secondaryPod, "ipamd never leased an address on a secondary interface");
