@@ -20,12 +20,15 @@ import java.util.concurrent.ThreadLocalRandom;
  * address ({@link #allowOut}), as an internet gateway does for an instance without a public address of its own
  * per pod. {@link #close()} deletes every namespace it made.
  */
-final class VpcFabric implements AutoCloseable {
+public final class VpcFabric implements AutoCloseable {
 
-    static final String VPC_HOST = "10.0.16.10";
-    static final String INTERNET_HOST = "203.0.113.10";
+    /** The VPC host's address (a second subnet of the VPC). */
+    public static final String VPC_HOST = "10.0.16.10";
+    /** The internet host's address (a documentation range). */
+    public static final String INTERNET_HOST = "203.0.113.10";
 
-    final String fabric;
+    /** The fabric namespace: IPAMD_SIM_FABRIC_NETNS. */
+    public final String fabric;
     final String vpcHost;
     final String igw;
     final String internet;
@@ -38,7 +41,8 @@ final class VpcFabric implements AutoCloseable {
         internet = "vit-inet-" + suffix;
     }
 
-    static VpcFabric create() throws IOException, InterruptedException {
+    /** Makes the fabric, the VPC host, the internet gateway and the internet host. */
+    public static VpcFabric create() throws IOException, InterruptedException {
         VpcFabric f = new VpcFabric(Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xffffffL));
         try {
             for (String ns : List.of(f.fabric, f.vpcHost, f.igw, f.internet)) {
@@ -78,7 +82,7 @@ final class VpcFabric implements AutoCloseable {
     }
 
     /** The internet gateway forwards out only packets from {@code primary}; counters tell who reached whom. */
-    void allowOut(String primary) throws IOException, InterruptedException {
+    public void allowOut(String primary) throws IOException, InterruptedException {
         in(igw, "iptables -A FORWARD -i vpc0 -s " + primary + " -j ACCEPT && iptables -A FORWARD -i vpc0 -j DROP");
     }
 

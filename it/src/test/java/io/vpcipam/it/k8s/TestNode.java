@@ -370,11 +370,16 @@ public final class TestNode implements AutoCloseable {
         return TestCluster.run(w, cmd.toArray(String[]::new));
     }
 
-    /** The host pid of pod {@code namespace/pod}'s running sandbox (its network namespace is the pod's). */
-    public long sandboxPid(String namespace, String pod) throws IOException, InterruptedException {
-        Set<String> ids = ctr("containers", "ls", "-q", "labels.\"io.kubernetes.pod.name\"==" + pod
+    /** The ids of pod {@code namespace/pod}'s sandboxes (CNI_CONTAINERID of its ADD and DEL), running or not. */
+    public Set<String> sandboxIds(String namespace, String pod) throws IOException, InterruptedException {
+        return ctr("containers", "ls", "-q", "labels.\"io.kubernetes.pod.name\"==" + pod
                 + ",labels.\"io.kubernetes.pod.namespace\"==" + namespace + ",labels.\"io.cri-containerd.kind\"==sandbox")
                 .lines().map(String::strip).filter(l -> !l.isEmpty()).collect(Collectors.toSet());
+    }
+
+    /** The host pid of pod {@code namespace/pod}'s running sandbox (its network namespace is the pod's). */
+    public long sandboxPid(String namespace, String pod) throws IOException, InterruptedException {
+        Set<String> ids = sandboxIds(namespace, pod);
         for (String line : ctr("tasks", "ls").lines().toList()) {
             String[] f = line.trim().split("\\s+");
             if (f.length >= 3 && ids.contains(f[0]) && f[2].equals("RUNNING")) {
