@@ -68,6 +68,8 @@ public final class TestNode implements AutoCloseable {
     private Duration registered;
     private boolean netnsMade;
     private boolean cgroupMade;
+    private boolean closed;
+    private final Thread onExit = new Thread(this::close, "vit-knode-stop");
 
     private TestNode(TestCluster cluster, String name, Path w) {
         this.cluster = cluster;
@@ -108,6 +110,7 @@ public final class TestNode implements AutoCloseable {
         assumeReady();
         Path w = Files.createTempDirectory(Path.of("/tmp"), "vit-knode");
         TestNode n = new TestNode(cluster, name, w);
+        Runtime.getRuntime().addShutdownHook(n.onExit); // a test JVM that ends early still stops the node
         try {
             n.boot(labels, providerId);
             return n;
@@ -592,7 +595,18 @@ public final class TestNode implements AutoCloseable {
      * network namespace, the cgroups and the work dir.
      */
     @Override
-    public void close() {
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (Thread.currentThread() != onExit) {
+            try {
+                Runtime.getRuntime().removeShutdownHook(onExit);
+            } catch (IllegalStateException e) {
+                // the JVM is exiting: the hook runs close() and finds it done
+            }
+        }
         try {
             stop(kubelet);
             Set<String> ids = containerIds();
