@@ -133,7 +133,8 @@ public final class Daemon implements AutoCloseable {
                     dropped.incrementAndGet();
                     metrics.leaseDropped(reason);
                 });
-        Reconciler reconciler = new Reconciler(provider, pool, settings(config), clock, metrics::reconciled, demand);
+        Reconciler reconciler = new Reconciler(provider, pool, reconcilerSettings(config), clock, metrics::reconciled,
+                demand);
         if (config.host().enabled()) {
             pool.gateOnHost(); // secondary interfaces serve pods once their node side is set up
         }
@@ -252,24 +253,33 @@ public final class Daemon implements AutoCloseable {
         }
     }
 
-    private static Reconciler.Settings settings(Config c) {
+    /** The reconciler's settings from the configuration (the fleet simulator builds its nodes' the same way). */
+    public static Reconciler.Settings reconcilerSettings(Config c) {
         return new Reconciler.Settings(c.targets(), c.shrinkDelay(), c.interval(), c.resyncInterval(),
                 c.subnetBackoff(), c.leakCleanup() ? Duration.ofHours(1) : Duration.ZERO, Duration.ofMinutes(5),
                 c.podSubnet(), c.securityGroups(), c.clusterName(), c.extraTags());
     }
 
-    /** The cloud may be throttling or briefly unreachable at boot: keep asking, backing off, as the AWS CNI does. */
     private static NodeInfo describeUntilAnswered(CloudProvider provider) throws InterruptedException {
+        return describeUntilAnswered(provider, Reconciler.Pacing.REAL);
+    }
+
+    /**
+     * The cloud may be throttling or briefly unreachable at boot: keep asking, backing off, as the AWS CNI does
+     * (waiting through {@code pacing}: real time in ipamd, virtual time in the fleet simulator).
+     */
+    public static NodeInfo describeUntilAnswered(CloudProvider provider, Reconciler.Pacing pacing)
+            throws InterruptedException {
         long delayMs = 200;
         while (true) {
             try {
                 return provider.describeNode();
             } catch (CloudException.Throttled e) {
-                Thread.sleep(Math.max(delayMs, e.retryAfter().toMillis()));
+                pacing.sleep(Duration.ofMillis(Math.max(delayMs, e.retryAfter().toMillis())));
             } catch (CloudException e) {
                 LOG.warning("cannot describe the node yet (" + e.code() + ": " + e.getMessage() + "); retrying in "
                         + delayMs + " ms");
-                Thread.sleep(delayMs);
+                pacing.sleep(Duration.ofMillis(delayMs));
             }
             delayMs = Math.min(30_000, delayMs * 2);
         }

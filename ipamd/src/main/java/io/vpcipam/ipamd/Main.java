@@ -25,11 +25,11 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.logging.Logger;
 
-/** {@code ipamd run | status | leases | explain | support-bundle | generate-completion}: wires things up and nothing else. */
+/** {@code ipamd run | status | leases | explain | support-bundle | simulate | generate-completion}: wires things up. */
 @Command(name = "ipamd", mixinStandardHelpOptions = true, versionProvider = BuildInfo.VersionProvider.class,
         description = "Per-node IPAM daemon: keeps a warm pool of VPC addresses and serves them to the CNI plugin.",
         subcommands = {Main.Run.class, Main.Status.class, OpsCommands.Leases.class, OpsCommands.Explain.class,
-                io.vpcipam.ipamd.ops.SupportBundleCommand.class,
+                io.vpcipam.ipamd.ops.SupportBundleCommand.class, io.vpcipam.ipamd.simulate.SimulateCommand.class,
                 AutoComplete.GenerateCompletion.class, CommandLine.HelpCommand.class})
 public final class Main implements Callable<Integer> {
 

@@ -66,6 +66,7 @@ public final class AddressPool implements SocketSide, ReconcilerSide, PoolSide, 
     private final Map<LeaseKey, Integer> waitingKeys = new HashMap<>(); // ADDs waiting for an address, per key
     private final Set<LeaseKey> cancelled = new HashSet<>(); // waiting ADDs a DEL of their key called off
     private int waiting;
+    private int heldBack; // ADDs a caller of tryAdd holds back (see heldBack)
     private int pending;
     private int capacity;
     private boolean atLimit;
@@ -278,8 +279,7 @@ public final class AddressPool implements SocketSide, ReconcilerSide, PoolSide, 
                             break;
                         }
                         if (atLimit && pending == 0 && inventory.cooling() == 0) {
-                            throw new PoolException("NODE_FULL", "node holds " + inventory.size()
-                                    + " addresses, all in use, and is at its cloud limits (" + capacity + ")", true);
+                            throw nodeFull();
                         }
                         if (!asked) {
                             onDemand.run();
@@ -314,6 +314,71 @@ public final class AddressPool implements SocketSide, ReconcilerSide, PoolSide, 
         } finally {
             lock.unlock();
         }
+        return durable(lease, made, version);
+    }
+
+    /**
+     * ADD without waiting, for a caller that does its own waiting (the fleet simulator, in virtual time): the
+     * attachment's lease, or a FREE address, or null when there is none now. It never calls onDemand; the caller
+     * asks for growth and counts the ADDs it holds back with {@link #heldBack}, so the planner sees them as demand
+     * exactly as it sees ADDs blocked in {@link #add}.
+     *
+     * @throws PoolException NODE_FULL when the node is at its limits with every address in use (as {@link #add}),
+     *                       INTERNAL when the lease cannot be made durable
+     */
+    public Grant tryAdd(LeaseKey key, String netns, String podNamespace, String podName)
+            throws PoolException, InterruptedException {
+        long version;
+        Lease lease;
+        boolean made = false;
+        lock.lock();
+        try {
+            Lease existing = leases.get(key);
+            if (existing != null) {
+                lease = leases.addedAgain(existing);
+            } else {
+                expireCooling();
+                Ipv4Address free = inventory.firstFree();
+                if (free == null) {
+                    if (atLimit && pending == 0 && inventory.cooling() == 0) {
+                        throw nodeFull();
+                    }
+                    return null;
+                }
+                String ifaceId = inventory.assign(free, key);
+                lease = leases.create(key, free, ifaceId, podNamespace, podName, netns);
+                made = true;
+            }
+            version = leases.changed();
+        } finally {
+            lock.unlock();
+        }
+        return durable(lease, made, version);
+    }
+
+    /**
+     * Sets how many ADDs the caller of {@link #tryAdd} holds back for want of an address: counted as waiting demand
+     * in {@link #snapshot} and {@link #status}, like ADDs blocked in {@link #add}.
+     */
+    public void heldBack(int adds) {
+        if (adds < 0) {
+            throw new IllegalArgumentException("held-back ADDs must be >= 0, got " + adds);
+        }
+        lock.lock();
+        try {
+            heldBack = adds;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private PoolException nodeFull() {
+        return new PoolException("NODE_FULL", "node holds " + inventory.size()
+                + " addresses, all in use, and is at its cloud limits (" + capacity + ")", true);
+    }
+
+    /** Waits until the ADD's change is on disk, undoing a new lease whose write failed; the grant to answer with. */
+    private Grant durable(Lease lease, boolean made, long version) throws PoolException, InterruptedException {
         try {
             leases.awaitDurable(version);
         } catch (IOException e) {
@@ -513,7 +578,8 @@ public final class AddressPool implements SocketSide, ReconcilerSide, PoolSide, 
         try {
             expireCooling();
             AddressInventory.Shape shape = inventory.shape();
-            return new Snapshot(shape.interfaces(), waiting, lastGrow, lastShrink, growPausedUntil, shape.excluded());
+            return new Snapshot(shape.interfaces(), waiting + heldBack, lastGrow, lastShrink, growPausedUntil,
+                    shape.excluded());
         } finally {
             lock.unlock();
         }
@@ -736,7 +802,7 @@ public final class AddressPool implements SocketSide, ReconcilerSide, PoolSide, 
             return new PoolStatus(node == null ? "" : node.instanceId(), node == null ? "" : node.instanceType(),
                     node == null ? "" : node.zone(), inventory.size() - lost, c.get(AddressState.FREE),
                     c.get(AddressState.ASSIGNED) + lost, c.get(AddressState.COOLING), pending,
-                    c.get(AddressState.RELEASING) + c.get(AddressState.RELEASE_IN_DOUBT), waiting, capacity,
+                    c.get(AddressState.RELEASING) + c.get(AddressState.RELEASE_IN_DOUBT), waiting + heldBack, capacity,
                     inventory.interfaceStatuses(), leases.sorted(), lost, c.get(AddressState.UNPROVEN));
         } finally {
             lock.unlock();

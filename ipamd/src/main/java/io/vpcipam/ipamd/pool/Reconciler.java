@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.LongConsumer;
+import java.util.random.RandomGenerator;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -118,12 +119,39 @@ public final class Reconciler implements AutoCloseable {
     public record Decision(Instant at, String plan, String reason, String outcome) {
     }
 
+    /**
+     * How a pass waits and where its jitter comes from. ipamd uses {@link #REAL} (Thread.sleep, ThreadLocalRandom);
+     * the fleet simulator gives a sleep in virtual time and a seeded random, so the same engine runs thousands of
+     * nodes without a thread or a real sleep each, and the same seed gives the same run.
+     */
+    public interface Pacing {
+        /** Real time and ThreadLocalRandom. */
+        Pacing REAL = new Pacing() {
+            @Override
+            public void sleep(Duration d) throws InterruptedException {
+                Thread.sleep(d);
+            }
+
+            @Override
+            public RandomGenerator random() {
+                return ThreadLocalRandom.current();
+            }
+        };
+
+        /** Waits {@code d} (a throttled call's retry-after); called on the pass's thread, under no lock. */
+        void sleep(Duration d) throws InterruptedException;
+
+        /** The source of the timer's and the back-offs' jitter. */
+        RandomGenerator random();
+    }
+
     private final CloudProvider provider;
     private final ReconcilerSide pool;
     private final Settings settings;
     private final InstantSource clock;
     private final Capabilities caps;
     private final Wakeup wakeup;
+    private final Pacing pacing;
     private final LongConsumer onPass;
     private final ArrayDeque<Decision> decisions = new ArrayDeque<>();
     private volatile boolean running = true;
@@ -150,6 +178,16 @@ public final class Reconciler implements AutoCloseable {
     /** As the five-argument constructor; a pass starts early whenever {@code wakeup} is rung. */
     public Reconciler(CloudProvider provider, ReconcilerSide pool, Settings settings, InstantSource clock,
                       LongConsumer onPass, Wakeup wakeup) {
+        this(provider, pool, settings, clock, onPass, wakeup, Pacing.REAL);
+    }
+
+    /**
+     * As the six-argument constructor, waiting and drawing jitter through {@code pacing}. A caller with its own
+     * pacing drives the passes itself ({@link #pass}, {@link #nextPassDelay}) instead of {@link #start}.
+     */
+    public Reconciler(CloudProvider provider, ReconcilerSide pool, Settings settings, InstantSource clock,
+                      LongConsumer onPass, Wakeup wakeup, Pacing pacing) {
+        this.pacing = pacing;
         this.wakeup = wakeup;
         this.onPass = onPass;
         this.provider = provider;
@@ -214,7 +252,7 @@ public final class Reconciler implements AutoCloseable {
                 } finally {
                     onPass.accept(System.nanoTime() - start);
                 }
-                wakeup.await(jitter(settings.interval()).toNanos());
+                wakeup.await(nextPassDelay().toNanos());
             } catch (InterruptedException e) {
                 return;
             } catch (RuntimeException e) {
@@ -443,7 +481,7 @@ public final class Reconciler implements AutoCloseable {
     /** A cloud call failed in a way that says the cloud is failing: hold further calls (see the class comment). */
     private void failed(String what, CloudException e) {
         int failures = health.failures() + 1;
-        Duration hold = e.retryAfter().isPositive() ? e.retryAfter() : cloudBackoff(failures);
+        Duration hold = e.retryAfter().isPositive() ? e.retryAfter() : cloudBackoff(failures, pacing.random());
         Instant next = clock.instant().plus(hold);
         health = new CloudHealth(failures, next, e.condition() + " " + e.code() + ": " + e.getMessage());
         recordRaw("wait-for-cloud", "the cloud is failing (" + what + ": " + e.condition() + " " + e.code() + ")",
@@ -463,9 +501,13 @@ public final class Reconciler implements AutoCloseable {
 
     /** {@link #MIN_CLOUD_BACKOFF} doubled per failure in a row, capped at {@link #MAX_CLOUD_BACKOFF}, +-20%. */
     static Duration cloudBackoff(int failures) {
+        return cloudBackoff(failures, ThreadLocalRandom.current());
+    }
+
+    private static Duration cloudBackoff(int failures, RandomGenerator random) {
         long ms = Math.min(MAX_CLOUD_BACKOFF.toMillis(),
                 MIN_CLOUD_BACKOFF.toMillis() << Math.min(20, Math.max(0, failures - 1)));
-        long jittered = ms * 4 / 5 + ThreadLocalRandom.current().nextLong(ms * 2 / 5 + 1);
+        long jittered = ms * 4 / 5 + random.nextLong(ms * 2 / 5 + 1);
         return Duration.ofMillis(Math.min(MAX_CLOUD_BACKOFF.toMillis(), jittered));
     }
 
@@ -597,12 +639,17 @@ public final class Reconciler implements AutoCloseable {
 
     private void backOff(CloudException.Throttled e) throws InterruptedException {
         long base = Math.max(50, e.retryAfter().toMillis());
-        Thread.sleep(base + ThreadLocalRandom.current().nextLong(base / 5 + 1));
+        pacing.sleep(Duration.ofMillis(base + pacing.random().nextLong(base / 5 + 1)));
     }
 
-    private static Duration jitter(Duration d) {
+    /** How long the pass loop waits for a wake-up before the next timed pass: the interval, jittered by +-20%. */
+    public Duration nextPassDelay() {
+        return jitter(settings.interval());
+    }
+
+    private Duration jitter(Duration d) {
         long ms = Math.max(1, d.toMillis());
-        return Duration.ofMillis(ms * 4 / 5 + ThreadLocalRandom.current().nextLong(ms * 2 / 5 + 1));
+        return Duration.ofMillis(ms * 4 / 5 + pacing.random().nextLong(ms * 2 / 5 + 1));
     }
 
     private static void sleepQuietly(Duration d) {

@@ -102,7 +102,7 @@ public final class SimulatedCloud implements CloudProvider {
     /** The retry-after an injected throttle carries (EC2 gives none; one second is a polite client's pause). */
     static final Duration INJECTED_RETRY_AFTER = Duration.ofSeconds(1);
 
-    private static final Capabilities CAPABILITIES =
+    static final Capabilities CAPABILITIES =
             new Capabilities(true, true, PREFIX_LENGTH, MAX_ADDRESSES_PER_CALL);
 
     private final InstantSource clock;

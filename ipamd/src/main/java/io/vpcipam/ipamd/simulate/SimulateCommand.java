@@ -1,0 +1,123 @@
+package io.vpcipam.ipamd.simulate;
+
+import io.vpcipam.ipamd.ConfigException;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code ipamd simulate}: the fleet what-if simulator. Wires the settings into a {@link Scenario}, runs it (or a
+ * sweep of it) and prints the table; nothing else.
+ */
+@Command(name = "simulate", sortOptions = false,
+        description = {"Simulate a fleet of nodes running ipamd's own pool engine against one simulated cloud, in "
+                + "virtual time (no cloud, no root), and report time-to-IP, idle addresses, subnet use and cloud "
+                + "calls.",
+                "Settings are ipamd's environment names (WARM_IP_TARGET, MINIMUM_IP_TARGET, WARM_ENI_TARGET, "
+                        + "WARM_PREFIX_TARGET, ENABLE_PREFIX_DELEGATION, IP_COOLDOWN_PERIOD, ...) and the "
+                        + "simulator's SIM_* names; see docs/simulate.md."},
+        footer = {"", "Simulator settings and their defaults:",
+                "  SIM_NODES=100  SIM_DURATION=1h  SIM_WARMUP=1m  SIM_SEED=1  SIM_INSTANCE_TYPES=c5.4xlarge "
+                        + "(or m5.large:3,c5.4xlarge:1)",
+                "  SIM_SUBNETS=1  SIM_SUBNET_SIZE=/19  SIM_API_RATE=20 (calls/s, or unlimited)  SIM_API_BURST=100  "
+                        + "SIM_LATENCY=300ms",
+                "  SIM_PODS_PER_NODE=20  SIM_POD_LIFETIME=10m  SIM_BURST_EVERY=15m  SIM_BURST_PODS='5 per node'  "
+                        + "SIM_BURST_SPREAD=5s  SIM_BURST_LIFETIME=10m",
+                "  SIM_SCALE= (e.g. 20m:+10,40m:-10)  SIM_TRACE= (CSV time,node,add|del,pod)  SIM_SAMPLE=10s"})
+public final class SimulateCommand implements Callable<Integer> {
+
+    @Option(names = "--settings", paramLabel = "FILE",
+            description = "a file of NAME=value lines (ipamd's variables and SIM_* ones)")
+    Path settingsFile;
+
+    @Option(names = {"-s", "--set"}, paramLabel = "NAME=VALUE",
+            description = "one setting, after the file (repeatable)")
+    List<String> set = List.of();
+
+    @Option(names = "--nodes", description = "fleet size (SIM_NODES)")
+    Integer nodes;
+
+    @Option(names = "--duration", description = "virtual time of workload (SIM_DURATION), e.g. 1h")
+    String duration;
+
+    @Option(names = "--seed", description = "random seed (SIM_SEED): same seed, same result")
+    Long seed;
+
+    @Option(names = "--trace", paramLabel = "CSV", description = "play this trace (SIM_TRACE)")
+    Path trace;
+
+    private final PrintStream out;
+    private final PrintStream err;
+
+    /** For picocli. */
+    public SimulateCommand() {
+        this(System.out, System.err);
+    }
+
+    SimulateCommand(PrintStream out, PrintStream err) {
+        this.out = out;
+        this.err = err;
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        Map<String, String> settings;
+        try {
+            settings = settings();
+        } catch (ConfigException e) {
+            e.problems().forEach(p -> err.println("simulate: " + p));
+            return 2;
+        }
+        Scenario scenario;
+        try {
+            scenario = Scenario.of(settings);
+        } catch (ConfigException e) {
+            e.problems().forEach(p -> err.println("simulate: " + p));
+            return 2;
+        }
+        Result r;
+        try {
+            r = Simulation.run(scenario);
+        } catch (Trace.TraceException e) {
+            e.problems().forEach(p -> err.println("simulate: " + p));
+            return 2;
+        }
+        out.print(Report.table(r));
+        return 0;
+    }
+
+    /** The settings file, then --set, then the shortcut flags. */
+    Map<String, String> settings() throws IOException, ConfigException {
+        Map<String, String> settings = new LinkedHashMap<>();
+        if (settingsFile != null) {
+            settings.putAll(Scenario.readFile(settingsFile));
+        }
+        for (String kv : set) {
+            int eq = kv.indexOf('=');
+            if (eq <= 0) {
+                throw new ConfigException(List.of("--set '" + kv + "': expected NAME=VALUE"));
+            }
+            settings.put(kv.substring(0, eq).strip(), kv.substring(eq + 1).strip());
+        }
+        if (nodes != null) {
+            settings.put("SIM_NODES", String.valueOf(nodes));
+        }
+        if (duration != null) {
+            settings.put("SIM_DURATION", duration);
+        }
+        if (seed != null) {
+            settings.put("SIM_SEED", String.valueOf(seed));
+        }
+        if (trace != null) {
+            settings.put("SIM_TRACE", trace.toString());
+        }
+        return settings;
+    }
+}
