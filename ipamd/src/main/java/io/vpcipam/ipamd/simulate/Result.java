@@ -31,12 +31,13 @@ import java.util.Map;
  * @param passes         reconciler passes, all nodes
  * @param events         scheduler events run
  * @param wall           real time the run took
+ * @param waits          every ADD's time-to-IP in nanoseconds, sorted (for comparisons such as the agreement test)
  */
 public record Result(Scenario scenario, int nodesAtEnd, long adds, long waited, long pastTimeout, long nodeFull,
                      long stillWaiting, Duration p50, Duration p99, Duration max, double idleMean, long idlePeak,
                      double[] sampleSeconds, double[] idleSeries, List<SubnetStat> subnets, long subnetRefusals,
                      Duration firstRefusal, Map<String, Long> calls, Map<String, Long> throttled, long passes,
-                     long events, Duration wall) {
+                     long events, Duration wall, long[] waits) {
 
     /**
      * One subnet over the run.

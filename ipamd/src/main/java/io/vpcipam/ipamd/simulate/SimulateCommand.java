@@ -53,6 +53,18 @@ public final class SimulateCommand implements Callable<Integer> {
     @Option(names = "--trace", paramLabel = "CSV", description = "play this trace (SIM_TRACE)")
     Path trace;
 
+    @Option(names = "--sweep", paramLabel = "NAME=v1,v2,...",
+            description = "run every value of a setting (give two --sweep for every combination of two) and print"
+                    + " the Pareto table of idle addresses vs p99 time-to-IP vs cloud calls")
+    List<String> sweep = List.of();
+
+    @Option(names = "--chart", paramLabel = "FILE.svg",
+            description = "with --sweep: write the trade-off and idle addresses over time as a self-contained SVG")
+    Path chart;
+
+    @Option(names = "--parallel", description = "with --sweep: runs at once (default: the processors)")
+    Integer parallel;
+
     private final PrintStream out;
     private final PrintStream err;
 
@@ -75,6 +87,13 @@ public final class SimulateCommand implements Callable<Integer> {
             e.problems().forEach(p -> err.println("simulate: " + p));
             return 2;
         }
+        if (!sweep.isEmpty()) {
+            return sweep(settings);
+        }
+        if (chart != null) {
+            err.println("simulate: --chart needs --sweep (the chart compares settings)");
+            return 2;
+        }
         Scenario scenario;
         try {
             scenario = Scenario.of(settings);
@@ -90,6 +109,39 @@ public final class SimulateCommand implements Callable<Integer> {
             return 2;
         }
         out.print(Report.table(r));
+        return 0;
+    }
+
+    private int sweep(Map<String, String> settings) throws Exception {
+        List<Sweep.Axis> axes = new java.util.ArrayList<>();
+        List<Sweep.Point> points;
+        try {
+            if (sweep.size() > 2) {
+                throw new ConfigException(List.of("--sweep: at most two settings at once (every combination runs)"));
+            }
+            for (String s : sweep) {
+                axes.add(Sweep.Axis.parse(s));
+            }
+            if (axes.size() == 2 && axes.get(0).name().equals(axes.get(1).name())) {
+                throw new ConfigException(List.of("--sweep: " + axes.get(0).name() + " is swept twice"));
+            }
+            points = Sweep.run(settings, axes, parallel != null ? parallel
+                    : Runtime.getRuntime().availableProcessors());
+        } catch (ConfigException e) {
+            e.problems().forEach(p -> err.println("simulate: " + p));
+            return 2;
+        } catch (Trace.TraceException e) {
+            e.problems().forEach(p -> err.println("simulate: " + p));
+            return 2;
+        }
+        out.print(Sweep.table(points, axes));
+        if (chart != null) {
+            Scenario s = points.getFirst().result().scenario();
+            String title = "ipamd simulate: " + (s.trace() != null ? "trace " + s.trace().getFileName()
+                    : s.nodes() + " nodes") + ", " + Report.human(s.duration()) + ", seed " + s.seed();
+            java.nio.file.Files.writeString(chart, Chart.svg(points, title));
+            out.println("\nchart: " + chart);
+        }
         return 0;
     }
 

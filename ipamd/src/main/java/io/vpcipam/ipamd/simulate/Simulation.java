@@ -78,13 +78,25 @@ public final class Simulation {
 
     /** Runs the scenario to its end. */
     public static Result run(Scenario scenario) throws IOException, Trace.TraceException {
-        Logger engine = Logger.getLogger(ENGINE_LOGGERS);
-        Level before = engine.getLevel();
-        engine.setLevel(Level.OFF); // a thousand nodes' decisions are the report's job, not the log's
+        quietEngine(true);
         try {
             return new Simulation(scenario).go();
         } finally {
-            engine.setLevel(before);
+            quietEngine(false);
+        }
+    }
+
+    private static final Logger ENGINE = Logger.getLogger(ENGINE_LOGGERS); // held: the level must stick
+    private static int running;
+    private static Level levelBefore;
+
+    /** A thousand nodes' decisions are the report's job, not the log's: the engine is quiet while any run runs. */
+    private static synchronized void quietEngine(boolean starting) {
+        if (starting && running++ == 0) {
+            levelBefore = ENGINE.getLevel();
+            ENGINE.setLevel(Level.OFF);
+        } else if (!starting && --running == 0) {
+            ENGINE.setLevel(levelBefore);
         }
     }
 
@@ -165,7 +177,7 @@ public final class Simulation {
                 subnets, fleet.subnetRefusals() - refusalsBefore[0],
                 firstRefusalNanos < 0 ? null : Duration.ofNanos(firstRefusalNanos - start), calls, throttled,
                 nodes.stream().mapToLong(SimNode::passes).sum() - passesBefore[0], scheduler.events(),
-                Duration.ofNanos(System.nanoTime() - wallStart));
+                Duration.ofNanos(System.nanoTime() - wallStart), sorted);
     }
 
     /** The report's name of a verb: EC2's operation, the leak collector's describe told apart. */
