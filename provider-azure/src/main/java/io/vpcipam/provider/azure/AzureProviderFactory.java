@@ -17,6 +17,9 @@ import java.time.Duration;
  */
 public final class AzureProviderFactory implements CloudProviderFactory {
 
+    private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger(
+            AzureProviderFactory.class.getName());
+
     /** Used by ServiceLoader. */
     public AzureProviderFactory() {
     }
@@ -38,12 +41,11 @@ public final class AzureProviderFactory implements CloudProviderFactory {
         Guard guard = new Guard(settings, context.listener());
         Imds imds = new Imds(settings.metadataEndpoint());
         Imds.Instance instance = guard.call("GetInstanceMetadata", imds::instance);
-        if (instance.resourceId().toLowerCase(java.util.Locale.ROOT).contains("/virtualmachinescalesets/")) {
-            // a configuration problem, not a cloud failure: one line and exit 2, like every other one
-            throw new IllegalStateException("VmssUniformNotSupported: " + instance.resourceId()
-                    + " is a VM scale set (Uniform) instance, whose NICs belong to the scale-set model;"
-                    + " vpc-ipam's Azure provider supports standalone VMs and VMSS Flex node pools");
-        }
+        // a Uniform scale-set instance (AKS's VirtualMachineScaleSets node pools) is read and written through the
+        // scale-set VM APIs: SdkArm tells its NICs by their ids, so the provider's logic is the same for both
+        LOG.info("Azure " + (instance.uniformScaleSetInstance() ? "Uniform scale-set instance " : "VM ")
+                + instance.resourceId() + (instance.scaleSet().isEmpty() || instance.uniformScaleSetInstance() ? ""
+                : " (in Flexible scale set " + instance.scaleSet() + ": an ordinary VM)"));
         Arm arm = new SdkArm(settings, instance.subscriptionId(), credential);
         return new AzureProvider(arm, guard, instance, context.clock(), settings.pollInterval(), Duration.ofMinutes(5));
     }

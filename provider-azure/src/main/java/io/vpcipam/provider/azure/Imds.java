@@ -31,11 +31,22 @@ final class Imds {
                 .version(HttpClient.Version.HTTP_1_1).build();
     }
 
-    /** The VM's identity. */
+    /**
+     * The VM's identity. {@code resourceId} is {@code .../virtualMachines/{name}} for a standalone VM and for an
+     * instance of a Flexible scale set (ordinary VMs, whose set only {@code scaleSet} names), and
+     * {@code .../virtualMachineScaleSets/{set}/virtualMachines/{instanceId}} for an instance of a Uniform scale set
+     * (AKS's VirtualMachineScaleSets node pools), whose NICs belong to the instance.
+     */
     record Instance(String subscriptionId, String resourceGroup, String name, String resourceId, String location,
-                    String zone, String vmSize, List<String> macs) {
+                    String zone, String vmSize, List<String> macs, String scaleSet) {
         Instance {
             macs = List.copyOf(macs);
+            scaleSet = scaleSet == null ? "" : scaleSet;
+        }
+
+        /** Whether this is an instance of a Uniform scale set (its NICs change through the instance's model). */
+        boolean uniformScaleSetInstance() {
+            return ScaleSetIds.isInstance(resourceId);
         }
     }
 
@@ -87,12 +98,17 @@ final class Imds {
                 throw new ArmException(200, "MetadataMalformed",
                         "instance metadata lacks subscriptionId, resourceGroupName or name: " + compute, null, null);
             }
+            String scaleSet = str(compute, "vmScaleSetName");
             if (resourceId.isEmpty()) {
-                resourceId = "/subscriptions/" + sub + "/resourceGroups/" + rg
-                        + "/providers/Microsoft.Compute/virtualMachines/" + name;
+                // no resourceId (older IMDS): a Uniform instance is named {set}_{instanceId}; a Flexible one is not
+                String prefix = scaleSet + "_";
+                resourceId = "/subscriptions/" + sub + "/resourceGroups/" + rg + "/providers/Microsoft.Compute/"
+                        + (!scaleSet.isEmpty() && name.startsWith(prefix) && name.substring(prefix.length()).matches("[0-9]+")
+                        ? "virtualMachineScaleSets/" + scaleSet + "/virtualMachines/" + name.substring(prefix.length())
+                        : "virtualMachines/" + name);
             }
             return new Instance(sub, rg, name, resourceId, str(compute, "location"), str(compute, "zone"),
-                    str(compute, "vmSize"), macs);
+                    str(compute, "vmSize"), macs, scaleSet);
         } catch (IOException | ClassCastException e) {
             throw new ArmException(200, "MetadataMalformed", "instance metadata is not the expected JSON: " + e, null, e);
         }

@@ -67,10 +67,12 @@ final class SdkArm implements Arm {
 
     private final NetworkManagementClient network;
     private final ResourceManagementClient resources;
+    private final String endpoint;
     private final Policies.RateLimitHeaders rateHeaders = new Policies.RateLimitHeaders(10);
 
     SdkArm(AzureSettings settings, String subscriptionId, TokenCredential credential) {
         String endpoint = settings.armEndpoint().toString();
+        this.endpoint = endpoint;
         List<HttpPipelinePolicy> policies = new ArrayList<>();
         policies.add(new UserAgentPolicy(applicationId(), NETWORK_SDK, sdkVersion(), Configuration.getGlobalConfiguration()));
         policies.add(new RequestIdPolicy());
@@ -149,6 +151,9 @@ final class SdkArm implements Arm {
 
     @Override
     public Nic getNic(String nicId) throws ArmException {
+        if (ScaleSetIds.isInstanceNic(nicId)) {
+            return getInstanceNic(nicId);
+        }
         String rg = rg(nicId);
         return toNic(call(() -> network.getNetworkInterfaces()
                 .getByResourceGroupWithResponse(rg, ResourceIds.name(nicId), null, Context.NONE).getValue()));
@@ -156,6 +161,9 @@ final class SdkArm implements Arm {
 
     @Override
     public Write updateIpConfigurations(Nic nic, List<NewIpConfig> add, Set<String> remove) throws ArmException {
+        if (nic.handle() instanceof InstanceHandle h) {
+            return updateInstance(nic, h, add, remove);
+        }
         NetworkInterfaceInner body = copy((NetworkInterfaceInner) nic.handle());
         List<NetworkInterfaceIpConfigurationInner> configs = new ArrayList<>();
         for (NetworkInterfaceIpConfigurationInner c : body.ipConfigurations()) {
@@ -236,6 +244,197 @@ final class SdkArm implements Arm {
         }
         return new Operation(String.valueOf(root.get("status")), error == null ? "OperationFailed" : String.valueOf(error.get("code")),
                 error == null ? "" : String.valueOf(error.get("message")));
+    }
+
+    // ---------------------------------------------------------------- Uniform scale-set instances
+
+    /**
+     * What a scale-set instance's NIC carries as its handle: the instance's model as read (whole, so the PUT sends
+     * back everything it did not mean to change) and the name of the network interface configuration that is this
+     * NIC (in a Uniform set, the NIC is named after its configuration).
+     */
+    record InstanceHandle(Map<String, Object> model, String configName) {
+    }
+
+    /**
+     * A Uniform instance's NIC: the NIC itself from the network resource provider (addresses, MAC, the linked-resource
+     * references; {@code GetVirtualMachineScaleSetNetworkInterface}), and the instance's model from compute (its ETag,
+     * which the write must match, and its provisioningState: the NIC is busy while the instance is being updated).
+     */
+    private Nic getInstanceNic(String nicId) throws ArmException {
+        ScaleSetIds.Instance at = ScaleSetIds.ofNic(nicId);
+        Map<String, Object> model = rawJson(HttpMethod.GET, at.instanceId(), null, null).body();
+        NetworkInterfaceInner inner = call(() -> network.getNetworkInterfaces()
+                .getVirtualMachineScaleSetNetworkInterfaceWithResponse(at.resourceGroup(), at.scaleSet(),
+                        at.index(), ResourceIds.name(nicId), null, Context.NONE).getValue());
+        Nic nic = toNic(inner);
+        String vmState = str(map(model.get("properties")).get("provisioningState"));
+        String state = vmState.isEmpty() || "Succeeded".equalsIgnoreCase(vmState) ? nic.provisioningState() : vmState;
+        return new Nic(nic.id(), model.get("etag") == null ? null : str(model.get("etag")), nic.mac(), nic.vmId() != null ? nic.vmId() : at.instanceId(),
+                nic.tags(), nic.ipConfigurations(), new InstanceHandle(model, ResourceIds.name(nicId)), state,
+                nic.privateAddresses());
+    }
+
+    /**
+     * {@code VirtualMachineScaleSetVMs_Update}: the instance's model with this NIC's ip-configurations changed, sent
+     * whole with {@code If-Match: <instance ETag>}. The body is what the compute SDK's VirtualMachineScaleSetVMInner
+     * would serialize (read-only fields left out) less {@code storageProfile.imageReference}: AKS's node images live
+     * in a gallery of another subscription, and an update naming it is refused for lack of read access to it (as
+     * cilium found, AKS#1819); without it compute keeps the image as it is. Like the NIC PUT, the first response is
+     * kept and not polled here: the operation's status URL goes back to the provider, which reads the NIC.
+     */
+    @SuppressWarnings("unchecked")
+    private Write updateInstance(Nic nic, InstanceHandle h, List<NewIpConfig> add, Set<String> remove)
+            throws ArmException {
+        Map<String, Object> model = copyJson(h.model());
+        Map<String, Object> body = new LinkedHashMap<>();
+        for (String k : List.of("location", "tags", "plan", "identity", "properties")) {
+            if (model.get(k) != null) {
+                body.put(k, model.get(k));
+            }
+        }
+        Map<String, Object> props = map(body.get("properties"));
+        for (String readOnly : List.of("latestModelApplied", "vmId", "instanceView", "provisioningState",
+                "modelDefinitionApplied", "timeCreated")) {
+            props.remove(readOnly);
+        }
+        Map<String, Object> storage = map(props.get("storageProfile"));
+        if (storage != null) {
+            storage.remove("imageReference");
+        }
+        Map<String, Object> profile = map(props.get("networkProfileConfiguration"));
+        List<Object> configs = profile == null ? null : (List<Object>) profile.get("networkInterfaceConfigurations");
+        Map<String, Object> mine = null;
+        for (Object o : configs == null ? List.of() : configs) {
+            if (h.configName().equalsIgnoreCase(str(map(o).get("name")))) {
+                mine = map(o);
+            }
+        }
+        if (mine == null) {
+            throw new ArmException(404, "NetworkInterfaceConfigurationNotFound", "scale-set instance "
+                    + ScaleSetIds.ofNic(nic.id()).instanceId() + " has no network interface configuration named "
+                    + h.configName(), null, null);
+        }
+        Map<String, Object> mineProps = map(mine.get("properties"));
+        List<Object> ipConfigs = new ArrayList<>();
+        Set<String> present = new java.util.HashSet<>();
+        for (Object o : (List<Object>) mineProps.getOrDefault("ipConfigurations", List.of())) {
+            Map<String, Object> c = map(o);
+            String name = str(c.get("name"));
+            if (remove.contains(name)) {
+                if (Boolean.TRUE.equals(map(c.getOrDefault("properties", Map.of())).get("primary"))) {
+                    throw new IllegalArgumentException("refusing to remove the primary ip-configuration " + name);
+                }
+                continue;
+            }
+            present.add(name);
+            ipConfigs.add(c); // exactly as read: load balancer pools, ASGs and all
+        }
+        for (NewIpConfig a : add) {
+            if (present.contains(a.name())) {
+                continue; // the model has it already (an earlier write whose NIC has not caught up)
+            }
+            Map<String, Object> p = new LinkedHashMap<>();
+            p.put("primary", false);
+            p.put("subnet", Map.of("id", a.subnetId()));
+            p.put("privateIPAddressVersion", "IPv4");
+            if (!a.asgIds().isEmpty()) {
+                p.put("applicationSecurityGroups", a.asgIds().stream().map(id -> (Object) Map.of("id", id)).toList());
+            }
+            Map<String, Object> c = new LinkedHashMap<>();
+            c.put("name", a.name());
+            c.put("properties", p);
+            ipConfigs.add(c);
+        }
+        mineProps.put("ipConfigurations", ipConfigs);
+        String instanceId = ScaleSetIds.ofNic(nic.id()).instanceId();
+        Raw response = rawJson(HttpMethod.PUT, instanceId, body, nic.etag());
+        String operation = operationUrl(response.headers());
+        Map<String, Object> accepted = response.body();
+        String state = accepted == null ? "" : str(map(accepted.getOrDefault("properties", Map.of())).get("provisioningState"));
+        if (operation == null) {
+            return new Write(getInstanceNic(nic.id()), null); // done at once: the NIC shows it now
+        }
+        // the response is the instance, not the NIC: the addresses show on the NIC once the operation has run
+        return new Write(new Nic(nic.id(), accepted == null || accepted.get("etag") == null ? null
+                : str(accepted.get("etag")), nic.mac(), nic.vmId(),
+                nic.tags(), nic.ipConfigurations(), nic.handle(), state.isEmpty() ? "Updating" : state,
+                nic.privateAddresses()), operation);
+    }
+
+    /** A raw ARM answer: status, headers, the JSON object of its body (null when there was none). */
+    private record Raw(int status, HttpHeaders headers, Map<String, Object> body) {
+    }
+
+    /**
+     * One request through the pipeline (token, User-Agent, rate-limit headers) for what the network SDK has no
+     * client for; an error answer becomes an {@link ArmException} with ARM's code and Retry-After.
+     */
+    @SuppressWarnings("unchecked")
+    private Raw rawJson(HttpMethod method, String resourceId, Map<String, Object> body, String ifMatch)
+            throws ArmException {
+        String url = endpoint + (resourceId.startsWith("/") ? resourceId.substring(1) : resourceId)
+                + "?api-version=" + COMPUTE_API_VERSION;
+        HttpRequest request = new HttpRequest(method, url);
+        if (body != null) {
+            request.setHeader(HttpHeaderName.CONTENT_TYPE, "application/json");
+            request.setBody(writeJson(body));
+        }
+        if (ifMatch != null) {
+            request.setHeader(HttpHeaderName.IF_MATCH, ifMatch);
+        }
+        HttpResponse response = call(() -> network.getHttpPipeline().send(request).block());
+        String text = call(() -> response.getBodyAsString().block());
+        Map<String, Object> root = null;
+        if (text != null && !text.isBlank()) {
+            try (JsonReader r = JsonProviders.createReader(text)) {
+                if (r.readUntyped() instanceof Map<?, ?> m) {
+                    root = (Map<String, Object>) m;
+                }
+            } catch (IOException | RuntimeException e) {
+                throw new ArmException(response.getStatusCode(), "MalformedResponse", method + " " + resourceId
+                        + " answered a body that is not JSON: " + e, null, e);
+            }
+        }
+        if (response.getStatusCode() >= 300) {
+            Map<String, Object> error = root != null && root.get("error") instanceof Map<?, ?> m ? (Map<String, Object>) m : null;
+            throw new ArmException(response.getStatusCode(), error == null ? "" : str(error.get("code")),
+                    method + " " + resourceId + ": " + (error == null ? text : error.get("message")),
+                    retryAfter(response.getHeaders()), null);
+        }
+        if (root == null && method == HttpMethod.GET) {
+            throw new ArmException(response.getStatusCode(), "MalformedResponse", "GET " + resourceId + " answered no body",
+                    null, null);
+        }
+        return new Raw(response.getStatusCode(), response.getHeaders(), root);
+    }
+
+    private static String writeJson(Map<String, Object> value) throws ArmException {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        try (com.azure.json.JsonWriter w = JsonProviders.createWriter(out)) {
+            w.writeUntyped(value);
+        } catch (IOException e) {
+            throw new ArmException(0, "SerializationFailed", "cannot write the request body: " + e, null, e);
+        }
+        return out.toString(java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> copyJson(Map<String, Object> value) throws ArmException {
+        try (JsonReader r = JsonProviders.createReader(writeJson(value))) {
+            return (Map<String, Object>) r.readUntyped();
+        } catch (IOException e) {
+            throw new ArmException(0, "SerializationFailed", "cannot copy the instance model: " + e, null, e);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> map(Object o) {
+        return o instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
+    }
+
+    private static String str(Object o) {
+        return o == null ? "" : o.toString();
     }
 
     /** The status URL ARM names for a long-running operation (Azure-AsyncOperation, else Location). */

@@ -293,17 +293,6 @@ class AzureProviderTest {
     }
 
     @Test
-    void create_onAUniformScaleSetInstance_isAOneLineConfigurationError() throws Exception {
-        node = new TestNode("10.240.0.0/22", 1);
-        node.imds.reportScaleSetInstance("aks-nodepool1-12345678-vmss", "3");
-
-        IllegalStateException e = assertThrows(IllegalStateException.class, () -> node.provider());
-
-        assertTrue(e.getMessage().startsWith("VmssUniformNotSupported: "), e.getMessage());
-        assertFalse(e.getMessage().contains("\n"), e.getMessage());
-    }
-
-    @Test
     void everyCall_withATokenArmDidNotIssue_isRefused() throws Exception {
         node = new TestNode("10.240.0.0/22", 1);
         Map<String, String> env = node.env();

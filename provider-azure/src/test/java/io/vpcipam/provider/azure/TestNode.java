@@ -28,11 +28,17 @@ final class TestNode implements AutoCloseable {
     final FakeImds imds;
 
     TestNode(String subnet, int nics) throws IOException {
+        this(subnet, nics, false);
+    }
+
+    /** With {@code scaleSet}, the node is instance 3 of a Uniform scale set, as in an AKS VirtualMachineScaleSets pool. */
+    TestNode(String subnet, int nics, boolean scaleSet) throws IOException {
         arm = FakeArm.start(subnet);
         arm.acceptToken(FAKE_TOKEN_VALUE);
         // Retry-After stays Azure's 10 s; only the server-side run of each operation is short, to keep tests fast
         arm.operationDuration(java.time.Duration.ofMillis(100));
-        vm = arm.addVm("aks-nodepool1-12345678-vm000000", "Standard_D4s_v5", nics);
+        vm = scaleSet ? arm.addScaleSetInstance("aks-nodepool1-12345678-vmss", 3, "Standard_D4s_v5", nics)
+                : arm.addVm("aks-nodepool1-12345678-vm000000", "Standard_D4s_v5", nics);
         imds = FakeImds.start(arm, vm);
     }
 

@@ -30,6 +30,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * shapes (no emulator of Azure networking exists):
  * <ul>
  * <li>VM GET (compute), VNet GET, NIC GET / PUT / DELETE / list by resource group, operation status GET;</li>
+ * <li>Uniform scale-set instances ({@link #addScaleSetInstance}): the instance's model GET / PUT
+ *     ({@code VirtualMachineScaleSetVMs_Get/Update}, If-Match against its ETag) and its NICs, read-only under
+ *     {@code .../virtualMachines/{id}/networkInterfaces/{name}}; see {@code putInstance} for what is assumed;</li>
  * <li>NIC PUT replaces the whole {@code ipConfigurations} array: an omitted entry is deleted, new ones get an
  *     address from the subnet (lowest free, never one held anywhere, the subnet's five reserved ones skipped), the
  *     primary may be neither removed nor renamed, all-or-nothing;</li>
@@ -53,6 +56,8 @@ public final class FakeArm implements AutoCloseable {
 
     /** The api-version azure-resourcemanager-network 2.57.0 sends. */
     public static final String NETWORK_API = "2025-03-01";
+    /** The compute api-version the provider sends for virtual machines and scale-set instances. */
+    public static final String COMPUTE_API = "2024-07-01";
 
     private final HttpServer server;
     private final ExecutorService executor;
@@ -65,6 +70,10 @@ public final class FakeArm implements AutoCloseable {
     private final Map<String, String> subnetIds = new LinkedHashMap<>();  // key(id) -> id as created
     private final Map<String, Map<String, Object>> nics = new LinkedHashMap<>();   // key(id) -> resource JSON
     private final Map<String, Map<String, Object>> vms = new LinkedHashMap<>();
+    private final Map<String, Map<String, Object>> scaleSetVms = new LinkedHashMap<>(); // key(id) -> instance model
+    private final Set<Ipv4Address> reserved = new java.util.HashSet<>(); // allocated by a running instance write
+    private int instancePuts;
+    private int imageReferenceRefusals;
     private final Map<String, Operation> operations = new HashMap<>();
     private final Deque<Fault> faults = new ArrayDeque<>();
     private final AtomicLong macs = new AtomicLong(0x000D3A000001L);
@@ -91,8 +100,16 @@ public final class FakeArm implements AutoCloseable {
     private int vmLimitRefusals;
     private int preconditionFailures;
 
+    /**
+     * A long-running operation. A NIC write names its NIC and rollback; a scale-set instance write carries what to do
+     * when it succeeds or fails instead ({@code onSuccess}/{@code onFailure} non-null).
+     */
     private record Operation(String nicKey, Map<String, Object> rollback, boolean delete, long doneAtNanos,
-                             String failCode, String[] outcome) {
+                             String failCode, String[] outcome, Runnable onSuccess, Runnable onFailure) {
+        Operation(String nicKey, Map<String, Object> rollback, boolean delete, long doneAtNanos, String failCode,
+                  String[] outcome) {
+            this(nicKey, rollback, delete, doneAtNanos, failCode, outcome, null, null);
+        }
     }
 
     /** Private addresses per VM, all its NICs together (Azure's published limit, as per NIC). */
@@ -190,6 +207,73 @@ public final class FakeArm implements AutoCloseable {
     public record Vm(String name, String id, String vmSize, List<String> nicIds, List<String> macs) {
     }
 
+    /** The subscription of the image gallery AKS node images come from (not the cluster's: AKS#1819). */
+    public static final String AKS_GALLERY_SUBSCRIPTION = "109a5e88-712a-48ae-9078-9ca8b3c81345";
+
+    /**
+     * An instance of a Uniform scale set {@code vmss}, as AKS's VirtualMachineScaleSets node pools make them: its
+     * model ({@code virtualMachineScaleSets/{vmss}/virtualMachines/{instanceId}}, with an ETag, the node image from
+     * AKS's gallery in another subscription, and one network interface configuration per NIC, the first primary,
+     * its primary ip-configuration in the load balancer's backend pool), and its NICs, readable only under the
+     * instance ({@code .../virtualMachines/{instanceId}/networkInterfaces/{name}}). The instance is named
+     * {@code {vmss}_{instanceId}}, as Azure names Uniform instances.
+     */
+    public synchronized Vm addScaleSetInstance(String vmss, int instanceId, String vmSize, int nicCount) {
+        String vmId = rgPath() + "/providers/Microsoft.Compute/virtualMachineScaleSets/" + vmss + "/virtualMachines/"
+                + instanceId;
+        String lbPool = rgPath() + "/providers/Microsoft.Network/loadBalancers/kubernetes/backendAddressPools/kubernetes";
+        List<Object> refs = new ArrayList<>();
+        List<Object> configs = new ArrayList<>();
+        List<String> nicIds = new ArrayList<>();
+        List<String> macList = new ArrayList<>();
+        for (int i = 0; i < nicCount; i++) {
+            String configName = i == 0 ? vmss : vmss + "-nic-" + i;
+            String nicId = vmId + "/networkInterfaces/" + configName;
+            Map<String, Object> nic = newNicShell(nicId, vmId, Map.of());
+            Ipv4Address a = allocate(subnets.get(key(nodeSubnetId())), Set.of());
+            Map<String, Object> primary = ipConfig(nicId, "ipconfig1", true, a.toString(), "Dynamic", nodeSubnetId());
+            if (i == 0) {
+                props(primary).put("loadBalancerBackendAddressPools", List.of(obj("id", lbPool)));
+            }
+            props(nic).put("ipConfigurations", new ArrayList<>(List.of(primary)));
+            props(nic).put("primary", i == 0);
+            nics.put(key(nicId), nic);
+            nicIds.add(nicId);
+            macList.add(str(props(nic).get("macAddress")));
+            refs.add(obj("id", nicId, "properties", obj("primary", i == 0)));
+            Map<String, Object> ipProps = obj("primary", true, "subnet", obj("id", nodeSubnetId()),
+                    "privateIPAddressVersion", "IPv4");
+            if (i == 0) {
+                ipProps.put("loadBalancerBackendAddressPools", List.of(obj("id", lbPool)));
+            }
+            configs.add(obj("name", configName, "properties", obj("primary", i == 0,
+                    "enableAcceleratedNetworking", true, "enableIPForwarding", false,
+                    "ipConfigurations", new ArrayList<>(List.of(obj("name", "ipconfig1", "properties", ipProps))))));
+        }
+        String name = vmss + "_" + instanceId;
+        Map<String, Object> vm = obj("id", vmId, "name", name,
+                "type", "Microsoft.Compute/virtualMachineScaleSets/virtualMachines", "location", location,
+                "instanceId", String.valueOf(instanceId), "zones", List.of("1"), "etag", "\"1\"",
+                "sku", obj("name", vmSize, "tier", "Standard"),
+                "properties", obj("latestModelApplied", true, "vmId", UUID.randomUUID().toString(),
+                        "provisioningState", "Succeeded",
+                        "storageProfile", obj("imageReference", obj("id", "/subscriptions/" + AKS_GALLERY_SUBSCRIPTION
+                                        + "/resourceGroups/AKS-Ubuntu/providers/Microsoft.Compute/galleries/AKSUbuntu"
+                                        + "/images/2204gen2containerd/versions/202411.01.0"),
+                                "osDisk", obj("osType", "Linux", "createOption", "FromImage", "diskSizeGB", 128)),
+                        "osProfile", obj("computerName", vmss + String.format("%06d", instanceId),
+                                "adminUsername", "azureuser"),
+                        "networkProfile", obj("networkInterfaces", refs),
+                        "networkProfileConfiguration", obj("networkInterfaceConfigurations", configs)));
+        scaleSetVms.put(key(vmId), vm);
+        return new Vm(name, vmId, vmSize, nicIds, macList);
+    }
+
+    /** The scale-set instance's model as stored (its network profile configuration included). */
+    public synchronized Map<String, Object> instanceModel(String vmId) {
+        return Json.copy(scaleSetVms.get(key(vmId)));
+    }
+
     /** Sets a tag on a NIC, as an operator's {@code az network nic update --set tags.K=V} would. */
     @SuppressWarnings("unchecked")
     public synchronized void tagNic(String nicId, String key, String value) {
@@ -285,6 +369,16 @@ public final class FakeArm implements AutoCloseable {
                 System.nanoTime() + operationNanos, null, new String[1]));
     }
 
+    /** Another writer starts an update of the scale-set instance now: it reads Updating until the operation ends. */
+    public synchronized void startForeignInstanceOperation(String vmId) {
+        Map<String, Object> vm = scaleSetVms.get(key(vmId));
+        props(vm).put("provisioningState", "Updating");
+        vm.put("etag", "\"" + UUID.randomUUID() + "\"");
+        Runnable done = () -> props(vm).put("provisioningState", "Succeeded");
+        operations.put(UUID.randomUUID().toString(), new Operation(null, null, false,
+                System.nanoTime() + operationNanos, null, new String[1], done, done));
+    }
+
     /** Accepts {@code token} as a bearer token from now on (the fake IMDS registers the ones it issues). */
     public synchronized void acceptToken(String token) {
         tokens.add(token);
@@ -357,6 +451,16 @@ public final class FakeArm implements AutoCloseable {
         return vmLimitRefusals;
     }
 
+    /** Scale-set instance PUTs accepted (each may add or remove many ip-configurations). */
+    public synchronized int instancePuts() {
+        return instancePuts;
+    }
+
+    /** Instance PUTs refused because they carried the gallery image reference the caller may not read. */
+    public synchronized int imageReferenceRefusals() {
+        return imageReferenceRefusals;
+    }
+
     /** Requests refused for lack of a bearer token (or one this fake did not issue). */
     public synchronized int unauthenticated() {
         return unauthenticated;
@@ -387,7 +491,8 @@ public final class FakeArm implements AutoCloseable {
 
     /** The VM JSON for instance metadata. */
     synchronized Map<String, Object> vmJson(String vmId) {
-        return Json.copy(vms.get(key(vmId)));
+        Map<String, Object> vm = vms.get(key(vmId));
+        return Json.copy(vm != null ? vm : scaleSetVms.get(key(vmId)));
     }
 
     /** The NIC JSON (for instance metadata). */
@@ -491,8 +596,12 @@ public final class FakeArm implements AutoCloseable {
                 .replaceAll("/{2,}", "/");
         String[] seg = path.substring(1).split("/");
         String lower = path.toLowerCase(Locale.ROOT);
-        if (lower.contains("/providers/microsoft.network/locations/") && lower.contains("/operations/")) {
+        if ((lower.contains("/providers/microsoft.network/locations/")
+                || lower.contains("/providers/microsoft.compute/locations/")) && lower.contains("/operations/")) {
             return method.equals("GET") ? pollOperation(seg[seg.length - 1]) : error(405, "MethodNotAllowed", method);
+        }
+        if (lower.contains("/providers/microsoft.compute/virtualmachinescalesets/")) {
+            return routeScaleSet(method, path, lower, ifMatch, body);
         }
         if (lower.contains("/providers/microsoft.compute/virtualmachines/")) {
             Map<String, Object> vm = vms.get(key(path));
@@ -503,7 +612,12 @@ public final class FakeArm implements AutoCloseable {
         }
         if (lower.endsWith("/providers/microsoft.network/networkinterfaces")) {
             List<Object> all = new ArrayList<>();
-            nics.values().forEach(n -> all.add(Json.copy(n)));
+            // a Uniform scale set's NICs belong to its instances: ARM lists them only under the scale set
+            nics.forEach((k, n) -> {
+                if (!k.contains("/virtualmachinescalesets/")) {
+                    all.add(Json.copy(n));
+                }
+            });
             return new Reply(200, obj("value", all));
         }
         if (lower.contains("/providers/microsoft.network/networkinterfaces/")) {
@@ -515,6 +629,245 @@ public final class FakeArm implements AutoCloseable {
             };
         }
         return error(404, "InvalidResourceType", "The resource type could not be found for " + path);
+    }
+
+    // ---------------------------------------------------------------- Uniform scale-set instances
+
+    /**
+     * {@code virtualMachineScaleSets/{vmss}/virtualMachines/{id}}: GET and PUT of the instance (compute), and GET of
+     * its NICs under {@code .../networkInterfaces/{name}} (the network resource provider, read-only there: a Uniform
+     * instance's NICs change only through the instance's model).
+     */
+    private Reply routeScaleSet(String method, String path, String lower, String ifMatch, byte[] body) {
+        if (lower.contains("/networkinterfaces/")) {
+            if (!method.equals("GET")) {
+                return error(405, "MethodNotAllowed", "a scale-set instance's network interface changes only through"
+                        + " the instance's networkProfileConfiguration");
+            }
+            return nics.containsKey(key(path)) ? new Reply(200, nics.get(key(path))) : notFound(path);
+        }
+        Map<String, Object> stored = scaleSetVms.get(key(path));
+        return switch (method) {
+            case "GET" -> stored == null ? notFound(path) : new Reply(200, stored);
+            case "PUT" -> stored == null ? notFound(path) : putInstance(stored, ifMatch, body);
+            default -> error(405, "MethodNotAllowed", method);
+        };
+    }
+
+    /**
+     * Updates a scale-set instance's model, as {@code VirtualMachineScaleSetVMs_Update} does: If-Match against the
+     * instance's ETag (412), 429 while an earlier operation runs, the image reference refused when it names a gallery
+     * the caller cannot read (AKS's node images: AKS#1819), the network interface configurations the same ones as
+     * before, each ip-configuration list whole (an omitted one is deleted; the primary stays), Azure's limits per NIC
+     * and per VM. New dynamic addresses are taken from the subnet when the write is accepted, but the NICs show the
+     * new configurations only when the operation ends (the instance is updated to its model then): until then the
+     * instance reads {@code Updating} and its NICs as before. A failed operation restores the model.
+     */
+    private Reply putInstance(Map<String, Object> stored, String ifMatch, byte[] body) {
+        if (concurrentWrites > 0) {
+            concurrentWrites--;
+            stored.put("etag", "\"" + UUID.randomUUID() + "\""); // someone else's update landed just before ours
+        }
+        if (ifMatch != null && !ifMatch.equals("*") && !ifMatch.equals(stored.get("etag"))) {
+            preconditionFailures++;
+            return error(412, "PreconditionFailed", "The specified precondition 'If-Match = " + ifMatch
+                    + "' failed: the ETag is now " + stored.get("etag"));
+        }
+        if ("Updating".equals(props(stored).get("provisioningState"))) {
+            busyRefusals++;
+            return error(429, "AnotherOperationInProgress", "Operation on " + stored.get("id")
+                    + " cannot be performed because another operation is in progress on it.")
+                    .header("Retry-After", String.valueOf(asyncRetryAfterSeconds));
+        }
+        Map<String, Object> sent;
+        try {
+            sent = Json.map(Json.parse(body));
+        } catch (RuntimeException e) {
+            return error(400, "InvalidRequestContent", "The request content was invalid and could not be deserialized: " + e);
+        }
+        Map<String, Object> sentProps = sent == null ? null : Json.map(sent.get("properties"));
+        if (sentProps == null) {
+            return error(400, "InvalidParameter", "properties are required");
+        }
+        Map<String, Object> image = Json.map(Json.map(sentProps.getOrDefault("storageProfile", Map.of()))
+                .get("imageReference"));
+        if (image != null && str(image.get("id")) != null
+                && !str(image.get("id")).toLowerCase(Locale.ROOT).startsWith("/subscriptions/" + subscription)) {
+            imageReferenceRefusals++;
+            return error(403, "LinkedAuthorizationFailed", "The client has permission to perform action"
+                    + " 'Microsoft.Compute/virtualMachineScaleSets/virtualMachines/write' on scope " + stored.get("id")
+                    + ", however it does not have permission to perform action 'Microsoft.Compute/galleries/images/"
+                    + "versions/read' on the linked scope(s) '" + image.get("id") + "'");
+        }
+        List<Object> sentNics = Json.list(Json.map(sentProps.getOrDefault("networkProfileConfiguration", Map.of()))
+                .get("networkInterfaceConfigurations"));
+        List<Object> storedNics = Json.list(Json.map(props(stored).get("networkProfileConfiguration"))
+                .get("networkInterfaceConfigurations"));
+        if (sentNics == null || sentNics.size() != storedNics.size()) {
+            return error(400, "InvalidParameter", "networkProfileConfiguration.networkInterfaceConfigurations must name"
+                    + " the instance's " + storedNics.size() + " network interface configurations");
+        }
+        String vmId = str(stored.get("id"));
+        int vmTotal = 0;
+        Map<String, List<Object>> nicAfter = new LinkedHashMap<>();
+        Set<Ipv4Address> held = new java.util.HashSet<>();
+        nics.values().forEach(n -> configs(n).forEach(c ->
+                held.add(Ipv4Address.parse(str(props(Json.map(c)).get("privateIPAddress"))))));
+        Set<Ipv4Address> taken = new java.util.HashSet<>();
+        int added = 0;
+        for (Object o : sentNics) {
+            Map<String, Object> nc = Json.map(o);
+            String ncName = nc == null ? null : str(nc.get("name"));
+            String nicId = vmId + "/networkInterfaces/" + ncName;
+            Map<String, Object> nic = ncName == null ? null : nics.get(key(nicId));
+            if (nic == null) {
+                return error(400, "InvalidParameter", "network interface configuration '" + ncName
+                        + "' is not one of the instance's; a Uniform instance's NICs cannot be added or removed");
+            }
+            List<Object> ipcs = Json.list(props(nc).get("ipConfigurations"));
+            if (ipcs == null || ipcs.isEmpty()) {
+                return error(400, "NetworkInterfaceMustHaveAtLeastOneIpConfiguration", ncName + " has no ip-configuration");
+            }
+            if (ipcs.size() > 256) {
+                return error(400, "MaxNumberOfIpConfigurationsPerNicReached",
+                        "Network interface " + ncName + " has " + ipcs.size() + " ip-configurations; the maximum is 256");
+            }
+            vmTotal += ipcs.size();
+            Map<String, Map<String, Object>> old = new LinkedHashMap<>();
+            configs(nic).forEach(c -> old.put(str(Json.map(c).get("name")), Json.map(c)));
+            Map<String, Map<String, Object>> oldModel = new LinkedHashMap<>();
+            for (Object sc : storedNics) {
+                if (ncName.equals(str(Json.map(sc).get("name")))) {
+                    Json.list(props(Json.map(sc)).get("ipConfigurations"))
+                            .forEach(c -> oldModel.put(str(Json.map(c).get("name")), Json.map(c)));
+                }
+            }
+            String oldPrimary = old.values().stream().filter(c -> Boolean.TRUE.equals(props(c).get("primary")))
+                    .map(c -> str(c.get("name"))).findFirst().orElse(null);
+            Set<String> names = new TreeSet<>();
+            int primaries = 0;
+            List<Object> result = new ArrayList<>();
+            for (Object ipo : ipcs) {
+                Map<String, Object> c = Json.map(ipo);
+                String name = c == null ? null : str(c.get("name"));
+                if (name == null || name.isEmpty() || !names.add(name)) {
+                    return error(400, "DuplicateResourceName", "ip-configuration name '" + name + "' is missing or repeated");
+                }
+                Map<String, Object> p = props(c);
+                if (Boolean.TRUE.equals(p.get("primary"))) {
+                    primaries++;
+                }
+                String subnetId = str(Json.map(p.getOrDefault("subnet", Map.of())).get("id"));
+                Cidr block = subnetId == null ? null : subnets.get(key(subnetId));
+                if (block == null) {
+                    return error(400, "InvalidResourceReference", "Resource " + subnetId + " referenced by "
+                            + ncName + "/ipConfigurations/" + name + " was not found.");
+                }
+                Map<String, Object> before = old.get(name);
+                String address;
+                if (before != null) {
+                    address = str(props(before).get("privateIPAddress"));
+                    Map<String, Object> modelBefore = oldModel.get(name);
+                    if (modelBefore != null && !sameModel(modelBefore, c)) {
+                        modifiedExisting.add(name);
+                    }
+                } else {
+                    Set<Ipv4Address> busy = new java.util.HashSet<>(held);
+                    busy.addAll(taken);
+                    Ipv4Address a = allocate(block, busy);
+                    if (a == null) {
+                        return error(400, "SubnetIsFull", "Subnet " + ResourceName.of(subnetId) + " with address prefix "
+                                + block + " does not have enough capacity for the new IP addresses.");
+                    }
+                    taken.add(a);
+                    address = a.toString();
+                    added++;
+                }
+                Map<String, Object> nicConfig = ipConfig(nicId, name, Boolean.TRUE.equals(p.get("primary")), address,
+                        "Dynamic", subnetId);
+                for (String keep : List.of("applicationSecurityGroups", "loadBalancerBackendAddressPools",
+                        "loadBalancerInboundNatPools", "applicationGatewayBackendAddressPools")) {
+                    if (p.get(keep) != null) {
+                        props(nicConfig).put(keep, p.get(keep));
+                    }
+                }
+                result.add(nicConfig);
+            }
+            if (oldPrimary != null && !names.contains(oldPrimary)) {
+                return error(400, "IpConfigDeleteNotSupported", "Deletion and renaming of primary IP Configuration is not supported");
+            }
+            if (primaries != 1) {
+                return error(400, "NetworkInterfaceMustHaveOnePrimaryIpConfiguration", "exactly one primary ip-configuration, got " + primaries);
+            }
+            nicAfter.put(key(nicId), result);
+        }
+        if (vmTotal > ADDRESSES_PER_VM) {
+            vmLimitRefusals++;
+            return error(400, "PrivateIPAddressesPerVmLimitReached", "The virtual machine " + vmId + " would have "
+                    + vmTotal + " private IP addresses; the maximum is " + ADDRESSES_PER_VM);
+        }
+        Map<String, Object> rollback = Json.copy(stored);
+        Map<String, Object> npc = Json.map(props(stored).get("networkProfileConfiguration"));
+        npc.put("networkInterfaceConfigurations", sentNics);
+        if (sent.get("tags") != null) {
+            stored.put("tags", sent.get("tags"));
+        }
+        props(stored).put("provisioningState", "Updating");
+        props(stored).put("latestModelApplied", false);
+        stored.put("etag", "\"" + UUID.randomUUID() + "\"");
+        reserved.addAll(taken);
+        instancePuts++;
+        addedPerPut.add(added);
+        Set<Ipv4Address> mine = Set.copyOf(taken);
+        String vmKey = key(vmId);
+        Runnable done = () -> {
+            reserved.removeAll(mine);
+            nicAfter.forEach((k, configs) -> {
+                Map<String, Object> nic = nics.get(k);
+                props(nic).put("ipConfigurations", configs);
+                nic.put("etag", newEtag());
+            });
+            Map<String, Object> vm = scaleSetVms.get(vmKey);
+            props(vm).put("provisioningState", "Succeeded");
+            props(vm).put("latestModelApplied", true);
+        };
+        Runnable undo = () -> {
+            reserved.removeAll(mine);
+            props(rollback).put("provisioningState", "Succeeded");
+            rollback.put("etag", "\"" + UUID.randomUUID() + "\"");
+            scaleSetVms.put(vmKey, rollback);
+        };
+        if (readFaultsAfterPut != null) {
+            for (int i = 0; i < readFaultsAfterPutCount; i++) {
+                faults.addFirst(readFaultsAfterPut);
+            }
+            readFaultsAfterPut = null;
+        }
+        String op = UUID.randomUUID().toString();
+        operations.put(op, new Operation(null, null, false, System.nanoTime() + operationNanos, takeFailCode(),
+                new String[1], done, undo));
+        return new Reply(200, stored)
+                .header("Azure-AsyncOperation", endpoint() + "subscriptions/" + subscription
+                        + "/providers/Microsoft.Compute/locations/" + location + "/operations/" + op
+                        + "?api-version=" + COMPUTE_API)
+                .header("Retry-After", String.valueOf(asyncRetryAfterSeconds));
+    }
+
+    /** Whether a sent-back model ip-configuration equals the stored one in every field a client can set. */
+    private static boolean sameModel(Map<String, Object> stored, Map<String, Object> sent) {
+        Map<String, Object> a = props(stored);
+        Map<String, Object> b = props(sent);
+        if (!idOf(a.get("subnet")).equalsIgnoreCase(idOf(b.get("subnet")))
+                || !Objects.equals(a.get("primary"), b.get("primary"))) {
+            return false;
+        }
+        for (String list : List.of("applicationSecurityGroups", "loadBalancerBackendAddressPools",
+                "loadBalancerInboundNatPools", "applicationGatewayBackendAddressPools")) {
+            if (!ids(a.get(list)).equals(ids(b.get(list)))) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private Reply putNic(String path, String ifMatch, byte[] body) {
@@ -723,6 +1076,10 @@ public final class FakeArm implements AutoCloseable {
 
     private void finish(Operation op) {
         op.outcome()[0] = op.failCode() == null ? "Succeeded" : "Failed";
+        if (op.onSuccess() != null) {
+            (op.failCode() == null ? op.onSuccess() : op.onFailure()).run();
+            return;
+        }
         Map<String, Object> nic = nics.get(op.nicKey());
         if (op.failCode() != null) {
             if (op.rollback() != null) {
@@ -815,6 +1172,7 @@ public final class FakeArm implements AutoCloseable {
     /** Lowest free address of the block, Azure's five reserved ones (network, gateway, 2 DNS, broadcast) skipped. */
     private Ipv4Address allocate(Cidr block, Set<Ipv4Address> alsoHeld) {
         Set<Ipv4Address> inUse = new java.util.HashSet<>(alsoHeld);
+        inUse.addAll(reserved);
         nics.values().forEach(n -> configs(n).forEach(c ->
                 inUse.add(Ipv4Address.parse(str(props(Json.map(c)).get("privateIPAddress"))))));
         for (long i = 4; i < block.size() - 1; i++) {

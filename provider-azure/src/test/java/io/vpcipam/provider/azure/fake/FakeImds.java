@@ -29,12 +29,20 @@ public final class FakeImds implements AutoCloseable {
     private final FakeArm.Vm vm;
     private final AtomicInteger tokens = new AtomicInteger();
     private final AtomicInteger instanceReads = new AtomicInteger();
-    private volatile String resourceIdOverride;
-    private volatile String scaleSetName = "";
+    private volatile String scaleSetName;
 
     private FakeImds(FakeArm arm, FakeArm.Vm vm) throws IOException {
         this.arm = arm;
         this.vm = vm;
+        // a Uniform instance's resourceId is .../virtualMachineScaleSets/{set}/virtualMachines/{id}, and IMDS names the set
+        String[] parts = vm.id().split("/");
+        String set = "";
+        for (int i = 0; i + 1 < parts.length; i++) {
+            if (parts[i].equalsIgnoreCase("virtualMachineScaleSets")) {
+                set = parts[i + 1];
+            }
+        }
+        this.scaleSetName = set;
         this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
         this.executor = Executors.newFixedThreadPool(2, r -> {
             Thread t = new Thread(r, "fake-imds");
@@ -57,13 +65,12 @@ public final class FakeImds implements AutoCloseable {
     }
 
     /**
-     * From now on the instance reports itself as instance {@code instanceId} of the uniform scale set {@code vmss}
-     * (its resourceId under {@code virtualMachineScaleSets/{vmss}/virtualMachines/{instanceId}}).
+     * From now on the VM reports itself as a member of the Flexible scale set {@code name}: IMDS then names the set in
+     * {@code compute.vmScaleSetName}, but the resourceId stays the VM's own ({@code virtualMachines/{name}}), because
+     * a Flexible scale set's instances are ordinary VMs with ordinary NICs.
      */
-    public void reportScaleSetInstance(String vmss, String instanceId) {
-        resourceIdOverride = "/subscriptions/" + arm.subscription() + "/resourceGroups/" + arm.resourceGroup()
-                + "/providers/Microsoft.Compute/virtualMachineScaleSets/" + vmss + "/virtualMachines/" + instanceId;
-        scaleSetName = vmss;
+    public void reportFlexibleScaleSet(String name) {
+        scaleSetName = name;
     }
 
     /** Managed-identity tokens handed out. */
@@ -144,7 +151,7 @@ public final class FakeImds implements AutoCloseable {
         }
         return FakeArm.obj(
                 "compute", FakeArm.obj("azEnvironment", "AzurePublicCloud", "location", arm.location(),
-                        "name", vm.name(), "resourceGroupName", arm.resourceGroup(), "resourceId", resourceIdOverride != null ? resourceIdOverride : vm.id(),
+                        "name", vm.name(), "resourceGroupName", arm.resourceGroup(), "resourceId", vm.id(),
                         "subscriptionId", arm.subscription(), "vmId", Json.map(vmJson.get("properties")).get("vmId"),
                         "vmScaleSetName", scaleSetName, "vmSize", vm.vmSize(), "zone", "1", "osType", "Linux"),
                 "network", FakeArm.obj("interface", interfaces));
