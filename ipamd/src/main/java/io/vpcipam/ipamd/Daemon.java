@@ -188,6 +188,7 @@ public final class Daemon implements AutoCloseable {
         metrics.watch(pool, server::serving);
         metrics.watchCloud(reconciler::cloudHealth);
         metrics.watchLimits(reconciler::nodeLimits);
+        reconciler.onCapacityRefusal(metrics::capacityRefused);
         Daemon daemon = new Daemon(config, provider, pool, reconciler, service, server, dropped, metrics);
         daemon.host = host;
         // the plugin also spools a DEL when ipamd is up but did not answer in time: apply those without a restart

@@ -74,7 +74,9 @@ public abstract sealed class CloudException extends Exception
             /** The instance has all the interfaces it may (EC2 AttachmentLimitExceeded). */
             INSTANCE_INTERFACES,
             /** The interface has all the addresses it may (EC2 PrivateIpAddressLimitExceeded). */
-            INTERFACE_ADDRESSES
+            INTERFACE_ADDRESSES,
+            /** The instance has all the private addresses it may, all interfaces together (Azure: 256 per VM). */
+            INSTANCE_ADDRESSES
         }
 
         private final Scope scope;

@@ -5,6 +5,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.vpcipam.ipamd.Daemon;
 import io.vpcipam.ipamd.lease.Lease;
+import io.vpcipam.ipamd.pool.CapacityRefusal;
 import io.vpcipam.ipamd.pool.PoolStatus;
 import io.vpcipam.ipamd.pool.Reconciler;
 import io.vpcipam.ipamd.pool.Snapshot;
@@ -216,6 +217,20 @@ public final class IntrospectionServer implements AutoCloseable {
         engine.put("cloudNextTry", cloud.failing() ? cloud.nextTry().toString() : null);
         engine.put("cloudError", cloud.failing() ? cloud.lastError() : null);
         engine.put("takeover", d.adoption() == null ? "nothing to prove" : d.adoption().reason());
+        CapacityRefusal refusal = d.reconciler().lastCapacityRefusal();
+        if (refusal != null) {
+            Map<String, Object> r = new LinkedHashMap<>();
+            r.put("at", refusal.at().toString());
+            r.put("reason", refusal.reason());
+            r.put("code", refusal.code());
+            r.put("message", refusal.message());
+            r.put("interfaceId", refusal.interfaceId());
+            r.put("inARow", refusal.inARow());
+            r.put("growthPausedUntil", refusal.growthPausedUntil().toString());
+            engine.put("lastCapacityRefusal", r);
+        } else {
+            engine.put("lastCapacityRefusal", null);
+        }
         m.put("engine", engine);
         List<Object> ifaces = new ArrayList<>();
         for (PoolStatus.InterfaceStatus i : s.interfaces()) {

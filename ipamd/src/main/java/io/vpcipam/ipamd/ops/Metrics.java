@@ -68,6 +68,7 @@ public final class Metrics implements CloudCallListener {
     private final Counter checkpointWriteErrors;
     private final Counter leasesDropped;
     private final Counter hostErrors;
+    private final Counter capacityRefusals;
     private final Gauge hostLinksMissing;
     private volatile CloudError lastCloudError;
     private volatile Source source;
@@ -119,6 +120,13 @@ public final class Metrics implements CloudCallListener {
                 .help("Leases dropped without a DEL, by reason.").labelNames("reason").register(registry);
         for (AddressPool.DropReason r : AddressPool.DropReason.values()) {
             leasesDropped.labelValues(reason(r)); // present at 0 so rate() and alerts work from the first scrape
+        }
+        capacityRefusals = Counter.builder().name("vpc_ipam_capacity_refusals")
+                .help("Growth refused for capacity, by reason (SubnetExhausted, InstanceInterfaceLimit,"
+                        + " InterfaceAddressLimit, InstanceAddressLimit); each pauses growth.")
+                .labelNames("reason").register(registry);
+        for (String r : io.vpcipam.ipamd.pool.CapacityRefusal.REASONS) {
+            capacityRefusals.labelValues(r);
         }
         hostErrors = Counter.builder().name("vpc_ipam_host_setup_errors")
                 .help("Host data path passes that failed, by step: read, ip, iptables or sysctl.")
@@ -209,6 +217,11 @@ public final class Metrics implements CloudCallListener {
     /** An ADD found the pool empty and waits. Called under the pool lock. */
     public void addWaited() {
         addWaits.inc();
+    }
+
+    /** A growth was refused for capacity (the reconciler's {@code onCapacityRefusal}). */
+    public void capacityRefused(io.vpcipam.ipamd.pool.CapacityRefusal r) {
+        capacityRefusals.labelValues(r.reason()).inc();
     }
 
     /** A lease was dropped without a DEL. Called under the pool lock. */

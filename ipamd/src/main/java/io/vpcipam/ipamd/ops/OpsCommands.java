@@ -275,10 +275,14 @@ public final class OpsCommands {
         if (waiting > 0 || free == 0) {
             String who = waiting > 0 ? waiting + " ADD(s) waiting, " : "";
             if (paused != null && paused.isAfter(now)) {
+                Map<String, Object> refusal = IntrospectionClient.map(engine.get("lastCapacityRefusal"));
+                String which = refusal == null || refusal.get("reason") == null ? ""
+                        : " (" + refusal.get("reason") + ", " + refusal.get("code") + ", "
+                                + IntrospectionClient.num(refusal.get("inARow")) + " in a row)";
                 return "STARVED: " + who + "no free address; growth is paused until " + paused
-                        + " because the cloud refused the last allocation for capacity: the subnet ran out of"
-                        + " addresses (IPAMD_SUBNET_BACKOFF), or an interface or instance limit ipamd did not know of"
-                        + " (a backoff up to 5 minutes)" + (failed == null ? "." : "; last: " + failed);
+                        + " because the cloud refused the last allocation for capacity" + which + ": the subnet ran"
+                        + " out of addresses (IPAMD_SUBNET_BACKOFF), or an interface or instance limit ipamd did not"
+                        + " know of (a backoff up to 5 minutes)" + (failed == null ? "." : "; last: " + failed);
             }
             if (max > 0 && total >= max && pending == 0) {
                 return "FULL: " + who + "no free address; the node holds " + total + " of at most " + max

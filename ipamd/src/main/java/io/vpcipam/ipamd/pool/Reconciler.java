@@ -157,6 +157,9 @@ public final class Reconciler implements AutoCloseable {
     private volatile boolean running = true;
     private volatile boolean needResync = true;
     private int limitRefusals; // allocations refused for an interface or instance limit, in a row (reconciler thread)
+    private volatile CapacityRefusal lastCapacityRefusal; // null until the first
+    private final java.util.List<java.util.function.Consumer<CapacityRefusal>> refusalListeners =
+            new java.util.concurrent.CopyOnWriteArrayList<>();
     private volatile Placement placement; // null = the settings' subnet and security groups
     private volatile Instant lastResync = Instant.MIN;
     private volatile NodeLimits nodeLimits; // null until the node was first read
@@ -423,15 +426,20 @@ public final class Reconciler implements AutoCloseable {
                 return execute(smaller, node);
             }
             record(plan, "capacity: " + e.code() + " " + e.getMessage());
+            Instant until;
             if (e.scope() == CloudException.CapacityExhausted.Scope.SUBNET) {
-                pool.pauseGrowth(clock.instant().plus(settings.subnetBackoff()));
+                until = clock.instant().plus(settings.subnetBackoff());
             } else {
                 // a limit our picture of the node missed (Azure's per-VM limit, a NIC full of someone else's
                 // configurations): describe again, and do not ask the same again before a growing wait (issue 14.2)
                 needResync = true;
                 limitRefusals++;
-                pool.pauseGrowth(clock.instant().plus(limitBackoff(limitRefusals)));
+                until = clock.instant().plus(limitBackoff(limitRefusals));
             }
+            pool.pauseGrowth(until);
+            refused(new CapacityRefusal(clock.instant(), plan instanceof Plan.Allocate a ? a.interfaceId() : null,
+                    e.scope(), e.code(), e.getMessage(),
+                    e.scope() == CloudException.CapacityExhausted.Scope.SUBNET ? 1 : limitRefusals, until));
             return false;
         } catch (CloudException.NotFound | CloudException.Conflict e) {
             record(plan, e.condition() + ": " + e.code() + " " + e.getMessage());
@@ -459,6 +467,32 @@ public final class Reconciler implements AutoCloseable {
                             + " addresses: all the subnet has (" + c.addresses() + " wanted)");
             default -> null;
         };
+    }
+
+    /** Keeps the refusal for introspection and tells the listeners (an Event, a metric). */
+    private void refused(CapacityRefusal r) {
+        lastCapacityRefusal = r;
+        for (java.util.function.Consumer<CapacityRefusal> l : refusalListeners) {
+            try {
+                l.accept(r);
+            } catch (RuntimeException ex) {
+                LOG.warning("capacity refusal listener failed: " + ex); // a listener never stops the reconciler
+            }
+        }
+    }
+
+    /**
+     * Calls {@code listener} on the reconciler thread each time a growth is refused for capacity (subnet exhausted,
+     * an interface or instance limit), after growth has been paused: once per refused request, so at most once per
+     * pause (5 s doubling to 5 min for a limit, IPAMD_SUBNET_BACKOFF for the subnet). It must not block.
+     */
+    public void onCapacityRefusal(java.util.function.Consumer<CapacityRefusal> listener) {
+        refusalListeners.add(listener);
+    }
+
+    /** The last growth refused for capacity, or null if none was since start. */
+    public CapacityRefusal lastCapacityRefusal() {
+        return lastCapacityRefusal;
     }
 
     /** The growth pause after {@code refusals} limit refusals in a row: 5 s doubling, at most 5 minutes. */

@@ -26,6 +26,7 @@ import java.util.Set;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** One daemon on the simulated cloud, with its metrics and introspection servers on loopback ports. */
@@ -191,6 +192,8 @@ class OpsServersTest {
                 Map.of("verb", "DescribeNetworkInterfaces")) >= 1);
         assertTrue(PromText.value(m, "vpc_ipam_checkpoint_write_duration_seconds_count", Map.of()) >= 1);
         assertEquals(0.0, PromText.value(m, "vpc_ipam_leases_dropped_total", Map.of("reason", "gc")));
+        assertEquals(0.0, PromText.value(m, "vpc_ipam_capacity_refusals_total", Map.of("reason", "InstanceAddressLimit")),
+                "present at 0 so an alert on its rate works from the first scrape");
         assertNotNull(m.get("jvm_memory_used_bytes"), "JVM metrics ride along");
         assertEquals(1.0, PromText.value(m, "vpc_ipam_build_info", Map.of("version",
                 System.getProperty("vpcipam.project.version"), "commit", io.vpcipam.ipamd.BuildInfo.current().commit(),
@@ -232,8 +235,9 @@ class OpsServersTest {
         assertEquals(0, iface.get("routeTable"));
         assertTrue(String.valueOf(iface.get("mac")).matches("02:51:4d:[0-9a-f:]{8}"), iface.toString());
         assertEquals(Set.of("lastGrow", "lastShrink", "growthPausedUntil", "reconcilerRunning", "cloudFailing",
-                "cloudFailures", "cloudNextTry", "cloudError", "takeover"),
+                "cloudFailures", "cloudNextTry", "cloudError", "takeover", "lastCapacityRefusal"),
                 ((Map<?, ?>) pool.get("engine")).keySet());
+        assertNull(((Map<?, ?>) pool.get("engine")).get("lastCapacityRefusal"), "nothing was refused");
         assertEquals(2, ((Map<?, ?>) pool.get("targets")).get("warmIpTarget"));
 
         List<?> leases = (List<?>) json("/v1/leases", 200).get("leases");

@@ -34,6 +34,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class IpamdAzureIT {
 
+    /**
+     * How long ipamd may take to serve its socket: its first Resource Manager call (a managed-identity token, the SDK's
+     * classes loaded) took 35 s and more on this shared machine at load 20, past the 60 s this used to allow.
+     */
+    private static final Duration START = Duration.ofSeconds(180);
+
     @TempDir
     Path dir;
 
@@ -44,13 +50,19 @@ class IpamdAzureIT {
     @BeforeEach
     void startFakes() throws Exception {
         arm = FakeArm.start("10.240.0.0/22");
-        vm = arm.addVm("aks-nodepool1-31337-vm000000", "Standard_D8s_v5", 1);
+    }
+
+    /** The node ipamd runs on: a standalone VM with one NIC unless a test says otherwise. */
+    private void node(FakeArm.Vm node) throws Exception {
+        vm = node;
         imds = FakeImds.start(arm, vm);
     }
 
     @AfterEach
     void stopFakes() {
-        imds.close();
+        if (imds != null) {
+            imds.close();
+        }
         arm.close();
     }
 
@@ -76,7 +88,8 @@ class IpamdAzureIT {
 
     @Test
     void run_warmsThePoolInBatchedNicUpdates_andServesABurst() throws Exception {
-        try (IpamdProcess ipamd = IpamdProcess.start("azure", dir, env(32), Duration.ofSeconds(60))) {
+        node(arm.addVm("aks-nodepool1-31337-vm000000", "Standard_D8s_v5", 1));
+        try (IpamdProcess ipamd = IpamdProcess.start("azure", dir, env(32), START)) {
             StatusInfo warm = awaitStatus(ipamd, s -> s.pool().free() >= 32, Duration.ofSeconds(30));
 
             int warmPuts = arm.nicPuts();
@@ -104,9 +117,37 @@ class IpamdAzureIT {
     }
 
     @Test
+    void onAUniformScaleSetInstanceWithTwoNics_servesABurstThroughInstanceUpdates_andReportsTheVmLimit()
+            throws Exception {
+        node(arm.addScaleSetInstance("aks-nodepool1-31337-vmss", 4, "Standard_D8s_v5", 2));
+        try (IpamdProcess ipamd = IpamdProcess.start("azure", dir, env(32), START)) {
+            StatusInfo warm = awaitStatus(ipamd, s -> s.pool().free() >= 32, Duration.ofSeconds(30));
+            assertEquals("aks-nodepool1-31337-vmss_4", warm.instanceId());
+            assertEquals(254, warm.maxAddresses(), "256 per VM less the two NICs' primaries, not 2 x 255");
+
+            Set<String> addresses = new HashSet<>();
+            for (Reply r : ipamd.addPods(0, 48)) {
+                assertTrue(r.ok(), String.valueOf(r.error()));
+                assertTrue(addresses.add(r.lease().address()), "handed out twice: " + r.lease().address());
+            }
+            Set<String> onNics = new HashSet<>(arm.secondaryAddresses(vm.nicIds().get(0)));
+            onNics.addAll(arm.secondaryAddresses(vm.nicIds().get(1)));
+            assertTrue(onNics.containsAll(addresses), "a leased address is not on the instance's NICs");
+            System.out.printf("azure scale-set instance, burst of 48: %d instance update(s), added per update %s%n",
+                    arm.instancePuts(), arm.addedPerPut());
+            assertEquals(0, arm.nicPuts(), "a Uniform instance's NIC was PUT directly");
+            assertTrue(arm.instancePuts() >= 1);
+            assertEquals(0, arm.imageReferenceRefusals());
+            assertEquals(List.of(), arm.modifiedExisting());
+            assertEquals(254, ipamd.call(Request.status()).status().maxAddresses());
+        }
+    }
+
+    @Test
     void killMinus9_thenRestart_noLeaseTwiceAndEveryLeaseOnTheNic() throws Exception {
+        node(arm.addVm("aks-nodepool1-31337-vm000000", "Standard_D8s_v5", 1));
         Map<String, String> before = new HashMap<>();
-        IpamdProcess first = IpamdProcess.start("azure", dir, env(8), Duration.ofSeconds(60));
+        IpamdProcess first = IpamdProcess.start("azure", dir, env(8), START);
         try {
             for (Reply r : first.addPods(0, 20)) {
                 assertTrue(r.ok(), String.valueOf(r.error()));
@@ -125,7 +166,7 @@ class IpamdAzureIT {
         } finally {
             first.kill();
         }
-        try (IpamdProcess second = IpamdProcess.start("azure", dir, env(8), Duration.ofSeconds(60))) {
+        try (IpamdProcess second = IpamdProcess.start("azure", dir, env(8), START)) {
             for (int i = 0; i < 20; i++) {
                 Reply r = second.call(Request.check("vpc-ipam", "container-" + i, "eth0"));
                 assertTrue(r.ok(), "lease of container-" + i + " lost: " + r.error());

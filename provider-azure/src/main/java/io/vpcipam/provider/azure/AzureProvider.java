@@ -204,7 +204,8 @@ final class AzureProvider implements CloudProvider {
                         ? instance.name() + " holds " + (ADDRESSES_PER_VM - vmRoom) + " private addresses on its NICs,"
                                 + " Azure's limit per VM"
                         : interfaceId + " holds " + nic.privateAddresses() + " ip-configurations, Azure's limit per NIC",
-                        CloudException.CapacityExhausted.Scope.INTERFACE_ADDRESSES));
+                        vmFull ? CloudException.CapacityExhausted.Scope.INSTANCE_ADDRESSES
+                                : CloudException.CapacityExhausted.Scope.INTERFACE_ADDRESSES));
             }
             List<String> batch = missing.subList(0, Math.min(missing.size(), fits));
             Arm.IpConfig primary = nic.primary();

@@ -16,8 +16,9 @@ final class Errors {
             "PrivateIPAddressNotAvailable");
     /** Too many ip-configurations on the NIC (or private addresses on the VM). */
     static final Set<String> INTERFACE_FULL = Set.of("MaxNumberOfIpConfigurationsPerNicReached",
-            "PrivateIPAddressesPerNicLimitReached", "PrivateIPAddressesPerVmLimitReached",
-            "QuotaExceeded");
+            "PrivateIPAddressesPerNicLimitReached", "QuotaExceeded");
+    /** Too many private addresses on the VM, all its NICs together. */
+    static final Set<String> VM_FULL = Set.of("PrivateIPAddressesPerVmLimitReached");
     /** The cloud's state moved under us: worth a re-read and another try. */
     static final Set<String> CONFLICT = Set.of("PrivateIPAddressInUse", "NicReservedForAnotherVm",
             "AnotherOperationInProgress", "PreconditionFailed", "Conflict", "NicInUse",
@@ -44,6 +45,9 @@ final class Errors {
         }
         if (SUBNET_FULL.contains(code)) {
             return new CloudException.CapacityExhausted(code, message, Scope.SUBNET);
+        }
+        if (VM_FULL.contains(code)) {
+            return new CloudException.CapacityExhausted(code, message, Scope.INSTANCE_ADDRESSES);
         }
         if (INTERFACE_FULL.contains(code)) {
             return new CloudException.CapacityExhausted(code, message, Scope.INTERFACE_ADDRESSES);

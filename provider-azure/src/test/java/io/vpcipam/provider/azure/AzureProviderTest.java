@@ -353,7 +353,7 @@ class AzureProviderTest {
 
         assertEquals(254, first.addresses().size(), "256 per VM less the two NICs' primaries");
         assertEquals("PrivateIPAddressesPerVmLimitReached", e.code());
-        assertEquals(CloudException.CapacityExhausted.Scope.INTERFACE_ADDRESSES, e.scope());
+        assertEquals(CloudException.CapacityExhausted.Scope.INSTANCE_ADDRESSES, e.scope());
         assertEquals(puts, node.arm.nicPuts(), "a PUT Azure would refuse was sent");
         assertEquals(0, node.arm.vmLimitRefusals());
         assertEquals(List.of("UpdateNetworkInterface:capacity"), outcomes, "the refusal is counted in the metrics");

@@ -171,6 +171,7 @@ class AzureScaleSetTest {
 
         assertEquals(254, first.addresses().size(), "256 per VM less the two NICs' primaries");
         assertEquals("PrivateIPAddressesPerVmLimitReached", e.code());
+        assertEquals(CloudException.CapacityExhausted.Scope.INSTANCE_ADDRESSES, e.scope());
         assertEquals(puts, node.arm.instancePuts(), "an update Azure would refuse was sent");
         assertEquals(0, node.arm.vmLimitRefusals());
         assertEquals(254, provider.describeNode().limits().poolAddressesPerInstance());
