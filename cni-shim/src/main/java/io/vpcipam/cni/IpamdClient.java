@@ -16,6 +16,36 @@ interface IpamdClient {
      */
     Reply call(Request request) throws Unavailable, ProtocolException;
 
+    /**
+     * Sends {@code request} now and returns before the reply, so the caller can work while ipamd
+     * answers; the call's deadline runs from here. The default sends at {@link Pending#reply()}.
+     *
+     * @throws Unavailable nobody takes the request: no socket, connection refused or closed
+     */
+    default Pending send(Request request) throws Unavailable {
+        return new Pending() {
+            @Override
+            public Reply reply() throws Unavailable, ProtocolException {
+                return call(request);
+            }
+
+            @Override
+            public void close() {
+                // nothing is open
+            }
+        };
+    }
+
+    /** A request that ipamd has (or will have at {@link #reply()}); close it whether or not the reply was read. */
+    interface Pending extends AutoCloseable {
+        /** Waits for the reply, as {@link #call} does after sending; at most once. */
+        Reply reply() throws Unavailable, ProtocolException;
+
+        /** Closes the connection; never throws. */
+        @Override
+        void close();
+    }
+
     /** ipamd did not answer: for ADD "try again later", for DEL the release goes to the spool. */
     class Unavailable extends IOException {
         private static final long serialVersionUID = 1L;

@@ -33,6 +33,13 @@ final class SocketIpamdClient implements IpamdClient {
 
     @Override
     public Reply call(Request request) throws Unavailable, ProtocolException {
+        try (Pending p = send(request)) {
+            return p.reply();
+        }
+    }
+
+    @Override
+    public Pending send(Request request) throws Unavailable {
         long deadline = System.nanoTime() + timeoutMs * 1_000_000L;
         SocketChannel ch;
         try {
@@ -40,7 +47,7 @@ final class SocketIpamdClient implements IpamdClient {
         } catch (IOException e) {
             throw new Unavailable("cannot open a Unix socket: " + e.getMessage());
         }
-        try (ch) {
+        try {
             try {
                 ch.connect(UnixDomainSocketAddress.of(socket));
             } catch (IOException | RuntimeException e) {
@@ -51,6 +58,25 @@ final class SocketIpamdClient implements IpamdClient {
             } catch (IOException e) {
                 throw new Unavailable("ipamd closed " + socket + " while we sent: " + describe(e));
             }
+        } catch (Unavailable e) {
+            close(ch);
+            throw e;
+        }
+        return new Sent(ch, deadline);
+    }
+
+    /** A request on the wire; its reply is read against the deadline set when it was sent. */
+    private final class Sent implements Pending {
+        private final SocketChannel ch;
+        private final long deadline;
+
+        Sent(SocketChannel ch, long deadline) {
+            this.ch = ch;
+            this.deadline = deadline;
+        }
+
+        @Override
+        public Reply reply() throws Unavailable, ProtocolException {
             Reply reply;
             try (Selector selector = Selector.open()) {
                 ch.configureBlocking(false);
@@ -58,25 +84,30 @@ final class SocketIpamdClient implements IpamdClient {
                 String line = new FrameReader(new DeadlineInput(ch, selector, deadline),
                         FrameReader.MAX_REPLY_FRAME_BYTES).readFrame();
                 reply = line == null ? null : Frames.decodeReply(line);
-            } catch (ProtocolException e) {
-                throw e;
-            } catch (Unavailable e) {
+            } catch (ProtocolException | Unavailable e) {
                 throw e;
             } catch (IOException e) {
                 throw new Unavailable("reading ipamd's reply failed: " + describe(e));
+            } finally {
+                SocketIpamdClient.close(ch);
             }
             if (reply == null) {
                 throw new Unavailable("ipamd closed the connection without a reply");
             }
             return reply;
+        }
+
+        @Override
+        public void close() {
+            SocketIpamdClient.close(ch);
+        }
+    }
+
+    private static void close(SocketChannel ch) {
+        try {
+            ch.close();
         } catch (IOException e) {
-            if (e instanceof Unavailable u) {
-                throw u;
-            }
-            if (e instanceof ProtocolException p) {
-                throw p;
-            }
-            throw new Unavailable(describe(e));
+            // closing a Unix socket we are done with: nothing to report
         }
     }
 

@@ -73,6 +73,21 @@ class DispatcherTest {
     }
 
     @Test
+    void add_sendsTheRequestWhileTheWiringStarts_andReadsTheReplyAfterBoth() throws IOException {
+        List<String> events = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        ipamd.events = events;
+        wiring.events = events;
+        assertEquals(0, call("ADD", conf("1.0.0", "")).exit());
+        // startAdd (the lock probe) first: an unusable host must fail before ipamd takes an address;
+        // the send (on its own thread) and begin run at once, in either order
+        assertEquals(5, events.size(), events.toString());
+        assertEquals("startAdd", events.get(0));
+        assertEquals(java.util.Set.of("send ADD", "begin"), java.util.Set.copyOf(events.subList(1, 3)));
+        assertEquals(List.of("reply ADD", "add"), events.subList(3, 5));
+    }
+
+
+    @Test
     void add_leasesAndWires_printsResultWithMtuIn110() throws IOException {
         Fakes.Call c = call("ADD", conf("1.1.0", ""));
         assertEquals(0, c.exit(), c.stdout());

@@ -40,7 +40,36 @@ final class Fakes {
         int routeTable;
         int mtu = 9001;
         List<String> vpcCidrs = List.of("10.0.0.0/16");
+        /** When set, "send OP" and "reply OP" are recorded here (with the wiring's steps, to check the order). */
+        List<String> events;
         private int next = 5;
+
+        @Override
+        public Pending send(Request r) throws Unavailable {
+            if (events != null) {
+                events.add("send " + r.op());
+            }
+            if (down) {
+                // as the socket client: nobody listening fails the send itself
+                requests.add(r);
+                throw new Unavailable("ipamd is not listening on /run/test.sock: Connection refused");
+            }
+            Pending p = IpamdClient.super.send(r);
+            return new Pending() {
+                @Override
+                public Reply reply() throws Unavailable, ProtocolException {
+                    if (events != null) {
+                        events.add("reply " + r.op());
+                    }
+                    return p.reply();
+                }
+
+                @Override
+                public void close() {
+                    p.close();
+                }
+            };
+        }
 
         @Override
         public Reply call(Request r) throws Unavailable, ProtocolException {
@@ -89,6 +118,8 @@ final class Fakes {
         List<String> orphanRules = List.of();
         String failSweep;
         int sweeps;
+        /** When set, "startAdd", "begin" and "add" are recorded here. */
+        List<String> events;
 
         @Override
         public void add(WireSpec spec) throws WiringException {
@@ -103,7 +134,31 @@ final class Fakes {
             if (failStart != null) {
                 throw new WiringException(failStart);
             }
-            return PodWiring.super.startAdd(netns);
+            if (events != null) {
+                events.add("startAdd");
+            }
+            Started s = PodWiring.super.startAdd(netns);
+            return new Started() {
+                @Override
+                public void begin() {
+                    if (events != null) {
+                        events.add("begin");
+                    }
+                }
+
+                @Override
+                public void add(WireSpec spec) throws WiringException {
+                    if (events != null) {
+                        events.add("add");
+                    }
+                    s.add(spec);
+                }
+
+                @Override
+                public void close() {
+                    s.close();
+                }
+            };
         }
 
         @Override

@@ -55,13 +55,14 @@ public final class IpWiring implements PodWiring {
     }
 
     /**
-     * Proves the host lock file can be opened (before ipamd is asked for an address), then starts
-     * the host batch's and the pod batch's processes, which wait for their lines while ipamd answers.
+     * Proves the host lock file can be opened (before ipamd is asked for an address); {@link Started#begin}
+     * then starts the host batch's and the pod batch's processes, which wait for their lines while ipamd
+     * answers.
      */
     @Override
     public Started startAdd(String netns) throws WiringException {
         lock.probe();
-        return new AddInProgress(ip.start(null, false, true), ip.start(netns, false, false));
+        return new AddInProgress(netns);
     }
 
     /**
@@ -70,17 +71,26 @@ public final class IpWiring implements PodWiring {
      * failure of either undoes both while the lock is still held.
      */
     private final class AddInProgress implements Started {
-        private final IpRunner.Batch host;
-        private final IpRunner.Batch pod;
+        private final String netns;
+        private IpRunner.Batch host;
+        private IpRunner.Batch pod;
         private boolean used;
 
-        AddInProgress(IpRunner.Batch host, IpRunner.Batch pod) {
-            this.host = host;
-            this.pod = pod;
+        AddInProgress(String netns) {
+            this.netns = netns;
+        }
+
+        @Override
+        public void begin() {
+            if (host == null) {
+                host = ip.start(null, false, true);
+                pod = ip.start(netns, false, false);
+            }
         }
 
         @Override
         public void add(WireSpec s) throws WiringException {
+            begin();
             used = true;
             HostLock.Held held;
             try {
@@ -116,8 +126,10 @@ public final class IpWiring implements PodWiring {
         public void close() {
             if (!used) {
                 used = true;
-                host.abort();
-                pod.abort();
+                if (host != null) {
+                    host.abort();
+                    pod.abort();
+                }
             }
         }
 

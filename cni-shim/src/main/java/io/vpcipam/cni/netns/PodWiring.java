@@ -22,9 +22,9 @@ public interface PodWiring {
     void add(WireSpec spec) throws WiringException;
 
     /**
-     * Starts an ADD before its address is known (whatever can run ahead of ipamd's answer does), and
-     * fails if the wiring could not be done at all, before any address is taken. The default starts
-     * nothing and wires at {@link Started#add}.
+     * Prepares an ADD before its address is known, and fails if the wiring could not be done at all,
+     * before any address is taken ({@link Started#begin} then starts what can run ahead of ipamd's
+     * answer). The default starts nothing and wires at {@link Started#add}.
      */
     default Started startAdd(String netns) throws WiringException {
         return new Started() {
@@ -40,8 +40,18 @@ public interface PodWiring {
         };
     }
 
-    /** An ADD started by {@link #startAdd}: {@link #add} at most once, {@link #close} always. */
+    /**
+     * An ADD started by {@link #startAdd}: {@link #begin} when ipamd has the request, {@link #add} at
+     * most once, {@link #close} always.
+     */
     interface Started extends AutoCloseable {
+        /**
+         * Starts what can run before the address is known (the wiring's processes), while ipamd
+         * answers; {@link #add} does it if this was not called. The default starts nothing.
+         */
+        default void begin() {
+        }
+
         /** As {@link PodWiring#add}. */
         void add(WireSpec spec) throws WiringException;
 
