@@ -44,11 +44,48 @@ cp "$src/vpc-ipam.sh" "$dist/vpc-ipam"
 cp "$src/install.sh" "$dist/install.sh"
 chmod 755 "$dist/vpc-ipam" "$dist/install.sh"
 
-# AOT training with the same JVM flags the launcher uses (the cache is only used with matching flags).
+# AOT training with the same JVM flags the launcher uses (the cache is only used with matching flags), on
+# the real ADD/CHECK/DEL paths (AotTraining) against a scripted ipamd in a JVM of its own. The real `ip` runs
+# only inside a private network namespace (unshare -rn: root or an unprivileged user namespace) with a pod
+# netns of its own; where that is not possible the calls run with an ip that only reads.
 train=$target/aot-training
 rm -rf "$train"
-"$dist/vpc-ipam" --aot-train "$d/vpc-ipam.aot" "$train" >"$target/aot-training.log" 2>&1 || {
-    cat "$target/aot-training.log" >&2; echo "AOT training failed" >&2; exit 1; }
+mkdir -p "$train"
+log=$target/aot-training.log
+"$jdk/bin/java" -cp "$target/classes:$d/lib/protocol.jar:$d/lib/jackson-jr-objects.jar:$d/lib/jackson-core.jar" \
+  io.vpcipam.cni.TrainingIpamd "$train/ipamd.sock" >"$target/training-ipamd.log" 2>&1 &
+ipamd=$!
+trap 'kill $ipamd 2>/dev/null || true' EXIT
+i=0
+until [ -S "$train/ipamd.sock" ]; do
+  kill -0 $ipamd 2>/dev/null || { cat "$target/training-ipamd.log" >&2; echo "training ipamd failed" >&2; exit 1; }
+  i=$((i + 1)); [ $i -lt 600 ] || { echo "training ipamd did not start in 60 s" >&2; exit 1; }
+  sleep 0.1
+done
+if command -v unshare >/dev/null && command -v ip >/dev/null && unshare -rn true 2>/dev/null; then
+  echo "AOT training: real ip in a private netns" >"$log"
+  VPC_IPAM_TRAINING_IN_PRIVATE_NETNS=1 unshare -rn sh -c '
+    set -e
+    ip link set lo up
+    unshare -n sleep 300 & pod=$!
+    i=0
+    while [ "$(readlink /proc/$pod/ns/net 2>/dev/null)" = "$(readlink /proc/self/ns/net)" ]; do
+      i=$((i + 1)); [ $i -lt 200 ] || { echo "no pod netns" >&2; exit 1; }; sleep 0.05
+    done
+    rc=0
+    "$1" --aot-train "$2" "$3" "$4" /proc/$pod/ns/net || rc=$?
+    kill $pod
+    exit $rc' sh "$dist/vpc-ipam" "$d/vpc-ipam.aot" "$train/calls" "$train/ipamd.sock" >>"$log" 2>&1 || {
+      cat "$log" >&2; echo "AOT training failed" >&2; exit 1; }
+else
+  echo "AOT training: no private netns here (unshare -rn), ip only reads" >"$log"
+  "$dist/vpc-ipam" --aot-train "$d/vpc-ipam.aot" "$train/calls" "$train/ipamd.sock" - >>"$log" 2>&1 || {
+    cat "$log" >&2; echo "AOT training failed" >&2; exit 1; }
+fi
+kill $ipamd 2>/dev/null || true
+wait $ipamd 2>/dev/null || true
+trap - EXIT
 rm -rf "$train"
+head -1 "$log"
 test -s "$d/vpc-ipam.aot"
 echo "built $dist ($(du -sh "$dist" | cut -f1))"

@@ -2,20 +2,10 @@ package io.vpcipam.cni;
 
 import io.vpcipam.cni.netns.IpRunner;
 import io.vpcipam.cni.netns.ProcessIpRunner;
-import io.vpcipam.protocol.FrameReader;
-import io.vpcipam.protocol.FrameWriter;
-import io.vpcipam.protocol.LeaseInfo;
-import io.vpcipam.protocol.Reply;
-import io.vpcipam.protocol.Request;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
-import java.nio.channels.Channels;
-import java.nio.channels.ServerSocketChannel;
-import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,58 +15,102 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The AOT training run the build makes ({@code -XX:AOTCacheOutput}): the ADD, CHECK, DEL,
- * GC, STATUS and VERSION paths and the common errors, so the cache holds the classes, linkage
- * and profiles of a real pod start. It runs as an ordinary user at build time, so ipamd is an
- * in-process socket server and {@code ip} only reads ({@code link show dev lo}): the same
- * process-spawning, JSON and socket code as a real call, minus the root-only changes.
+ * The AOT training run the build makes ({@code -XX:AOTCacheOutput}), against the scripted ipamd
+ * ({@link TrainingIpamd}, a process of its own so its classes stay out of the cache).
+ *
+ * <p>With a pod netns ({@code AotTraining DIR SOCKET NETNS}, run by build-dist.sh inside a private
+ * network namespace of its own, {@code unshare -rn}, with the environment variable
+ * {@value #PRIVATE} set): the real {@link Main#run} with the real {@code ip}, so the cache holds
+ * exactly the classes of real ADD, CHECK and DEL calls (veth, rules, routes), plus VERSION, GC,
+ * STATUS and the common errors. Only the classes a call uses are in the cache, since the JVM loads
+ * every cached class at start-up: a cache trained on a wider path made every start ~8 ms slower.
+ *
+ * <p>Without one ({@code NETNS} is {@code -}: no user namespaces on the build machine), the same
+ * calls through the dispatcher with an {@code ip} that only reads, so the build never changes the
+ * machine's network.
  */
 final class AotTraining {
+
+    /** Set by build-dist.sh only inside the private netns: without it, no call may change the network. */
+    static final String PRIVATE = "VPC_IPAM_TRAINING_IN_PRIVATE_NETNS";
 
     private AotTraining() {
     }
 
-    /** Runs the training calls in a scratch dir given as the only argument. */
+    /** {@code AotTraining DIR SOCKET NETNS|-}: the calls, in the scratch dir DIR. */
     public static void main(String[] args) throws Exception {
         Main.prewarmSockets();
         Path dir = Path.of(args[0]);
-        Files.createDirectories(dir);
-        Path socket = dir.resolve("ipamd.sock");
-        Files.deleteIfExists(socket);
-        Path netns = dir.resolve("netns");
-        Files.writeString(netns, "");
-        LeaseInfo lease = new LeaseInfo("10.0.0.5", 32, "eni-0train", "02:00:00:00:00:01", 1, 2, "10.0.0.1",
-                List.of("10.0.0.0/16"), 9001);
-        try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
-            server.bind(UnixDomainSocketAddress.of(socket));
-            Thread ipamd = new Thread(() -> serve(server, lease), "training-ipamd");
-            ipamd.setDaemon(true);
-            ipamd.start();
-            Dispatcher.Services services = new SystemServices(new ReadOnlyIp(ProcessIpRunner.system()));
-            String conf = "{\"cniVersion\":\"1.1.0\",\"name\":\"train\",\"type\":\"vpc-ipam\",\"ipamdSocket\":\""
-                    + socket + "\",\"stateDir\":\"" + dir + "\",\"logFile\":\"" + dir.resolve("cni.log") + "\"";
-            for (int round = 0; round < 20; round++) {
-                String added = call(services, "ADD", netns.toString(), conf + "}");
-                String prev = added.strip();
-                call(services, "CHECK", netns.toString(), conf + ",\"prevResult\":" + prev + "}");
-                call(services, "DEL", "", conf + ",\"prevResult\":" + prev + "}");
-                call(services, "DEL", "", conf + "}");
-                call(services, "GC", "", conf + ",\"cni.dev/valid-attachments\":[{\"containerID\":\"c1\",\"ifname\":\"eth0\"}]}");
-                call(services, "STATUS", "", conf + "}");
-                call(services, "VERSION", "", "{\"cniVersion\":\"1.0.0\"}");
-                call(services, "ADD", netns.toString(), "{\"cniVersion\":\"0.4.0\",\"name\":\"x\"");
-                call(services, "ADD", "/nonexistent", conf + "}");
-                String down = "{\"cniVersion\":\"1.0.0\",\"name\":\"train\",\"ipamdSocket\":\"" + dir.resolve("none.sock")
-                        + "\",\"stateDir\":\"" + dir + "\",\"logFile\":\"" + dir.resolve("cni.log") + "\"}";
-                call(services, "ADD", netns.toString(), down);
-                call(services, "DEL", "", down);
-            }
+        String socket = args[1];
+        boolean real = !args[2].equals("-");
+        if (real && !"1".equals(System.getenv(PRIVATE))) {
+            throw new IllegalStateException("real ip only inside the build's private netns (" + PRIVATE + "=1)");
         }
+        Files.createDirectories(dir);
+        String netns = real ? args[2] : Files.writeString(dir.resolve("netns"), "").toString();
+        Caller call = real ? AotTraining::real : readOnly(dir);
+        String conf = "{\"cniVersion\":\"1.1.0\",\"name\":\"train\",\"type\":\"vpc-ipam\",\"ipamdSocket\":\"" + socket
+                + "\",\"stateDir\":\"" + dir + "\",\"lockFile\":\"" + dir.resolve("cni.lock") + "\",\"logFile\":\""
+                + dir.resolve("cni.log") + "\"";
+        String down = conf.replace(socket, dir.resolve("none.sock").toString());
+        for (int round = 0; round < 10; round++) {
+            String added = call.run("ADD", netns, conf + "}");
+            if (!added.contains("\"ips\"")) {
+                throw new IllegalStateException("training ADD failed: " + added);
+            }
+            String prev = added.strip();
+            call.run("CHECK", netns, conf + ",\"prevResult\":" + prev + "}");
+            call.run("DEL", netns, conf + ",\"prevResult\":" + prev + "}");
+            call.run("DEL", netns, conf + "}");
+            call.run("VERSION", "", "{\"cniVersion\":\"1.0.0\"}");
+            call.run("GC", "", conf + ",\"cni.dev/valid-attachments\":[{\"containerID\":\"c1\",\"ifname\":\"eth0\"}]}");
+            call.run("STATUS", "", conf + "}");
+            call.run("ADD", netns, "{\"cniVersion\":\"0.4.0\",\"name\":\"x\"");
+            call.run("ADD", dir.resolve("no-such-netns").toString(), conf + "}");
+            call.run("ADD", netns, down + "}");
+            call.run("DEL", netns, down + "}");
+        }
+    }
+
+    /** One CNI call in this process: stdout back, the log discarded. */
+    @FunctionalInterface
+    private interface Caller {
+        String run(String command, String netns, String stdin) throws IOException;
+    }
+
+    private static Map<String, String> env(String command, String netns) {
+        Map<String, String> env = new HashMap<>();
+        env.put("CNI_COMMAND", command);
+        env.put("CNI_CONTAINERID", "c1");
+        env.put("CNI_NETNS", netns);
+        env.put("CNI_IFNAME", "eth0");
+        env.put("CNI_PATH", "/opt/cni/bin");
+        env.put("CNI_ARGS", "IgnoreUnknown=1;K8S_POD_NAMESPACE=default;K8S_POD_NAME=train");
+        return env;
+    }
+
+    private static String real(String command, String netns, String stdin) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        Main.run(env(command, netns), new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)), out,
+                new PrintStream(new ByteArrayOutputStream(), false, StandardCharsets.UTF_8));
+        return out.toString(StandardCharsets.UTF_8);
+    }
+
+    private static Caller readOnly(Path dir) {
+        Dispatcher.Services services = new SystemServices(new ReadOnlyIp(ProcessIpRunner.system()));
+        return (command, netns, stdin) -> {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            PrintStream ps = new PrintStream(out, false, StandardCharsets.UTF_8);
+            new Dispatcher(env(command, netns), new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)), ps,
+                    PluginLog.to(InstantSource.system(), new PrintStream(new ByteArrayOutputStream(), false,
+                            StandardCharsets.UTF_8)), InstantSource.system(), services).run();
+            return out.toString(StandardCharsets.UTF_8);
+        };
     }
 
     /**
      * The real runner's processes and /proc reads, but every batch only reads ({@code link show dev
-     * lo}): the build runs as any user and must change nothing.
+     * lo}): for a build without a private netns, which must change nothing.
      */
     private record ReadOnlyIp(ProcessIpRunner real) implements IpRunner {
         @Override
@@ -99,41 +133,6 @@ final class AotTraining {
                     b.abort();
                 }
             };
-        }
-    }
-
-    private static String call(Dispatcher.Services services, String command, String netns, String stdin) {
-        Map<String, String> env = new HashMap<>();
-        env.put("CNI_COMMAND", command);
-        env.put("CNI_CONTAINERID", "c1");
-        env.put("CNI_NETNS", netns);
-        env.put("CNI_IFNAME", "eth0");
-        env.put("CNI_PATH", "/opt/cni/bin");
-        env.put("CNI_ARGS", "IgnoreUnknown=1;K8S_POD_NAMESPACE=default;K8S_POD_NAME=train");
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        PrintStream ps = new PrintStream(out, false, StandardCharsets.UTF_8);
-        new Dispatcher(env, new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)), ps,
-                PluginLog.to(InstantSource.system(), new PrintStream(new ByteArrayOutputStream(), false,
-                        StandardCharsets.UTF_8)), InstantSource.system(), services).run();
-        return out.toString(StandardCharsets.UTF_8);
-    }
-
-    private static void serve(ServerSocketChannel server, LeaseInfo lease) {
-        while (true) {
-            try (SocketChannel ch = server.accept()) {
-                Request r = new FrameReader(Channels.newInputStream(ch)).readRequest();
-                if (r == null) {
-                    continue;
-                }
-                Reply reply = switch (r.op()) {
-                    case ADD, CHECK -> Reply.ok(lease);
-                    case GC -> Reply.released(0);
-                    default -> Reply.success();
-                };
-                new FrameWriter(Channels.newOutputStream(ch)).write(reply);
-            } catch (IOException e) {
-                return;
-            }
         }
     }
 }

@@ -7,9 +7,12 @@ import java.net.StandardProtocolFamily;
 import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 import java.io.FileDescriptor;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.InstantSource;
+import java.util.Map;
 
 /**
  * The plugin executable's entry point ({@code vpc-ipam}): wires the real environment, stdin,
@@ -23,14 +26,23 @@ public final class Main {
     /** Runs one CNI call as the runtime made it. */
     public static void main(String[] args) {
         prewarmSockets();
-        PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), false, StandardCharsets.UTF_8);
-        PluginLog log = new PluginLog(InstantSource.system(), System.err);
-        int rc = new Dispatcher(System.getenv(), System.in, out, log, InstantSource.system(),
-                new SystemServices(ProcessIpRunner.system())).run();
-        out.flush();
+        int rc = run(System.getenv(), System.in, new FileOutputStream(FileDescriptor.out), System.err);
         // halt: nothing is left to run at exit, and skipping the shutdown sequence is a
         // measurable part of a ~50 ms plugin start.
         Runtime.getRuntime().halt(rc);
+    }
+
+    /**
+     * One call with the real ipamd client and {@code ip}: what {@link #main} runs, and what the AOT
+     * training runs many times in one process ({@link AotTraining}).
+     */
+    static int run(Map<String, String> env, InputStream stdin, OutputStream stdout, PrintStream stderr) {
+        PrintStream out = new PrintStream(stdout, false, StandardCharsets.UTF_8);
+        PluginLog log = new PluginLog(InstantSource.system(), stderr);
+        int rc = new Dispatcher(env, stdin, out, log, InstantSource.system(),
+                new SystemServices(ProcessIpRunner.system())).run();
+        out.flush();
+        return rc;
     }
 
     /**
