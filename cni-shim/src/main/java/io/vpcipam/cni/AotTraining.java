@@ -37,10 +37,29 @@ final class AotTraining {
     private AotTraining() {
     }
 
-    /** {@code AotTraining DIR SOCKET NETNS|-}: the calls, in the scratch dir DIR. */
+    /**
+     * {@code AotTraining DIR SOCKET NETNS|-}: the calls, in the scratch dir DIR. {@code AotTraining DIR}
+     * (how image/src/build-image.sh trains the image's copy): the scripted ipamd on a thread of this
+     * process (its classes then join the cache) and the read-only {@code ip}.
+     */
     public static void main(String[] args) throws Exception {
         Main.prewarmSockets();
         Path dir = Path.of(args[0]);
+        if (args.length == 1) {
+            Files.createDirectories(dir);
+            Path sock = dir.resolve("ipamd.sock");
+            java.nio.channels.ServerSocketChannel server = TrainingIpamd.bind(sock);
+            Thread t = new Thread(() -> {
+                try {
+                    TrainingIpamd.serve(server);
+                } catch (IOException e) {
+                    // the training ends with the process
+                }
+            }, "training-ipamd");
+            t.setDaemon(true);
+            t.start();
+            args = new String[] {args[0], sock.toString(), "-"};
+        }
         String socket = args[1];
         boolean real = !args[2].equals("-");
         if (real && !"1".equals(System.getenv(PRIVATE))) {

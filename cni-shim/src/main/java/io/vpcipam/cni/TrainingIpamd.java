@@ -34,10 +34,20 @@ final class TrainingIpamd {
 
     /** {@code TrainingIpamd SOCKET}: serves until killed. */
     public static void main(String[] args) throws IOException {
-        Path socket = Path.of(args[0]);
+        serve(bind(Path.of(args[0])));
+    }
+
+    /** The listening socket at {@code socket} (a stale file there is replaced). */
+    static ServerSocketChannel bind(Path socket) throws IOException {
         Files.deleteIfExists(socket);
-        try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
-            server.bind(UnixDomainSocketAddress.of(socket));
+        ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        server.bind(UnixDomainSocketAddress.of(socket));
+        return server;
+    }
+
+    /** Answers one request per connection until the socket is closed. */
+    static void serve(ServerSocketChannel listening) throws IOException {
+        try (ServerSocketChannel server = listening) {
             while (true) {
                 try (SocketChannel ch = server.accept()) {
                     String frame = new FrameReader(Channels.newInputStream(ch)).readFrame();
