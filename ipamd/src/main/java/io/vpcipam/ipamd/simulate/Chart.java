@@ -14,7 +14,7 @@ import java.util.Locale;
 final class Chart {
 
     private static final int W = 1100;
-    private static final int H = 520;
+    private static final int H = 560;
     private static final String[] COLOURS = {"#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf",
             "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22"};
 
@@ -34,8 +34,9 @@ final class Chart {
     }
 
     private static void tradeOff(StringBuilder b, List<Sweep.Point> points, double x0, double y0, double w, double h) {
-        double maxIdle = points.stream().mapToDouble(p -> p.result().idleMean()).max().orElse(1) * 1.1 + 1;
-        double maxP99 = points.stream().mapToDouble(p -> p.result().p99().toNanos() / 1e6).max().orElse(1) * 1.15 + 1;
+        double maxIdle = niceMax(points.stream().mapToDouble(p -> p.result().idleMean()).max().orElse(1) * 1.1);
+        double maxP99 = niceMax(points.stream().mapToDouble(p -> p.result().p99().toNanos() / 1e6).max().orElse(1)
+                * 1.15);
         double maxCalls = points.stream().mapToDouble(p -> p.result().totalCalls()).max().orElse(1);
         axes(b, x0, y0, w, h, 0, maxIdle, 0, maxP99, "idle addresses, fleet mean (waste)", "p99 time-to-IP (ms)");
         text(b, x0 + w / 2, y0 - 8, "middle", 13, "bold", "waste vs p99 time-to-IP (circle area: cloud calls)");
@@ -67,8 +68,8 @@ final class Chart {
 
     private static void overTime(StringBuilder b, List<Sweep.Point> points, double x0, double y0, double w, double h) {
         double maxT = points.stream().mapToDouble(p -> last(p.result().sampleSeconds())).max().orElse(1);
-        double maxIdle = points.stream().flatMapToDouble(p -> java.util.Arrays.stream(p.result().idleSeries()))
-                .max().orElse(1) * 1.1 + 1;
+        double maxIdle = niceMax(points.stream().flatMapToDouble(p -> java.util.Arrays.stream(p.result().idleSeries()))
+                .max().orElse(1) * 1.05);
         axes(b, x0, y0, w, h, 0, maxT / 60, 0, maxIdle, "minutes", "idle addresses, fleet");
         text(b, x0 + w / 2, y0 - 8, "middle", 13, "bold", "idle addresses over time");
         for (int i = 0; i < points.size(); i++) {
@@ -84,10 +85,12 @@ final class Chart {
             String colour = COLOURS[i % COLOURS.length];
             b.append("<path d=\"").append(path).append("\" fill=\"none\" stroke=\"").append(colour)
                     .append("\" stroke-width=\"1.5\"/>\n");
-            double ly = y0 + 16 + 15 * i;
+            // the legend goes under the panel, three to a row, clear of the lines
+            double lx = x0 + (i % 3) * (w / 3);
+            double ly = y0 + h + 58 + 15 * (i / 3);
             b.append(String.format(Locale.ROOT, "<rect x=\"%s\" y=\"%s\" width=\"12\" height=\"3\" fill=\"%s\"/>%n",
-                    fmt(x0 + w - 170), fmt(ly - 4), colour));
-            text(b, x0 + w - 154, ly, "start", 11, "normal", points.get(i).label());
+                    fmt(lx), fmt(ly - 4), colour));
+            text(b, lx + 16, ly, "start", 11, "normal", points.get(i).label());
         }
     }
 
@@ -119,6 +122,20 @@ final class Chart {
 
     private static double y(Sweep.Point p, double y0, double h, double max) {
         return y0 + h - h * (p.result().p99().toNanos() / 1e6 / max);
+    }
+
+    /** The axis end: 1, 2 or 5 times a power of ten, at or above {@code v}, so five ticks are round numbers. */
+    static double niceMax(double v) {
+        if (!(v > 0)) {
+            return 1;
+        }
+        double step = Math.pow(10, Math.floor(Math.log10(v / 5)));
+        for (double m : new double[] {1, 2, 2.5, 5, 10}) {
+            if (m * step * 5 >= v) {
+                return m * step * 5;
+            }
+        }
+        return 10 * step * 5;
     }
 
     private static double last(double[] a) {
