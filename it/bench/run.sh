@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs one of the benchmarks against the built jars: it/bench/run.sh socket|burst|memory|image [args...]
+# Runs one of the benchmarks against the built jars: it/bench/run.sh socket|burst|memory|image|simulate [args...]
 # (image: as root, after the image module built image/target/vpc-ipam-image.tar)
 # Build first: ./mvnw -q install -DskipTests
 set -euo pipefail
@@ -15,7 +15,8 @@ case "$which" in
   burst)  main=io.vpcipam.it.bench.BurstBench ;;
   memory) main=io.vpcipam.it.bench.MemoryBench ;;
   image)  main=io.vpcipam.it.bench.ImageBench ;;
-  *) echo "usage: $0 socket|burst|memory|image [args]" >&2; exit 2 ;;
+  simulate) main=io.vpcipam.it.bench.SimulateBench ;;
+  *) echo "usage: $0 socket|burst|memory|image|simulate [args]" >&2; exit 2 ;;
 esac
 exec java -Dvpcipam.ipamd.jar="$PWD/ipamd/target/ipamd.jar" -Dvpcipam.chart.dir="$PWD/helm/vpc-ipam" \
   -Dvpcipam.image.tar="$PWD/image/target/vpc-ipam-image.tar" --enable-native-access=ALL-UNNAMED \
