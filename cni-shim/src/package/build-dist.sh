@@ -19,13 +19,15 @@ mkdir -p "$d/lib"
 cp "$target/cni-shim.jar" "$target"/cni-lib/*.jar "$d/lib/"
 
 # The start-up SecureRandom provider as a module of the runtime (module-info.java there says why).
-urandom_src="$src/../main/java/io/vpcipam/cni/urandom/UrandomProvider.java"
+urandom=$src/../main/java/io/vpcipam/cni/urandom
 rm -rf "$target/urandom-module"
-"$jdk/bin/javac" --release 25 -d "$target/urandom-module" "$src/urandom/module-info.java" "$urandom_src"
+"$jdk/bin/javac" --release 25 -d "$target/urandom-module" "$src/urandom/module-info.java" \
+  "$urandom/UrandomProvider.java" "$urandom/StderrLoggerFinder.java"
 
 # jlink takes seconds: reuse the runtime while the JDK and the provider module are the same.
 stamp="$target/jlink-runtime/.jdk-release"
-{ cat "$jdk/release"; cat "$src/urandom/module-info.java" "$urandom_src"; } >"$target/jlink-runtime.stamp"
+cat "$jdk/release" "$src/urandom/module-info.java" "$urandom/UrandomProvider.java" "$urandom/StderrLoggerFinder.java" \
+  >"$target/jlink-runtime.stamp"
 if [ ! -f "$stamp" ] || ! cmp -s "$target/jlink-runtime.stamp" "$stamp"; then
   rm -rf "$target/jlink-runtime"
   # jdeps: the plugin, protocol and jackson-jr need java.base only; jlink fails loudly if that changes.

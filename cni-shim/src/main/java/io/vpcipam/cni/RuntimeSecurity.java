@@ -66,10 +66,15 @@ final class RuntimeSecurity {
             throw new IllegalStateException("the runtime's providers are not vpc-ipam's: first " + first + " (module "
                     + module + "), SecureRandom from " + rng);
         }
+        String finder = System.LoggerFinder.getLoggerFinder().getClass().getName();
+        if (!finder.equals("io.vpcipam.cni.urandom.StderrLoggerFinder")) {
+            throw new IllegalStateException("the runtime's LoggerFinder is " + finder + ", not vpc-ipam's");
+        }
         try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
             ch.configureBlocking(true);
         }
-        System.out.println("providers ok: " + first + " first (module " + module + "), SUN present");
+        System.out.println("providers ok: " + first + " first (module " + module + "), SUN present; logger finder "
+                + finder);
     }
 
     static Properties load(InputStream in) throws IOException {
