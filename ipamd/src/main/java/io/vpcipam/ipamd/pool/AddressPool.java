@@ -68,8 +68,7 @@ public final class AddressPool implements SocketSide, ReconcilerSide, PoolSide, 
     private int waiting;
     private int heldBack; // ADDs a caller of tryAdd holds back (see heldBack)
     private int pending;
-    private int capacity;
-    private boolean atLimit;
+    private Planner.Shape shape = new Planner.Shape(0, 0, 0, false); // as of the last plan
     private Instant lastGrow = Instant.MIN;
     private Instant lastShrink = Instant.MIN;
     private Instant growPausedUntil = Instant.MIN;
@@ -278,7 +277,7 @@ public final class AddressPool implements SocketSide, ReconcilerSide, PoolSide, 
                         if (free != null) {
                             break;
                         }
-                        if (atLimit && pending == 0 && inventory.cooling() == 0) {
+                        if (shape.atLimit() && pending == 0 && inventory.cooling() == 0) {
                             throw nodeFull();
                         }
                         if (!asked) {
@@ -340,7 +339,7 @@ public final class AddressPool implements SocketSide, ReconcilerSide, PoolSide, 
                 expireCooling();
                 Ipv4Address free = inventory.firstFree();
                 if (free == null) {
-                    if (atLimit && pending == 0 && inventory.cooling() == 0) {
+                    if (shape.atLimit() && pending == 0 && inventory.cooling() == 0) {
                         throw nodeFull();
                     }
                     return null;
@@ -374,7 +373,7 @@ public final class AddressPool implements SocketSide, ReconcilerSide, PoolSide, 
 
     private PoolException nodeFull() {
         return new PoolException("NODE_FULL", "node holds " + inventory.size()
-                + " addresses, all in use, and is at its cloud limits (" + capacity + ")", true);
+                + " addresses, all in use, and is at its cloud limits (" + shape.capacity() + ")", true);
     }
 
     /** Waits until the ADD's change is on disk, undoing a new lease whose write failed; the grant to answer with. */
@@ -711,15 +710,14 @@ public final class AddressPool implements SocketSide, ReconcilerSide, PoolSide, 
     }
 
     /**
-     * Tells the pool whether the node is at its cloud limits and what it can hold, so an ADD with nothing to wait
-     * for fails at once instead of after the timeout.
+     * Tells the pool the node's shape as of the last plan: whether it is at its cloud limits and what it can hold,
+     * so an ADD with nothing to wait for fails at once instead of after the timeout.
      */
     @Override
-    public void limits(boolean atLimit, int capacity) {
+    public void limits(Planner.Shape shape) {
         lock.lock();
         try {
-            this.atLimit = atLimit;
-            this.capacity = capacity;
+            this.shape = shape;
             changed.signalAll();
         } finally {
             lock.unlock();
@@ -802,7 +800,8 @@ public final class AddressPool implements SocketSide, ReconcilerSide, PoolSide, 
             return new PoolStatus(node == null ? "" : node.instanceId(), node == null ? "" : node.instanceType(),
                     node == null ? "" : node.zone(), inventory.size() - lost, c.get(AddressState.FREE),
                     c.get(AddressState.ASSIGNED) + lost, c.get(AddressState.COOLING), pending,
-                    c.get(AddressState.RELEASING) + c.get(AddressState.RELEASE_IN_DOUBT), waiting + heldBack, capacity,
+                    c.get(AddressState.RELEASING) + c.get(AddressState.RELEASE_IN_DOUBT), waiting + heldBack,
+                    shape.capacity(),
                     inventory.interfaceStatuses(), leases.sorted(), lost, c.get(AddressState.UNPROVEN));
         } finally {
             lock.unlock();

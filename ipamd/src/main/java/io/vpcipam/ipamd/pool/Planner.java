@@ -26,6 +26,40 @@ public final class Planner {
     private Planner() {
     }
 
+    /**
+     * The node's shape under its limits, as the planner sees it: what the pool's at-limit check, its capacity in
+     * status and the limit metrics read, so none of them works it out again.
+     *
+     * @param maxInterfaces         interfaces the pool may have (see {@link #maxInterfaces})
+     * @param capacity              pool addresses the node can hold (see {@link #capacity})
+     * @param addressesPerInterface pod addresses one interface can hold (prefix members in prefix mode)
+     * @param atLimit               the node holds all it can: nothing more can be asked of the cloud
+     */
+    public record Shape(int maxInterfaces, int capacity, int addressesPerInterface, boolean atLimit) {
+    }
+
+    /** A plan and the shape of the node it was made for. */
+    public record Planned(Plan plan, Shape shape) {
+    }
+
+    /** Decides the next step and returns it with the node's shape. */
+    public static Planned decide(Snapshot snapshot, Targets targets, Limits limits, Capabilities caps, Instant now,
+                                 Duration shrinkDelay) {
+        return new Planned(plan(snapshot, targets, limits, caps, now, shrinkDelay), shape(snapshot, targets, limits,
+                caps));
+    }
+
+    /** The node's shape under its limits (see {@link Shape}). */
+    public static Shape shape(Snapshot snapshot, Targets targets, Limits limits, Capabilities caps) {
+        boolean prefixMode = targets.prefixMode() && caps.prefixDelegation();
+        int perUnit = prefixMode ? caps.addressesPerPrefix() : 1;
+        int maxInterfaces = maxInterfaces(snapshot, targets, limits, caps);
+        int capacity = capacity(snapshot, targets, limits, caps);
+        boolean atLimit = snapshot.total() >= capacity || (snapshot.interfaces().size() >= maxInterfaces
+                && snapshot.interfaces().stream().allMatch(i -> i.usedSlots() >= limits.slotsPerInterface()));
+        return new Shape(maxInterfaces, capacity, PoolMath.capacity(1, limits.slotsPerInterface(), perUnit), atLimit);
+    }
+
     /** Decides the next step. */
     public static Plan plan(Snapshot snapshot, Targets targets, Limits limits, Capabilities caps, Instant now,
                             Duration shrinkDelay) {

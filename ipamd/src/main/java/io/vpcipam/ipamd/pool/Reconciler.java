@@ -5,7 +5,6 @@ import io.vpcipam.provider.Capabilities;
 import io.vpcipam.provider.CloudException;
 import io.vpcipam.provider.CloudProvider;
 import io.vpcipam.provider.InterfaceSpec;
-import io.vpcipam.provider.Limits;
 import io.vpcipam.provider.NetworkInterface;
 import io.vpcipam.provider.NodeInfo;
 import io.vpcipam.provider.OwnerTags;
@@ -284,10 +283,10 @@ public final class Reconciler implements AutoCloseable {
             sweepLeftovers(node);
         }
         for (int step = 0; step < MAX_STEPS_PER_PASS && running; step++) {
-            Snapshot snapshot = pool.snapshot();
-            updateLimits(snapshot, node.limits());
-            Plan plan = Planner.plan(snapshot, settings.targets(), node.limits(), caps, clock.instant(),
-                    settings.shrinkDelay());
+            Planner.Planned planned = Planner.decide(pool.snapshot(), settings.targets(), node.limits(), caps,
+                    clock.instant(), settings.shrinkDelay());
+            shape(planned.shape());
+            Plan plan = planned.plan();
             if (plan instanceof Plan.Nothing) {
                 record(plan, "idle");
                 break;
@@ -302,7 +301,7 @@ public final class Reconciler implements AutoCloseable {
                 node = pool.node();
             }
         }
-        updateLimits(pool.snapshot(), node.limits());
+        shape(Planner.shape(pool.snapshot(), settings.targets(), node.limits(), caps));
         if (!pool.flush()) {
             LOG.warning("checkpoint write failed; retrying on the next pass");
         }
@@ -564,15 +563,9 @@ public final class Reconciler implements AutoCloseable {
                 "vpc-ipam " + node.instanceId());
     }
 
-    private void updateLimits(Snapshot snapshot, Limits limits) {
-        boolean prefixMode = settings.targets().prefixMode() && caps.prefixDelegation();
-        int perUnit = prefixMode ? caps.addressesPerPrefix() : 1;
-        int maxInterfaces = Planner.maxInterfaces(snapshot, settings.targets(), limits, caps);
-        int capacity = Planner.capacity(snapshot, settings.targets(), limits, caps);
-        boolean full = snapshot.total() >= capacity || (snapshot.interfaces().size() >= maxInterfaces
-                && snapshot.interfaces().stream().allMatch(i -> i.usedSlots() >= limits.slotsPerInterface()));
-        pool.limits(full, capacity);
-        nodeLimits = new NodeLimits(maxInterfaces, PoolMath.capacity(1, limits.slotsPerInterface(), perUnit));
+    private void shape(Planner.Shape shape) {
+        pool.limits(shape);
+        nodeLimits = new NodeLimits(shape.maxInterfaces(), shape.addressesPerInterface());
     }
 
     /**

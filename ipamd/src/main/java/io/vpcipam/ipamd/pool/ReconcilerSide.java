@@ -49,7 +49,7 @@ public interface ReconcilerSide {
     void pauseGrowth(Instant until);
 
     /** See {@link AddressPool#limits}. */
-    void limits(boolean atLimit, int capacity);
+    void limits(Planner.Shape shape);
 
     /** See {@link AddressPool#flush}. */
     boolean flush() throws InterruptedException;

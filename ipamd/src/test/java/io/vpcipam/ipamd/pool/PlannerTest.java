@@ -316,4 +316,22 @@ class PlannerTest {
 
         assertInstanceOf(Plan.Nothing.class, plan, plan.reason());
     }
+
+    @Test
+    void decide_returnsThePlanWithTheNodesShape_theOneSourceOfItsLimits() {
+        Model m = new Model();
+        for (int i = 0; i < 8; i++) {
+            m.iface(0, 29, 0); // every slot of every interface the c5.4xlarge may have is in use
+        }
+        m.demand = 1;
+        Snapshot full = m.snapshot();
+
+        Planner.Planned planned = Planner.decide(full, new Targets(1, 0, 0, 0, false, 0), C5_4XLARGE, EC2, NOW, SHRINK);
+
+        assertInstanceOf(Plan.Nothing.class, planned.plan());
+        assertEquals(new Planner.Shape(8, 232, 29, true), planned.shape());
+        assertEquals(new Planner.Shape(8, 232, 29, false),
+                Planner.shape(new Model().iface(3, 0, 0).snapshot(), new Targets(1, 0, 0, 0, false, 0), C5_4XLARGE,
+                        EC2));
+    }
 }
