@@ -3,6 +3,7 @@ package io.vpcipam.ipamd;
 import com.fasterxml.jackson.jr.ob.JSON;
 import io.vpcipam.ipamd.host.HostSettings;
 import io.vpcipam.ipamd.pool.Targets;
+import io.vpcipam.provider.EnvReader;
 import io.vpcipam.provider.Cidr;
 
 import java.io.IOException;
@@ -127,7 +128,7 @@ public record Config(String provider, Path socket, Path stateDir, Targets target
         boolean leakCleanup = !r.bool("DISABLE_LEAKED_ENI_CLEANUP", false);
         Path awsNode = "off".equalsIgnoreCase(r.string("IPAMD_AWS_NODE_CHECKPOINT", ""))
                 ? null : r.path("IPAMD_AWS_NODE_CHECKPOINT", io.vpcipam.ipamd.takeover.AwsNodeCheckpoint.DEFAULT_PATH);
-        List<String> warnings = new ArrayList<>(r.warnings);
+        List<String> warnings = new ArrayList<>(r.warnings());
         warnings.addAll(IgnoredSettings.of(env));
         HostSettings host = host(r, env, provider);
         r.throwIfAny();
@@ -200,65 +201,43 @@ public record Config(String provider, Path socket, Path stateDir, Targets target
         return new HostSettings(enabled, externalSnat, exclude, snatPorts, nodePort, eniMtu, linkWait);
     }
 
-    /** Parses durations: a bare number is seconds (as the AWS CNI's IP_COOLDOWN_PERIOD), or 500ms, 30s, 2m, 1h. */
-    public static Duration parseDuration(String text) {
-        String t = text.trim().toLowerCase(Locale.ROOT);
-        long factorMs;
-        String digits;
-        if (t.endsWith("ms")) {
-            factorMs = 1;
-            digits = t.substring(0, t.length() - 2);
-        } else if (t.endsWith("s")) {
-            factorMs = 1000;
-            digits = t.substring(0, t.length() - 1);
-        } else if (t.endsWith("m")) {
-            factorMs = 60_000;
-            digits = t.substring(0, t.length() - 1);
-        } else if (t.endsWith("h")) {
-            factorMs = 3_600_000;
-            digits = t.substring(0, t.length() - 1);
-        } else {
-            factorMs = 1000;
-            digits = t;
-        }
-        if (digits.isEmpty() || digits.length() > 9 || !digits.chars().allMatch(Character::isDigit)) {
-            throw new IllegalArgumentException("not a duration");
-        }
-        return Duration.ofMillis(Long.parseLong(digits) * factorMs);
-    }
-
-    /** Collects problems so the operator sees all of them in one start. */
+    /**
+     * Collects problems so the operator sees all of them in one start: the shared {@link EnvReader} (one grammar
+     * for every module's settings) with what only ipamd's configuration reads (paths, aws-node's counts, tags).
+     */
     private static final class Reader {
         private final Map<String, String> env;
-        private final List<String> problems = new ArrayList<>();
-        private final List<String> warnings = new ArrayList<>();
+        private final EnvReader r;
 
         Reader(Map<String, String> env) {
             this.env = env;
+            this.r = new EnvReader(env);
         }
 
         void problem(String name, String value, String why) {
-            problems.add(name + "='" + value + "': " + why);
+            r.problem(name, value, why);
         }
 
         void warning(String name, String value, String what) {
-            warnings.add(name + "='" + value + "' " + what);
+            r.warning(name, value, what);
+        }
+
+        List<String> warnings() {
+            return r.warnings();
         }
 
         void throwIfAny() throws ConfigException {
-            if (!problems.isEmpty()) {
-                throw new ConfigException(problems);
+            if (!r.problems().isEmpty()) {
+                throw new ConfigException(r.problems());
             }
         }
 
         String raw(String name) {
-            String v = env.get(name);
-            return v == null || v.isBlank() ? null : v.trim();
+            return r.raw(name);
         }
 
         String string(String name, String fallback) {
-            String v = raw(name);
-            return v == null ? fallback : v;
+            return r.string(name, fallback);
         }
 
         Path path(String name, String fallback) {
@@ -271,16 +250,7 @@ public record Config(String provider, Path socket, Path stateDir, Targets target
         }
 
         int integer(String name, int fallback) {
-            String v = raw(name);
-            if (v == null) {
-                return fallback;
-            }
-            try {
-                return Integer.parseInt(v);
-            } catch (NumberFormatException e) {
-                problem(name, v, "must be an integer");
-                return fallback;
-            }
+            return r.integer(name, fallback);
         }
 
         /** A count; a negative one is read as {@code fallback} with a warning, as aws-node does. */
@@ -295,50 +265,15 @@ public record Config(String provider, Path socket, Path stateDir, Targets target
         }
 
         boolean bool(String name, boolean fallback) {
-            String v = raw(name);
-            if (v == null) {
-                return fallback;
-            }
-            return switch (v.toLowerCase(Locale.ROOT)) {
-                case "true", "1", "yes" -> true;
-                case "false", "0", "no" -> false;
-                default -> {
-                    problem(name, v, "must be true or false");
-                    yield fallback;
-                }
-            };
+            return r.bool(name, fallback);
         }
 
         Duration duration(String name, Duration fallback, boolean zeroAllowed) {
-            String v = raw(name);
-            if (v == null) {
-                return fallback;
-            }
-            try {
-                Duration d = parseDuration(v);
-                if (d.isZero() && !zeroAllowed) {
-                    problem(name, v, "must be more than zero");
-                    return fallback;
-                }
-                return d;
-            } catch (IllegalArgumentException e) {
-                problem(name, v, "must be a duration such as 30 (seconds), 500ms, 30s, 2m or 1h");
-                return fallback;
-            }
+            return r.duration(name, fallback, zeroAllowed);
         }
 
         List<String> list(String name) {
-            String v = raw(name);
-            if (v == null) {
-                return List.of();
-            }
-            List<String> out = new ArrayList<>();
-            for (String part : v.split(",")) {
-                if (!part.isBlank()) {
-                    out.add(part.trim());
-                }
-            }
-            return out;
+            return r.list(name);
         }
 
         Map<String, String> tags(String name) {

@@ -94,7 +94,7 @@ public final class Main implements Callable<Integer> {
             }
             if (providerName.matches("[a-z0-9-]+")) { // else Config already said what is wrong with it
                 try {
-                    Providers.find(providerName);
+                    problems.addAll(Providers.find(providerName).validate(env)); // its settings, not yet the cloud
                 } catch (IllegalArgumentException | IllegalStateException e) {
                     problems.add(e.getMessage());
                 }

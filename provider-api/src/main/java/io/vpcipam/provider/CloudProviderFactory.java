@@ -1,5 +1,8 @@
 package io.vpcipam.provider;
 
+import java.util.List;
+import java.util.Map;
+
 /**
  * Found with {@link java.util.ServiceLoader}: each provider module registers one in
  * {@code META-INF/services/io.vpcipam.provider.CloudProviderFactory}; {@code ipamd run --provider NAME} picks by
@@ -9,6 +12,15 @@ public interface CloudProviderFactory {
 
     /** The name users pass to {@code --provider}. */
     String name();
+
+    /**
+     * Checks the provider's settings in {@code env} without creating anything or calling out, and returns every
+     * problem, each naming the variable and its bad value (empty: all good). ipamd runs it at start-up with the rest
+     * of its configuration, so an operator sees every error in one pass; {@link #create} checks them again.
+     */
+    default List<String> validate(Map<String, String> env) {
+        return List.of();
+    }
 
     /**
      * Creates the provider. Configuration errors (a malformed endpoint, a missing region) are reported here, as an

@@ -2,6 +2,7 @@ package io.vpcipam.ipamd.k8s;
 
 import io.vpcipam.ipamd.Config;
 import io.vpcipam.ipamd.ConfigException;
+import io.vpcipam.provider.EnvReader;
 
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -45,6 +46,7 @@ public record KubeSettings(boolean enabled, String nodeName, URI endpoint, Durat
     /** Reads and validates the settings; throws with every problem found. */
     public static KubeSettings fromEnv(Map<String, String> env) throws ConfigException {
         List<String> problems = new ArrayList<>();
+        EnvReader r = new EnvReader(env); // the one duration grammar; its problems join the ones found here
         String mode = value(env, "IPAMD_KUBERNETES", "auto").toLowerCase(Locale.ROOT);
         boolean enabled = switch (mode) {
             case "true", "1", "yes" -> true;
@@ -74,10 +76,10 @@ public record KubeSettings(boolean enabled, String nodeName, URI endpoint, Durat
                 endpoint = null;
             }
         }
-        Duration startup = duration(env, "IPAMD_KUBERNETES_STARTUP_TIMEOUT", "10s", true, problems);
-        Duration gcInterval = duration(env, "IPAMD_POD_GC_INTERVAL", "60s", false, problems);
-        Duration gcGrace = duration(env, "IPAMD_POD_GC_GRACE", "5m", true, problems);
-        Duration annotate = duration(env, "IPAMD_NODE_ANNOTATE_INTERVAL", "60s", true, problems);
+        Duration startup = r.duration("IPAMD_KUBERNETES_STARTUP_TIMEOUT", Duration.ofSeconds(10), true);
+        Duration gcInterval = r.duration("IPAMD_POD_GC_INTERVAL", Duration.ofSeconds(60), false);
+        Duration gcGrace = r.duration("IPAMD_POD_GC_GRACE", Duration.ofMinutes(5), true);
+        Duration annotate = r.duration("IPAMD_NODE_ANNOTATE_INTERVAL", Duration.ofSeconds(60), true);
         String custom = value(env, "IPAMD_CUSTOM_NETWORKING", value(env, "AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG", "false"))
                 .toLowerCase(Locale.ROOT);
         boolean customNetworking = false;
@@ -92,7 +94,7 @@ public record KubeSettings(boolean enabled, String nodeName, URI endpoint, Durat
             problems.add("IPAMD_NETWORK_CONFIG_LABEL='" + label + "': must be a label key such as "
                     + DEFAULT_NETWORK_CONFIG_LABEL + " or topology.kubernetes.io/zone");
         }
-        Duration configInterval = duration(env, "IPAMD_NETWORK_CONFIG_INTERVAL", "60s", false, problems);
+        Duration configInterval = r.duration("IPAMD_NETWORK_CONFIG_INTERVAL", Duration.ofSeconds(60), false);
         String watch = value(env, "IPAMD_POD_WATCH", "true").toLowerCase(Locale.ROOT);
         boolean podWatch = true;
         switch (watch) {
@@ -100,6 +102,7 @@ public record KubeSettings(boolean enabled, String nodeName, URI endpoint, Durat
             case "false", "0", "no" -> podWatch = false;
             default -> problems.add("IPAMD_POD_WATCH='" + watch + "': must be true or false");
         }
+        problems.addAll(r.problems());
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
@@ -110,21 +113,5 @@ public record KubeSettings(boolean enabled, String nodeName, URI endpoint, Durat
     private static String value(Map<String, String> env, String name, String fallback) {
         String v = env.get(name);
         return v == null || v.isBlank() ? fallback : v.trim();
-    }
-
-    private static Duration duration(Map<String, String> env, String name, String fallback, boolean zeroAllowed,
-                                     List<String> problems) {
-        String v = value(env, name, fallback);
-        try {
-            Duration d = Config.parseDuration(v);
-            if (d.isZero() && !zeroAllowed) {
-                problems.add(name + "='" + v + "': must be more than zero");
-                return Config.parseDuration(fallback);
-            }
-            return d;
-        } catch (IllegalArgumentException e) {
-            problems.add(name + "='" + v + "': must be a duration such as 30 (seconds), 500ms, 30s, 2m or 1h");
-            return Config.parseDuration(fallback);
-        }
     }
 }

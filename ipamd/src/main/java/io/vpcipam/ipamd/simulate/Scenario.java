@@ -3,6 +3,7 @@ package io.vpcipam.ipamd.simulate;
 import io.vpcipam.ipamd.Config;
 import io.vpcipam.ipamd.ConfigException;
 import io.vpcipam.provider.Cidr;
+import io.vpcipam.provider.EnvReader;
 import io.vpcipam.provider.sim.SimFleet;
 
 import java.io.IOException;
@@ -264,7 +265,7 @@ public record Scenario(Config engine, Map<String, String> engineEnv, int nodes, 
 
         Duration duration(String name, boolean zeroAllowed) {
             try {
-                Duration d = Config.parseDuration(text(name));
+                Duration d = EnvReader.parseDuration(text(name));
                 if (d.isZero() && !zeroAllowed) {
                     problem(name, "must be more than zero");
                 }
@@ -338,7 +339,7 @@ public record Scenario(Config engine, Map<String, String> engineEnv, int nodes, 
                     if (colon <= 0) {
                         throw new IllegalArgumentException();
                     }
-                    Duration at = Config.parseDuration(p.substring(0, colon));
+                    Duration at = EnvReader.parseDuration(p.substring(0, colon));
                     String delta = p.substring(colon + 1).strip().toLowerCase(Locale.ROOT);
                     if (!delta.startsWith("+") && !delta.startsWith("-")) {
                         throw new IllegalArgumentException();

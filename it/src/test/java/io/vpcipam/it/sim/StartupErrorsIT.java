@@ -119,6 +119,20 @@ class StartupErrorsIT {
     }
 
     @Test
+    void providerSettingsAndOtherErrors_allReportedInOnePass_beforeAnyCloudCall() throws Exception {
+        // the provider's settings are validated with the rest of the configuration (before, a bad WARM_IP_TARGET hid
+        // a bad IPAMD_AWS_API_RATE until the next start)
+        Run r = run(dir.resolve("state"), dir.resolve("run/ipamd.sock"), Map.of("IPAMD_PROVIDER", "aws",
+                "IPAMD_AWS_API_RATE", "fast", "AWS_REGION", "US East", "WARM_IP_TARGET", "lots"));
+        assertEquals(2, r.exit(), r.output());
+        String out = r.output();
+        assertTrue(out.contains("IPAMD_AWS_API_RATE='fast'"), out);
+        assertTrue(out.contains("AWS_REGION='US East'"), out);
+        assertTrue(out.contains("WARM_IP_TARGET='lots'"), out);
+        assertFalse(out.contains("Exception") || out.contains("\tat "), out);
+    }
+
+    @Test
     void underUmask000_stateDirSpoolAndFilesAreRootsAlone() throws Exception {
         Path state = dir.resolve("state");
         Path socket = dir.resolve("run/ipamd.sock");

@@ -58,11 +58,40 @@ public final class SimProviderFactory implements CloudProviderFactory {
     }
 
     @Override
+    public java.util.List<String> validate(java.util.Map<String, String> env) {
+        try {
+            ProviderContext context = new ProviderContext(env, java.nio.file.Path.of("."),
+                    java.time.InstantSource.system(), null);
+            configure(context, SimulatedCloud.builder(), false);
+            String subnet = context.env(SUBNET, "10.0.0.0/20");
+            build(SimulatedCloud.builder().subnet(Cidr.parse(subnet)), context); // in memory: no state file, no links
+            return java.util.List.of();
+        } catch (IllegalArgumentException e) {
+            return java.util.List.of(e.getMessage());
+        }
+    }
+
+    @Override
     public CloudProvider create(ProviderContext context) {
         SimulatedCloud.Builder b = SimulatedCloud.builder()
                 .clock(context.clock())
                 .listener(context.listener())
                 .stateFile(context.stateDir().resolve(SimulatedCloud.STATE_FILE_NAME));
+        configure(context, b, true);
+        return build(b, context);
+    }
+
+    /** Builds; the subnet is checked against the VPC here, so a refusal names {@link #SUBNET}. */
+    private static SimulatedCloud build(SimulatedCloud.Builder b, ProviderContext context) {
+        try {
+            return b.build();
+        } catch (IllegalArgumentException e) {
+            throw bad(SUBNET, context.env(SUBNET, "10.0.0.0/20"), e.getMessage());
+        }
+    }
+
+    /** Reads every setting into {@code b}; the first bad one is an IllegalArgumentException naming it. */
+    private static void configure(ProviderContext context, SimulatedCloud.Builder b, boolean announce) {
         String type = context.env(INSTANCE_TYPE, "c5.4xlarge");
         try {
             b.instanceType(type);
@@ -93,7 +122,7 @@ public final class SimProviderFactory implements CloudProviderFactory {
             }
             b.apiRate(r);
         }
-        faults(context, b);
+        faults(context, b, announce);
         String fabric = context.env(FABRIC_NETNS, "");
         String plugInto = context.env(PLUG_NETNS, "");
         for (String[] ns : new String[][] {{FABRIC_NETNS, fabric}, {PLUG_NETNS, plugInto}}) {
@@ -110,13 +139,12 @@ public final class SimProviderFactory implements CloudProviderFactory {
         String subnet = context.env(SUBNET, "10.0.0.0/20");
         try {
             b.subnet(Cidr.parse(subnet));
-            return b.build();
         } catch (IllegalArgumentException e) {
             throw bad(SUBNET, subnet, e.getMessage());
         }
     }
 
-    private static void faults(ProviderContext context, SimulatedCloud.Builder b) {
+    private static void faults(ProviderContext context, SimulatedCloud.Builder b, boolean announce) {
         String rateText = context.env(FAULT_RATE, null);
         if (rateText == null) {
             for (String other : new String[] {FAULT_KINDS, FAULT_AFTER_MS, FAULT_FOR_MS, FAULT_SEED}) {
@@ -157,6 +185,9 @@ public final class SimProviderFactory implements CloudProviderFactory {
             }
         }
         b.randomFaults(rate, kinds, delay == null ? Duration.ZERO : delay, window, seed);
+        if (!announce) {
+            return;
+        }
         System.getLogger(SimProviderFactory.class.getName()).log(System.Logger.Level.INFO, "simulated cloud faults: "
                 + rate + " of calls (" + kinds + ")" + (delay == null ? "" : " from " + delay + " after start")
                 + (window == null ? "" : " for " + window) + ", seed " + seed);

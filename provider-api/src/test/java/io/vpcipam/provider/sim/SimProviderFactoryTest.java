@@ -76,4 +76,13 @@ class SimProviderFactoryTest {
                 () -> new SimProviderFactory().create(context(Map.of(variable, value))));
         assertTrue(e.getMessage().contains(variable) && e.getMessage().contains(value), e.getMessage());
     }
+
+    @Test
+    void validate_badSetting_isReportedWithoutBuildingACloud() {
+        var problems = new SimProviderFactory().validate(Map.of(SimProviderFactory.LATENCY_MS, "slow"));
+
+        assertEquals(1, problems.size(), problems.toString());
+        assertTrue(problems.getFirst().startsWith("IPAMD_SIM_LATENCY_MS='slow'"), problems.toString());
+        assertTrue(new SimProviderFactory().validate(Map.of()).isEmpty());
+    }
 }

@@ -10,6 +10,8 @@ import software.amazon.awssdk.auth.credentials.AwsSessionCredentials;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 
+import java.util.List;
+import java.util.Map;
 import java.util.logging.Logger;
 
 /**
@@ -31,6 +33,11 @@ public final class AwsProviderFactory implements CloudProviderFactory {
     @Override
     public String name() {
         return "aws";
+    }
+
+    @Override
+    public List<String> validate(Map<String, String> env) {
+        return AwsSettings.problems(env);
     }
 
     @Override

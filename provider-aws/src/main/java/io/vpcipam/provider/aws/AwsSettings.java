@@ -1,10 +1,12 @@
 package io.vpcipam.provider.aws;
 
+import io.vpcipam.provider.EnvReader;
 import io.vpcipam.provider.ProviderContext;
 
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -66,121 +68,91 @@ record AwsSettings(String region, URI endpoint, String instanceId, String zone, 
     private static final Pattern REGION_SYNTAX = Pattern.compile("[a-z]{2}(-[a-z]+)+-\\d+");
     /** Kubernetes' providerID for EC2 nodes: aws:///us-east-1a/i-0abc... (the zone may be empty). */
     private static final Pattern PROVIDER = Pattern.compile("aws:///([a-z0-9-]*)/(i-[0-9a-f]{8,32})");
-    private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m)?");
 
-    /** Reads and checks every variable. */
+    /** Reads and checks every variable; throws one IllegalArgumentException naming every bad one. */
     static AwsSettings from(ProviderContext context) {
-        Map<String, String> env = context.env();
-        String region = context.env(REGION, context.env(DEFAULT_REGION, null));
-        if (region != null && !REGION_SYNTAX.matcher(region).matches()) {
-            throw bad(env.containsKey(REGION) ? REGION : DEFAULT_REGION, region, "expected a region such as us-east-1");
-        }
-        URI endpoint = uri(context, ENDPOINT, null);
-        String instanceId = null;
-        String zone = null;
-        String providerId = context.env(PROVIDER_ID, null);
-        if (providerId != null) {
-            Matcher m = PROVIDER.matcher(providerId);
-            if (!m.matches()) {
-                throw bad(PROVIDER_ID, providerId, "expected a Kubernetes providerID such as aws:///us-east-1a/i-0123456789abcdef0");
-            }
-            zone = m.group(1).isEmpty() ? null : m.group(1);
-            instanceId = m.group(2);
-        }
-        String explicit = context.env(INSTANCE_ID, null);
-        if (explicit != null) {
-            if (!INSTANCE.matcher(explicit).matches()) {
-                throw bad(INSTANCE_ID, explicit, "expected an EC2 instance id such as i-0123456789abcdef0");
-            }
-            instanceId = explicit;
-        }
-        URI imds = uri(context, IMDS_ENDPOINT, "http://169.254.169.254");
-        double rate = positiveDouble(context, API_RATE, 5);
-        int burst = positiveInt(context, API_BURST, 10);
-        int attempts = positiveInt(context, MAX_ATTEMPTS, 8);
-        Duration base = duration(context, BACKOFF_BASE, "200ms");
-        Duration max = duration(context, BACKOFF_MAX, "20s");
-        if (max.compareTo(base) < 0) {
-            throw bad(BACKOFF_MAX, context.env(BACKOFF_MAX, "20s"), "must be at least " + BACKOFF_BASE + " (" + base + ")");
-        }
-        String prefix = context.env(PREFIX_DELEGATION, "true").toLowerCase(Locale.ROOT);
-        if (!prefix.equals("true") && !prefix.equals("false")) {
-            throw bad(PREFIX_DELEGATION, prefix, "expected true or false");
-        }
-        return new AwsSettings(region, endpoint, instanceId, zone, imds, duration(context, IMDS_TIMEOUT, "2s"),
-                rate, burst, duration(context, LIMITER_TIMEOUT, "30s"), attempts, base, max,
-                duration(context, CALL_TIMEOUT, "10s"), duration(context, CIRCUIT_OPEN, "30s"),
-                duration(context, DETACH_TIMEOUT, "60s"), prefix.equals("true"), positiveInt(context, MAX_ORPHANS, 50));
+        EnvReader r = new EnvReader(context.env());
+        AwsSettings s = read(r);
+        r.throwIfAny();
+        return s;
     }
 
-    private static URI uri(ProviderContext context, String name, String fallback) {
-        String value = context.env(name, fallback);
+    /** Every problem with the variables, each naming the variable and its value; empty when all are good. */
+    static List<String> problems(Map<String, String> env) {
+        EnvReader r = new EnvReader(env);
+        read(r);
+        return r.problems();
+    }
+
+    private static AwsSettings read(EnvReader r) {
+        String region = r.string(REGION, r.string(DEFAULT_REGION, null));
+        if (region != null && !REGION_SYNTAX.matcher(region).matches()) {
+            r.problem(r.raw(REGION) != null ? REGION : DEFAULT_REGION, region, "expected a region such as us-east-1");
+        }
+        URI endpoint = uri(r, ENDPOINT, null);
+        String instanceId = null;
+        String zone = null;
+        String providerId = r.raw(PROVIDER_ID);
+        if (providerId != null) {
+            Matcher m = PROVIDER.matcher(providerId);
+            if (m.matches()) {
+                zone = m.group(1).isEmpty() ? null : m.group(1);
+                instanceId = m.group(2);
+            } else {
+                r.problem(PROVIDER_ID, providerId,
+                        "expected a Kubernetes providerID such as aws:///us-east-1a/i-0123456789abcdef0");
+            }
+        }
+        String explicit = r.raw(INSTANCE_ID);
+        if (explicit != null) {
+            if (INSTANCE.matcher(explicit).matches()) {
+                instanceId = explicit;
+            } else {
+                r.problem(INSTANCE_ID, explicit, "expected an EC2 instance id such as i-0123456789abcdef0");
+            }
+        }
+        URI imds = uri(r, IMDS_ENDPOINT, "http://169.254.169.254");
+        double rate = r.number(API_RATE, 5, 0.001, 100_000);
+        int burst = r.integer(API_BURST, 10, 1, Integer.MAX_VALUE);
+        int attempts = r.integer(MAX_ATTEMPTS, 8, 1, Integer.MAX_VALUE);
+        int known = r.problems().size();
+        Duration base = duration(r, BACKOFF_BASE, Duration.ofMillis(200));
+        Duration max = duration(r, BACKOFF_MAX, Duration.ofSeconds(20));
+        if (r.problems().size() == known && max.compareTo(base) < 0) { // else a default stands in: no second problem
+            r.problem(BACKOFF_MAX, r.string(BACKOFF_MAX, "20s"), "must be at least " + BACKOFF_BASE + " (" + base + ")");
+        }
+        String prefix = r.string(PREFIX_DELEGATION, "true").toLowerCase(Locale.ROOT);
+        if (!prefix.equals("true") && !prefix.equals("false")) {
+            r.problem(PREFIX_DELEGATION, prefix, "expected true or false");
+        }
+        return new AwsSettings(region, endpoint, instanceId, zone, imds, duration(r, IMDS_TIMEOUT, Duration.ofSeconds(2)),
+                rate, burst, duration(r, LIMITER_TIMEOUT, Duration.ofSeconds(30)), attempts, base, max,
+                duration(r, CALL_TIMEOUT, Duration.ofSeconds(10)), duration(r, CIRCUIT_OPEN, Duration.ofSeconds(30)),
+                duration(r, DETACH_TIMEOUT, Duration.ofSeconds(60)), !prefix.equals("false"),
+                r.integer(MAX_ORPHANS, 50, 1, Integer.MAX_VALUE));
+    }
+
+    private static URI uri(EnvReader r, String name, String fallback) {
+        String value = r.string(name, fallback);
         if (value == null) {
             return null;
         }
         try {
             URI uri = new URI(value);
             if (!("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) || uri.getHost() == null) {
-                throw bad(name, value, "expected an http or https URL such as https://ec2.us-east-1.amazonaws.com");
+                r.problem(name, value, "expected an http or https URL such as https://ec2.us-east-1.amazonaws.com");
+                return null;
             }
             return uri;
         } catch (URISyntaxException e) {
-            throw bad(name, value, "not a URL: " + e.getMessage());
+            r.problem(name, value, "not a URL: " + e.getMessage());
+            return null;
         }
     }
 
-    private static double positiveDouble(ProviderContext context, String name, double fallback) {
-        String value = context.env(name, null);
-        if (value == null) {
-            return fallback;
-        }
-        try {
-            double d = Double.parseDouble(value);
-            if (d > 0 && Double.isFinite(d)) {
-                return d;
-            }
-        } catch (NumberFormatException ignored) {
-            // reported below
-        }
-        throw bad(name, value, "expected a number > 0");
-    }
-
-    private static int positiveInt(ProviderContext context, String name, int fallback) {
-        String value = context.env(name, null);
-        if (value == null) {
-            return fallback;
-        }
-        try {
-            int i = Integer.parseInt(value);
-            if (i > 0) {
-                return i;
-            }
-        } catch (NumberFormatException ignored) {
-            // reported below
-        }
-        throw bad(name, value, "expected a whole number > 0");
-    }
-
-    /** A bare number is seconds; 500ms, 30s and 2m are accepted. Zero is refused: every knob here must be positive. */
-    private static Duration duration(ProviderContext context, String name, String fallback) {
-        String value = context.env(name, fallback);
-        Matcher m = DURATION.matcher(value.toLowerCase(Locale.ROOT));
-        if (m.matches()) {
-            try {
-                long n = Long.parseLong(m.group(1));
-                Duration d = switch (m.group(2) == null ? "s" : m.group(2)) {
-                    case "ms" -> Duration.ofMillis(n);
-                    case "m" -> Duration.ofMinutes(n);
-                    default -> Duration.ofSeconds(n);
-                };
-                if (d.isPositive() && d.compareTo(Duration.ofHours(1)) <= 0) {
-                    return d;
-                }
-            } catch (NumberFormatException | ArithmeticException ignored) {
-                // reported below
-            }
-        }
-        throw bad(name, value, "expected a duration between 1ms and 1h such as 500ms, 30s or 2m");
+    /** A duration in the one grammar ({@link EnvReader#parseDuration}) between 1ms and 1h: every knob here is positive. */
+    private static Duration duration(EnvReader r, String name, Duration fallback) {
+        return r.duration(name, fallback, Duration.ofMillis(1), Duration.ofHours(1));
     }
 
     static IllegalArgumentException bad(String variable, String value, String why) {

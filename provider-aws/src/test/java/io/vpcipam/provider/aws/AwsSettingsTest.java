@@ -100,4 +100,27 @@ class AwsSettingsTest {
         assertTrue(p.capabilities().hotAttachInterfaces());
         p.close();
     }
+
+    @Test
+    void from_severalBadValues_reportsAllOfThemInOnePass() {
+        var e = assertThrows(IllegalArgumentException.class, () -> AwsSettings.from(Fixtures.context(Map.of(
+                AwsSettings.API_RATE, "fast", AwsSettings.CALL_TIMEOUT, "soon", AwsSettings.INSTANCE_ID, "vm-1"), null)));
+
+        assertTrue(e.getMessage().contains("IPAMD_AWS_API_RATE='fast'"), e.getMessage());
+        assertTrue(e.getMessage().contains("IPAMD_AWS_CALL_TIMEOUT='soon'"), e.getMessage());
+        assertTrue(e.getMessage().contains("IPAMD_INSTANCE_ID='vm-1'"), e.getMessage());
+    }
+
+    @Test
+    void validate_isTheSameCheckWithoutCreatingAnything() {
+        var problems = new AwsProviderFactory().validate(Map.of(AwsSettings.BACKOFF_BASE, "30s",
+                AwsSettings.BACKOFF_MAX, "10s"));
+        var outOfRange = new AwsProviderFactory().validate(Map.of(AwsSettings.BACKOFF_MAX, "2h"));
+
+        assertEquals(1, problems.size(), problems.toString());
+        assertTrue(problems.getFirst().startsWith("IPAMD_AWS_BACKOFF_MAX='10s': must be at least"), problems.toString());
+        assertEquals(java.util.List.of("IPAMD_AWS_BACKOFF_MAX='2h': must be at most 1h"), outOfRange,
+                "one problem per bad value, not a second one about the default that stands in for it");
+        assertTrue(new AwsProviderFactory().validate(Map.of()).isEmpty());
+    }
 }

@@ -10,6 +10,8 @@ import io.vpcipam.provider.CloudProviderFactory;
 import io.vpcipam.provider.ProviderContext;
 
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 
 /**
  * {@code ipamd run --provider azure}. Reads the VM's identity from instance metadata, then talks to Resource
@@ -27,6 +29,11 @@ public final class AzureProviderFactory implements CloudProviderFactory {
     @Override
     public String name() {
         return "azure";
+    }
+
+    @Override
+    public List<String> validate(Map<String, String> env) {
+        return AzureSettings.problems(env);
     }
 
     @Override

@@ -1,11 +1,12 @@
 package io.vpcipam.provider.azure;
 
+import io.vpcipam.provider.EnvReader;
+
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.UnknownHostException;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -38,25 +39,32 @@ record AzureSettings(URI armEndpoint, URI metadataEndpoint, String clientId, Str
 
     /** Reads and checks every variable; throws one IllegalArgumentException listing all problems. */
     static AzureSettings fromEnv(Map<String, String> env) {
-        List<String> problems = new ArrayList<>();
-        URI arm = endpoint(env, ARM_ENDPOINT, DEFAULT_ARM, false, problems);
-        URI imds = endpoint(env, METADATA_ENDPOINT, DEFAULT_METADATA, true, problems);
-        double qps = number(env, "AZURE_API_QPS", 4, 0.01, 1000, problems);
-        int burst = (int) number(env, "AZURE_API_BURST", 20, 1, 10_000, problems);
-        int attempts = (int) number(env, "AZURE_API_MAX_ATTEMPTS", 5, 1, 20, problems);
-        Duration backoff = positive(env, "AZURE_API_BACKOFF",
-                duration(env, "AZURE_API_BACKOFF", Duration.ofMillis(250), problems), problems);
-        Duration maxRetryAfter = duration(env, "AZURE_API_MAX_RETRY_AFTER", Duration.ofSeconds(30), problems);
+        EnvReader r = new EnvReader(env);
+        AzureSettings s = read(r);
+        r.throwIfAny();
+        return s;
+    }
+
+    /** Every problem with the variables, each naming the variable and its value; empty when all are good. */
+    static List<String> problems(Map<String, String> env) {
+        EnvReader r = new EnvReader(env);
+        read(r);
+        return r.problems();
+    }
+
+    private static AzureSettings read(EnvReader r) {
+        URI arm = endpoint(r, ARM_ENDPOINT, DEFAULT_ARM, false);
+        URI imds = endpoint(r, METADATA_ENDPOINT, DEFAULT_METADATA, true);
+        double qps = r.number("AZURE_API_QPS", 4, 0.01, 1000);
+        int burst = (int) r.number("AZURE_API_BURST", 20, 1, 10_000);
+        int attempts = (int) r.number("AZURE_API_MAX_ATTEMPTS", 5, 1, 20);
+        Duration backoff = r.duration("AZURE_API_BACKOFF", Duration.ofMillis(250), false);
+        Duration maxRetryAfter = r.duration("AZURE_API_MAX_RETRY_AFTER", Duration.ofSeconds(30), true);
         // the SDK refuses a zero poll interval only when the first long-running operation starts, i.e. at the
         // first NIC PUT: every assign would fail long after start-up
-        Duration poll = positive(env, "AZURE_LRO_POLL_INTERVAL",
-                duration(env, "AZURE_LRO_POLL_INTERVAL", Duration.ofSeconds(1), problems), problems);
-        if (!problems.isEmpty()) {
-            throw new IllegalArgumentException(String.join("; ", problems));
-        }
-        return new AzureSettings(arm, imds, blankToNull(env.get("AZURE_CLIENT_ID")),
-                blankToNull(env.get("AZURE_TENANT_ID")), blankToNull(env.get("AZURE_FEDERATED_TOKEN_FILE")),
-                qps, burst, attempts, backoff, maxRetryAfter, poll);
+        Duration poll = r.duration("AZURE_LRO_POLL_INTERVAL", Duration.ofSeconds(1), false);
+        return new AzureSettings(arm, imds, r.raw("AZURE_CLIENT_ID"), r.raw("AZURE_TENANT_ID"),
+                r.raw("AZURE_FEDERATED_TOKEN_FILE"), qps, burst, attempts, backoff, maxRetryAfter, poll);
     }
 
     /** Whether ARM is reached over plain http (a loopback fake): bearer tokens then go in without the TLS check. */
@@ -64,26 +72,22 @@ record AzureSettings(URI armEndpoint, URI metadataEndpoint, String clientId, Str
         return "http".equals(armEndpoint.getScheme());
     }
 
-    private static URI endpoint(Map<String, String> env, String name, String fallback, boolean metadata,
-                                List<String> problems) {
-        String text = env.getOrDefault(name, "").trim();
-        if (text.isEmpty()) {
-            text = fallback;
-        }
+    private static URI endpoint(EnvReader r, String name, String fallback, boolean metadata) {
+        String text = r.string(name, fallback);
         URI uri;
         try {
             uri = new URI(text.endsWith("/") ? text : text + "/");
         } catch (URISyntaxException e) {
-            problems.add(name + "='" + text + "': not a URL (" + e.getReason() + ")");
+            r.problem(name, text, "not a URL (" + e.getReason() + ")");
             return null;
         }
         String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
         if (uri.getHost() == null || !(scheme.equals("https") || scheme.equals("http"))) {
-            problems.add(name + "='" + text + "': must be an http(s) URL with a host");
+            r.problem(name, text, "must be an http(s) URL with a host");
             return null;
         }
         if (scheme.equals("http") && !loopback(uri.getHost()) && !(metadata && IMDS_ADDRESS.equals(uri.getHost()))) {
-            problems.add(name + "='" + text + "': plain http is allowed only to a loopback address"
+            r.problem(name, text, "plain http is allowed only to a loopback address"
                     + (metadata ? " or " + IMDS_ADDRESS : "") + "; use https");
             return null;
         }
@@ -104,58 +108,5 @@ record AzureSettings(URI armEndpoint, URI metadataEndpoint, String clientId, Str
         } catch (UnknownHostException e) {
             return false;
         }
-    }
-
-    private static double number(Map<String, String> env, String name, double fallback, double min, double max,
-                                 List<String> problems) {
-        String text = env.getOrDefault(name, "").trim();
-        if (text.isEmpty()) {
-            return fallback;
-        }
-        try {
-            double v = Double.parseDouble(text);
-            if (v >= min && v <= max) {
-                return v;
-            }
-        } catch (NumberFormatException ignored) {
-            // reported below with the range
-        }
-        problems.add(name + "='" + text + "': must be a number from " + min + " to " + max);
-        return fallback;
-    }
-
-    private static Duration duration(Map<String, String> env, String name, Duration fallback, List<String> problems) {
-        String text = env.getOrDefault(name, "").trim().toLowerCase(Locale.ROOT);
-        if (text.isEmpty()) {
-            return fallback;
-        }
-        if (text.startsWith("-")) {
-            problems.add(name + "='" + text + "': must not be negative");
-            return fallback;
-        }
-        try {
-            if (text.endsWith("ms")) {
-                return Duration.ofMillis(Long.parseLong(text.substring(0, text.length() - 2)));
-            }
-            if (text.endsWith("s")) {
-                return Duration.ofSeconds(Long.parseLong(text.substring(0, text.length() - 1)));
-            }
-            return Duration.ofSeconds(Long.parseLong(text));
-        } catch (NumberFormatException e) {
-            problems.add(name + "='" + text + "': must be a duration such as 500ms or 2s");
-            return fallback;
-        }
-    }
-
-    /** {@code value}, or a problem naming the variable when it is zero. */
-    private static Duration positive(Map<String, String> env, String name, Duration value, List<String> problems) {
-        if (value.isZero()) {
-            problems.add(name + "='" + env.getOrDefault(name, "").trim() + "': must be more than zero");
-        }
-        return value;
-    }
-
-    private static String blankToNull(String s) {
-        return s == null || s.isBlank() ? null : s.trim();
     }
 }

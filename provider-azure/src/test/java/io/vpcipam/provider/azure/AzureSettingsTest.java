@@ -83,4 +83,23 @@ class AzureSettingsTest {
         // zero means "hand every Retry-After to the pool engine": a meaningful choice, not a mistake
         assertEquals(Duration.ZERO, AzureSettings.fromEnv(Map.of("AZURE_API_MAX_RETRY_AFTER", "0")).maxRetryAfter());
     }
+
+    @Test
+    void fromEnv_minutesAndHours_areDurations_asForEveryOtherSetting() {
+        // the Azure settings had a grammar of their own that refused 1m, which IPAMD_SHRINK_DELAY accepts
+        AzureSettings s = AzureSettings.fromEnv(Map.of("AZURE_API_MAX_RETRY_AFTER", "1m", "AZURE_API_BACKOFF", "2S"));
+
+        assertEquals(Duration.ofMinutes(1), s.maxRetryAfter());
+        assertEquals(Duration.ofSeconds(2), s.backoff());
+    }
+
+    @Test
+    void validate_badValues_listsEveryProblemWithoutCreatingAnything() {
+        var problems = new AzureProviderFactory().validate(Map.of("AZURE_API_QPS", "fast",
+                "AZURE_LRO_POLL_INTERVAL", "0"));
+
+        assertEquals(2, problems.size(), problems.toString());
+        assertTrue(problems.get(0).startsWith("AZURE_API_QPS='fast'"), problems.toString());
+        assertTrue(new AzureProviderFactory().validate(Map.of()).isEmpty());
+    }
 }
