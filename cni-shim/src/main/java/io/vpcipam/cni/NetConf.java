@@ -1,5 +1,6 @@
 package io.vpcipam.cni;
 
+import io.vpcipam.protocol.Layout;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
@@ -30,8 +31,6 @@ record NetConf(String cniVersion, String name, String ipamdSocket, String stateD
                int mtu, String logFile, long ipamdTimeoutMs, String lockFile, Map<String, Object> dns,
                Map<String, Object> prevResult, List<String[]> validAttachments) {
 
-    static final String DEFAULT_SOCKET = "/run/vpc-ipam/ipamd.sock";
-    static final String DEFAULT_STATE_DIR = "/var/lib/vpc-ipam";
     static final String DEFAULT_VETH_PREFIX = "vpc";
     /** The lock file's name in the ipamd socket's directory: {@code /run/vpc-ipam/cni.lock} by default. */
     static final String DEFAULT_LOCK_NAME = "cni.lock";
@@ -75,8 +74,8 @@ record NetConf(String cniVersion, String name, String ipamdSocket, String stateD
                     "a name starts with a letter or digit, then letters, digits, '_', '.' or '-', at most "
                             + Names.MAX_KEY_CHARS + " characters");
         }
-        String socket = absolutePath(m, "ipamdSocket", DEFAULT_SOCKET);
-        String stateDir = absolutePath(m, "stateDir", DEFAULT_STATE_DIR);
+        String socket = absolutePath(m, "ipamdSocket", Layout.DEFAULT_SOCKET);
+        String stateDir = absolutePath(m, "stateDir", Layout.DEFAULT_STATE_DIR);
         String prefix = string(m, "vethPrefix", DEFAULT_VETH_PREFIX);
         if (!Names.validVethPrefix(prefix)) {
             throw CniError.INVALID_NETWORK_CONFIG.error("vethPrefix \"" + abbreviate(prefix)

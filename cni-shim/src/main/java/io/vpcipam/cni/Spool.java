@@ -1,5 +1,6 @@
 package io.vpcipam.cni;
 
+import io.vpcipam.protocol.Layout;
 import io.vpcipam.protocol.Codec;
 import io.vpcipam.protocol.Request;
 import java.io.IOException;
@@ -25,11 +26,10 @@ final class Spool {
 
     /** Records {@code del}; the file name sorts by time, then by the veth hash of the key. */
     static Path write(Path stateDir, Request del, Instant now, String keyHash) throws IOException {
-        Path dir = stateDir.resolve("release-spool");
+        Path dir = Layout.releaseSpool(stateDir);
         Files.createDirectories(dir);
-        String millis = Long.toString(now.toEpochMilli());
-        String name = "0".repeat(Math.max(0, 19 - millis.length())) + millis + "-" + keyHash + ".json";
-        Path tmp = dir.resolve(".tmp-" + name + "-" + ProcessHandle.current().pid());
+        String name = Layout.spoolFileName(now, keyHash);
+        Path tmp = dir.resolve(Layout.SPOOL_TEMP_PREFIX + name + "-" + ProcessHandle.current().pid());
         byte[] line = (Codec.encode(del) + "\n").getBytes(StandardCharsets.UTF_8);
         try (FileChannel fc = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
             fc.write(ByteBuffer.wrap(line));

@@ -1,5 +1,6 @@
 package io.vpcipam.ipamd;
 
+import io.vpcipam.protocol.Layout;
 import com.fasterxml.jackson.jr.ob.JSON;
 import io.vpcipam.ipamd.host.HostSettings;
 import io.vpcipam.ipamd.pool.Targets;
@@ -58,10 +59,6 @@ public record Config(String provider, Path socket, Path stateDir, Targets target
                      Map<String, String> extraTags, String podSubnet, List<String> securityGroups,
                      boolean leakCleanup, Path awsNodeCheckpoint, List<String> warnings, HostSettings host) {
 
-    /** Default socket path (DESIGN.md stable entry point). */
-    public static final String DEFAULT_SOCKET = "/run/vpc-ipam/ipamd.sock";
-    /** Default state dir (DESIGN.md stable entry point). */
-    public static final String DEFAULT_STATE_DIR = "/var/lib/vpc-ipam";
 
     public Config {
         allowedUids = Set.copyOf(allowedUids);
@@ -77,8 +74,8 @@ public record Config(String provider, Path socket, Path stateDir, Targets target
         if (!provider.matches("[a-z0-9-]+")) {
             r.problem("IPAMD_PROVIDER", provider, "must be a provider name such as sim, aws or azure");
         }
-        Path socket = r.path("IPAMD_SOCKET", DEFAULT_SOCKET);
-        Path stateDir = r.path("IPAMD_STATE_DIR", DEFAULT_STATE_DIR);
+        Path socket = r.path("IPAMD_SOCKET", Layout.DEFAULT_SOCKET);
+        Path stateDir = r.path("IPAMD_STATE_DIR", Layout.DEFAULT_STATE_DIR);
         // aws-node reads a negative target as unset (its default) and a MAX_ENI below 1 as the instance's limit:
         // a copied environment means the same here, with a warning; only a value that is not an integer is refused
         int warmIp = r.count("WARM_IP_TARGET", 0, "unset");

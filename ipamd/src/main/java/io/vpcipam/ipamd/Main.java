@@ -1,5 +1,6 @@
 package io.vpcipam.ipamd;
 
+import io.vpcipam.protocol.Layout;
 import io.vpcipam.protocol.Reply;
 import io.vpcipam.protocol.StatusInfo;
 import io.vpcipam.protocol.Codec;
@@ -56,9 +57,9 @@ public final class Main implements Callable<Integer> {
     static final class Run implements Callable<Integer> {
         @Option(names = "--provider", description = "sim, aws or azure (IPAMD_PROVIDER; default sim)")
         String provider;
-        @Option(names = "--socket", description = "socket path (IPAMD_SOCKET; default " + Config.DEFAULT_SOCKET + ")")
+        @Option(names = "--socket", description = "socket path (IPAMD_SOCKET; default " + Layout.DEFAULT_SOCKET + ")")
         Path socket;
-        @Option(names = "--state-dir", description = "state dir (IPAMD_STATE_DIR; default " + Config.DEFAULT_STATE_DIR + ")")
+        @Option(names = "--state-dir", description = "state dir (IPAMD_STATE_DIR; default " + Layout.DEFAULT_STATE_DIR + ")")
         Path stateDir;
 
         @Override
@@ -100,8 +101,8 @@ public final class Main implements Callable<Integer> {
                 }
             }
             problems.addAll(Daemon.preflight( // even when other settings are wrong: one pass shows everything
-                    Config.pathSetting(env, "IPAMD_STATE_DIR", Config.DEFAULT_STATE_DIR),
-                    Config.pathSetting(env, "IPAMD_SOCKET", Config.DEFAULT_SOCKET)));
+                    Config.pathSetting(env, "IPAMD_STATE_DIR", Layout.DEFAULT_STATE_DIR),
+                    Config.pathSetting(env, "IPAMD_SOCKET", Layout.DEFAULT_SOCKET)));
             if (!problems.isEmpty()) {
                 System.err.println("ipamd: " + (problems.size() == 1 ? "invalid configuration: " + problems.getFirst()
                         : new ConfigException(problems).getMessage()));
@@ -145,7 +146,7 @@ public final class Main implements Callable<Integer> {
             "Reads the introspection endpoint; falls back to the socket's STATUS when it is off or unreachable."
                     + " With only --socket given, asks that socket."})
     static final class Status implements Callable<Integer> {
-        @Option(names = "--socket", description = "socket path (IPAMD_SOCKET; default " + Config.DEFAULT_SOCKET + ")")
+        @Option(names = "--socket", description = "socket path (IPAMD_SOCKET; default " + Layout.DEFAULT_SOCKET + ")")
         Path socket;
         @Option(names = "--introspection", paramLabel = "HOST:PORT", description = "introspection address"
                 + " (IPAMD_INTROSPECTION_ADDRESS; default " + OpsConfig.DEFAULT_INTROSPECTION + "; off = socket only)")

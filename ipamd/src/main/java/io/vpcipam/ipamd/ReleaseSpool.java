@@ -1,5 +1,7 @@
 package io.vpcipam.ipamd;
 
+import io.vpcipam.protocol.ErrorCode;
+import io.vpcipam.protocol.Layout;
 import io.vpcipam.ipamd.lease.LeaseKey;
 import io.vpcipam.ipamd.lease.OwnerOnly;
 import io.vpcipam.protocol.Codec;
@@ -33,7 +35,7 @@ public final class ReleaseSpool {
 
     /** The spool directory under a state dir. */
     public static Path dir(Path stateDir) {
-        return stateDir.resolve("release-spool");
+        return Layout.releaseSpool(stateDir);
     }
 
     private ReleaseSpool() {
@@ -74,9 +76,9 @@ public final class ReleaseSpool {
             return entries;
         }
         try (Stream<Path> files = Files.list(dir)) {
-            for (Path f : files.filter(p -> p.toString().endsWith(".json")).sorted().toList()) {
+            for (Path f : files.filter(p -> Layout.isSpoolEntry(p.getFileName().toString())).sorted().toList()) {
                 if (!Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS)) {
-                    Path bad = f.resolveSibling(f.getFileName() + ".bad");
+                    Path bad = f.resolveSibling(f.getFileName() + Layout.SPOOL_BAD_SUFFIX);
                     Files.move(f, bad, LinkOption.NOFOLLOW_LINKS); // moves the link itself, never its target
                     LOG.warning("release spool entry " + f + " is not a regular file; not read, kept as " + bad);
                     continue;
@@ -84,11 +86,11 @@ public final class ReleaseSpool {
                 try {
                     Request r = Codec.decodeRequest(Files.readString(f, StandardCharsets.UTF_8).strip());
                     if (r.op() != Op.DEL) {
-                        throw new ProtocolException("BAD_REQUEST", "spooled request is " + r.op() + ", not del");
+                        throw new ProtocolException(ErrorCode.BAD_REQUEST.wire(), "spooled request is " + r.op() + ", not del");
                     }
                     entries.add(new Entry(f, new LeaseKey(r.network(), r.containerId(), r.ifName())));
                 } catch (ProtocolException | IllegalArgumentException e) {
-                    Path bad = f.resolveSibling(f.getFileName() + ".bad");
+                    Path bad = f.resolveSibling(f.getFileName() + Layout.SPOOL_BAD_SUFFIX);
                     Files.move(f, bad);
                     LOG.warning("release spool file " + f + " is unreadable (" + e.getMessage() + "); kept as " + bad);
                 }

@@ -1,5 +1,6 @@
 package io.vpcipam.ipamd.ops;
 
+import io.vpcipam.protocol.Layout;
 import com.fasterxml.jackson.jr.ob.JSON;
 import io.vpcipam.protocol.FrameReader;
 import io.vpcipam.protocol.FrameWriter;
@@ -32,7 +33,6 @@ import java.util.concurrent.Callable;
  */
 public final class OpsCommands {
 
-    private static final String DEFAULT_SOCKET = "/run/vpc-ipam/ipamd.sock";
     private static final JSON PRETTY = JSON.builder().enable(JSON.Feature.PRETTY_PRINT_OUTPUT)
             .enable(JSON.Feature.WRITE_NULL_PROPERTIES).build();
 
@@ -47,7 +47,7 @@ public final class OpsCommands {
 
         /** Resolves flags, then the environment, then the defaults. */
         public static Source resolve(String introspectionFlag, Path socketFlag, Map<String, String> env) {
-            Path socket = socketFlag != null ? socketFlag : Path.of(value(env, "IPAMD_SOCKET", DEFAULT_SOCKET));
+            Path socket = socketFlag != null ? socketFlag : Path.of(value(env, "IPAMD_SOCKET", Layout.DEFAULT_SOCKET));
             if (introspectionFlag == null && socketFlag != null) {
                 return new Source(null, socket);
             }
@@ -113,7 +113,7 @@ public final class OpsCommands {
                         + OpsConfig.DEFAULT_INTROSPECTION + ")")
         String introspection;
         @Option(names = "--socket", description = "socket to ask when introspection is off or unreachable"
-                + " (IPAMD_SOCKET; default " + DEFAULT_SOCKET + ")")
+                + " (IPAMD_SOCKET; default " + Layout.DEFAULT_SOCKET + ")")
         Path socket;
         @Option(names = "--json", description = "print the leases as JSON")
         boolean json;

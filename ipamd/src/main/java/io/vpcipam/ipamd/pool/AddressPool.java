@@ -7,6 +7,7 @@ import io.vpcipam.ipamd.lease.Durability;
 import io.vpcipam.ipamd.lease.GroupCommit;
 import io.vpcipam.ipamd.lease.Lease;
 import io.vpcipam.ipamd.lease.LeaseKey;
+import io.vpcipam.protocol.ErrorCode;
 import io.vpcipam.provider.Assignment;
 import io.vpcipam.provider.Cidr;
 import io.vpcipam.provider.Ipv4Address;
@@ -269,7 +270,7 @@ public final class AddressPool implements SocketSide, ReconcilerSide, PoolSide, 
                         if (cancelled.contains(key)) {
                             // The caller gave up (the plugin timed out) and sent DEL: a lease made now would
                             // be one nobody frees.
-                            throw new PoolException("NO_ADDRESS_AVAILABLE", "a DEL of " + key
+                            throw new PoolException(ErrorCode.NO_ADDRESS_AVAILABLE, "a DEL of " + key
                                     + " arrived while this ADD waited for an address: the ADD is called off", true);
                         }
                         expireCooling();
@@ -286,7 +287,7 @@ public final class AddressPool implements SocketSide, ReconcilerSide, PoolSide, 
                         }
                         long left = deadline - System.nanoTime();
                         if (left <= 0) {
-                            throw new PoolException("NO_ADDRESS_AVAILABLE", "no free address within "
+                            throw new PoolException(ErrorCode.NO_ADDRESS_AVAILABLE, "no free address within "
                                     + timeout.toMillis() + " ms (" + waiting + " waiting, " + pending
                                     + " pending from the cloud, " + inventory.cooling() + " cooling)", true);
                         }
@@ -372,7 +373,7 @@ public final class AddressPool implements SocketSide, ReconcilerSide, PoolSide, 
     }
 
     private PoolException nodeFull() {
-        return new PoolException("NODE_FULL", "node holds " + inventory.size()
+        return new PoolException(ErrorCode.NODE_FULL, "node holds " + inventory.size()
                 + " addresses, all in use, and is at its cloud limits (" + shape.capacity() + ")", true);
     }
 
@@ -384,7 +385,7 @@ public final class AddressPool implements SocketSide, ReconcilerSide, PoolSide, 
             if (made) {
                 undoAdd(lease); // a repeated ADD keeps its lease: the pod may be running on it
             }
-            throw new PoolException("INTERNAL", "could not record the lease: " + e.getMessage(), true);
+            throw new PoolException(ErrorCode.INTERNAL, "could not record the lease: " + e.getMessage(), true);
         }
         return grant(lease);
     }
@@ -550,7 +551,7 @@ public final class AddressPool implements SocketSide, ReconcilerSide, PoolSide, 
         try {
             leases.awaitDurable(version);
         } catch (IOException e) {
-            throw new PoolException("INTERNAL", "could not record the release: " + e.getMessage(), true);
+            throw new PoolException(ErrorCode.INTERNAL, "could not record the release: " + e.getMessage(), true);
         }
     }
 

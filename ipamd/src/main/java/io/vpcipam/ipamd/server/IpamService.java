@@ -7,7 +7,7 @@ import io.vpcipam.ipamd.pool.Grant;
 import io.vpcipam.ipamd.pool.PoolException;
 import io.vpcipam.ipamd.pool.PoolStatus;
 import io.vpcipam.protocol.Attachment;
-import io.vpcipam.protocol.ErrorCodes;
+import io.vpcipam.protocol.ErrorCode;
 import io.vpcipam.protocol.LeaseInfo;
 import io.vpcipam.protocol.Reply;
 import io.vpcipam.protocol.Request;
@@ -102,7 +102,7 @@ public final class IpamService {
     private Reply serve(Request request) {
         try {
             if (shuttingDown && request.op() != io.vpcipam.protocol.Op.STATUS) {
-                return Reply.error(ErrorCodes.SHUTTING_DOWN, "ipamd is shutting down", true);
+                return Reply.error(ErrorCode.SHUTTING_DOWN.wire(), "ipamd is shutting down", true);
             }
             return switch (request.op()) {
                 case ADD -> {
@@ -120,7 +120,7 @@ public final class IpamService {
                 case CHECK -> {
                     Grant g = pool.check(key(request));
                     yield g == null
-                            ? Reply.error(ErrorCodes.NOT_FOUND, "no lease for " + key(request), false)
+                            ? Reply.error(ErrorCode.NOT_FOUND.wire(), "no lease for " + key(request), false)
                             : Reply.ok(leaseInfo(g));
                 }
                 case GC -> {
@@ -136,12 +136,12 @@ public final class IpamService {
             return Reply.error(e.code(), e.getMessage(), e.retryable());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return Reply.error(ErrorCodes.SHUTTING_DOWN, "interrupted", true);
+            return Reply.error(ErrorCode.SHUTTING_DOWN.wire(), "interrupted", true);
         } catch (IllegalArgumentException e) {
-            return Reply.error(ErrorCodes.BAD_REQUEST, e.getMessage(), false);
+            return Reply.error(ErrorCode.BAD_REQUEST.wire(), e.getMessage(), false);
         } catch (RuntimeException e) {
             LOG.log(Level.SEVERE, "request " + request.op() + " failed", e);
-            return Reply.error(ErrorCodes.INTERNAL, "internal error: " + e, true);
+            return Reply.error(ErrorCode.INTERNAL.wire(), "internal error: " + e, true);
         }
     }
 

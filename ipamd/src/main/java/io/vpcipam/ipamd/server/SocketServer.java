@@ -1,7 +1,7 @@
 package io.vpcipam.ipamd.server;
 
 import io.vpcipam.protocol.Codec;
-import io.vpcipam.protocol.ErrorCodes;
+import io.vpcipam.protocol.ErrorCode;
 import io.vpcipam.protocol.FrameReader;
 import io.vpcipam.protocol.FrameWriter;
 import io.vpcipam.protocol.ProtocolException;
@@ -203,7 +203,7 @@ public final class SocketServer implements AutoCloseable {
         FrameWriter writer = new FrameWriter(Channels.newOutputStream(ch));
         try {
             if (!authorised(ch)) {
-                writer.write(Reply.error(ErrorCodes.UNAUTHORIZED, "peer is not root or an allowed uid", false));
+                writer.write(Reply.error(ErrorCode.UNAUTHORIZED.wire(), "peer is not root or an allowed uid", false));
                 return;
             }
             FrameReader reader = new FrameReader(Channels.newInputStream(ch), FrameReader.MAX_FRAME_BYTES);
