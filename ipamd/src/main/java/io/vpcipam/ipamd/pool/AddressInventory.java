@@ -49,6 +49,11 @@ import static io.vpcipam.ipamd.pool.AddressState.UNPROVEN;
  * <p>{@link #move} is the only way an address changes state, and it refuses a move its table does not list (a bug,
  * not an input error). An address leaves the inventory only through {@link #drop}, never while ASSIGNED: its pod
  * still uses it.
+ *
+ * <p>Why one class of some 700 lines: an address's state, its interface's free set and the cooling queue are three
+ * indexes of one fact and must change together, in {@link #move}; every operation here (describe, assign call,
+ * release, the views the planner, status and the host read) walks them. Splitting the views or the releases out
+ * would hand the slots themselves to a second class and let it move states behind {@link #move}'s back.
  */
 final class AddressInventory {
 

@@ -46,6 +46,12 @@ import java.util.function.Supplier;
  *
  * <p>The cloud is the truth for which addresses the node holds ({@link #sync}); the checkpoint is the truth for
  * which are assigned ({@link #restore}).
+ *
+ * <p>Why this stays one class of some 600 lines: it is the one lock both roles share, and each public method is one
+ * operation's lock boundary. What is left here after the split is what cannot move without splitting the lock: the
+ * ADD's bounded wait on the lock's condition (with the demand it signals and the DEL that calls it off), and each
+ * lease change's two halves, the change under the lock and the wait for its durability outside it (with the undo of
+ * an ADD whose write failed). The contracts are documented once, on {@link SocketSide} and {@link ReconcilerSide}.
  */
 public final class AddressPool implements SocketSide, ReconcilerSide, PoolSide, AutoCloseable {
 
@@ -114,13 +120,7 @@ public final class AddressPool implements SocketSide, ReconcilerSide, PoolSide, 
      * moved by {@link #restore} are durable before anything is served.
      */
     public void persist() throws IOException, InterruptedException {
-        long version;
-        lock.lock();
-        try {
-            version = leases.changed();
-        } finally {
-            lock.unlock();
-        }
+        long version = locked(() -> leases.changed());
         leases.awaitDurable(version);
     }
 
@@ -175,15 +175,6 @@ public final class AddressPool implements SocketSide, ReconcilerSide, PoolSide, 
         }
     }
 
-    /**
-     * Makes the pool agree with the cloud: new addresses and interfaces become FREE; free addresses the cloud no
-     * longer holds disappear. A leased address the cloud no longer lists is kept LOST: its pod still uses it until
-     * its DEL, so it is never handed to another pod, even if a later describe lists it again (the AWS CNI drops such
-     * leases and can then give the address out twice). An address released in the last minute is not re-added from
-     * a describe that may predate the release. RELEASING addresses are left to the executor that marked them; those
-     * a failed release or delete left RELEASE_IN_DOUBT are settled by this describe (still held: FREE again; gone:
-     * dropped).
-     */
     @Override
     public void sync(NodeInfo info) {
         lock.lock();
@@ -197,12 +188,7 @@ public final class AddressPool implements SocketSide, ReconcilerSide, PoolSide, 
 
     /** The addresses found at the takeover and not yet proven free (see {@link AddressState#UNPROVEN}). */
     public Set<Ipv4Address> unproven() {
-        lock.lock();
-        try {
-            return inventory.unproven();
-        } finally {
-            lock.unlock();
-        }
+        return locked(() -> inventory.unproven());
     }
 
     /**
@@ -240,13 +226,6 @@ public final class AddressPool implements SocketSide, ReconcilerSide, PoolSide, 
 
     // ---------------------------------------------------------------- the socket's operations
 
-    /**
-     * Gives the attachment an address: its existing lease if it has one, else a FREE address, waiting up to
-     * {@code timeout} for the reconciler to bring one.
-     *
-     * @throws PoolException NO_ADDRESS_AVAILABLE (retryable) after the timeout, NODE_FULL when the node is at its
-     *                       limits with every address in use, INTERNAL when the checkpoint cannot be written
-     */
     @Override
     public Grant add(LeaseKey key, String netns, String podNamespace, String podName, Duration timeout)
             throws PoolException, InterruptedException {
@@ -404,21 +383,9 @@ public final class AddressPool implements SocketSide, ReconcilerSide, PoolSide, 
         flush();
     }
 
-    /**
-     * Waits until every change made so far is on disk. Changes no request waits for (leases dropped by a cloud
-     * re-read, an undone ADD) are made durable here, by the reconciler after each pass.
-     *
-     * @return false if the write failed (it is retried on the next flush or change)
-     */
     @Override
     public boolean flush() throws InterruptedException {
-        long version;
-        lock.lock();
-        try {
-            version = leases.latest();
-        } finally {
-            lock.unlock();
-        }
+        long version = locked(() -> leases.latest());
         try {
             leases.awaitDurable(version);
             return true;
@@ -427,14 +394,6 @@ public final class AddressPool implements SocketSide, ReconcilerSide, PoolSide, 
         }
     }
 
-    /**
-     * Releases the attachment's lease; the address cools down before reuse. An unknown key succeeds, once what
-     * is in memory is on disk: it may be the retry of a DEL whose write failed, whose release must not come back
-     * after a restart. An ADD of the key still waiting for an address is called off: its caller gave up (the
-     * plugin timed out and gives the address back), and a lease it made later would never be freed.
-     *
-     * @return the released lease, or null if there was none
-     */
     @Override
     public Lease del(LeaseKey key) throws PoolException, InterruptedException {
         return del(key, null);
@@ -468,24 +427,11 @@ public final class AddressPool implements SocketSide, ReconcilerSide, PoolSide, 
         return lease;
     }
 
-    /**
-     * A DEL the CNI plugin spooled at {@code spooledAt} because ipamd did not take it then. Applied like a DEL,
-     * unless an ADD of the same key was served after that time: then the runtime has wired the attachment again
-     * (the spooled DEL may never have reached the pool, and the repeated ADD returned the live lease), and applying
-     * it would free an address a running pod uses.
-     *
-     * @return the released lease, or null if there was none or it was kept
-     */
     @Override
     public Lease delSpooled(LeaseKey key, Instant spooledAt) throws PoolException, InterruptedException {
         return del(key, spooledAt);
     }
 
-    /**
-     * Drops every lease of {@code network} whose key is not in {@code live}: the runtime's garbage collection.
-     *
-     * @return how many leases were released
-     */
     @Override
     public int gc(String network, Set<LeaseKey> live) throws PoolException, InterruptedException {
         long version;
@@ -508,13 +454,6 @@ public final class AddressPool implements SocketSide, ReconcilerSide, PoolSide, 
         return released;
     }
 
-    /**
-     * Releases {@code lease} if it is still its key's lease, without a DEL: the pod it was made for is gone (ipamd
-     * missed the DEL, e.g. it was down). The address cools down as after a DEL. A lease released or replaced in the
-     * meantime is left alone, so a decision made outside the lock can never release a newer lease.
-     *
-     * @return whether the lease was released
-     */
     @Override
     public boolean release(Lease lease, DropReason reason) throws PoolException, InterruptedException {
         long version;
@@ -535,7 +474,6 @@ public final class AddressPool implements SocketSide, ReconcilerSide, PoolSide, 
         return true;
     }
 
-    /** The attachment's current lease with its wiring, or null. */
     @Override
     public Grant check(LeaseKey key) {
         lock.lock();
@@ -561,17 +499,11 @@ public final class AddressPool implements SocketSide, ReconcilerSide, PoolSide, 
     }
 
     private Grant grant(Lease lease) {
-        lock.lock();
-        try {
-            return inventory.grant(lease);
-        } finally {
-            lock.unlock();
-        }
+        return locked(() -> inventory.grant(lease));
     }
 
     // ---------------------------------------------------------------- the reconciler's side
 
-    /** A consistent picture for the planner. Expires cool-downs first. */
     @Override
     public Snapshot snapshot() {
         lock.lock();
@@ -585,29 +517,16 @@ public final class AddressPool implements SocketSide, ReconcilerSide, PoolSide, 
         }
     }
 
-    /** The node as last described, or null before the first describe. */
     @Override
     public NodeInfo node() {
-        lock.lock();
-        try {
-            return inventory.node();
-        } finally {
-            lock.unlock();
-        }
+        return locked(() -> inventory.node());
     }
 
-    /** Counts {@code n} addresses as asked of the cloud (pending) while a call is in flight. */
     @Override
     public void pending(int n) {
-        lock.lock();
-        try {
-            pending = Math.max(0, pending + n);
-        } finally {
-            lock.unlock();
-        }
+        locked(() -> pending = Math.max(0, pending + n));
     }
 
-    /** Records what an assign call added: new FREE addresses, handed at once to waiting ADDs. */
     @Override
     public void assigned(String interfaceId, Assignment assignment) {
         lock.lock();
@@ -621,24 +540,12 @@ public final class AddressPool implements SocketSide, ReconcilerSide, PoolSide, 
         }
     }
 
-    /** Records a newly attached interface and its addresses. */
     @Override
     public void attached(NetworkInterface ni) {
-        lock.lock();
-        try {
-            inventory.attached(ni);
-        } finally {
-            lock.unlock();
-        }
+        locked(() -> inventory.attached(ni));
         assigned(ni.id(), new Assignment(ni.secondaryAddresses(), ni.prefixes()));
     }
 
-    /**
-     * Marks the given FREE addresses and wholly FREE prefixes RELEASING, so no ADD can take them while the cloud
-     * call runs. Anything no longer free (an ADD took it since the snapshot) is left out.
-     *
-     * @return what was marked, which is all the executor may release
-     */
     @Override
     public Assignment beginRelease(String interfaceId, Collection<Ipv4Address> addresses, Collection<Cidr> prefixes) {
         lock.lock();
@@ -650,7 +557,6 @@ public final class AddressPool implements SocketSide, ReconcilerSide, PoolSide, 
         }
     }
 
-    /** Marks every address of an idle secondary interface RELEASING; false if any is in use (nothing marked). */
     @Override
     public boolean beginDelete(String interfaceId) {
         lock.lock();
@@ -662,12 +568,6 @@ public final class AddressPool implements SocketSide, ReconcilerSide, PoolSide, 
         }
     }
 
-    /**
-     * Ends a release. APPLIED: the addresses go away. REFUSED (throttled: the cloud did nothing): they are FREE again
-     * at once. IN_DOUBT: they are RELEASE_IN_DOUBT until the next {@link #sync}, as the call may still have been
-     * applied (a timeout after the cloud did it), and an ADD given an address the node no longer holds would share it
-     * with whichever node gets it next; the caller must have the node re-read.
-     */
     @Override
     public void endRelease(String interfaceId, Assignment marked, CallOutcome outcome) {
         lock.lock();
@@ -681,11 +581,6 @@ public final class AddressPool implements SocketSide, ReconcilerSide, PoolSide, 
         }
     }
 
-    /**
-     * Ends an interface deletion begun with {@link #beginDelete}, with {@link #endRelease}'s outcomes: IN_DOUBT keeps
-     * its addresses out of use until the next {@link #sync} (the interface may be detached or gone though the call
-     * failed); REFUSED gives them back as they were.
-     */
     @Override
     public void endDelete(String interfaceId, CallOutcome outcome) {
         lock.lock();
@@ -699,21 +594,11 @@ public final class AddressPool implements SocketSide, ReconcilerSide, PoolSide, 
         }
     }
 
-    /** Pauses growth until {@code until} (the subnet ran out: asking again at once only burns API budget). */
     @Override
     public void pauseGrowth(Instant until) {
-        lock.lock();
-        try {
-            growPausedUntil = until;
-        } finally {
-            lock.unlock();
-        }
+        locked(() -> growPausedUntil = until);
     }
 
-    /**
-     * Tells the pool the node's shape as of the last plan: whether it is at its cloud limits and what it can hold,
-     * so an ADD with nothing to wait for fails at once instead of after the timeout.
-     */
     @Override
     public void limits(Planner.Shape shape) {
         lock.lock();
@@ -733,32 +618,17 @@ public final class AddressPool implements SocketSide, ReconcilerSide, PoolSide, 
      * before {@link #restore}.
      */
     public void gateOnHost() {
-        lock.lock();
-        try {
-            inventory.gateOnHost();
-        } finally {
-            lock.unlock();
-        }
+        locked(() -> inventory.gateOnHost());
     }
 
     /** Sets what runs (under the pool lock: it must not block) when interfaces appear, change or go. */
     public void onInterfacesChanged(Runnable hook) {
-        lock.lock();
-        try {
-            inventory.onInterfacesChanged(hook);
-        } finally {
-            lock.unlock();
-        }
+        locked(() -> inventory.onInterfacesChanged(hook));
     }
 
     @Override
     public HostView hostView() {
-        lock.lock();
-        try {
-            return inventory.hostView();
-        } finally {
-            lock.unlock();
-        }
+        return locked(() -> inventory.hostView());
     }
 
     /**
@@ -781,15 +651,9 @@ public final class AddressPool implements SocketSide, ReconcilerSide, PoolSide, 
 
     /** Number of ADDs waiting for an address. */
     public int waiting() {
-        lock.lock();
-        try {
-            return waiting;
-        } finally {
-            lock.unlock();
-        }
+        return locked(() -> waiting);
     }
 
-    /** Everything, for status and introspection. */
     @Override
     public PoolStatus status() {
         lock.lock();
@@ -815,6 +679,26 @@ public final class AddressPool implements SocketSide, ReconcilerSide, PoolSide, 
         try {
             expireCooling();
             return inventory.stateOf(address);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Reads (or changes and returns) under the lock. */
+    private <T> T locked(Supplier<T> read) {
+        lock.lock();
+        try {
+            return read.get();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Changes under the lock. */
+    private void locked(Runnable change) {
+        lock.lock();
+        try {
+            change.run();
         } finally {
             lock.unlock();
         }
