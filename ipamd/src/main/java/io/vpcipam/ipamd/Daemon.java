@@ -8,11 +8,13 @@ import io.vpcipam.ipamd.lease.Lease;
 import io.vpcipam.ipamd.host.HostNetwork;
 import io.vpcipam.ipamd.host.LinuxHost;
 import io.vpcipam.ipamd.k8s.KubernetesIntegration;
+import io.vpcipam.ipamd.ops.Introspected;
 import io.vpcipam.ipamd.ops.Metrics;
 import io.vpcipam.ipamd.pool.AddressPool;
 import io.vpcipam.ipamd.pool.PoolException;
 import io.vpcipam.ipamd.pool.Reconciler;
 import io.vpcipam.ipamd.pool.Wakeup;
+import io.vpcipam.protocol.Layout;
 import io.vpcipam.ipamd.server.IpamService;
 import io.vpcipam.ipamd.server.SocketServer;
 import io.vpcipam.provider.CloudException;
@@ -37,11 +39,9 @@ import java.util.logging.Logger;
  * the cloud is read; leases are restored against what the cloud holds; DELs spooled while we were down are
  * applied; only then is the socket opened.
  */
-public final class Daemon implements AutoCloseable {
+public final class Daemon implements Introspected, AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(Daemon.class.getName());
-    /** The checkpoint's file name in the state dir. */
-    public static final String CHECKPOINT_FILE = "checkpoint.json";
     private static final String SOCKET_SETTING = "IPAMD_SOCKET";
 
     private final Config config;
@@ -79,7 +79,7 @@ public final class Daemon implements AutoCloseable {
             throws Exception {
         long began = System.nanoTime(); // start-up duration metric: the Node wait and provider set-up included
         preflightOrThrow(config); // a state dir or socket we cannot use stops us before the cloud is touched
-        new Checkpoint(config.stateDir().resolve(CHECKPOINT_FILE)).load(); // as does a bad checkpoint
+        new Checkpoint(config.stateDir().resolve(Layout.CHECKPOINT)).load(); // as does a bad checkpoint
         var factory = Providers.find(config.provider());
         KubernetesIntegration k8s;
         try {
@@ -121,7 +121,7 @@ public final class Daemon implements AutoCloseable {
                                KubernetesIntegration kubernetes) throws Exception {
         long began = System.nanoTime();
         preflightOrThrow(config);
-        Checkpoint checkpoint = new Checkpoint(config.stateDir().resolve(CHECKPOINT_FILE));
+        Checkpoint checkpoint = new Checkpoint(config.stateDir().resolve(Layout.CHECKPOINT));
         CheckpointState saved = checkpoint.load();
         AtomicLong dropped = new AtomicLong();
         Wakeup demand = new Wakeup();

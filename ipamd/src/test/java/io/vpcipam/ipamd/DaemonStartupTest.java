@@ -52,7 +52,7 @@ class DaemonStartupTest {
             assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(p)), p.toString());
         }
         assertEquals("rw-------", PosixFilePermissions.toString(
-                Files.getPosixFilePermissions(state.resolve(Daemon.CHECKPOINT_FILE))));
+                Files.getPosixFilePermissions(state.resolve(io.vpcipam.protocol.Layout.CHECKPOINT))));
     }
 
     @Test

@@ -17,6 +17,8 @@ public final class Layout {
     public static final String DEFAULT_SOCKET = "/run/vpc-ipam/ipamd.sock";
     /** The state dir (checkpoint, release spool) when neither {@code IPAMD_STATE_DIR} nor {@code stateDir} says. */
     public static final String DEFAULT_STATE_DIR = "/var/lib/vpc-ipam";
+    /** ipamd's checkpoint (its leases) under the state dir; the plugin never reads it, support bundles copy it. */
+    public static final String CHECKPOINT = "checkpoint.json";
     /** The release spool's directory name under the state dir. */
     public static final String RELEASE_SPOOL = "release-spool";
     /** The suffix of a spooled DEL. */

@@ -3,7 +3,6 @@ package io.vpcipam.ipamd.ops;
 import com.fasterxml.jackson.jr.ob.JSON;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import io.vpcipam.ipamd.Daemon;
 import io.vpcipam.ipamd.lease.Lease;
 import io.vpcipam.ipamd.pool.CapacityRefusal;
 import io.vpcipam.ipamd.pool.PoolStatus;
@@ -53,7 +52,7 @@ public final class IntrospectionServer implements AutoCloseable {
     private final ExecutorService executor;
     private final OpsConfig ops;
     private final Metrics metrics;
-    private volatile Daemon daemon;
+    private volatile Introspected daemon;
 
     private record Answer(int status, Object body) {
     }
@@ -82,7 +81,7 @@ public final class IntrospectionServer implements AutoCloseable {
     }
 
     /** The daemon is up: from now on the pool, leases and decisions are served. */
-    public void attach(Daemon d) {
+    public void attach(Introspected d) {
         this.daemon = d;
     }
 
@@ -95,7 +94,7 @@ public final class IntrospectionServer implements AutoCloseable {
         try (ex) {
             String method = ex.getRequestMethod();
             String path = ex.getRequestURI().getPath();
-            Function<Daemon, Answer> route = switch (path) {
+            Function<Introspected, Answer> route = switch (path) {
                 case "/healthz" -> d -> health(d);
                 case "/readyz" -> d -> readiness(d);
                 case "/v1/pool" -> d -> d == null ? starting() : new Answer(200, pool(d));
@@ -147,7 +146,7 @@ public final class IntrospectionServer implements AutoCloseable {
                 + (e == null ? "" : "; last failed cloud call: " + e.verb() + " " + e.condition() + " at " + e.at());
     }
 
-    private static Answer health(Daemon d) {
+    private static Answer health(Introspected d) {
         Map<String, Object> m = new LinkedHashMap<>();
         if (d == null) {
             m.put("status", "starting");
@@ -159,7 +158,7 @@ public final class IntrospectionServer implements AutoCloseable {
         return new Answer(alive ? 200 : 503, m);
     }
 
-    private Answer readiness(Daemon d) {
+    private Answer readiness(Introspected d) {
         Map<String, Object> m = new LinkedHashMap<>();
         String reason = null;
         if (d == null) {
@@ -178,7 +177,7 @@ public final class IntrospectionServer implements AutoCloseable {
         return new Answer(reason == null ? 200 : 503, m);
     }
 
-    static Map<String, Object> pool(Daemon d) {
+    static Map<String, Object> pool(Introspected d) {
         PoolStatus s = d.pool().status();
         Snapshot snap = d.pool().snapshot();
         Map<String, Object> m = new LinkedHashMap<>();
@@ -256,7 +255,7 @@ public final class IntrospectionServer implements AutoCloseable {
         return m;
     }
 
-    static Map<String, Object> leases(Daemon d) {
+    static Map<String, Object> leases(Introspected d) {
         List<Object> out = new ArrayList<>();
         for (Lease l : d.pool().status().leases()) {
             Map<String, Object> lm = new LinkedHashMap<>();
@@ -274,7 +273,7 @@ public final class IntrospectionServer implements AutoCloseable {
         return Map.of("leases", out);
     }
 
-    static Map<String, Object> decisions(Daemon d) {
+    static Map<String, Object> decisions(Introspected d) {
         List<Object> out = new ArrayList<>();
         for (Reconciler.Decision dec : d.reconciler().decisions()) {
             Map<String, Object> dm = new LinkedHashMap<>();
@@ -282,6 +281,7 @@ public final class IntrospectionServer implements AutoCloseable {
             dm.put("plan", dec.plan());
             dm.put("reason", dec.reason());
             dm.put("outcome", dec.outcome());
+            dm.put("result", dec.result().name());
             out.add(dm);
         }
         return Map.of("decisions", out);

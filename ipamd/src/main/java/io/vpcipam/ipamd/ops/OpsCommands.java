@@ -1,5 +1,6 @@
 package io.vpcipam.ipamd.ops;
 
+import io.vpcipam.ipamd.pool.Reconciler;
 import io.vpcipam.protocol.Layout;
 import com.fasterxml.jackson.jr.ob.JSON;
 import io.vpcipam.protocol.FrameReader;
@@ -257,12 +258,13 @@ public final class OpsCommands {
         Instant paused = parse(IntrospectionClient.str(engine.get("growthPausedUntil")));
         Map<String, Object> lastAction = null;
         for (Map<String, Object> d : decisions.reversed()) {
-            if (!"idle".equals(d.get("outcome"))) {
+            if (result(d) != Reconciler.Result.IDLE) {
                 lastAction = d;
                 break;
             }
         }
-        String failed = lastAction == null || isSuccess(IntrospectionClient.str(lastAction.get("outcome"))) ? null
+        Reconciler.Result lastResult = lastAction == null ? null : result(lastAction);
+        String failed = lastResult == null || lastResult.ok() ? null
                 : lastAction.get("plan") + " (" + lastAction.get("reason") + ") -> " + lastAction.get("outcome");
         if (Boolean.FALSE.equals(engine.get("reconcilerRunning"))) {
             return "BROKEN: the reconciler is not running; the pool cannot grow. Restart ipamd and read its log.";
@@ -309,8 +311,14 @@ public final class OpsCommands {
         return "OK: " + free + " free address(es) ready for new pods; nothing is waiting.";
     }
 
-    private static boolean isSuccess(String outcome) {
-        return outcome.equals("done") || outcome.equals("idle") || outcome.startsWith("skipped");
+    /** A decision's typed result; null when the daemon did not say (an older one). */
+    private static Reconciler.Result result(Map<String, Object> decision) {
+        String r = IntrospectionClient.str(decision.get("result"));
+        try {
+            return r.isEmpty() ? null : Reconciler.Result.valueOf(r);
+        } catch (IllegalArgumentException e) {
+            return null; // a newer daemon's result: not one this command can judge
+        }
     }
 
     static void printExplain(Map<String, Object> pool, String verdict, List<Map<String, Object>> newestFirst,

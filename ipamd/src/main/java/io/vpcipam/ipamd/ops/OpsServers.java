@@ -1,7 +1,6 @@
 package io.vpcipam.ipamd.ops;
 
 import io.prometheus.metrics.exporter.httpserver.HTTPServer;
-import io.vpcipam.ipamd.Daemon;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -86,7 +85,7 @@ public final class OpsServers implements AutoCloseable {
     }
 
     /** The daemon is up: introspection serves it and readiness can pass. */
-    public void attach(Daemon daemon) {
+    public void attach(Introspected daemon) {
         if (introspection != null) {
             introspection.attach(daemon);
         }

@@ -308,7 +308,7 @@ public final class SupportBundle {
             missing.add(new Missing("state/", "no state dir given"));
         } else {
             Path dir = s.stateDir();
-            file("state/checkpoint.json", dir.resolve(io.vpcipam.ipamd.Daemon.CHECKPOINT_FILE));
+            file("state/checkpoint.json", dir.resolve(io.vpcipam.protocol.Layout.CHECKPOINT));
             StringBuilder listing = new StringBuilder();
             list(dir, listing);
             Path spool = dir.resolve("release-spool");

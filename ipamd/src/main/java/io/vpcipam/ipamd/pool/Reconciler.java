@@ -114,8 +114,41 @@ public final class Reconciler implements AutoCloseable {
         }
     }
 
-    /** One pass step: what the planner decided and how it went. */
-    public record Decision(Instant at, String plan, String reason, String outcome) {
+    /** How a decision went, typed: what {@code ipamd explain} reads (the outcome text is for people). */
+    public enum Result {
+        /** Nothing to do. */
+        IDLE(true),
+        /** The cloud did it. */
+        DONE(true),
+        /** Not attempted: the pool changed since the snapshot (an ADD took what was to be released). */
+        SKIPPED(true),
+        /** The cloud answers again after failing. */
+        RECOVERED(true),
+        /** The cloud throttled the call; it is tried again after its backoff. */
+        THROTTLED(false),
+        /** The cloud refused for capacity (subnet exhausted, an interface or instance limit). */
+        CAPACITY(false),
+        /** The cloud said not found or conflict: the node is re-read. */
+        REFUSED(false),
+        /** The call failed. */
+        FAILED(false),
+        /** The cloud is failing: no call until the hold ends. */
+        HOLDING(false);
+
+        private final boolean ok;
+
+        Result(boolean ok) {
+            this.ok = ok;
+        }
+
+        /** Whether the step went as planned (nothing an operator must look at). */
+        public boolean ok() {
+            return ok;
+        }
+    }
+
+    /** One pass step: what the planner decided, how it went ({@code result}) and what happened, in words. */
+    public record Decision(Instant at, String plan, String reason, String outcome, Result result) {
     }
 
     /**
@@ -288,7 +321,7 @@ public final class Reconciler implements AutoCloseable {
             shape(planned.shape());
             Plan plan = planned.plan();
             if (plan instanceof Plan.Nothing) {
-                record(plan, "idle");
+                record(plan, Result.IDLE, "idle");
                 break;
             }
             if (!execute(plan, node)) {
@@ -368,7 +401,7 @@ public final class Reconciler implements AutoCloseable {
                 case Plan.Release r -> {
                     Assignment marked = pool.beginRelease(r.interfaceId(), r.addresses(), r.prefixes());
                     if (marked.addresses().isEmpty() && marked.prefixes().isEmpty()) {
-                        record(plan, "skipped: taken since the snapshot");
+                        record(plan, Result.SKIPPED, "skipped: taken since the snapshot");
                         return true;
                     }
                     CallOutcome outcome = CallOutcome.IN_DOUBT;
@@ -387,7 +420,7 @@ public final class Reconciler implements AutoCloseable {
                 }
                 case Plan.DeleteInterface d -> {
                     if (!pool.beginDelete(d.interfaceId())) {
-                        record(plan, "skipped: in use since the snapshot");
+                        record(plan, Result.SKIPPED, "skipped: in use since the snapshot");
                         return true;
                     }
                     CallOutcome outcome = CallOutcome.IN_DOUBT;
@@ -409,10 +442,10 @@ public final class Reconciler implements AutoCloseable {
                 }
             }
             answered();
-            record(plan, "done");
+            record(plan, Result.DONE, "done");
             return true;
         } catch (CloudException.Throttled e) {
-            record(plan, "throttled (" + e.code() + "), retry after " + e.retryAfter().toMillis() + " ms");
+            record(plan, Result.THROTTLED, "throttled (" + e.code() + "), retry after " + e.retryAfter().toMillis() + " ms");
             backOff(e);
             return true;
         } catch (CloudException.CapacityExhausted e) {
@@ -420,11 +453,11 @@ public final class Reconciler implements AutoCloseable {
                     : null;
             if (smaller != null) {
                 // the subnet has fewer than asked but some: take those now rather than nothing for subnetBackoff
-                record(plan, "capacity: the subnet has only " + e.available() + " free; asking for what it has ("
+                record(plan, Result.CAPACITY, "capacity: the subnet has only " + e.available() + " free; asking for what it has ("
                         + e.code() + ")");
                 return execute(smaller, node);
             }
-            record(plan, "capacity: " + e.code() + " " + e.getMessage());
+            record(plan, Result.CAPACITY, "capacity: " + e.code() + " " + e.getMessage());
             Instant until;
             if (e.scope() == CloudException.CapacityExhausted.Scope.SUBNET) {
                 until = clock.instant().plus(settings.subnetBackoff());
@@ -441,11 +474,11 @@ public final class Reconciler implements AutoCloseable {
                     e.scope() == CloudException.CapacityExhausted.Scope.SUBNET ? 1 : limitRefusals, until));
             return false;
         } catch (CloudException.NotFound | CloudException.Conflict e) {
-            record(plan, e.condition() + ": " + e.code() + " " + e.getMessage());
+            record(plan, Result.REFUSED, e.condition() + ": " + e.code() + " " + e.getMessage());
             needResync = true;
             return false;
         } catch (CloudException e) {
-            record(plan, "failed: " + e.code() + " " + e.getMessage());
+            record(plan, Result.FAILED, "failed: " + e.code() + " " + e.getMessage());
             needResync = true;
             failed(plan.getClass().getSimpleName(), e);
             return false;
@@ -517,7 +550,7 @@ public final class Reconciler implements AutoCloseable {
         Duration hold = e.retryAfter().isPositive() ? e.retryAfter() : cloudBackoff(failures, pacing.random());
         Instant next = clock.instant().plus(hold);
         health = new CloudHealth(failures, next, e.condition() + " " + e.code() + ": " + e.getMessage());
-        recordRaw("wait-for-cloud", "the cloud is failing (" + what + ": " + e.condition() + " " + e.code() + ")",
+        recordRaw("wait-for-cloud", Result.HOLDING, "the cloud is failing (" + what + ": " + e.condition() + " " + e.code() + ")",
                 "no cloud call until " + next + " (" + failures + " failure" + (failures == 1 ? "" : "s")
                         + " in a row" + (e.retryAfter().isPositive() ? ", as the provider asked" : "") + ")");
     }
@@ -527,7 +560,7 @@ public final class Reconciler implements AutoCloseable {
         CloudHealth h = health;
         if (h.failing()) {
             health = CloudHealth.ANSWERING;
-            recordRaw("wait-for-cloud", "the cloud answers again", "after " + h.failures() + " failure"
+            recordRaw("wait-for-cloud", Result.RECOVERED, "the cloud answers again", "after " + h.failures() + " failure"
                     + (h.failures() == 1 ? "" : "s") + " in a row");
         }
     }
@@ -595,7 +628,7 @@ public final class Reconciler implements AutoCloseable {
                 }
                 provider.deleteInterface(ni.id());
                 deleted++;
-                recordRaw("collect-leftover", "delete " + ni.id() + ": this node's, created " + created
+                recordRaw("collect-leftover", Result.DONE, "delete " + ni.id() + ": this node's, created " + created
                         + ", left detached by a crash or a lost answer", "done");
             }
             answered();
@@ -603,7 +636,7 @@ public final class Reconciler implements AutoCloseable {
         } catch (CloudException.Throttled e) {
             backOff(e); // tried again on the next pass
         } catch (CloudException e) {
-            recordRaw("collect-leftover", "this node's detached interfaces", "failed: " + e.code() + " "
+            recordRaw("collect-leftover", Result.FAILED, "this node's detached interfaces", "failed: " + e.code() + " "
                     + e.getMessage());
             if (e instanceof CloudException.Fatal) {
                 failed("collect-leftover", e);
@@ -643,12 +676,12 @@ public final class Reconciler implements AutoCloseable {
                 }
                 provider.deleteInterface(ni.id());
                 deleted++;
-                recordRaw("collect-orphan", "delete leaked " + ni.id(), "done");
+                recordRaw("collect-orphan", Result.DONE, "delete leaked " + ni.id(), "done");
             }
         } catch (CloudException.Throttled e) {
             backOff(e);
         } catch (CloudException e) {
-            recordRaw("collect-orphan", "leaked-interface collection", "failed: " + e.code() + " " + e.getMessage());
+            recordRaw("collect-orphan", Result.FAILED, "leaked-interface collection", "failed: " + e.code() + " " + e.getMessage());
         }
     }
 
@@ -687,12 +720,12 @@ public final class Reconciler implements AutoCloseable {
         }
     }
 
-    private void record(Plan plan, String outcome) {
-        recordRaw(plan.getClass().getSimpleName(), plan.reason(), outcome);
+    private void record(Plan plan, Result result, String outcome) {
+        recordRaw(plan.getClass().getSimpleName(), result, plan.reason(), outcome);
     }
 
-    private void recordRaw(String kind, String reason, String outcome) {
-        Decision d = new Decision(clock.instant(), kind, reason, outcome);
+    private void recordRaw(String kind, Result result, String reason, String outcome) {
+        Decision d = new Decision(clock.instant(), kind, reason, outcome, result);
         synchronized (decisions) {
             Decision last = decisions.peekLast();
             if (last != null && last.plan().equals(kind) && last.reason().equals(reason)

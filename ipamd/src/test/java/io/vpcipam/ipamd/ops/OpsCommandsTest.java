@@ -1,5 +1,6 @@
 package io.vpcipam.ipamd.ops;
 
+import io.vpcipam.ipamd.pool.Reconciler;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;
@@ -26,14 +27,16 @@ class OpsCommandsTest {
                 "pending", pending), "maxAddresses", max, "engine", engine);
     }
 
-    private static Map<String, Object> decision(String plan, String reason, String outcome) {
-        return Map.of("at", NOW.toString(), "plan", plan, "reason", reason, "outcome", outcome);
+    private static Map<String, Object> decision(String plan, String reason, String outcome, Reconciler.Result result) {
+        return Map.of("at", NOW.toString(), "plan", plan, "reason", reason, "outcome", outcome, "result",
+                result.name());
     }
 
     @Test
     void verdict_freeAddressesAndNoFailure_isOk() {
         String v = OpsCommands.verdict(pool(10, 4, 0, 0, 0, 27, null),
-                List.of(decision("Allocate", "allocate 4", "done"), decision("Nothing", "at target", "idle")), NOW);
+                List.of(decision("Allocate", "allocate 4", "done", Reconciler.Result.DONE),
+                        decision("Nothing", "at target", "idle", Reconciler.Result.IDLE)), NOW);
         assertTrue(v.startsWith("OK: 4 free"), v);
     }
 
@@ -53,10 +56,20 @@ class OpsCommandsTest {
     void verdict_lastCloudActionFailed_isShownWithItsReason() {
         String v = OpsCommands.verdict(pool(10, 0, 2, 0, 0, 27, null), List.of(
                 decision("Allocate", "allocate 14 on eni-1: 6 waiting ADDs + warm target 8",
-                        "capacity: InsufficientFreeAddressesInSubnet no room"),
-                decision("Nothing", "growth paused", "idle")), NOW);
+                        "capacity: InsufficientFreeAddressesInSubnet no room", Reconciler.Result.CAPACITY),
+                decision("Nothing", "growth paused", "idle", Reconciler.Result.IDLE)), NOW);
         assertTrue(v.startsWith("STARVED:") && v.contains("6 waiting ADDs + warm target 8")
                 && v.contains("InsufficientFreeAddressesInSubnet"), v);
+    }
+
+    @Test
+    void verdict_theCloudAnsweringAgain_isNoFailure_whateverTheOutcomeText() {
+        // judged by the typed result: the outcome text of a recovery ("after 3 failures in a row") read as a failure
+        // when the verdict matched the reconciler's words
+        String v = OpsCommands.verdict(pool(10, 4, 0, 0, 0, 27, null), List.of(
+                decision("wait-for-cloud", "the cloud answers again", "after 3 failures in a row",
+                        Reconciler.Result.RECOVERED)), NOW);
+        assertTrue(v.startsWith("OK: 4 free"), v);
     }
 
     private static Map<String, Object> cloudFailing(Map<String, Object> pool, String nextTry) {

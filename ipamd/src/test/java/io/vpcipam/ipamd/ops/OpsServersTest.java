@@ -250,7 +250,7 @@ class OpsServersTest {
         List<?> decisions = (List<?>) json("/v1/decisions", 200).get("decisions");
         assertFalse(decisions.isEmpty());
         for (Object o : decisions) {
-            assertEquals(Set.of("at", "plan", "reason", "outcome"), ((Map<?, ?>) o).keySet());
+            assertEquals(Set.of("at", "plan", "reason", "outcome", "result"), ((Map<?, ?>) o).keySet());
         }
         assertTrue(decisions.stream().anyMatch(o -> ((Map<?, ?>) o).get("reason").toString().contains("warm target")),
                 decisions.toString());
