@@ -21,7 +21,7 @@ public final class ProcessIpRunner implements IpRunner {
     private final String ip;
     private final String nsenter;
 
-    private ProcessIpRunner(String ip, String nsenter) {
+    ProcessIpRunner(String ip, String nsenter) {
         this.ip = ip;
         this.nsenter = nsenter;
     }
@@ -71,7 +71,9 @@ public final class ProcessIpRunner implements IpRunner {
         cmd.add("-batch");
         cmd.add("-");
         try {
-            return new Started(new ProcessBuilder(cmd).start());
+            ProcessBuilder pb = new ProcessBuilder(cmd);
+            pb.environment().put("LC_ALL", "C"); // its errors are matched ("File exists"): never in another language
+            return new Started(pb.start());
         } catch (IOException e) {
             return new Batch() {
                 @Override

@@ -234,7 +234,9 @@ public final class LinuxHost {
                 : stdin != null ? HostException.Step.IP : HostException.Step.READ;
         Process p;
         try {
-            p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+            pb.environment().put("LC_ALL", "C"); // its output and errors are parsed: never in the node's language
+            p = pb.start();
         } catch (IOException e) {
             throw new HostException(step, "cannot run " + cmd.getFirst() + " (" + what + "): " + e.getMessage()
                     + "; ipamd needs iproute2 and iptables on the node (or in its image)");

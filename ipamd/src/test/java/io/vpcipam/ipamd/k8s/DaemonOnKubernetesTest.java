@@ -77,7 +77,7 @@ class DaemonOnKubernetesTest {
         assertFalse(daemon.kubernetes().reachable());
 
         api.up();
-        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (annotation() == null && System.nanoTime() < deadline) {
             Thread.sleep(100);
         }

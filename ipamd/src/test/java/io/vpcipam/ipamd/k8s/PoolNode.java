@@ -1,5 +1,6 @@
 package io.vpcipam.ipamd.k8s;
 
+import io.vpcipam.provider.testkit.FakeClock;
 import io.vpcipam.ipamd.lease.Checkpoint;
 import io.vpcipam.ipamd.lease.GroupCommit;
 import io.vpcipam.ipamd.lease.LeaseKey;
@@ -11,8 +12,6 @@ import io.vpcipam.provider.sim.SimulatedCloud;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.InstantSource;
 import java.util.List;
 import java.util.Map;
 
@@ -23,21 +22,8 @@ import java.util.Map;
 final class PoolNode implements AutoCloseable {
 
     /** A clock the tests move. */
-    static final class Clock implements InstantSource {
-        private volatile Instant now = Instant.parse("2026-11-26T12:00:00Z");
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-
-        void advance(Duration d) {
-            now = now.plus(d);
-        }
-    }
-
     final Path dir;
-    final Clock clock = new Clock();
+    final FakeClock clock = FakeClock.at("2026-11-26T12:00:00Z");
     final Targets targets;
     SimulatedCloud cloud;
     AddressPool pool;

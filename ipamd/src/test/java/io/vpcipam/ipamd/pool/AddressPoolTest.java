@@ -4,9 +4,7 @@ import io.vpcipam.ipamd.lease.LeaseKey;
 import io.vpcipam.provider.CloudException;
 import io.vpcipam.provider.Ipv4Address;
 import io.vpcipam.provider.sim.Verb;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,22 +28,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-class AddressPoolTest {
-
-    @TempDir
-    Path dir;
-    TestNode node;
-
-    @AfterEach
-    void tearDown() {
-        if (node != null) {
-            node.close();
-        }
-    }
-
-    static LeaseKey key(int i) {
-        return new LeaseKey("vpc-ipam", "c" + i, "eth0");
-    }
+class AddressPoolTest extends OnTestNode {
 
     Grant add(int i) throws Exception {
         return node.pool.add(key(i), "/proc/1/ns/net", "ns", "pod" + i, Duration.ZERO);

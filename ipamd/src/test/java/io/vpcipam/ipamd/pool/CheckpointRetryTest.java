@@ -1,9 +1,7 @@
 package io.vpcipam.ipamd.pool;
 
 import io.vpcipam.ipamd.lease.LeaseKey;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,22 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * A checkpoint write that failed once (disk full for a moment) must be retried by the next flush or request, and a
  * DEL answered "ok" must be on disk like any other acknowledged change.
  */
-class CheckpointRetryTest {
-
-    @TempDir
-    Path dir;
-    TestNode node;
-
-    @AfterEach
-    void tearDown() {
-        if (node != null) {
-            node.close();
-        }
-    }
-
-    static LeaseKey key(int i) {
-        return new LeaseKey("vpc-ipam", "c" + i, "eth0");
-    }
+class CheckpointRetryTest extends OnTestNode {
 
     /** The temp file cannot be created while a directory sits at its path: writes fail, the old file stays. */
     private Path breakWrites() throws Exception {

@@ -3,11 +3,8 @@ package io.vpcipam.ipamd.pool;
 import io.vpcipam.ipamd.lease.LeaseKey;
 import io.vpcipam.provider.CloudException;
 import io.vpcipam.provider.sim.Verb;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Path;
 import java.time.Duration;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -19,18 +16,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * reconciler waits for it instead of describing at every ADD's wake-up (issue 18.4: about two describes a second), says
  * so, and calls again as soon as the wait is over.
  */
-class CloudFailingTest {
-
-    @TempDir
-    Path dir;
-    TestNode node;
-
-    @AfterEach
-    void tearDown() {
-        if (node != null) {
-            node.close();
-        }
-    }
+class CloudFailingTest extends OnTestNode {
 
     private static CloudException.Fatal circuitOpen(Duration left) {
         return new CloudException.Fatal("CircuitOpen", "EC2 kept failing; calls are paused", null, true, left);

@@ -10,11 +10,8 @@ import io.vpcipam.provider.InterfaceSpec;
 import io.vpcipam.provider.Ipv4Address;
 import io.vpcipam.provider.NetworkInterface;
 import io.vpcipam.provider.NodeInfo;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -31,18 +28,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * succeeded before the delete failed): the addresses may already be gone from the node, so no ADD may take them
  * until a describe says whether the node still holds them.
  */
-class InDoubtCloudCallTest {
-
-    @TempDir
-    Path dir;
-    TestNode node;
-
-    @AfterEach
-    void tearDown() {
-        if (node != null) {
-            node.close();
-        }
-    }
+class InDoubtCloudCallTest extends OnTestNode {
 
     /** The simulated cloud, but unassign and delete are applied and then reported as failed. */
     static final class AppliedThenFailed implements CloudProvider {
@@ -99,10 +85,6 @@ class InDoubtCloudCallTest {
         public List<NetworkInterface> findOrphanedInterfaces(Map<String, String> ownerTags) throws CloudException {
             return cloud.findOrphanedInterfaces(ownerTags);
         }
-    }
-
-    static LeaseKey key(int i) {
-        return new LeaseKey("vpc-ipam", "c" + i, "eth0");
     }
 
     /** ADDs (no waiting) until the pool says no; every address granted must be one the node holds. */

@@ -10,11 +10,8 @@ import io.vpcipam.provider.Ipv4Address;
 import io.vpcipam.provider.NetworkInterface;
 import io.vpcipam.provider.NodeInfo;
 import io.vpcipam.provider.OwnerTags;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
@@ -30,18 +27,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * hourly, 5 minutes after start, at interfaces older than 5 minutes, so in a crash loop it never ran (issues 13.6,
  * 18.5): the first pass after start, and the pass after a create that ended in doubt, delete them at once.
  */
-class LeftoverInterfacesTest {
-
-    @TempDir
-    Path dir;
-    TestNode node;
-
-    @AfterEach
-    void tearDown() {
-        if (node != null) {
-            node.close();
-        }
-    }
+class LeftoverInterfacesTest extends OnTestNode {
 
     private Map<String, String> ours(Duration ago) {
         return Map.of(OwnerTags.INSTANCE_ID, node.cloud.instanceId(),

@@ -2,11 +2,8 @@ package io.vpcipam.ipamd.pool;
 
 import io.vpcipam.provider.CloudException;
 import io.vpcipam.provider.sim.Verb;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Path;
 import java.time.Duration;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -17,18 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * configurations) refuses an allocation; the same request must not be sent again at every pass (issue 14.2: 26 PUTs
  * in 30 s), but after a growing wait, and explain must say why growth stopped.
  */
-class LimitRefusalTest {
-
-    @TempDir
-    Path dir;
-    TestNode node;
-
-    @AfterEach
-    void tearDown() {
-        if (node != null) {
-            node.close();
-        }
-    }
+class LimitRefusalTest extends OnTestNode {
 
     private static CloudException limit() {
         return new CloudException.CapacityExhausted("PrivateIPAddressesPerVmLimitReached",

@@ -2,11 +2,8 @@ package io.vpcipam.ipamd.pool;
 
 import io.vpcipam.provider.CloudException;
 import io.vpcipam.provider.sim.Verb;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Path;
 import java.time.Duration;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -17,18 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * growth paused for 2 minutes while 36 pods had no address): ipamd asks for what the subnet has, which the cloud
  * tells with its refusal, and says so in its decisions.
  */
-class NearFullSubnetTest {
-
-    @TempDir
-    Path dir;
-    TestNode node;
-
-    @AfterEach
-    void tearDown() {
-        if (node != null) {
-            node.close();
-        }
-    }
+class NearFullSubnetTest extends OnTestNode {
 
     @Test
     void fewerFreeThanAsked_getsWhatTheSubnetHas_andSaysSo() throws Exception {

@@ -5,10 +5,10 @@ import io.vpcipam.ipamd.lease.CheckpointState;
 import io.vpcipam.ipamd.lease.GroupCommit;
 import io.vpcipam.ipamd.lease.LeaseKey;
 import io.vpcipam.provider.sim.SimulatedCloud;
+import io.vpcipam.provider.testkit.FakeClock;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
@@ -19,7 +19,7 @@ import java.util.Map;
  */
 final class TestNode implements AutoCloseable {
     final Path dir;
-    final MutableClock clock = new MutableClock(Instant.parse("2026-11-26T12:00:00Z"));
+    final FakeClock clock = FakeClock.at("2026-11-26T12:00:00Z");
     final String instanceType;
     final Reconciler.Settings settings;
     final Duration cooldown;

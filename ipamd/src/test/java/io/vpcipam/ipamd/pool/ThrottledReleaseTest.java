@@ -3,11 +3,8 @@ package io.vpcipam.ipamd.pool;
 import io.vpcipam.ipamd.lease.LeaseKey;
 import io.vpcipam.provider.CloudException;
 import io.vpcipam.provider.sim.Verb;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Path;
 import java.time.Duration;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -17,22 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * they go back at once, with no doubt and no describe (issue 18.1: the describe took the token the retried release
  * needed, so under sustained throttling the pool never shrank and every release cost two calls).
  */
-class ThrottledReleaseTest {
-
-    @TempDir
-    Path dir;
-    TestNode node;
-
-    @AfterEach
-    void tearDown() {
-        if (node != null) {
-            node.close();
-        }
-    }
-
-    static LeaseKey key(int i) {
-        return new LeaseKey("vpc-ipam", "c" + i, "eth0");
-    }
+class ThrottledReleaseTest extends OnTestNode {
 
     private static CloudException.Throttled throttled() {
         return new CloudException.Throttled("RequestLimitExceeded", "Request limit exceeded (injected)", Duration.ZERO);

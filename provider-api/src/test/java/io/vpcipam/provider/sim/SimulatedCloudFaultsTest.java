@@ -1,5 +1,6 @@
 package io.vpcipam.provider.sim;
 
+import io.vpcipam.provider.testkit.FakeClock;
 import io.vpcipam.provider.CloudException;
 import io.vpcipam.provider.CloudProvider;
 import io.vpcipam.provider.ProviderContext;
@@ -10,13 +11,10 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -29,10 +27,10 @@ class SimulatedCloudFaultsTest {
 
     @TempDir
     Path dir;
-    final AtomicReference<Instant> now = new AtomicReference<>(Instant.parse("2026-01-01T00:00:00Z"));
+    final FakeClock now = FakeClock.at("2026-01-01T00:00:00Z");
 
     private CloudProvider sim(Map<String, String> env) {
-        return new SimProviderFactory().create(new ProviderContext(env, dir, now::get, null));
+        return new SimProviderFactory().create(new ProviderContext(env, dir, now, null));
     }
 
     private static CloudException fails(CloudProvider p) {
@@ -97,9 +95,9 @@ class SimulatedCloudFaultsTest {
     void faultWindow_faultsStopWhenItEnds() throws Exception {
         CloudProvider p = sim(Map.of(SimProviderFactory.FAULT_RATE, "1", SimProviderFactory.FAULT_FOR_MS, "30000"));
         fails(p);
-        now.set(now.get().plus(Duration.ofSeconds(29)));
+        now.set(now.instant().plus(Duration.ofSeconds(29)));
         fails(p);
-        now.set(now.get().plus(Duration.ofSeconds(1)));
+        now.set(now.instant().plus(Duration.ofSeconds(1)));
 
         for (int i = 0; i < 20; i++) {
             p.describeNode();
@@ -111,11 +109,11 @@ class SimulatedCloudFaultsTest {
         CloudProvider p = sim(Map.of(SimProviderFactory.FAULT_RATE, "1", SimProviderFactory.FAULT_AFTER_MS, "5000",
                 SimProviderFactory.FAULT_FOR_MS, "10000"));
         p.describeNode();
-        now.set(now.get().plus(Duration.ofSeconds(5)));
+        now.set(now.instant().plus(Duration.ofSeconds(5)));
         fails(p);
-        now.set(now.get().plus(Duration.ofMillis(9999)));
+        now.set(now.instant().plus(Duration.ofMillis(9999)));
         fails(p);
-        now.set(now.get().plus(Duration.ofMillis(1)));
+        now.set(now.instant().plus(Duration.ofMillis(1)));
         p.describeNode();
     }
 
@@ -125,7 +123,7 @@ class SimulatedCloudFaultsTest {
                 SimProviderFactory.FAULT_SEED, "42"));
         List<String> first = outcomes(sim(env), 1000);
         Path other = dir.resolve("other");
-        CloudProvider second = new SimProviderFactory().create(new ProviderContext(env, other, now::get, null));
+        CloudProvider second = new SimProviderFactory().create(new ProviderContext(env, other, now, null));
         assertEquals(first, outcomes(second, 1000));
         long failed = first.stream().filter(s -> !s.equals("ok")).count();
         assertTrue(failed > 240 && failed < 360, failed + " of 1000 failed at rate 0.3");

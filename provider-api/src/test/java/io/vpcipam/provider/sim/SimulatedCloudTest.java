@@ -1,5 +1,6 @@
 package io.vpcipam.provider.sim;
 
+import io.vpcipam.provider.testkit.FakeClock;
 import io.vpcipam.provider.Assignment;
 import io.vpcipam.provider.Cidr;
 import io.vpcipam.provider.CloudCallListener;
@@ -12,8 +13,6 @@ import io.vpcipam.provider.NodeInfo;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
-import java.time.Instant;
-import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -25,20 +24,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class SimulatedCloudTest {
-
-    /** A clock the test moves by hand. */
-    static final class ManualClock implements InstantSource {
-        private Instant now = Instant.parse("2026-01-01T00:00:00Z");
-
-        @Override
-        public synchronized Instant instant() {
-            return now;
-        }
-
-        synchronized void advance(Duration d) {
-            now = now.plus(d);
-        }
-    }
 
     private static SimulatedCloud sim(String type) {
         return SimulatedCloud.builder().instanceType(type).build();
@@ -245,7 +230,7 @@ class SimulatedCloudTest {
 
     @Test
     void tokenBucket_emptied_throttlesWithTimeToNextTokenAndRefillsByTheClock() throws Exception {
-        ManualClock clock = new ManualClock();
+        FakeClock clock = FakeClock.at("2026-01-01T00:00:00Z");
         List<String> throttles = new ArrayList<>();
         List<String> conditions = new ArrayList<>();
         CloudCallListener listener = new CloudCallListener() {
