@@ -27,6 +27,10 @@ import java.util.TreeMap;
  *
  * <p>The text form ({@link #toText()} / {@link #parse}) is the state-file format documented on
  * {@link SimulatedCloud}.
+ *
+ * <p>Why one class of some 400 lines: it is the state file's format and the invariants the copy-change-swap relies
+ * on (which addresses are used, what a valid interface is), read and written in one place; half of it is the text
+ * format, which must change together with the data it writes.
  */
 final class SimState {
 

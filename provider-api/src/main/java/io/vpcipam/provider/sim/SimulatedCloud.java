@@ -89,6 +89,11 @@ import java.util.function.Supplier;
  * instance type or node subnet than the one asked for.
  *
  * <p>Thread-safe: one monitor guards the state, the counters and the faults; latency sleeps happen outside it.
+ *
+ * <h2>Why one class</h2>
+ * Some 900 lines: each SPI verb is a short copy-change-persist-swap over {@link SimState} under one lock, with the
+ * same fault, latency and token-bucket gate in front; the verbs, the gate and the test controls share that lock and
+ * that copy discipline, and the pure parts (state, format, faults, the hypervisor) are classes of their own already.
  */
 public final class SimulatedCloud implements CloudProvider {
 
