@@ -1,5 +1,6 @@
 package io.vpcipam.ipamd.ops;
 
+import io.vpcipam.ipamd.pool.PoolView;
 import com.fasterxml.jackson.jr.ob.JSON;
 import io.vpcipam.protocol.StatusInfo;
 
@@ -64,26 +65,12 @@ public final class IntrospectionClient {
 
     /** The STATUS view ({@code ipamd status}) from {@code /v1/pool} and {@code /v1/leases}. */
     public StatusInfo status() throws IOException {
-        return toStatus(get("/v1/pool"), get("/v1/leases"));
+        return pool().status(leaseStatuses(get("/v1/leases")));
     }
 
-    /** Builds the socket's STATUS shape from the introspection answers, so both sources print alike. */
-    static StatusInfo toStatus(Map<String, Object> pool, Map<String, Object> leases) {
-        Map<String, Object> c = map(pool.get("pool"));
-        List<StatusInfo.InterfaceStatus> ifaces = new ArrayList<>();
-        for (Object o : list(pool.get("interfaces"))) {
-            Map<String, Object> i = map(o);
-            ifaces.add(new StatusInfo.InterfaceStatus(str(i.get("id")), num(i.get("deviceIndex")),
-                    str(i.get("subnetId")), str(i.get("primaryAddress")), strings(i.get("addresses")),
-                    strings(i.get("prefixes")), num(i.get("free")), num(i.get("assigned")),
-                    i.get("unmanaged") == null ? null : str(i.get("unmanaged")), str(i.get("mac")),
-                    str(i.get("linkName")), num(i.get("routeTable"))));
-        }
-        return new StatusInfo(str(pool.get("provider")), str(pool.get("instanceId")), str(pool.get("instanceType")),
-                str(pool.get("zone")), Boolean.TRUE.equals(pool.get("prefixMode")),
-                new StatusInfo.PoolCounts(num(c.get("total")), num(c.get("free")), num(c.get("assigned")),
-                        num(c.get("cooling")), num(c.get("pending")), num(c.get("releasing"))),
-                num(pool.get("maxAddresses")), ifaces, leaseStatuses(leases));
+    /** {@code /v1/pool}, read into the record the daemon served. */
+    public PoolView pool() throws IOException {
+        return JSON.std.beanFrom(PoolView.class, JSON.std.asString(get("/v1/pool")));
     }
 
     static List<StatusInfo.LeaseStatus> leaseStatuses(Map<String, Object> leases) {

@@ -4,19 +4,13 @@ import com.fasterxml.jackson.jr.ob.JSON;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.vpcipam.ipamd.lease.Lease;
-import io.vpcipam.ipamd.pool.CapacityRefusal;
-import io.vpcipam.ipamd.pool.PoolStatus;
+import io.vpcipam.ipamd.pool.PoolView;
 import io.vpcipam.ipamd.pool.Reconciler;
-import io.vpcipam.ipamd.pool.Snapshot;
-import io.vpcipam.ipamd.pool.Targets;
-import io.vpcipam.provider.Cidr;
-import io.vpcipam.provider.Ipv4Address;
 
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -177,82 +171,11 @@ public final class IntrospectionServer implements AutoCloseable {
         return new Answer(reason == null ? 200 : 503, m);
     }
 
-    static Map<String, Object> pool(Introspected d) {
-        PoolStatus s = d.pool().status();
-        Snapshot snap = d.pool().snapshot();
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("provider", d.provider().name());
-        m.put("instanceId", s.instanceId());
-        m.put("instanceType", s.instanceType());
-        m.put("zone", s.zone());
-        m.put("prefixMode", d.prefixMode());
-        Map<String, Object> counts = new LinkedHashMap<>();
-        counts.put("total", s.total());
-        counts.put("free", s.free());
-        counts.put("assigned", s.assigned());
-        counts.put("cooling", s.cooling());
-        counts.put("unproven", s.unproven());
-        counts.put("pending", s.pending());
-        counts.put("releasing", s.releasing());
-        counts.put("waiting", s.waiting());
-        m.put("pool", counts);
-        m.put("maxAddresses", s.capacity());
-        Targets t = d.config().targets();
-        Map<String, Object> targets = new LinkedHashMap<>();
-        targets.put("warmIpTarget", t.warmIp());
-        targets.put("minimumIpTarget", t.minimumIp());
-        targets.put("warmEniTarget", t.warmEni());
-        targets.put("warmPrefixTarget", t.warmPrefix());
-        targets.put("maxEni", t.maxInterfaces() == 0 ? -1 : t.maxInterfaces());
-        m.put("targets", targets);
-        Map<String, Object> engine = new LinkedHashMap<>();
-        engine.put("lastGrow", instant(snap.lastGrow()));
-        engine.put("lastShrink", instant(snap.lastShrink()));
-        engine.put("growthPausedUntil", instant(snap.growPausedUntil()));
-        engine.put("reconcilerRunning", d.reconciler().alive());
-        Reconciler.CloudHealth cloud = d.reconciler().cloudHealth();
-        engine.put("cloudFailing", cloud.failing());
-        engine.put("cloudFailures", cloud.failures());
-        engine.put("cloudNextTry", cloud.failing() ? cloud.nextTry().toString() : null);
-        engine.put("cloudError", cloud.failing() ? cloud.lastError() : null);
-        engine.put("takeover", d.adoption() == null ? "nothing to prove" : d.adoption().reason());
-        CapacityRefusal refusal = d.reconciler().lastCapacityRefusal();
-        if (refusal != null) {
-            Map<String, Object> r = new LinkedHashMap<>();
-            r.put("at", refusal.at().toString());
-            r.put("reason", refusal.reason());
-            r.put("code", refusal.code());
-            r.put("message", refusal.message());
-            r.put("interfaceId", refusal.interfaceId());
-            r.put("inARow", refusal.inARow());
-            r.put("growthPausedUntil", refusal.growthPausedUntil().toString());
-            engine.put("lastCapacityRefusal", r);
-        } else {
-            engine.put("lastCapacityRefusal", null);
-        }
-        m.put("engine", engine);
-        List<Object> ifaces = new ArrayList<>();
-        for (PoolStatus.InterfaceStatus i : s.interfaces()) {
-            Map<String, Object> im = new LinkedHashMap<>();
-            im.put("id", i.id());
-            im.put("deviceIndex", i.deviceIndex());
-            im.put("subnetId", i.subnetId());
-            im.put("primaryAddress", i.primaryAddress() == null ? null : i.primaryAddress().toString());
-            im.put("addresses", i.addresses().stream().map(Ipv4Address::toString).toList());
-            im.put("prefixes", i.prefixes().stream().map(Cidr::toString).toList());
-            im.put("free", i.free());
-            im.put("assigned", i.assigned());
-            if (i.unmanaged() != null) {
-                im.put("unmanaged", i.unmanaged());
-            }
-            im.put("mac", i.mac());
-            im.put("linkName", i.linkName());
-            im.put("routeTable", i.routeTable());
-            im.put("hostReady", i.hostReady());
-            ifaces.add(im);
-        }
-        m.put("interfaces", ifaces);
-        return m;
+    static PoolView pool(Introspected d) {
+        return PoolView.of(d.provider().name(), d.prefixMode(), d.pool().status(),
+                PoolView.targets(d.config().targets()), PoolView.engine(d.pool().snapshot(), d.reconciler().alive(),
+                        d.reconciler().cloudHealth(), d.adoption() == null ? "nothing to prove" : d.adoption().reason(),
+                        d.reconciler().lastCapacityRefusal()));
     }
 
     static Map<String, Object> leases(Introspected d) {
@@ -295,10 +218,6 @@ public final class IntrospectionServer implements AutoCloseable {
         m.put("dropped", c.dropped());
         m.put("maxLines", RecentLogs.MAX_LINES);
         return m;
-    }
-
-    private static String instant(Instant i) {
-        return i == null || i.equals(Instant.MIN) ? null : i.toString();
     }
 
     /** Stops serving at once (probes fail from now on, which is right: the daemon is stopping). */

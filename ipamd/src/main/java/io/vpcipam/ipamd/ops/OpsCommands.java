@@ -1,5 +1,6 @@
 package io.vpcipam.ipamd.ops;
 
+import io.vpcipam.ipamd.pool.PoolView;
 import io.vpcipam.ipamd.pool.Reconciler;
 import io.vpcipam.protocol.Layout;
 import com.fasterxml.jackson.jr.ob.JSON;
@@ -213,11 +214,11 @@ public final class OpsCommands {
                         + " decisions are only served there. Try 'ipamd status' for counts.");
                 return 1;
             }
-            Map<String, Object> pool;
+            PoolView pool;
             List<Map<String, Object>> decisions = new ArrayList<>();
             try {
                 IntrospectionClient client = new IntrospectionClient(source.introspection());
-                pool = client.get("/v1/pool");
+                pool = client.pool();
                 IntrospectionClient.list(client.get("/v1/decisions").get("decisions"))
                         .forEach(o -> decisions.add(IntrospectionClient.map(o)));
             } catch (IOException e) {
@@ -246,16 +247,17 @@ public final class OpsCommands {
      * One sentence for the operator: why pods are (or are not) getting addresses, from counts and the decisions.
      * Checked in order of what blocks pods first.
      */
-    static String verdict(Map<String, Object> pool, List<Map<String, Object>> decisions, Instant now) {
-        Map<String, Object> c = IntrospectionClient.map(pool.get("pool"));
-        int free = IntrospectionClient.num(c.get("free"));
-        int total = IntrospectionClient.num(c.get("total"));
-        int waiting = IntrospectionClient.num(c.get("waiting"));
-        int cooling = IntrospectionClient.num(c.get("cooling"));
-        int pending = IntrospectionClient.num(c.get("pending"));
-        int max = IntrospectionClient.num(pool.get("maxAddresses"));
-        Map<String, Object> engine = IntrospectionClient.map(pool.get("engine"));
-        Instant paused = parse(IntrospectionClient.str(engine.get("growthPausedUntil")));
+    static String verdict(PoolView pool, List<Map<String, Object>> decisions, Instant now) {
+        PoolView.Counts c = pool.pool();
+        int free = c.free();
+        int total = c.total();
+        int waiting = c.waiting();
+        int cooling = c.cooling();
+        int pending = c.pending();
+        int max = pool.maxAddresses();
+        PoolView.Engine engine = pool.engine() == null
+                ? new PoolView.Engine(null, null, null, true, false, 0, null, null, null, null) : pool.engine();
+        Instant paused = parse(engine.growthPausedUntil() == null ? "" : engine.growthPausedUntil());
         Map<String, Object> lastAction = null;
         for (Map<String, Object> d : decisions.reversed()) {
             if (result(d) != Reconciler.Result.IDLE) {
@@ -266,21 +268,19 @@ public final class OpsCommands {
         Reconciler.Result lastResult = lastAction == null ? null : result(lastAction);
         String failed = lastResult == null || lastResult.ok() ? null
                 : lastAction.get("plan") + " (" + lastAction.get("reason") + ") -> " + lastAction.get("outcome");
-        if (Boolean.FALSE.equals(engine.get("reconcilerRunning"))) {
+        if (!engine.reconcilerRunning()) {
             return "BROKEN: the reconciler is not running; the pool cannot grow. Restart ipamd and read its log.";
         }
-        String cloud = Boolean.TRUE.equals(engine.get("cloudFailing"))
-                ? "the cloud is failing (" + IntrospectionClient.num(engine.get("cloudFailures")) + " failures in a row,"
-                        + " last: " + IntrospectionClient.str(engine.get("cloudError")) + "); the reconciler waits and"
-                        + " calls it again at " + IntrospectionClient.str(engine.get("cloudNextTry"))
+        String cloud = engine.cloudFailing()
+                ? "the cloud is failing (" + engine.cloudFailures() + " failures in a row, last: " + engine.cloudError()
+                        + "); the reconciler waits and calls it again at " + engine.cloudNextTry()
                 : null;
         if (waiting > 0 || free == 0) {
             String who = waiting > 0 ? waiting + " ADD(s) waiting, " : "";
             if (paused != null && paused.isAfter(now)) {
-                Map<String, Object> refusal = IntrospectionClient.map(engine.get("lastCapacityRefusal"));
-                String which = refusal == null || refusal.get("reason") == null ? ""
-                        : " (" + refusal.get("reason") + ", " + refusal.get("code") + ", "
-                                + IntrospectionClient.num(refusal.get("inARow")) + " in a row)";
+                PoolView.Refusal refusal = engine.lastCapacityRefusal();
+                String which = refusal == null || refusal.reason() == null ? ""
+                        : " (" + refusal.reason() + ", " + refusal.code() + ", " + refusal.inARow() + " in a row)";
                 return "STARVED: " + who + "no free address; growth is paused until " + paused
                         + " because the cloud refused the last allocation for capacity" + which + ": the subnet ran"
                         + " out of addresses (IPAMD_SUBNET_BACKOFF), or an interface or instance limit ipamd did not"
@@ -321,38 +321,37 @@ public final class OpsCommands {
         }
     }
 
-    static void printExplain(Map<String, Object> pool, String verdict, List<Map<String, Object>> newestFirst,
+    static void printExplain(PoolView pool, String verdict, List<Map<String, Object>> newestFirst,
                              PrintStream out) {
-        Map<String, Object> c = IntrospectionClient.map(pool.get("pool"));
-        Map<String, Object> t = IntrospectionClient.map(pool.get("targets"));
-        Map<String, Object> e = IntrospectionClient.map(pool.get("engine"));
-        out.printf("node      %s (%s, %s) provider=%s%s%n", pool.get("instanceId"), pool.get("instanceType"),
-                pool.get("zone"), pool.get("provider"), Boolean.TRUE.equals(pool.get("prefixMode")) ? " prefix-mode" : "");
+        PoolView.Counts c = pool.pool();
+        PoolView.TargetsView t = pool.targets();
+        PoolView.Engine e = pool.engine();
+        out.printf("node      %s (%s, %s) provider=%s%s%n", pool.instanceId(), pool.instanceType(), pool.zone(),
+                pool.provider(), pool.prefixMode() ? " prefix-mode" : "");
         out.printf("pool      total=%s free=%s assigned=%s cooling=%s pending=%s releasing=%s waiting=%s max=%s"
-                        + " interfaces=%d%n", c.get("total"), c.get("free"), c.get("assigned"), c.get("cooling"),
-                c.get("pending"), c.get("releasing"), c.get("waiting"), pool.get("maxAddresses"),
-                IntrospectionClient.list(pool.get("interfaces")).size());
-        out.printf("targets   WARM_IP_TARGET=%s MINIMUM_IP_TARGET=%s WARM_ENI_TARGET=%s WARM_PREFIX_TARGET=%s"
-                        + " MAX_ENI=%s%n", t.get("warmIpTarget"), t.get("minimumIpTarget"), t.get("warmEniTarget"),
-                t.get("warmPrefixTarget"), t.get("maxEni"));
-        out.printf("engine    last grow %s, last shrink %s%s%s%n", orNever(e.get("lastGrow")),
-                orNever(e.get("lastShrink")),
-                e.get("growthPausedUntil") == null ? "" : ", growth paused until " + e.get("growthPausedUntil"),
-                Boolean.TRUE.equals(e.get("cloudFailing")) ? ", cloud failing, next call at " + e.get("cloudNextTry")
-                        : "");
+                        + " interfaces=%d%n", c.total(), c.free(), c.assigned(), c.cooling(), c.pending(), c.releasing(),
+                c.waiting(), pool.maxAddresses(), pool.interfaces().size());
+        if (t != null) {
+            out.printf("targets   WARM_IP_TARGET=%s MINIMUM_IP_TARGET=%s WARM_ENI_TARGET=%s WARM_PREFIX_TARGET=%s"
+                            + " MAX_ENI=%s%n", t.warmIpTarget(), t.minimumIpTarget(), t.warmEniTarget(),
+                    t.warmPrefixTarget(), t.maxEni());
+        }
+        if (e != null) {
+            out.printf("engine    last grow %s, last shrink %s%s%s%n", orNever(e.lastGrow()), orNever(e.lastShrink()),
+                    e.growthPausedUntil() == null ? "" : ", growth paused until " + e.growthPausedUntil(),
+                    e.cloudFailing() ? ", cloud failing, next call at " + e.cloudNextTry() : "");
+        }
         List<String> unmanaged = new ArrayList<>();
-        for (Object o : IntrospectionClient.list(pool.get("interfaces"))) {
-            Map<String, Object> i = IntrospectionClient.map(o);
-            if (i.get("unmanaged") != null) {
-                unmanaged.add(i.get("id") + " (" + i.get("unmanaged") + ")");
+        for (PoolView.Iface i : pool.interfaces()) {
+            if (i.unmanaged() != null) {
+                unmanaged.add(i.id() + " (" + i.unmanaged() + ")");
             }
         }
         if (!unmanaged.isEmpty()) {
             out.println("unmanaged " + String.join(", ", unmanaged) + ": never used, shrunk or released");
         }
-        Object unproven = c.get("unproven");
-        if (unproven instanceof Number n && n.intValue() > 0) {
-            out.println("takeover  " + e.get("takeover"));
+        if (c.unproven() > 0 && e != null) {
+            out.println("takeover  " + e.takeover());
         }
         out.println();
         out.println("verdict   " + verdict);

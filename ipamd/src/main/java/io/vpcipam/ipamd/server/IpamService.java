@@ -6,6 +6,7 @@ import io.vpcipam.ipamd.pool.SocketSide;
 import io.vpcipam.ipamd.pool.Grant;
 import io.vpcipam.ipamd.pool.PoolException;
 import io.vpcipam.ipamd.pool.PoolStatus;
+import io.vpcipam.ipamd.pool.PoolView;
 import io.vpcipam.protocol.Attachment;
 import io.vpcipam.protocol.ErrorCode;
 import io.vpcipam.protocol.LeaseInfo;
@@ -159,20 +160,6 @@ public final class IpamService {
     /** The STATUS object. */
     public StatusInfo status() {
         PoolStatus s = pool.status();
-        List<StatusInfo.InterfaceStatus> ifaces = s.interfaces().stream()
-                .map(i -> new StatusInfo.InterfaceStatus(i.id(), i.deviceIndex(), i.subnetId(),
-                        i.primaryAddress() == null ? null : i.primaryAddress().toString(),
-                        i.addresses().stream().map(Ipv4Address::toString).toList(),
-                        i.prefixes().stream().map(Cidr::toString).toList(), i.free(), i.assigned(), i.unmanaged(),
-                        i.mac(), i.linkName(), i.routeTable()))
-                .toList();
-        List<StatusInfo.LeaseStatus> leases = s.leases().stream()
-                .map(l -> new StatusInfo.LeaseStatus(l.key().network(), l.key().containerId(), l.key().ifName(),
-                        l.podNamespace(), l.podName(), l.address().toString(), l.interfaceId(),
-                        l.assignedAt().toString()))
-                .toList();
-        return new StatusInfo(provider, s.instanceId(), s.instanceType(), s.zone(), prefixMode,
-                new StatusInfo.PoolCounts(s.total(), s.free(), s.assigned(), s.cooling(), s.pending(), s.releasing()),
-                s.capacity(), ifaces, leases);
+        return PoolView.of(provider, prefixMode, s).status(PoolView.leases(s.leases()));
     }
 }

@@ -1,5 +1,6 @@
 package io.vpcipam.ipamd.ops;
 
+import io.vpcipam.ipamd.pool.PoolView;
 import io.vpcipam.ipamd.pool.Reconciler;
 import org.junit.jupiter.api.Test;
 
@@ -18,13 +19,11 @@ class OpsCommandsTest {
 
     private static final Instant NOW = Instant.parse("2025-01-31T12:00:00Z");
 
-    private static Map<String, Object> pool(int total, int free, int waiting, int cooling, int pending, int max,
-                                            String pausedUntil) {
-        Map<String, Object> engine = new HashMap<>();
-        engine.put("reconcilerRunning", true);
-        engine.put("growthPausedUntil", pausedUntil);
-        return Map.of("pool", Map.of("total", total, "free", free, "waiting", waiting, "cooling", cooling,
-                "pending", pending), "maxAddresses", max, "engine", engine);
+    private static PoolView pool(int total, int free, int waiting, int cooling, int pending, int max,
+                                 String pausedUntil) {
+        return new PoolView("sim", "i-0sim", "m5.large", "us-east-1a", false,
+                new PoolView.Counts(total, free, total - free - cooling, cooling, 0, pending, 0, waiting), max, null,
+                new PoolView.Engine(null, null, pausedUntil, true, false, 0, null, null, null, null), List.of());
     }
 
     private static Map<String, Object> decision(String plan, String reason, String outcome, Reconciler.Result result) {
@@ -44,6 +43,21 @@ class OpsCommandsTest {
     void verdict_waitingWhileGrowthPaused_blamesTheSubnet() {
         String v = OpsCommands.verdict(pool(10, 0, 3, 0, 0, 27, "2025-01-31T12:01:00Z"), List.of(), NOW);
         assertTrue(v.startsWith("STARVED: 3 ADD(s) waiting") && v.contains("subnet ran out"), v);
+    }
+
+    @Test
+    void verdict_growthPausedAfterARefusal_namesItsReasonAndCode() {
+        PoolView p = pool(10, 0, 3, 0, 0, 27, "2025-01-31T12:01:00Z");
+        PoolView.Engine e = p.engine();
+        PoolView refused = new PoolView(p.provider(), p.instanceId(), p.instanceType(), p.zone(), p.prefixMode(),
+                p.pool(), p.maxAddresses(), p.targets(), new PoolView.Engine(e.lastGrow(), e.lastShrink(),
+                e.growthPausedUntil(), true, false, 0, null, null, null, new PoolView.Refusal(NOW.toString(),
+                "SubnetExhausted", "InsufficientFreeAddressesInSubnet", "no room", "eni-1", 1,
+                "2025-01-31T12:01:00Z")), p.interfaces());
+
+        String v = OpsCommands.verdict(refused, List.of(), NOW);
+
+        assertTrue(v.contains("(SubnetExhausted, InsufficientFreeAddressesInSubnet, 1 in a row)"), v);
     }
 
     @Test
@@ -72,14 +86,12 @@ class OpsCommandsTest {
         assertTrue(v.startsWith("OK: 4 free"), v);
     }
 
-    private static Map<String, Object> cloudFailing(Map<String, Object> pool, String nextTry) {
-        @SuppressWarnings("unchecked")
-        Map<String, Object> engine = (Map<String, Object>) pool.get("engine");
-        engine.put("cloudFailing", true);
-        engine.put("cloudFailures", 7);
-        engine.put("cloudNextTry", nextTry);
-        engine.put("cloudError", "unavailable CircuitOpen: EC2 kept failing");
-        return pool;
+    private static PoolView cloudFailing(PoolView pool, String nextTry) {
+        PoolView.Engine e = pool.engine();
+        return new PoolView(pool.provider(), pool.instanceId(), pool.instanceType(), pool.zone(), pool.prefixMode(),
+                pool.pool(), pool.maxAddresses(), pool.targets(), new PoolView.Engine(e.lastGrow(), e.lastShrink(),
+                e.growthPausedUntil(), true, true, 7, nextTry, "unavailable CircuitOpen: EC2 kept failing", null, null),
+                pool.interfaces());
     }
 
     @Test

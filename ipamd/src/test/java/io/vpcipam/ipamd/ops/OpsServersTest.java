@@ -1,5 +1,6 @@
 package io.vpcipam.ipamd.ops;
 
+import io.vpcipam.ipamd.pool.PoolView;
 import com.fasterxml.jackson.jr.ob.JSON;
 import io.vpcipam.ipamd.Config;
 import io.vpcipam.ipamd.Daemon;
@@ -231,7 +232,7 @@ class OpsServersTest {
         assertEquals(3, counts.get("assigned"));
         Map<?, ?> iface = (Map<?, ?>) ((List<?>) pool.get("interfaces")).getFirst();
         assertEquals(Set.of("id", "deviceIndex", "subnetId", "primaryAddress", "addresses", "prefixes", "free",
-                "assigned", "mac", "linkName", "routeTable", "hostReady"), iface.keySet());
+                "assigned", "unmanaged", "mac", "linkName", "routeTable", "hostReady"), iface.keySet());
         assertEquals(0, iface.get("routeTable"));
         assertTrue(String.valueOf(iface.get("mac")).matches("02:51:4d:[0-9a-f:]{8}"), iface.toString());
         assertEquals(Set.of("lastGrow", "lastShrink", "growthPausedUntil", "reconcilerRunning", "cloudFailing",
@@ -239,6 +240,17 @@ class OpsServersTest {
                 ((Map<?, ?>) pool.get("engine")).keySet());
         assertNull(((Map<?, ?>) pool.get("engine")).get("lastCapacityRefusal"), "nothing was refused");
         assertEquals(2, ((Map<?, ?>) pool.get("targets")).get("warmIpTarget"));
+
+        // the CLI reads the record the daemon served, and builds the same STATUS the socket answers with
+        IntrospectionClient client = new IntrospectionClient(new OpsConfig.Endpoint("127.0.0.1",
+                ops.introspectionPort()));
+        PoolView view = client.pool();
+        assertEquals(3, view.pool().assigned());
+        assertEquals(2, view.targets().warmIpTarget());
+        assertTrue(view.engine().reconcilerRunning());
+        assertEquals(daemon.service().status().interfaces().stream().map(i -> i.id() + "/" + i.mac()).toList(),
+                client.status().interfaces().stream().map(i -> i.id() + "/" + i.mac()).toList());
+        assertEquals(daemon.service().status().leases(), client.status().leases());
 
         List<?> leases = (List<?>) json("/v1/leases", 200).get("leases");
         assertEquals(3, leases.size());
