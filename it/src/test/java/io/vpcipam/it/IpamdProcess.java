@@ -115,6 +115,26 @@ public final class IpamdProcess implements AutoCloseable {
         throw new IOException("ipamd did not serve " + socket + " within " + timeout + ":\n" + ipamd.log());
     }
 
+    /** What an {@code ipamd} CLI command printed and how it exited. */
+    public record Cli(int exit, String out, String err) {
+    }
+
+    /** Runs the ipamd CLI ({@code ipamd <args>}) without the caller's IPAMD_ variables; waits up to 30 s. */
+    public static Cli cli(String... args) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of(java(), "-jar", jar().toString()));
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        pb.environment().keySet().removeIf(k -> k.startsWith("IPAMD_"));
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        String err = new String(p.getErrorStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        if (!p.waitFor(30, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new IOException("ipamd " + String.join(" ", args) + " did not exit within 30 s");
+        }
+        return new Cli(p.exitValue(), out, err);
+    }
+
     /** The ADD a CNI plugin sends for test pod {@code i} (container-i / default/pod-i, eth0). */
     public static Request podAdd(int i) {
         return Request.add("vpc-ipam", "container-" + i, "eth0", "/proc/1/ns/net", "default", "pod-" + i);

@@ -2,6 +2,7 @@ package io.vpcipam.it.ops;
 
 import com.fasterxml.jackson.jr.ob.JSON;
 import io.vpcipam.it.IpamdProcess;
+import io.vpcipam.it.IpamdProcess.Cli;
 import io.vpcipam.protocol.Codec;
 import io.vpcipam.protocol.Reply;
 import io.vpcipam.protocol.Request;
@@ -21,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
+import static io.vpcipam.it.IpamdProcess.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -34,25 +36,10 @@ class OpsIT {
     @TempDir
     Path dir;
 
-    record Run(int exit, String out, String err) {
-    }
-
     private static int freePort() throws Exception {
         try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();
         }
-    }
-
-    private static Run cli(String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(IpamdProcess.java(), "-jar", IpamdProcess.jar().toString()));
-        cmd.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd);
-        pb.environment().keySet().removeIf(k -> k.startsWith("IPAMD_"));
-        Process p = pb.start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
-        return new Run(p.exitValue(), out, err);
     }
 
     private static Request add(int i) {
@@ -81,20 +68,20 @@ class OpsIT {
             assertTrue(metrics.body().contains("vpc_ipam_addresses{state=\"assigned\"} 2.0"), metrics.body());
             assertTrue(metrics.body().contains("vpc_ipam_add_duration_seconds_count 2"), metrics.body());
 
-            Run status = cli("status", "--introspection", intro);
+            Cli status = cli("status", "--introspection", intro);
             assertEquals(0, status.exit(), status.err());
             assertTrue(status.out().contains("INTERFACE") && status.out().contains("default/pod-2"), status.out());
-            Run statusJson = cli("status", "--json", "--introspection", intro);
+            Cli statusJson = cli("status", "--json", "--introspection", intro);
             assertEquals(2, Codec.decodeReply(statusJson.out().strip()).status().pool().assigned());
 
-            Run leases = cli("leases", "--introspection", intro);
+            Cli leases = cli("leases", "--introspection", intro);
             assertEquals(0, leases.exit(), leases.err());
             assertTrue(leases.out().contains("default/pod-1") && leases.out().contains("2 leases"), leases.out());
             List<?> leaseList = (List<?>) JSON.std.mapFrom(cli("leases", "--json", "--introspection", intro).out())
                     .get("leases");
             assertEquals(2, leaseList.size());
 
-            Run explain = cli("explain", "--introspection", intro);
+            Cli explain = cli("explain", "--introspection", intro);
             assertEquals(0, explain.exit(), explain.err());
             assertTrue(explain.out().contains("verdict   OK") && explain.out().contains("warm target"), explain.out());
             Map<String, Object> explainJson = JSON.std.mapFrom(cli("explain", "--json", "--introspection", intro).out());
@@ -103,18 +90,18 @@ class OpsIT {
 
             // introspection unreachable: status and leases fall back to the socket, with a note on stderr
             String closed = "127.0.0.1:" + freePort();
-            Run fallback = cli("status", "--introspection", closed, "--socket", ipamd.socket().toString());
+            Cli fallback = cli("status", "--introspection", closed, "--socket", ipamd.socket().toString());
             assertEquals(0, fallback.exit(), fallback.err());
             assertTrue(fallback.out().contains("default/pod-1"), fallback.out());
             assertTrue(fallback.err().contains("asking the socket"), fallback.err());
-            Run leasesOff = cli("leases", "--introspection", "off", "--socket", ipamd.socket().toString());
+            Cli leasesOff = cli("leases", "--introspection", "off", "--socket", ipamd.socket().toString());
             assertEquals(0, leasesOff.exit(), leasesOff.err());
             assertTrue(leasesOff.out().contains("2 leases"), leasesOff.out());
-            Run explainDown = cli("explain", "--introspection", closed);
+            Cli explainDown = cli("explain", "--introspection", closed);
             assertEquals(1, explainDown.exit());
             assertTrue(explainDown.err().contains("cannot reach"), explainDown.err());
 
-            Run completion = cli("generate-completion");
+            Cli completion = cli("generate-completion");
             assertEquals(0, completion.exit(), completion.err());
             assertTrue(completion.out().contains("explain") && completion.out().contains("leases"));
 

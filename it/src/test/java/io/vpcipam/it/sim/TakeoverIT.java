@@ -2,6 +2,7 @@ package io.vpcipam.it.sim;
 
 import com.fasterxml.jackson.jr.ob.JSON;
 import io.vpcipam.it.IpamdProcess;
+import io.vpcipam.it.IpamdProcess.Cli;
 import io.vpcipam.protocol.Reply;
 import io.vpcipam.provider.Ipv4Address;
 import io.vpcipam.provider.NetworkInterface;
@@ -25,6 +26,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
+import static io.vpcipam.it.IpamdProcess.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -39,21 +41,6 @@ class TakeoverIT {
 
     @TempDir
     Path dir;
-
-    record Run(int exit, String out, String err) {
-    }
-
-    private static Run cli(String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(IpamdProcess.java(), "-jar", IpamdProcess.jar().toString()));
-        cmd.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd);
-        pb.environment().keySet().removeIf(k -> k.startsWith("IPAMD_"));
-        Process p = pb.start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
-        return new Run(p.exitValue(), out, err);
-    }
 
     private static int freePort() throws Exception {
         try (ServerSocket s = new ServerSocket(0)) {
@@ -102,13 +89,13 @@ class TakeoverIT {
             }
             assertEquals(2, unproven(intro), "aws-node's two pods' addresses stay unproven");
 
-            Run status = cli("status", "--introspection", intro);
+            Cli status = cli("status", "--introspection", intro);
             assertEquals(0, status.exit(), status.err());
             assertTrue(status.out().lines().anyMatch(l -> l.startsWith(multus) && l.endsWith("no (no_manage_tag)")),
                     status.out());
             assertTrue(status.out().lines().anyMatch(l -> l.startsWith(efa) && l.endsWith("no (network_card)")),
                     status.out());
-            Run explain = cli("explain", "--introspection", intro);
+            Cli explain = cli("explain", "--introspection", intro);
             assertTrue(explain.out().contains("unmanaged " ) && explain.out().contains(multus + " (no_manage_tag)"),
                     explain.out());
             assertTrue(explain.out().contains("takeover  2 unproven: 2 given to pods by aws-node's checkpoint"),
