@@ -47,9 +47,10 @@ import java.util.function.Supplier;
  * <p>The cloud is the truth for which addresses the node holds ({@link #sync}); the checkpoint is the truth for
  * which are assigned ({@link #restore}).
  *
- * <p>Why this stays one class of some 600 lines: it is the one lock both roles share, and each public method is one
+ * <p>Why this stays one class of some 700 lines: it is the one lock both roles share, and each public method is one
  * operation's lock boundary. What is left here after the split is what cannot move without splitting the lock: the
- * ADD's bounded wait on the lock's condition (with the demand it signals and the DEL that calls it off), and each
+ * ADD's bounded wait on the lock's condition (with the demand it signals and the DEL that calls it off; the fleet
+ * simulator's {@code tryAdd} is the same ADD without the wait), and each
  * lease change's two halves, the change under the lock and the wait for its durability outside it (with the undo of
  * an ADD whose write failed). The contracts are documented once, on {@link SocketSide} and {@link ReconcilerSide}.
  */

@@ -41,7 +41,7 @@ import java.util.logging.Logger;
  * whose answer never arrived). No create is in flight then (this thread is the only creator), so every detached
  * interface with this node's tag is a leftover; the hourly collector with its grace period is for other nodes'.
  *
- * <p>Why one class of some 650 lines: it is the one thread that calls the cloud's mutating verbs, and its state (the
+ * <p>Why one class of some 750 lines: it is the one thread that calls the cloud's mutating verbs, and its state (the
  * cloud's health and hold, the refusal backoff, the resync flag, the leftover sweep's bound) is read by every step of
  * a pass; the decisions themselves are pure ({@link Planner}) and the pool's side is {@link ReconcilerSide}. Splitting
  * the executor from the loop would share that state across two objects on one thread with nothing gained.
