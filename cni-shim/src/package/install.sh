@@ -1,7 +1,8 @@
 #!/bin/sh
 # Installs the vpc-ipam CNI plugin from this directory into a CNI bin dir and writes its conflist.
 # The Helm chart's init container runs it with host paths mounted (e.g. --bin-dir /host/opt/cni/bin);
-# the AOT cache stays valid when the plugin moves, as long as vpc-ipam.d/ keeps its layout.
+# the AOT cache stays valid when the plugin moves, as long as vpc-ipam.d/ keeps its layout. Without one beside
+# it (the container image carries none), it makes the cache on the node: see below.
 #
 #   install.sh [--bin-dir DIR] [--conf-dir DIR] [--conf-file NAME] [--network NAME]
 #              [--socket PATH] [--state-dir DIR] [--log-file PATH] [--mtu N]
@@ -62,21 +63,51 @@ for p in "$socket" "$state_dir" "$log_file"; do
 done
 
 if [ "$uninstall" = 1 ]; then
-  rm -rf "$bin_dir/vpc-ipam" "$bin_dir/vpc-ipam.d" "$conf_dir/$conf_file"
+  rm -rf "$bin_dir/vpc-ipam" "$bin_dir/vpc-ipam.d" "$bin_dir"/.vpc-ipam.[0-9]* "$conf_dir/$conf_file"
   echo "removed vpc-ipam from $bin_dir and $conf_dir/$conf_file"
   exit 0
 fi
 
 mkdir -p "$bin_dir"
-tmp=$bin_dir/.vpc-ipam.d.$$
-rm -rf "$tmp"
-cp -a "$here/vpc-ipam.d" "$tmp"      # -a keeps the jars' mtimes, which the AOT cache checks
+# Staged next to its destination (same file system: the renames below are atomic), under a name no runtime runs.
+stage=$bin_dir/.vpc-ipam.$$
+rm -rf "$bin_dir"/.vpc-ipam.[0-9]*      # a stage an install killed half-way left behind
+mkdir "$stage"
+cp -a "$here/vpc-ipam.d" "$stage/vpc-ipam.d"      # -a keeps the jars' mtimes, which the AOT cache checks
+cp -a "$here/vpc-ipam" "$stage/vpc-ipam"
+
+# The AOT cache (classes pre-parsed and pre-linked: each plugin call starts several times faster). The build's
+# cni-shim/target/cni/ carries one; the container image does not, because two JDK training runs never give the same
+# bytes and the image's digest must not depend on the machine that built it. Then it is made here, once per plugin
+# version and node: reused from the last install of the same plugin (same launcher, runtime and jars), else trained
+# by the plugin's own training run (a few seconds; it only reads). Whatever its origin, a cache the JVM refuses is
+# dropped, and a node without one still works, only slower.
+aot=$stage/vpc-ipam.d/vpc-ipam.aot
+key=$( (cd "$stage" && cat vpc-ipam vpc-ipam.d/runtime/release vpc-ipam.d/lib/*.jar) | sha256sum | cut -d' ' -f1)
+aot_ok() { # the JVM says nothing about a cache it can use
+  [ -s "$aot" ] && [ -z "$(echo '{"cniVersion":"1.0.0"}' | CNI_COMMAND=VERSION "$stage/vpc-ipam" 2>&1 >/dev/null)" ]
+}
+if [ ! -s "$aot" ] && [ -s "$bin_dir/vpc-ipam.d/vpc-ipam.aot" ] &&
+   [ "$(cat "$bin_dir/vpc-ipam.d/vpc-ipam.aot.key" 2>/dev/null)" = "$key" ]; then
+  cp -a "$bin_dir/vpc-ipam.d/vpc-ipam.aot" "$aot"
+fi
+if ! aot_ok; then
+  rm -f "$aot"
+  echo "training the plugin's AOT cache on this node"
+  if ! "$stage/vpc-ipam" --aot-train "$aot" "$stage/aot-training" >"$stage/aot-training.log" 2>&1 || ! aot_ok; then
+    echo "install.sh: warning: no AOT cache (the plugin works, but starts slower); the training run said:" >&2
+    tail -n 20 "$stage/aot-training.log" >&2
+    rm -f "$aot"
+  fi
+fi
+[ -s "$aot" ] && echo "$key" > "$aot.key"
+
 rm -rf "$bin_dir/vpc-ipam.d.old"
 [ -d "$bin_dir/vpc-ipam.d" ] && mv "$bin_dir/vpc-ipam.d" "$bin_dir/vpc-ipam.d.old"
-mv "$tmp" "$bin_dir/vpc-ipam.d"
+mv "$stage/vpc-ipam.d" "$bin_dir/vpc-ipam.d"
 rm -rf "$bin_dir/vpc-ipam.d.old"
-cp -a "$here/vpc-ipam" "$bin_dir/.vpc-ipam.$$"
-mv -f "$bin_dir/.vpc-ipam.$$" "$bin_dir/vpc-ipam"
+mv -f "$stage/vpc-ipam" "$bin_dir/vpc-ipam"
+rm -rf "$stage"
 echo "installed vpc-ipam into $bin_dir"
 
 [ "$write_conf" = 1 ] || exit 0

@@ -1,5 +1,6 @@
 #!/bin/sh
-# vpc-ipam CNI plugin launcher. Runs the bundled JVM with the AOT cache made at build time.
+# vpc-ipam CNI plugin launcher. Runs the bundled JVM with the AOT cache beside it (made at build time, or by
+# install.sh on the node).
 # Flags, each for start-up time of a process that lives ~50 ms: one GC thread (Serial), the
 # interpreter only (-Xint: with the hand-written JSON path nothing runs long enough to repay C1's
 # compilations; an ADD+DEL cycle took 30% less CPU and 1.4x less time than with C1 on a loaded 2-core
@@ -22,17 +23,30 @@ case $0 in
   *) d=./vpc-ipam.d ;;
 esac
 l=$d/lib
-main=io.vpcipam.cni.Main
-aot=-XX:AOTCache=$d/vpc-ipam.aot
-# Runtimes call a CNI plugin without arguments; only the build passes these, to train the cache.
+run=exec
+jvm() { # the JVM with the plugin's flags; then AOT options, the main class and its arguments
+  $run "$d/runtime/bin/java" -Xlog:disable -Xlog:all=warning:stderr \
+    -XX:+UseSerialGC -Xint -XX:-UsePerfData -Xmx64m -Xss512k \
+    -XX:+UnlockDiagnosticVMOptions -XX:ArchiveRelocationMode=0 -Djdk.reflect.useNativeAccessorOnly=true \
+    -Djava.nio.channels.spi.SelectorProvider=sun.nio.ch.EPollSelectorProvider \
+    -cp "$l/cni-shim.jar:$l/protocol.jar:$l/jackson-jr-objects.jar:$l/jackson-core.jar" "$@"
+}
+# Runtimes call a CNI plugin without arguments; only the build and install.sh pass these, to train the cache:
+# --aot-train CACHE AotTraining's arguments. Two steps, not -XX:AOTCacheOutput's one: the training JVM has exited
+# before the cache is assembled, so a node's install step needs the memory of one JVM at a time, not two.
 if [ "${1:-}" = --aot-train ]; then
-  aot=-XX:AOTCacheOutput=$2
-  main=io.vpcipam.cni.AotTraining
+  run=
+  cache=$2
   shift 2
+  jvm -XX:AOTMode=record -XX:AOTConfiguration="$cache.config" io.vpcipam.cni.AotTraining "$@" &&
+    jvm -XX:AOTMode=create -XX:AOTConfiguration="$cache.config" -XX:AOTCache="$cache"
+  rc=$?
+  rm -f "$cache.config"
+  exit $rc
 fi
-exec "$d/runtime/bin/java" "$aot" -Xlog:disable -Xlog:all=warning:stderr \
-  -XX:+UseSerialGC -Xint -XX:-UsePerfData -Xmx64m -Xss512k \
-  -XX:+UnlockDiagnosticVMOptions -XX:ArchiveRelocationMode=0 -Djdk.reflect.useNativeAccessorOnly=true \
-  -Djava.nio.channels.spi.SelectorProvider=sun.nio.ch.EPollSelectorProvider \
-  -cp "$l/cni-shim.jar:$l/protocol.jar:$l/jackson-jr-objects.jar:$l/jackson-core.jar" \
-  "$main" "$@"
+# install.sh makes the cache on the node when the package carries none; without it the JVM must not try one (it
+# would say so on stderr at every call)
+if [ -f "$d/vpc-ipam.aot" ]; then
+  jvm -XX:AOTCache="$d/vpc-ipam.aot" io.vpcipam.cni.Main "$@"
+fi
+jvm -XX:AOTMode=off io.vpcipam.cni.Main "$@"

@@ -14,11 +14,15 @@ import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * {@code src/package/install.sh} as the chart's conflist container and a hand install run it, over a stand-in
- * plugin in a temp dir: the conflist name, its validation, and the warning when another config sorts first.
+ * plugin in a temp dir: the conflist name, its validation, the warning when another config sorts first, and the AOT
+ * cache made on the node when the package carries none (the container image). The stand-in launcher trains a
+ * "cache" of random bytes (as a JDK training run never gives the same bytes twice) and, like the JVM, complains on
+ * stderr about a cache it cannot use (here: one that says "stale").
  */
 class InstallScriptTest {
 
@@ -35,9 +39,24 @@ class InstallScriptTest {
     void standInPackage() throws IOException {
         pkg = Files.createDirectories(dir.resolve("pkg"));
         Files.copy(Path.of("src/package/install.sh"), pkg.resolve("install.sh"));
-        Files.writeString(pkg.resolve("vpc-ipam"), "#!/bin/sh\n");
-        Files.createDirectories(pkg.resolve("vpc-ipam.d"));
-        Files.writeString(pkg.resolve("vpc-ipam.d/stand-in"), "");
+        Files.writeString(pkg.resolve("vpc-ipam"), """
+                #!/bin/sh
+                d=${0%/*}/vpc-ipam.d
+                if [ "${1:-}" = --aot-train ]; then
+                  [ -f "$d/fail-training" ] && { echo "training failed: no memory" >&2; exit 1; }
+                  mkdir -p "$3" && od -An -N16 -tx8 /dev/urandom > "$2"
+                  exit 0
+                fi
+                [ "$(cat "$d/vpc-ipam.aot" 2>/dev/null)" = stale ] && echo "[warning][aot] cannot use the cache" >&2
+                cat >/dev/null
+                echo '{"cniVersion":"1.0.0","supportedVersions":["1.0.0"]}'
+                """);
+        pkg.resolve("vpc-ipam").toFile().setExecutable(true);
+        Files.createDirectories(pkg.resolve("vpc-ipam.d/runtime"));
+        Files.createDirectories(pkg.resolve("vpc-ipam.d/lib"));
+        Files.writeString(pkg.resolve("vpc-ipam.d/runtime/release"), "JAVA_VERSION=\"25\"\n");
+        Files.writeString(pkg.resolve("vpc-ipam.d/lib/cni-shim.jar"), "v1");
+        Files.writeString(pkg.resolve("vpc-ipam.d/vpc-ipam.aot"), "built with the package");
         bin = dir.resolve("bin");
         conf = dir.resolve("net.d");
     }
@@ -87,5 +106,88 @@ class InstallScriptTest {
             assertTrue(r.err().contains("--conf-file"), r.err());
         }
         assertFalse(Files.exists(bin.resolve("vpc-ipam")), "nothing is installed after a refused argument");
+    }
+
+    @Test
+    void install_packageWithACache_keepsIt() throws Exception {
+        Run r = install("--no-conf");
+
+        assertEquals(0, r.exit(), r.err());
+        assertEquals("built with the package", Files.readString(bin.resolve("vpc-ipam.d/vpc-ipam.aot")));
+        assertFalse(r.out().contains("training"), r.out());
+    }
+
+    @Test
+    void install_packageWithoutACache_trainsOneOnTheNode_reinstallOfTheSamePluginKeepsIt() throws Exception {
+        Files.delete(pkg.resolve("vpc-ipam.d/vpc-ipam.aot"));
+
+        Run first = install("--no-conf");
+        String trained = Files.readString(bin.resolve("vpc-ipam.d/vpc-ipam.aot"));
+        Run again = install("--no-conf");
+
+        assertEquals(0, first.exit(), first.err());
+        assertTrue(first.out().contains("training the plugin's AOT cache"), first.out());
+        assertEquals("", first.err());
+        assertEquals(0, again.exit(), again.err());
+        assertFalse(again.out().contains("training"), again.out());
+        assertEquals(trained, Files.readString(bin.resolve("vpc-ipam.d/vpc-ipam.aot")), "kept, not trained again");
+        try (var left = Files.list(bin)) {
+            assertEquals(List.of("vpc-ipam", "vpc-ipam.d"), left.map(p -> p.getFileName().toString()).sorted()
+                    .toList(), "no stage or training files left behind");
+        }
+    }
+
+    @Test
+    void install_anotherPlugin_trainsANewCache() throws Exception {
+        Files.delete(pkg.resolve("vpc-ipam.d/vpc-ipam.aot"));
+        install("--no-conf");
+        String old = Files.readString(bin.resolve("vpc-ipam.d/vpc-ipam.aot"));
+        Files.writeString(pkg.resolve("vpc-ipam.d/lib/cni-shim.jar"), "v2");
+
+        Run r = install("--no-conf");
+
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().contains("training"), r.out());
+        assertNotEquals(old, Files.readString(bin.resolve("vpc-ipam.d/vpc-ipam.aot")));
+        assertEquals("v2", Files.readString(bin.resolve("vpc-ipam.d/lib/cni-shim.jar")));
+    }
+
+    @Test
+    void install_cacheTheJvmRefuses_trainsANewOne() throws Exception {
+        Files.writeString(pkg.resolve("vpc-ipam.d/vpc-ipam.aot"), "stale");
+
+        Run r = install("--no-conf");
+
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.out().contains("training"), r.out());
+        assertNotEquals("stale", Files.readString(bin.resolve("vpc-ipam.d/vpc-ipam.aot")));
+    }
+
+    @Test
+    void install_trainingFails_installsThePluginWithoutACacheAndWarns() throws Exception {
+        Files.delete(pkg.resolve("vpc-ipam.d/vpc-ipam.aot"));
+        Files.writeString(pkg.resolve("vpc-ipam.d/fail-training"), "");
+
+        Run r = install("--no-conf");
+
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(r.err().contains("warning: no AOT cache") && r.err().contains("no memory"), r.err());
+        assertTrue(Files.isExecutable(bin.resolve("vpc-ipam")));
+        assertFalse(Files.exists(bin.resolve("vpc-ipam.d/vpc-ipam.aot")));
+        assertFalse(Files.exists(bin.resolve("vpc-ipam.d/vpc-ipam.aot.key")));
+    }
+
+    @Test
+    void uninstall_removesThePluginAndAStageAKilledInstallLeft() throws Exception {
+        install();
+        Files.createDirectories(bin.resolve(".vpc-ipam.12345/vpc-ipam.d"));
+
+        Run r = install("--uninstall");
+
+        assertEquals(0, r.exit(), r.err());
+        try (var left = Files.list(bin)) {
+            assertEquals(List.of(), left.toList());
+        }
+        assertFalse(Files.exists(conf.resolve("05-vpc-ipam.conflist")));
     }
 }
