@@ -14,17 +14,15 @@
 #   2 java     /opt/java: a jlink'ed Java 25 runtime with the modules ipamd and its providers use
 #   3 deps     third-party jars of ipamd and the providers, and the CNI plugin's own runtime (vpc-ipam.d/runtime)
 #   4 app      ipamd.jar, the provider jars, the plugin's launcher, install.sh and jars
-#   5 aot      the plugin's AOT cache (a JVM training run: not bit-for-bit repeatable, so it is made once per input and
-#              kept in the cache dir; see below)
 #
 # Reproducible: every file has the same mtime (the build's outputTimestamp), owner 0:0, tar entries sorted, gzip -n;
 # the config's created time is that timestamp too. Our jars are reproducible through project.build.outputTimestamp.
-# The plugin's AOT cache is the exception: two training runs never give the same bytes, so it is keyed by the sha256 of
-# everything it depends on (runtime, jars, launcher) and reused from the cache dir while those are unchanged. Same
-# machine, same input: same digest. A clean machine trains its own cache, so only layer 5 and the digest differ.
+# The same sources, lock and JDK give the same digest on any machine (ImageReproducibleIT builds it again with an
+# empty cache in another directory). The plugin's AOT cache is not in the image for that reason: two JDK training
+# runs never give the same bytes, so install.sh trains it on the node (the chart's install-cni step).
 #
 # Cached outside the repository in $VPC_IPAM_CACHE (default ~/.cache/vpc-ipam): the .debs (checked against the lock),
-# compressed layers by their diff_id, the AOT caches. A clean machine needs apt-get (as root, or any user for
+# the jlink'ed runtime, compressed layers by their diff_id. A clean machine needs apt-get (as root, or any user for
 # `apt-get download`) and a reachable Debian mirror with the pinned versions.
 #
 # Usage: build-image.sh TARGET_DIR JAVA_HOME REPO_ROOT OUTPUT_TIMESTAMP
@@ -35,7 +33,7 @@ export LC_ALL=C
 here=$(cd "$(dirname "$0")/.." && pwd)
 lock=$here/debian-packages.lock
 cache=${VPC_IPAM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/vpc-ipam}/image
-mkdir -p "$cache/debs" "$cache/layers" "$cache/aot"
+mkdir -p "$cache/debs" "$cache/layers"
 apt_opts="-q -o APT::Sandbox::User=$(id -un)"
 
 die() { echo "build-image: $*" >&2; exit 1; }
@@ -166,11 +164,10 @@ fi
 mkdir -p "$work/java/opt"
 cp -a "$jre" "$work/java/opt/java"
 
-# --- layers 3-5: ipamd, the providers and the plugin ----------------------------------------------------------------
+# --- layers 3-4: ipamd, the providers and the plugin ----------------------------------------------------------------
 deps=$work/deps/opt/vpc-ipam
 app=$work/app/opt/vpc-ipam
-aotl=$work/aot/opt/vpc-ipam
-mkdir -p "$deps/ipamd/lib" "$app/ipamd/lib" "$deps/cni/vpc-ipam.d" "$app/cni/vpc-ipam.d/lib" "$aotl/cni/vpc-ipam.d"
+mkdir -p "$deps/ipamd/lib" "$app/ipamd/lib" "$deps/cni/vpc-ipam.d" "$app/cni/vpc-ipam.d/lib"
 own() { case $(basename "$1") in ipamd.jar|provider-*.jar|protocol*.jar|cni-shim*.jar) return 0 ;; esac; return 1; }
 cp "$ipamd/ipamd.jar" "$app/ipamd/"
 for j in "$ipamd"/lib/*.jar; do if own "$j"; then cp "$j" "$app/ipamd/lib/"; else cp "$j" "$deps/ipamd/lib/"; fi; done
@@ -184,23 +181,9 @@ cp -a "$cni/vpc-ipam.d/runtime" "$deps/cni/vpc-ipam.d/runtime"
 cp "$cni/vpc-ipam" "$cni/install.sh" "$app/cni/"
 cp "$cni"/vpc-ipam.d/lib/*.jar "$app/cni/vpc-ipam.d/lib/"
 
-# The plugin's AOT cache checks the jars' size and mtime, so it is trained on the jars as the image holds them (mtime
-# = the epoch) and reused while runtime, jars and launcher are the same.
-touch -h -d "@$epoch" "$app/cni/vpc-ipam.d/lib"/*.jar
-akey=$( (cat "$cni/vpc-ipam.d/runtime/release" "$cni/vpc-ipam"; cat "$app/cni/vpc-ipam.d/lib"/*.jar; echo "$epoch") \
-  | sha256sum | cut -d' ' -f1)
-aot=$cache/aot/$akey.aot
-if [ ! -s "$aot" ]; then
-  train=$work/aot-train
-  mkdir -p "$train/vpc-ipam.d"
-  cp -a "$app/cni/vpc-ipam" "$train/"
-  cp -a "$app/cni/vpc-ipam.d/lib" "$deps/cni/vpc-ipam.d/runtime" "$train/vpc-ipam.d/"
-  "$train/vpc-ipam" --aot-train "$aot.$$" "$train/scratch" >"$work/aot-training.log" 2>&1 || {
-    cat "$work/aot-training.log" >&2; die "AOT training of the plugin failed"; }
-  mv "$aot.$$" "$aot"
-  rm -rf "$train"
-fi
-cp "$aot" "$aotl/cni/vpc-ipam.d/vpc-ipam.aot"
+# No AOT cache for the plugin: a JDK training run never gives the same bytes twice, so a cache in the image would
+# make its digest depend on the machine that built it. The chart's install-cni step makes it on the node
+# (install.sh: once per plugin version and node).
 
 # --- the OCI layout -------------------------------------------------------------------------------------------------
 oci=$work/oci
@@ -231,7 +214,6 @@ layer debian "$base"
 layer java "$work/java"
 layer deps "$work/deps"
 layer app "$work/app"
-layer aot "$work/aot"
 
 # Default user root: the chart's containers say runAsUser 0 and drop capabilities they do not need (the socket is
 # root-only and ipamd checks its peers' uids; the others write root-owned host dirs).
