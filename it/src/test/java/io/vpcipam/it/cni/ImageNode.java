@@ -321,18 +321,45 @@ public final class ImageNode implements AutoCloseable {
         if (detach) {
             ctr(args.toArray(String[]::new));
         } else {
-            String out = ctr(args.toArray(String[]::new));
-            Files.writeString(w.resolve("logs/" + id + ".log"), out);
+            runToEnd(id, ctrCommand(args.toArray(String[]::new)));
             containers.remove(id);
         }
         return id;
     }
 
+    /**
+     * Runs a foreground container to its end, its output into its log. No 60 s bound as for other commands: the
+     * kubelet does not bound an init container either, and install-cni trains the plugin's AOT cache (20 s and
+     * more on a loaded machine); 15 minutes only stops a hung one.
+     */
+    private void runToEnd(String id, List<String> cmd) throws IOException, InterruptedException {
+        Path log = w.resolve("logs/" + id + ".log");
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        if (!p.waitFor(15, TimeUnit.MINUTES)) {
+            p.destroyForcibly();
+            throw new IOException(id + " did not end in 15 minutes: " + Files.readString(log));
+        }
+        if (p.exitValue() != 0) {
+            throw new IOException(id + " exited " + p.exitValue() + ": " + Files.readString(log));
+        }
+    }
+
     /** {@code ctr run --rm} of an image with the node's root file system at {@code /host}, as kubectl debug node does. */
     public String runWithHostRoot(String image, String... cmd) throws IOException, InterruptedException {
+        return debug(List.of(), image, cmd);
+    }
+
+    /** {@link #runWithHostRoot} with NET_ADMIN and NET_RAW added, as {@code kubectl debug --profile=netadmin} does. */
+    public String runNetadminWithHostRoot(String image, String... cmd) throws IOException, InterruptedException {
+        return debug(List.of("--cap-add", "CAP_NET_ADMIN", "--cap-add", "CAP_NET_RAW"), image, cmd);
+    }
+
+    private String debug(List<String> extra, String image, String... cmd) throws IOException, InterruptedException {
         String id = "debug-" + Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xffffffL);
         List<String> args = new ArrayList<>(List.of("run", "--rm", "--net-host", "--fifo-dir", w.resolve("fifo").toString(),
-                "--mount", "type=bind,src=/,dst=/host,options=rbind:rw", image, id));
+                "--mount", "type=bind,src=/,dst=/host,options=rbind:rw"));
+        args.addAll(extra);
+        args.addAll(List.of(image, id));
         args.addAll(List.of(cmd));
         return ctr(args.toArray(String[]::new));
     }
