@@ -453,6 +453,16 @@ final class AddressInventory {
         return null;
     }
 
+    /** True when an interface whose node side is still being set up (gated on the host) has a FREE address. */
+    boolean freeAwaitingHost() {
+        for (Iface iface : sortedInterfaces()) {
+            if (!iface.free.isEmpty() && !iface.hostReady && iface.deviceIndex != 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Gives the FREE address {@code a} to {@code key}; returns the interface it is on. */
     String assign(Ipv4Address a, LeaseKey key) {
         Slot slot = slots.get(a);

@@ -258,7 +258,7 @@ public final class AddressPool implements SocketSide, ReconcilerSide, PoolSide, 
                         if (free != null) {
                             break;
                         }
-                        if (shape.atLimit() && pending == 0 && inventory.cooling() == 0) {
+                        if (full()) {
                             throw nodeFull();
                         }
                         if (!asked) {
@@ -320,7 +320,7 @@ public final class AddressPool implements SocketSide, ReconcilerSide, PoolSide, 
                 expireCooling();
                 Ipv4Address free = inventory.firstFree();
                 if (free == null) {
-                    if (shape.atLimit() && pending == 0 && inventory.cooling() == 0) {
+                    if (full()) {
                         throw nodeFull();
                     }
                     return null;
@@ -350,6 +350,14 @@ public final class AddressPool implements SocketSide, ReconcilerSide, PoolSide, 
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * No address will come: at the limits, nothing pending or cooling, and no interface whose link is still coming
+     * up (seconds after an attach on EC2) holds a free one.
+     */
+    private boolean full() {
+        return shape.atLimit() && pending == 0 && inventory.cooling() == 0 && !inventory.freeAwaitingHost();
     }
 
     private PoolException nodeFull() {

@@ -234,6 +234,48 @@ class AddressPoolTest extends OnTestNode {
     }
 
     @Test
+    void add_atItsLimitsWithFreeAddressesOnAnInterfaceTheHostStillSetsUp_waitsForIt_notNodeFull() throws Exception {
+        // t3.medium with at most 2 interfaces: 10 addresses, the 6th pod's on interface 2, which serves pods only once
+        // the node's side of it is set up (on EC2 its link appears seconds after the attach)
+        node = new TestNode(dir, "t3.medium", new Targets(0, 10, 0, 0, false, 2), Duration.ZERO);
+        node.pool.gateOnHost();
+        node.reconciler.pass();
+        node.reconciler.pass();
+        for (int i = 0; i < 5; i++) {
+            assertEquals(0, add(i).deviceIndex());
+        }
+        String second = node.cloud.describeNode().interfaces().stream().filter(n -> n.deviceIndex() == 1)
+                .findFirst().orElseThrow().id();
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        try {
+            Future<Grant> sixth = pool.submit(() -> node.pool.add(key(5), "/proc/1/ns/net", "ns", "pod5",
+                    Duration.ofSeconds(30)));
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (node.pool.waiting() == 0 && !sixth.isDone() && System.nanoTime() < end) {
+                Thread.sleep(5);
+            }
+            assertFalse(sixth.isDone(), () -> "the ADD did not wait for interface 2: " + outcome(sixth));
+            node.pool.hostApplied(java.util.Map.of(), Set.of(second));
+            Grant g = sixth.get(10, TimeUnit.SECONDS);
+            assertEquals(1, g.deviceIndex());
+            assertEquals(second, g.lease().interfaceId());
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private static String outcome(Future<Grant> f) {
+        try {
+            return String.valueOf(f.get());
+        } catch (ExecutionException e) {
+            return e.getCause().toString();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "interrupted";
+        }
+    }
+
+    @Test
     void burst_concurrentAdds_areServedByBatchedCallsWithDistinctAddresses() throws Exception {
         node = new TestNode(dir, "c5.4xlarge", new Targets(0, 0, 1, 0, false, 0), Duration.ofSeconds(30));
         node.reconciler.pass();
