@@ -153,6 +153,10 @@ class ImageNodeIT {
                 assertNotEquals(ipA, ipB);
                 assertEquals(0, routeTableOf(sock, a), "pod a is on the primary interface");
                 assertEquals(2, routeTableOf(sock, b), "pod b is on interface 2 (device index 1, table 2)");
+                // the chart README's check: ipamd's status, run in its container as kubectl exec does, shows the pods
+                String status = node.ctr("task", "exec", "--exec-id", "status" + suffix(), ipamd, "/bin/sh", "-c",
+                        readmeStatusCommand());
+                assertTrue(status.contains(ipA) && status.contains(ipB), status);
                 String podEth0 = podExec(node, a, "ip -4 addr show eth0");
                 assertTrue(podEth0.contains("inet " + ipA + "/32"), podEth0);
                 assertPings(node, a, ipB);
@@ -247,6 +251,15 @@ class ImageNodeIT {
             Thread.sleep(100);
         }
         throw new AssertionError("no link with " + mac + " on the node:\n" + node.hostIp("link"));
+    }
+
+    /** The command the chart README runs in the ipamd container ({@code kubectl exec ... -- COMMAND}) for its status. */
+    private static String readmeStatusCommand() throws IOException {
+        String readme = Files.readString(ImageNode.chart().resolve("README.md"));
+        int at = readme.indexOf("exec ds/vpc-ipam -c ipamd -- ");
+        assertTrue(at > 0, "the chart README shows ipamd's status");
+        int start = at + "exec ds/vpc-ipam -c ipamd -- ".length();
+        return readme.substring(start, readme.indexOf("   #", start)).strip();
     }
 
     /** The chart README's data-path uninstall script (the {@code kubectl debug --profile=netadmin} one). */
