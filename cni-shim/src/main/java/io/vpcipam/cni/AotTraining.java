@@ -15,7 +15,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The AOT training run the build makes ({@code -XX:AOTCacheOutput}), against the scripted ipamd
+ * The AOT training run ({@code vpc-ipam --aot-train}: record, then create) the build makes, against the scripted ipamd
  * ({@link TrainingIpamd}, a process of its own so its classes stay out of the cache).
  *
  * <p>With a pod netns ({@code AotTraining DIR SOCKET NETNS}, run by build-dist.sh inside a private
