@@ -16,7 +16,7 @@ import java.util.concurrent.Callable;
  * {@code ipamd simulate}: the fleet what-if simulator. Wires the settings into a {@link Scenario}, runs it (or a
  * sweep of it) and prints the table; nothing else.
  */
-@Command(name = "simulate", sortOptions = false,
+@Command(name = "simulate", sortOptions = false, mixinStandardHelpOptions = true,
         description = {"Simulate a fleet of nodes running ipamd's own pool engine against one simulated cloud, in "
                 + "virtual time (no cloud, no root), and report time-to-IP, idle addresses, subnet use and cloud "
                 + "calls.",
@@ -24,13 +24,15 @@ import java.util.concurrent.Callable;
                         + "WARM_PREFIX_TARGET, ENABLE_PREFIX_DELEGATION, IP_COOLDOWN_PERIOD, ...) and the "
                         + "simulator's SIM_* names; see docs/simulate.md."},
         footer = {"", "Simulator settings and their defaults:",
-                "  SIM_NODES=100  SIM_DURATION=1h  SIM_WARMUP=1m  SIM_SEED=1  SIM_INSTANCE_TYPES=c5.4xlarge "
-                        + "(or m5.large:3,c5.4xlarge:1)",
-                "  SIM_SUBNETS=1  SIM_SUBNET_SIZE=/19  SIM_API_RATE=20 (calls/s, or unlimited)  SIM_API_BURST=100  "
-                        + "SIM_LATENCY=300ms",
-                "  SIM_PODS_PER_NODE=20  SIM_POD_LIFETIME=10m  SIM_BURST_EVERY=15m  SIM_BURST_PODS='5 per node'  "
-                        + "SIM_BURST_SPREAD=5s  SIM_BURST_LIFETIME=10m",
-                "  SIM_SCALE= (e.g. 20m:+10,40m:-10)  SIM_TRACE= (CSV time,node,add|del,pod)  SIM_SAMPLE=10s"})
+                "  SIM_NODES=100  SIM_DURATION=1h  SIM_WARMUP=1m  SIM_SEED=1",
+                "  SIM_INSTANCE_TYPES=c5.4xlarge (a mix: m5.large:3,c5.4xlarge:1)",
+                "  SIM_SUBNETS=1  SIM_SUBNET_SIZE=/19  SIM_LATENCY=300ms",
+                "  SIM_API_RATE=20 (calls/s, or unlimited)  SIM_API_BURST=100",
+                "  SIM_PODS_PER_NODE=20  SIM_POD_LIFETIME=10m",
+                "  SIM_BURST_EVERY=15m  SIM_BURST_PODS='5 per node'  SIM_BURST_SPREAD=5s",
+                "  SIM_BURST_LIFETIME=10m  SIM_SAMPLE=10s",
+                "  SIM_SCALE= (e.g. 20m:+10,40m:-10)",
+                "  SIM_TRACE= (a CSV file: time,node,add|del,pod)"})
 public final class SimulateCommand implements Callable<Integer> {
 
     @Option(names = "--settings", paramLabel = "FILE",
@@ -90,15 +92,18 @@ public final class SimulateCommand implements Callable<Integer> {
         if (!sweep.isEmpty()) {
             return sweep(settings);
         }
+        List<String> problems = new java.util.ArrayList<>();
         if (chart != null) {
-            err.println("simulate: --chart needs --sweep (the chart compares settings)");
-            return 2;
+            problems.add("--chart needs --sweep (the chart compares settings)");
         }
-        Scenario scenario;
+        Scenario scenario = null;
         try {
             scenario = Scenario.of(settings);
         } catch (ConfigException e) {
-            e.problems().forEach(p -> err.println("simulate: " + p));
+            problems.addAll(e.problems());
+        }
+        if (!problems.isEmpty()) {
+            problems.forEach(p -> err.println("simulate: " + p));
             return 2;
         }
         Result r;

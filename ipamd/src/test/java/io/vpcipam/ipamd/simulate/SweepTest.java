@@ -78,6 +78,31 @@ class SweepTest {
     }
 
     @Test
+    void help_printsTheSettings() {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        picocli.CommandLine cl = new picocli.CommandLine(new SimulateCommand());
+        cl.setOut(new java.io.PrintWriter(out, true, StandardCharsets.UTF_8));
+        assertEquals(0, cl.execute("--help"));
+        String help = out.toString(StandardCharsets.UTF_8);
+        assertTrue(help.contains("--sweep") && help.contains("SIM_API_RATE=20"), help);
+        assertTrue(help.lines().allMatch(l -> l.length() <= 80), "no line wraps in an 80-column terminal:\n" + help);
+    }
+
+    @Test
+    void chartWithoutSweep_andBadSettings_allReportedAtOnce() {
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        SimulateCommand cmd = new SimulateCommand(new PrintStream(new ByteArrayOutputStream(), true,
+                StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        int rc = new picocli.CommandLine(cmd).execute("--chart", dir.resolve("x.svg").toString(),
+                "--set", "WARM_IP_TARGET=x", "--nodes", "0");
+        assertEquals(2, rc);
+        String all = err.toString(StandardCharsets.UTF_8);
+        assertTrue(all.contains("--chart needs --sweep") && all.contains("WARM_IP_TARGET")
+                && all.contains("SIM_NODES"), all);
+        assertFalse(Files.exists(dir.resolve("x.svg")));
+    }
+
+    @Test
     void badSweep_refusedBeforeAnythingRuns() {
         assertThrows(ConfigException.class, () -> Sweep.Axis.parse("WARM_IP_TARGET=5"));
         assertThrows(ConfigException.class, () -> Sweep.Axis.parse("=1,2"));
