@@ -229,7 +229,9 @@ class ChartTest {
             }
         }
         assertEquals(Map.of("nodes", List.of("get", "patch"), "pods", List.of("get", "list", "watch"),
-                "networkconfigs", List.of("get")), verbs);
+                "networkconfigs", List.of("get"), "events", List.of("create", "patch")), verbs);
+        assertTrue(role.getRules().stream().anyMatch(r -> r.getResources().contains("events")
+                && r.getApiGroups().equals(List.of(""))), "core v1 Events, as ipamd writes them");
         ClusterRoleBinding binding = one(objects, ClusterRoleBinding.class);
         ServiceAccount sa = one(objects, ServiceAccount.class);
         DaemonSet ds = one(objects, DaemonSet.class);

@@ -166,7 +166,10 @@ public final class Daemon implements Introspected, AutoCloseable {
                 config.targets().prefixMode() && provider.capabilities().prefixDelegation(), config.addTimeout(), mtu,
                 metrics::served, config.host().externalSnat());
         if (kubernetes != null) {
+            kubernetes.onEventsDropped(metrics::eventsDropped);
             kubernetes.attach(pool, reconciler); // custom networking is in force before the first interface is made
+            reconciler.warnings(kubernetes.warnings()); // subnet exhausted, limits, denied: Events on the Node
+            service.warnings(kubernetes.warnings()); // an ADD that timed out: Events on the Pod and the Node
         }
         reconciler.start();
         reconciler.wake();

@@ -153,6 +153,15 @@ public abstract sealed class CloudException extends Exception
     /** Anything else: bad credentials, permission denied, a malformed answer, an unreachable endpoint. */
     public static final class Fatal extends CloudException {
         private final boolean transientFault;
+        private final boolean denied;
+
+        /**
+         * The cloud refused the call for lack of permission (EC2 UnauthorizedOperation, ARM AuthorizationFailed, an
+         * HTTP 401/403): the node's role or policy lacks it; retrying will not help until an operator grants it.
+         */
+        public static Fatal denied(String code, String message, Throwable cause) {
+            return new Fatal(code, message, cause, false, Duration.ZERO, true);
+        }
 
         public Fatal(String code, String message, Throwable cause) {
             this(code, message, cause, false);
@@ -169,8 +178,19 @@ public abstract sealed class CloudException extends Exception
          *                       open for that long); zero when unknown
          */
         public Fatal(String code, String message, Throwable cause, boolean transientFault, Duration retryAfter) {
+            this(code, message, cause, transientFault, retryAfter, false);
+        }
+
+        private Fatal(String code, String message, Throwable cause, boolean transientFault, Duration retryAfter,
+                      boolean denied) {
             super(code, message, cause, retryAfter);
             this.transientFault = transientFault;
+            this.denied = denied;
+        }
+
+        /** Whether the cloud said the node lacks the permission for the call (see {@link #denied}). */
+        public boolean permissionDenied() {
+            return denied;
         }
 
         @Override

@@ -14,23 +14,17 @@ import io.vpcipam.ipamd.takeover.NodePods;
 import io.vpcipam.provider.NodeInfo;
 
 import java.time.Duration;
-import java.time.Instant;
 import java.time.InstantSource;
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * ipamd on Kubernetes: node identity for the provider, lease collection against the pods on this node, custom
@@ -48,25 +42,25 @@ import java.util.regex.Pattern;
 public final class KubernetesIntegration implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(KubernetesIntegration.class.getName());
-    /** The API server's 403 message: {@code User "u" cannot list resource "pods" in API group "" at ...}. */
-    private static final Pattern FORBIDDEN = Pattern.compile(
-            "cannot (\\S+) resource \"([^\"]*)\" in API group \"([^\"]*)\"");
-
+    /** How often an Event's series count is brought up to date at most (client-go's events library: 30 min). */
+    static final Duration EVENT_SERIES_INTERVAL = Duration.ofMinutes(5);
+    /** Once the burst is spent, one Event write per this much time. */
+    static final Duration EVENT_REFILL = Duration.ofSeconds(6);
 
     private final KubernetesClient client;
     private final KubeSettings settings;
     private final InstantSource clock;
     private final boolean ownsClient;
+    private final ApiHealth health;
     private volatile NodeIdentity node;
-    private volatile boolean reachable = true;
     private volatile boolean identityChecked;
-    private volatile boolean closed;
+    private NodeEvents events; // null until attach()
+    private java.util.function.LongConsumer eventsDropped = n -> { };
     private AddressPool pool;
     private Reconciler reconciler;
     private PodLeaseCollector collector;
     private PoolAnnotation annotation;
     private final List<ScheduledExecutorService> timers = new ArrayList<>();
-    private final Set<String> deniedLogged = ConcurrentHashMap.newKeySet();
 
     private KubernetesIntegration(KubernetesClient client, KubeSettings settings, InstantSource clock,
                                   boolean ownsClient) {
@@ -74,6 +68,7 @@ public final class KubernetesIntegration implements AutoCloseable {
         this.settings = settings;
         this.clock = clock;
         this.ownsClient = ownsClient;
+        this.health = new ApiHealth(clock, this::checkIdentity);
     }
 
     /**
@@ -122,12 +117,12 @@ public final class KubernetesIntegration implements AutoCloseable {
                 return Optional.ofNullable(readNode());
             } catch (KubernetesClientException e) {
                 if (System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(delayMs) > deadline) {
-                    if (classify(e) == Failure.UNREACHABLE) {
+                    if (ApiHealth.classify(e) == ApiHealth.Failure.UNREACHABLE) {
                         LOG.warning("Kubernetes API server did not answer within " + settings.startupTimeout()
                                 + " (" + e.getMessage() + "); starting without the Node object, will catch up later");
-                        markReachable(false, e);
+                        health.mark(false, e);
                     } else {
-                        failed("read the Node " + settings.nodeName(), e);
+                        health.failed("read the Node " + settings.nodeName(), e);
                         LOG.warning("starting without the Node object; will read it again later");
                     }
                     return Optional.empty();
@@ -145,7 +140,7 @@ public final class KubernetesIntegration implements AutoCloseable {
 
     /** Whether the last call to the API server got an answer. */
     public boolean reachable() {
-        return reachable;
+        return health.reachable();
     }
 
     /** The environment for the provider: {@code env} plus what the Node says (if it was read). */
@@ -163,6 +158,8 @@ public final class KubernetesIntegration implements AutoCloseable {
         this.reconciler = poolReconciler;
         this.collector = new PodLeaseCollector(client, settings.nodeName(), settings.podGcGrace(), clock, addressPool);
         this.annotation = new PoolAnnotation(client, settings.nodeName());
+        this.events = new NodeEvents(client, settings.nodeName(), clock, EVENT_SERIES_INTERVAL, EVENT_REFILL,
+                collector::podUid, health::failed, eventsDropped);
         if (settings.customNetworking() && node != null) {
             guarded("read the NetworkConfig", this::applyNetworkConfig);
         }
@@ -198,7 +195,7 @@ public final class KubernetesIntegration implements AutoCloseable {
     public int collectLeases() throws InterruptedException {
         int released = collector.collect();
         if (collector.asked()) {
-            markReachable(true, null);
+            health.mark(true, null);
         }
         return released;
     }
@@ -210,38 +207,9 @@ public final class KubernetesIntegration implements AutoCloseable {
      * @throws KubernetesClientException when the API server cannot be asked
      */
     public NodePods nodePods() {
-        java.util.List<NodePods.Pod> out = new java.util.ArrayList<>();
-        for (Pod pod : client.pods().inAnyNamespace().withField("spec.nodeName", settings.nodeName()).list()
-                .getItems()) {
-            if (pod.getSpec() == null || !settings.nodeName().equals(pod.getSpec().getNodeName())
-                    || Boolean.TRUE.equals(pod.getSpec().getHostNetwork())) {
-                continue;
-            }
-            String phase = pod.getStatus() == null ? null : pod.getStatus().getPhase();
-            if ("Succeeded".equals(phase) || "Failed".equals(phase)) {
-                continue;
-            }
-            java.util.List<io.vpcipam.provider.Ipv4Address> ips = new java.util.ArrayList<>();
-            if (pod.getStatus() != null) {
-                java.util.Set<String> texts = new java.util.LinkedHashSet<>();
-                if (pod.getStatus().getPodIP() != null) {
-                    texts.add(pod.getStatus().getPodIP());
-                }
-                if (pod.getStatus().getPodIPs() != null) {
-                    pod.getStatus().getPodIPs().forEach(ip -> texts.add(ip.getIp()));
-                }
-                for (String t : texts) {
-                    try {
-                        ips.add(io.vpcipam.provider.Ipv4Address.parse(t));
-                    } catch (IllegalArgumentException notIpv4) {
-                        // an IPv6 address: no IPv4 pool address is held by it
-                    }
-                }
-            }
-            out.add(new NodePods.Pod(pod.getMetadata().getNamespace(), pod.getMetadata().getName(), ips));
-        }
-        markReachable(true, null);
-        return new NodePods(out);
+        NodePods pods = collector.nodePods();
+        health.mark(true, null);
+        return pods;
     }
 
     /**
@@ -252,7 +220,7 @@ public final class KubernetesIntegration implements AutoCloseable {
      */
     public boolean publishPool() {
         boolean sent = annotation.publish(pool.status());
-        markReachable(true, null);
+        health.mark(true, null);
         return sent;
     }
 
@@ -268,7 +236,7 @@ public final class KubernetesIntegration implements AutoCloseable {
 
     private NodeIdentity readNode() {
         Node n = client.nodes().withName(settings.nodeName()).get();
-        markReachable(true, null);
+        health.mark(true, null);
         if (n == null) {
             LOG.warning("no Node named " + settings.nodeName() + " (NODE_NAME); going on without node identity");
             return null;
@@ -328,102 +296,11 @@ public final class KubernetesIntegration implements AutoCloseable {
         try {
             task.run();
         } catch (KubernetesClientException e) {
-            failed(what, e);
+            health.failed(what, e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "could not " + what, e);
-        }
-    }
-
-    /** What a failed call says about the API server. */
-    enum Failure {
-        /** No answer (refused, reset, timed out) or the server's own failure (5xx): try again at the next tick. */
-        UNREACHABLE,
-        /** The server answered 401/403: ipamd's credentials or RBAC are wrong; retrying will not fix it. */
-        DENIED,
-        /** Any other answer (404, 409, 422, ...): the server is there and refused this one request. */
-        REFUSED
-    }
-
-    /** Classifies a failed call: only transport failures and 5xx mean the server is unreachable. */
-    static Failure classify(KubernetesClientException e) {
-        int code = e.getCode();
-        if (code >= 500) {
-            return Failure.UNREACHABLE;
-        }
-        if (code == 401 || code == 403) {
-            return Failure.DENIED;
-        }
-        if (code <= 0) { // no HTTP answer: fabric8 uses -1 (or 0) and keeps the cause
-            for (Throwable t = e; t != null; t = t.getCause()) {
-                if (t instanceof IOException) {
-                    return Failure.UNREACHABLE;
-                }
-            }
-        }
-        return Failure.REFUSED;
-    }
-
-    private void failed(String what, KubernetesClientException e) {
-        if (closed) {
-            return; // a call cut short by close() says nothing about the API server
-        }
-        switch (classify(e)) {
-            case UNREACHABLE -> {
-                markReachable(false, e);
-                LOG.log(Level.FINE, "could not " + what, e);
-            }
-            case DENIED -> {
-                markReachable(true, null);
-                denied(what, e);
-            }
-            case REFUSED -> {
-                markReachable(true, null);
-                LOG.warning("could not " + what + ": the API server answered " + e.getCode() + " ("
-                        + message(e) + ")");
-            }
-        }
-    }
-
-    /** Logs a 401/403 once per verb and resource, with the permission ipamd's ClusterRole needs. */
-    private void denied(String what, KubernetesClientException e) {
-        String msg = message(e);
-        Matcher m = FORBIDDEN.matcher(msg);
-        if (e.getCode() == 403 && m.find()) {
-            String resource = (m.group(3).isEmpty() ? "" : m.group(3) + "/") + m.group(2);
-            if (deniedLogged.add(m.group(1) + " " + resource)) {
-                LOG.warning("Kubernetes API server denied ipamd (403) while trying to " + what + ": " + msg
-                        + "; ipamd's ClusterRole needs verb '" + m.group(1) + "' on resource '" + m.group(2)
-                        + "' in API group '" + m.group(3) + "' (the chart's rbac.yaml grants it); retrying every"
-                        + " tick, logged once");
-            }
-        } else if (deniedLogged.add(e.getCode() + " " + what)) {
-            LOG.warning("Kubernetes API server denied ipamd (" + e.getCode() + ") while trying to " + what + ": "
-                    + msg + (e.getCode() == 401 ? "; the service account token is missing, expired or not trusted"
-                    : "") + "; retrying every tick, logged once");
-        }
-    }
-
-    private static String message(KubernetesClientException e) {
-        if (e.getStatus() != null && e.getStatus().getMessage() != null) {
-            return e.getStatus().getMessage();
-        }
-        return String.valueOf(e.getMessage());
-    }
-
-    private synchronized void markReachable(boolean now, KubernetesClientException e) {
-        if (reachable != now) {
-            if (now) {
-                LOG.info("Kubernetes API server reachable again at " + Instant.from(clock.instant()));
-            } else {
-                LOG.warning("Kubernetes API server unreachable (" + (e == null ? "?" : e.getMessage())
-                        + "); the pool keeps serving, no lease is collected until it answers");
-            }
-        }
-        reachable = now;
-        if (now) {
-            checkIdentity();
         }
     }
 
@@ -444,6 +321,22 @@ public final class KubernetesIntegration implements AutoCloseable {
         void run() throws InterruptedException;
     }
 
+    /**
+     * Where the pool's warnings go: Warning Events on this Node (and the Pod named), deduplicated and rate-limited,
+     * sent by a thread of their own. Available after {@link #attach}.
+     */
+    public io.vpcipam.ipamd.pool.Warnings warnings() {
+        if (events == null) {
+            throw new IllegalStateException("attach() first");
+        }
+        return events;
+    }
+
+    /** Told how many warnings were dropped instead of becoming Events (a metric); set before {@link #attach}. */
+    public void onEventsDropped(java.util.function.LongConsumer counter) {
+        eventsDropped = counter;
+    }
+
     /** Whether this node's pods come from a live watch (else lease collection lists them each round). */
     public boolean watchingPods() {
         return collector != null && collector.watching();
@@ -452,7 +345,10 @@ public final class KubernetesIntegration implements AutoCloseable {
     /** Stops the timers and the watch; closes the client if this integration made it. */
     @Override
     public void close() {
-        closed = true;
+        health.closing();
+        if (events != null) {
+            events.close(); // its last counts go out while the client is still open
+        }
         if (collector != null) {
             collector.stopWatch();
         }

@@ -8,6 +8,7 @@ import io.vpcipam.ipamd.lease.Lease;
 import io.vpcipam.ipamd.lease.LeaseKey;
 import io.vpcipam.ipamd.pool.AddressPool;
 import io.vpcipam.ipamd.pool.PoolException;
+import io.vpcipam.ipamd.takeover.NodePods;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -208,6 +209,56 @@ final class PodLeaseCollector {
     /** On this node (checked here too, not only by the selector), not host-network, not finished. */
     private boolean canHoldLease(Pod pod) {
         return whyNot(pod) == null;
+    }
+
+    /**
+     * This node's pods that can hold a pod address (not host-network, not finished), in one quorum read (no
+     * resourceVersion: a list from the watch cache could miss a pod's newest address), for the takeover's evidence.
+     *
+     * @throws io.fabric8.kubernetes.client.KubernetesClientException when the API server cannot be asked
+     */
+    NodePods nodePods() {
+        java.util.List<NodePods.Pod> out = new java.util.ArrayList<>();
+        for (Pod pod : client.pods().inAnyNamespace().withField("spec.nodeName", nodeName).list()
+                .getItems()) {
+            if (pod.getSpec() == null || !nodeName.equals(pod.getSpec().getNodeName())
+                    || Boolean.TRUE.equals(pod.getSpec().getHostNetwork())) {
+                continue;
+            }
+            String phase = pod.getStatus() == null ? null : pod.getStatus().getPhase();
+            if ("Succeeded".equals(phase) || "Failed".equals(phase)) {
+                continue;
+            }
+            java.util.List<io.vpcipam.provider.Ipv4Address> ips = new java.util.ArrayList<>();
+            if (pod.getStatus() != null) {
+                java.util.Set<String> texts = new java.util.LinkedHashSet<>();
+                if (pod.getStatus().getPodIP() != null) {
+                    texts.add(pod.getStatus().getPodIP());
+                }
+                if (pod.getStatus().getPodIPs() != null) {
+                    pod.getStatus().getPodIPs().forEach(ip -> texts.add(ip.getIp()));
+                }
+                for (String t : texts) {
+                    try {
+                        ips.add(io.vpcipam.provider.Ipv4Address.parse(t));
+                    } catch (IllegalArgumentException notIpv4) {
+                        // an IPv6 address: no IPv4 pool address is held by it
+                    }
+                }
+            }
+            out.add(new NodePods.Pod(pod.getMetadata().getNamespace(), pod.getMetadata().getName(),
+                    ips));
+        }
+        return new NodePods(out);
+    }
+
+    /** Pod {@code namespace/name}'s uid as the watch last saw it, or null when the watch does not have it. */
+    synchronized String podUid(String namespace, String name) {
+        if (watch == null || !watch.hasSynced()) {
+            return null;
+        }
+        Pod pod = watch.getStore().getByKey(namespace + "/" + name);
+        return pod == null ? null : pod.getMetadata().getUid();
     }
 
     private static String podKey(String namespace, String name) {

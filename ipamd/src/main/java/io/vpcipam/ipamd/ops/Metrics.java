@@ -70,6 +70,7 @@ public final class Metrics implements CloudCallListener {
     private final Counter hostErrors;
     private final Counter capacityRefusals;
     private final Gauge hostLinksMissing;
+    private final Counter eventsDropped;
     private volatile CloudError lastCloudError;
     private volatile Source source;
     private volatile Supplier<Reconciler.CloudHealth> cloudHealth = () -> Reconciler.CloudHealth.ANSWERING;
@@ -137,7 +138,15 @@ public final class Metrics implements CloudCallListener {
         hostLinksMissing = Gauge.builder().name("vpc_ipam_host_links_missing")
                 .help("Attached interfaces whose Linux link has not appeared within IPAMD_HOST_LINK_WAIT"
                         + " (their addresses are not handed to pods).").register(registry);
+        eventsDropped = Counter.builder().name("vpc_ipam_kubernetes_events_dropped")
+                .help("Warnings that did not become a Kubernetes Event: the queue was full, too many objects had"
+                        + " one, or the write budget never came round before it went stale.").register(registry);
         registry.register(new PoolCollector());
+    }
+
+    /** {@code n} warnings were dropped instead of being sent as Events. Never blocks. */
+    public void eventsDropped(long n) {
+        eventsDropped.inc(n);
     }
 
     /** The host data path's reports. */

@@ -198,6 +198,7 @@ public final class Reconciler implements AutoCloseable {
     private final java.util.List<java.util.function.Consumer<CapacityRefusal>> refusalListeners =
             new java.util.concurrent.CopyOnWriteArrayList<>();
     private volatile Placement placement; // null = the settings' subnet and security groups
+    private volatile Warnings warnings = Warnings.NONE;
     private volatile Instant lastResync = Instant.MIN;
     private volatile NodeLimits nodeLimits; // null until the node was first read
     private volatile CloudHealth health = CloudHealth.ANSWERING;
@@ -258,6 +259,11 @@ public final class Reconciler implements AutoCloseable {
     /** Sets (or, with null, clears) where interfaces created from now on go; existing ones stay where they are. */
     public void placement(Placement newPlacement) {
         placement = newPlacement;
+    }
+
+    /** Where subnet exhaustion, limit refusals and denied permissions are reported beyond the log (Kubernetes). */
+    public void warnings(Warnings sink) {
+        warnings = sink == null ? Warnings.NONE : sink;
     }
 
     /** Where new interfaces go now, or null for the settings' subnet and security groups. */
@@ -474,6 +480,12 @@ public final class Reconciler implements AutoCloseable {
                 until = clock.instant().plus(limitBackoff(limitRefusals));
             }
             pool.pauseGrowth(until);
+            boolean subnet = e.scope() == CloudException.CapacityExhausted.Scope.SUBNET;
+            warnings.warn(subnet ? Warnings.Reason.SUBNET_EXHAUSTED : Warnings.Reason.CLOUD_LIMIT_REFUSED, "", "",
+                    (subnet ? "the subnet has no free address for this node's pool" : "the cloud refused to grow"
+                    + " the pool for an " + (e.scope() == CloudException.CapacityExhausted.Scope.INSTANCE_INTERFACES
+                    ? "instance interface" : "interface or instance address") + " limit") + " (" + e.code() + ": "
+                    + e.getMessage() + "); growth paused until " + until);
             refused(new CapacityRefusal(clock.instant(), plan instanceof Plan.Allocate a ? a.interfaceId() : null,
                     e.scope(), e.code(), e.getMessage(),
                     e.scope() == CloudException.CapacityExhausted.Scope.SUBNET ? 1 : limitRefusals, until));
@@ -555,6 +567,10 @@ public final class Reconciler implements AutoCloseable {
         Duration hold = e.retryAfter().isPositive() ? e.retryAfter() : cloudBackoff(failures, pacing.random());
         Instant next = clock.instant().plus(hold);
         health = new CloudHealth(failures, next, e.condition() + " " + e.code() + ": " + e.getMessage());
+        if (e instanceof CloudException.Fatal f && f.permissionDenied()) {
+            warnings.warn(Warnings.Reason.CLOUD_PERMISSION_DENIED, "", "", "the cloud denied " + what + " ("
+                    + e.code() + ": " + e.getMessage() + "); the node's role or policy lacks the permission");
+        }
         recordRaw("wait-for-cloud", Result.HOLDING, "the cloud is failing (" + what + ": " + e.condition() + " " + e.code() + ")",
                 "no cloud call until " + next + " (" + failures + " failure" + (failures == 1 ? "" : "s")
                         + " in a row" + (e.retryAfter().isPositive() ? ", as the provider asked" : "") + ")");

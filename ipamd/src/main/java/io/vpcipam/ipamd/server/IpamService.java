@@ -39,6 +39,7 @@ public final class IpamService {
     private final Observer observer;
     private final boolean externalSnat;
     private volatile boolean shuttingDown;
+    private volatile io.vpcipam.ipamd.pool.Warnings warnings = io.vpcipam.ipamd.pool.Warnings.NONE;
     private final FailedAddLog failedAdds = new FailedAddLog(java.util.concurrent.TimeUnit.SECONDS.toNanos(10));
 
     /** Told about every answered request (for metrics); called on the connection's thread, outside every lock. */
@@ -77,6 +78,11 @@ public final class IpamService {
         this.mtu = mtu;
     }
 
+    /** Where an ADD that timed out waiting for an address is reported beyond the log (a Pod and Node Event). */
+    public void warnings(io.vpcipam.ipamd.pool.Warnings sink) {
+        warnings = sink == null ? io.vpcipam.ipamd.pool.Warnings.NONE : sink;
+    }
+
     /** From now on every request but STATUS is refused as retryable: the daemon is stopping. */
     public void shutDown() {
         shuttingDown = true;
@@ -89,6 +95,11 @@ public final class IpamService {
         long end = System.nanoTime();
         observer.served(request.op(), end - start, reply);
         if (request.op() == io.vpcipam.protocol.Op.ADD && !reply.ok() && reply.error() != null) {
+            if (ErrorCodes.NO_ADDRESS_AVAILABLE.equals(reply.error().code())) {
+                warnings.warn(io.vpcipam.ipamd.pool.Warnings.Reason.ADD_TIMED_OUT, nonNull(request.podNamespace()),
+                        nonNull(request.podName()), "no address for the pod within " + addTimeout.toMillis()
+                        + " ms (" + reply.error().message() + ")");
+            }
             long unlogged = failedAdds.admit(reply.error().code(), end);
             if (unlogged >= 0) {
                 LOG.warning("ADD failed for pod " + request.podNamespace() + "/" + request.podName() + " (container "
@@ -144,6 +155,10 @@ public final class IpamService {
             LOG.log(Level.SEVERE, "request " + request.op() + " failed", e);
             return Reply.error(ErrorCode.INTERNAL.wire(), "internal error: " + e, true);
         }
+    }
+
+    private static String nonNull(String s) {
+        return s == null ? "" : s;
     }
 
     private static LeaseKey key(Request r) {

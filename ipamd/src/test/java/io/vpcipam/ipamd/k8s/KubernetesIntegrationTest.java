@@ -439,19 +439,19 @@ class KubernetesIntegrationTest {
 
     @Test
     void classify_onlyTransportFailuresAndServerErrorsAreUnreachability() {
-        assertEquals(KubernetesIntegration.Failure.UNREACHABLE, KubernetesIntegration.classify(
+        assertEquals(ApiHealth.Failure.UNREACHABLE, ApiHealth.classify(
                 new KubernetesClientException("connect", new java.net.ConnectException("refused"))));
-        assertEquals(KubernetesIntegration.Failure.UNREACHABLE, KubernetesIntegration.classify(
+        assertEquals(ApiHealth.Failure.UNREACHABLE, ApiHealth.classify(
                 new KubernetesClientException("timeout", new java.net.http.HttpTimeoutException("timed out"))));
-        assertEquals(KubernetesIntegration.Failure.UNREACHABLE, KubernetesIntegration.classify(
+        assertEquals(ApiHealth.Failure.UNREACHABLE, ApiHealth.classify(
                 new KubernetesClientException("unavailable", 503, null)));
-        assertEquals(KubernetesIntegration.Failure.DENIED, KubernetesIntegration.classify(
+        assertEquals(ApiHealth.Failure.DENIED, ApiHealth.classify(
                 new KubernetesClientException("forbidden", 403, null)));
-        assertEquals(KubernetesIntegration.Failure.DENIED, KubernetesIntegration.classify(
+        assertEquals(ApiHealth.Failure.DENIED, ApiHealth.classify(
                 new KubernetesClientException("unauthorized", 401, null)));
-        assertEquals(KubernetesIntegration.Failure.REFUSED, KubernetesIntegration.classify(
+        assertEquals(ApiHealth.Failure.REFUSED, ApiHealth.classify(
                 new KubernetesClientException("not found", 404, null)));
-        assertEquals(KubernetesIntegration.Failure.REFUSED, KubernetesIntegration.classify(
+        assertEquals(ApiHealth.Failure.REFUSED, ApiHealth.classify(
                 new KubernetesClientException("bug", new IllegalStateException("bad json"))));
     }
 

@@ -117,6 +117,11 @@ final class MockApi implements AutoCloseable {
         return (int) index.seen.stream().filter(p -> p.startsWith(pathPrefix)).count();
     }
 
+    /** How many {@code method} requests the server got whose path starts with {@code pathPrefix}. */
+    int requests(String method, String pathPrefix) {
+        return (int) index.seenWithMethod.stream().filter(p -> p.startsWith(method + " " + pathPrefix)).count();
+    }
+
     record Rule(String method, String pathPrefix, java.util.function.Supplier<MockResponse> answer) {
     }
 
@@ -133,6 +138,7 @@ final class MockApi implements AutoCloseable {
         private final Dispatcher crud;
         final List<Rule> rules = new java.util.concurrent.CopyOnWriteArrayList<>();
         final List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+        final List<String> seenWithMethod = new java.util.concurrent.CopyOnWriteArrayList<>();
 
         NodeNameIndex(Dispatcher crud) {
             this.crud = crud;
@@ -142,6 +148,7 @@ final class MockApi implements AutoCloseable {
         public MockResponse dispatch(RecordedRequest request) {
             String path = request.getPath();
             seen.add(path);
+            seenWithMethod.add(request.getMethod() + " " + path);
             for (Rule r : rules) {
                 if (r.method().equals(request.getMethod()) && path.startsWith(r.pathPrefix())) {
                     return r.answer().get();

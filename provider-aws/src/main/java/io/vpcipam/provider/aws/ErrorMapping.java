@@ -27,6 +27,10 @@ final class ErrorMapping {
             "IncorrectState", "IncorrectInstanceState", "InvalidAttachment.InUse", "ConcurrentTagAccess",
             "IdempotentParameterMismatch", "InvalidNetworkInterface.InvalidState");
 
+    /** Codes EC2 (and STS behind the SDK) use when the caller lacks the permission for the call. */
+    private static final Set<String> DENIED = Set.of("UnauthorizedOperation", "AuthFailure", "AccessDenied",
+            "AccessDeniedException", "UnauthorizedAccess", "OptInRequired", "Blocked");
+
     private ErrorMapping() {
     }
 
@@ -66,6 +70,9 @@ final class ErrorMapping {
             return new CloudException.Conflict(code, message);
         }
         Throwable cause = e.getCause() != null ? e.getCause() : e;
+        if (DENIED.contains(code) || e.status() == 401 || e.status() == 403) {
+            return CloudException.Fatal.denied(code, message, cause);
+        }
         return new CloudException.Fatal(code, message, cause, e.transientFault() || ApiError.CIRCUIT_OPEN.equals(code));
     }
 }

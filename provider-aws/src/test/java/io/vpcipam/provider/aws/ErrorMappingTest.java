@@ -50,4 +50,18 @@ class ErrorMappingTest {
         assertEquals(Scope.SUBNET, ((CloudException.CapacityExhausted) ErrorMapping.map("x",
                 ApiError.of("InsufficientFreeAddressesInSubnet", 400, "m"), Duration.ZERO)).scope());
     }
+
+    @ParameterizedTest
+    @CsvSource({
+            "UnauthorizedOperation, 403, true",
+            "AuthFailure, 401, true",
+            "AccessDenied, 400, true",
+            "SomethingNew, 403, true",
+            "InternalError, 500, false",
+            "InvalidParameterValue, 400, false",
+    })
+    void map_permissionDenied_isAFatalThatSaysSo(String code, int status, boolean denied) {
+        CloudException e = ErrorMapping.map("AssignPrivateIpAddresses", ApiError.of(code, status, "m"), Duration.ZERO);
+        assertEquals(denied, e instanceof CloudException.Fatal f && f.permissionDenied(), code);
+    }
 }

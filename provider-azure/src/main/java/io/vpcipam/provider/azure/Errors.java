@@ -33,6 +33,11 @@ final class Errors {
     static final Set<String> TRANSIENT_CODES = Set.of("RetryableError", "InternalServerError",
             "ServiceUnavailable", "GatewayTimeout", "InternalServerErrorRetryable");
 
+    /** The caller (the node's managed identity) lacks the role assignment, or its token is not accepted. */
+    static final Set<String> DENIED = Set.of("AuthorizationFailed", "LinkedAuthorizationFailed",
+            "InvalidAuthenticationToken", "InvalidAuthenticationTokenTenant", "AuthenticationFailed",
+            "ExpiredAuthenticationToken");
+
     private Errors() {
     }
 
@@ -57,6 +62,9 @@ final class Errors {
         }
         if (NOT_FOUND.contains(code) || e.status() == 404) {
             return new CloudException.NotFound(code.isEmpty() ? "NotFound" : code, message);
+        }
+        if (DENIED.contains(code) || e.status() == 401 || e.status() == 403) {
+            return CloudException.Fatal.denied(code.isEmpty() ? "Http" + e.status() : code, message, e);
         }
         return new CloudException.Fatal(code.isEmpty() ? "Http" + e.status() : code, message, e, e.transientFault());
     }

@@ -56,4 +56,18 @@ class ErrorsTest {
 
         assertEquals(Duration.ofSeconds(17), t.retryAfter());
     }
+
+    @ParameterizedTest(name = "{0} {1} -> denied {2}")
+    @CsvSource({
+            "403, AuthorizationFailed, true",
+            "403, LinkedAuthorizationFailed, true",
+            "401, InvalidAuthenticationToken, true",
+            "403, '', true",
+            "400, IpConfigDeleteNotSupported, false",
+            "500, InternalServerError, false",
+    })
+    void map_permissionDenied_isAFatalThatSaysSo(int status, String code, boolean denied) {
+        CloudException e = Errors.map(new ArmException(status, code, "m", Duration.ZERO, null));
+        assertEquals(denied, e instanceof CloudException.Fatal f && f.permissionDenied(), status + " " + code);
+    }
 }
