@@ -26,11 +26,12 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.logging.Logger;
 
-/** {@code ipamd run | status | leases | explain | support-bundle | simulate | generate-completion}: wires things up. */
+/** {@code ipamd run | status | leases | explain | support-bundle | simulate | max-pods | generate-completion}. */
 @Command(name = "ipamd", mixinStandardHelpOptions = true, versionProvider = BuildInfo.VersionProvider.class,
         description = "Per-node IPAM daemon: keeps a warm pool of VPC addresses and serves them to the CNI plugin.",
         subcommands = {Main.Run.class, Main.Status.class, OpsCommands.Leases.class, OpsCommands.Explain.class,
                 io.vpcipam.ipamd.ops.SupportBundleCommand.class, io.vpcipam.ipamd.simulate.SimulateCommand.class,
+                Main.MaxPods.class,
                 AutoComplete.GenerateCompletion.class, CommandLine.HelpCommand.class})
 public final class Main implements Callable<Integer> {
 
@@ -173,6 +174,54 @@ public final class Main implements Callable<Integer> {
                 printTable(status, System.out);
             }
             return 0;
+        }
+    }
+
+    /** {@code ipamd max-pods}: the figure kubelet's --max-pods needs, for node bootstrap scripts. */
+    @Command(name = "max-pods", description = {"Print the number kubelet's --max-pods needs on an instance type, as the"
+            + " EKS max-pods calculator works it out (110 for up to 30 vCPUs, 250 above).",
+            "Asks DescribeInstanceTypes when AWS_EC2_ENDPOINT or credentials are set in the environment (AWS_REGION"
+                    + " names the region), else uses the built-in table."})
+    static final class MaxPods implements Callable<Integer> {
+        @Option(names = "--instance-type", required = true, paramLabel = "TYPE", description = "e.g. m5.large")
+        String instanceType;
+        @Option(names = "--prefix-delegation", description = "interfaces hold /28 prefixes (ENABLE_PREFIX_DELEGATION)")
+        boolean prefixDelegation;
+        @Option(names = "--cni-custom-networking", description = "pods use no address of the primary interface")
+        boolean customNetworking;
+        @Option(names = "--show-max-allowed", description = "the uncapped figure (as in eni-max-pods.txt)")
+        boolean uncapped;
+        @Option(names = "--provider", defaultValue = "aws", description = "cloud provider (default aws)")
+        String provider;
+
+        @Override
+        public Integer call() {
+            if (instanceType.isBlank()) {
+                System.err.println("ipamd max-pods: --instance-type must name an instance type, e.g. m5.large");
+                return 2;
+            }
+            try {
+                var type = Providers.find(provider).instanceType(instanceType.trim(), new io.vpcipam.provider
+                        .ProviderContext(System.getenv(), Path.of(System.getProperty("java.io.tmpdir")),
+                        InstantSource.system(), null));
+                if (type.isEmpty()) {
+                    System.err.println("ipamd max-pods: unknown instance type '" + instanceType + "' for provider "
+                            + provider + " (not in the built-in table; set AWS_REGION and credentials to ask"
+                            + " DescribeInstanceTypes)");
+                    return 2;
+                }
+                var t = type.get();
+                System.out.println(io.vpcipam.ipamd.pool.PoolMath.maxPods(t.maxInterfaces(),
+                        t.addressesPerInterface(), t.vcpus(), prefixDelegation && t.prefixDelegation(),
+                        customNetworking, uncapped));
+                return 0;
+            } catch (IllegalArgumentException | IllegalStateException e) {
+                System.err.println("ipamd max-pods: " + e.getMessage());
+                return 2;
+            } catch (io.vpcipam.provider.CloudException e) {
+                System.err.println("ipamd max-pods: " + e.code() + ": " + e.getMessage());
+                return 1;
+            }
         }
     }
 

@@ -28,4 +28,13 @@ public interface CloudProviderFactory {
      * start-up and not at the first pod.
      */
     CloudProvider create(ProviderContext context) throws CloudException;
+
+    /**
+     * What this cloud says about instance type {@code name} without a node (for sizing kubelet's --max-pods before
+     * a node of that type runs); empty when the cloud does not know the type or this provider cannot say.
+     * Configuration errors are IllegalArgumentExceptions naming the variable, as for {@link #create}.
+     */
+    default java.util.Optional<InstanceType> instanceType(String name, ProviderContext context) throws CloudException {
+        return java.util.Optional.empty();
+    }
 }

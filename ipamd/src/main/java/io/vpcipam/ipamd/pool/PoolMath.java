@@ -86,6 +86,33 @@ public final class PoolMath {
         return (int) Math.min(Integer.MAX_VALUE, (long) a * b);
     }
 
+    /** Pods per node at most for nodes with up to 30 vCPUs, and above (the EKS max-pods calculator's caps). */
+    public static final int MAX_PODS_SMALL = 110;
+    /** See {@link #MAX_PODS_SMALL}. */
+    public static final int MAX_PODS_LARGE = 250;
+
+    /**
+     * kubelet's --max-pods for a node, as the EKS max-pods calculator (amazon-eks-ami max-pods-calculator.sh) works it
+     * out: interfaces x (addresses per interface - 1), times 16 with /28 prefixes, plus 2 host-network pods (aws-node,
+     * kube-proxy); custom networking leaves the primary interface out; capped at {@value #MAX_PODS_SMALL} for up to
+     * 30 vCPUs and {@value #MAX_PODS_LARGE} above unless {@code uncapped} (the calculator's --show-max-allowed, the
+     * figures of eni-max-pods.txt).
+     */
+    public static int maxPods(int interfaces, int addressesPerInterface, int vcpus, boolean prefixes,
+                              boolean customNetworking, boolean uncapped) {
+        if (interfaces < 1 || addressesPerInterface < 1 || vcpus < 1) {
+            throw new IllegalArgumentException("bad instance limits: interfaces=" + interfaces
+                    + " addressesPerInterface=" + addressesPerInterface + " vcpus=" + vcpus);
+        }
+        long usable = Math.max(0, interfaces - (customNetworking ? 1 : 0));
+        long perInterface = (long) (addressesPerInterface - 1) * (prefixes ? 16 : 1);
+        long pods = usable * perInterface + 2;
+        if (!uncapped) {
+            pods = Math.min(pods, vcpus > 30 ? MAX_PODS_LARGE : MAX_PODS_SMALL);
+        }
+        return (int) Math.min(Integer.MAX_VALUE, pods);
+    }
+
     private static void checkCounts(int total, int free, int demand, int capacity) {
         if (total < 0 || free < 0 || demand < 0 || capacity < 0 || free > total) {
             throw new IllegalArgumentException(

@@ -3,6 +3,9 @@ package io.vpcipam.provider.aws;
 import io.vpcipam.provider.CloudException;
 import io.vpcipam.provider.CloudProvider;
 import io.vpcipam.provider.CloudProviderFactory;
+import io.vpcipam.provider.InstanceType;
+import java.util.Optional;
+import java.util.stream.Stream;
 import io.vpcipam.provider.ProviderContext;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
@@ -56,6 +59,31 @@ public final class AwsProviderFactory implements CloudProviderFactory {
                 + (settings.endpoint() != null ? " at " + settings.endpoint() : "") + ", " + settings.apiRate()
                 + " calls/s (burst " + settings.apiBurst() + "), prefix delegation " + settings.prefixDelegation());
         return new AwsProvider(ec2, new Guard(settings, context.listener()), instanceId, settings, context.clock());
+    }
+
+    /**
+     * DescribeInstanceTypes when an endpoint or credentials are given in the environment (AWS_EC2_ENDPOINT,
+     * AWS_ACCESS_KEY_ID, AWS_PROFILE, AWS_WEB_IDENTITY_TOKEN_FILE; AWS_REGION then names the region), else the
+     * built-in table. A failed call falls back to the table, saying so on the log.
+     */
+    @Override
+    public Optional<InstanceType> instanceType(String name, ProviderContext context) throws CloudException {
+        boolean ask = Stream.of(AwsSettings.ENDPOINT, "AWS_ACCESS_KEY_ID", "AWS_PROFILE", "AWS_WEB_IDENTITY_TOKEN_FILE")
+                .anyMatch(v -> context.env(v, null) != null);
+        if (!ask) {
+            return InstanceLimits.builtInType(name);
+        }
+        AwsSettings settings = AwsSettings.from(context);
+        if (settings.region() == null) {
+            throw AwsSettings.bad("AWS_REGION", "", "the region to ask DescribeInstanceTypes in must be set");
+        }
+        try (SdkEc2 ec2 = SdkEc2.create(settings, settings.region(), credentials(context))) {
+            return ec2.instanceType(name);
+        } catch (ApiError e) {
+            LOG.warning("DescribeInstanceTypes failed (" + e.code() + ": " + e.getMessage()
+                    + "); using the built-in table");
+            return InstanceLimits.builtInType(name);
+        }
     }
 
     /** Keys from the provider's own environment (tests, emulators) win; otherwise the SDK's default chain. */

@@ -179,6 +179,30 @@ final class SdkEc2 implements Ec2 {
         }
     }
 
+    /** DescribeInstanceTypes for sizing: card 0's limits, default vCPUs, and Nitro (prefixes); empty if unknown. */
+    Optional<io.vpcipam.provider.InstanceType> instanceType(String instanceType) {
+        try {
+            return sdk(() -> {
+                List<InstanceTypeInfo> types = client.describeInstanceTypes(r -> r.instanceTypesWithStrings(instanceType))
+                        .instanceTypes();
+                Optional<Limits> limits = instanceTypeLimits(instanceType);
+                if (types.isEmpty() || limits.isEmpty() || types.getFirst().vCpuInfo() == null
+                        || types.getFirst().vCpuInfo().defaultVCpus() == null) {
+                    return Optional.empty();
+                }
+                InstanceTypeInfo t = types.getFirst();
+                boolean nitro = t.hypervisor() == null || "nitro".equals(t.hypervisorAsString());
+                return Optional.of(new io.vpcipam.provider.InstanceType(instanceType, t.vCpuInfo().defaultVCpus(),
+                        limits.get().maxInterfaces(), limits.get().addressesPerInterface(), nitro));
+            });
+        } catch (ApiError e) {
+            if ("InvalidInstanceType".equals(e.code())) {
+                return Optional.empty();
+            }
+            throw e;
+        }
+    }
+
     @Override
     public Eni createEni(String clientToken, String subnetId, List<String> groups, int addresses, int prefixes,
                          Map<String, String> tags, String description) {
