@@ -228,7 +228,7 @@ class ChartTest {
                 verbs.put(resource, r.getVerbs());
             }
         }
-        assertEquals(Map.of("nodes", List.of("get", "patch"), "pods", List.of("get", "list", "watch"),
+        assertEquals(Map.of("nodes", List.of("get", "list", "watch", "patch"), "pods", List.of("get", "list", "watch"),
                 "networkconfigs", List.of("get"), "events", List.of("create", "patch")), verbs);
         assertTrue(role.getRules().stream().anyMatch(r -> r.getResources().contains("events")
                 && r.getApiGroups().equals(List.of(""))), "core v1 Events, as ipamd writes them");

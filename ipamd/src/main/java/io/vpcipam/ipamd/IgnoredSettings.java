@@ -26,7 +26,8 @@ public final class IgnoredSettings {
     /** aws-node variables ipamd reads, under their aws-node name (see Config and KubeSettings). */
     private static final List<String> HONOURED = List.of("AWS_VPC_ENI_MTU", "AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG",
             "ENI_CONFIG_LABEL_DEF", "AWS_VPC_K8S_CNI_EXTERNALSNAT", "AWS_VPC_K8S_CNI_EXCLUDE_SNAT_CIDRS",
-            "AWS_VPC_K8S_CNI_RANDOMIZESNAT", "AWS_VPC_CNI_NODE_PORT_SUPPORT");
+            "AWS_VPC_K8S_CNI_RANDOMIZESNAT", "AWS_VPC_CNI_NODE_PORT_SUPPORT", "AWS_MANAGE_ENIS_NON_SCHEDULABLE",
+            "ENI_CONFIG_ANNOTATION_DEF");
 
     private static final Map<String, Rule> RULES = rules();
 
@@ -66,11 +67,8 @@ public final class IgnoredSettings {
         m.put("DISABLE_NETWORK_RESOURCE_PROVISIONING", new Rule("false",
                 "ipamd always manages addresses through the cloud API"));
         m.put("ENABLE_IMDS_ONLY_MODE", new Rule("false", "ipamd always manages addresses through the cloud API"));
-        m.put("AWS_MANAGE_ENIS_NON_SCHEDULABLE", new Rule("true", "ipamd grows and shrinks the pool on cordoned"
-                + " nodes too"));
         m.put("MANAGE_UNTAGGED_ENI", new Rule("true", "every attached interface without a no-manage tag is used"));
         m.put("ANNOTATE_POD_IP", new Rule("false", "not written; the Node annotation vpc-ipam.io/pool shows the pool"));
-        m.put("ENI_CONFIG_ANNOTATION_DEF", new Rule(null, "the annotation key is fixed: vpc-ipam.io/network-config"));
         m.put("NETWORK_POLICY_ENFORCING_MODE", new Rule(null, "no network policy agent"));
         m.put("DISABLE_TCP_EARLY_DEMUX", new Rule(null, "only needed for aws-node's pod security groups"));
         return m;

@@ -30,15 +30,21 @@ import java.util.Map;
  *                           this node's NetworkConfig says
  * @param networkConfigLabel IPAMD_NETWORK_CONFIG_LABEL (or ENI_CONFIG_LABEL_DEF): the node label (or annotation)
  *                           whose value names the NetworkConfig; without one, the config named as the node's zone
+ * @param networkConfigAnnotation IPAMD_NETWORK_CONFIG_ANNOTATION (or aws-node's ENI_CONFIG_ANNOTATION_DEF): the node
+ *                           annotation whose value names the NetworkConfig (it wins over the label); default: the
+ *                           label's key
  * @param networkConfigInterval IPAMD_NETWORK_CONFIG_INTERVAL: how often the NetworkConfig is re-read
  * @param podWatch           IPAMD_POD_WATCH (default true): this node's pods come from a watch, and lease collection
  *                           lists only while it is down; false = list every IPAMD_POD_GC_INTERVAL (for an API server
  *                           behind a proxy that cuts long-lived connections)
+ * @param manageWhenCordoned AWS_MANAGE_ENIS_NON_SCHEDULABLE (default false, as aws-node): whether interfaces are
+ *                           created and deleted on a cordoned node (spec.unschedulable, from a watch of the Node);
+ *                           false = none while it is cordoned (addresses on the interfaces it has still come and go)
  */
 public record KubeSettings(boolean enabled, String nodeName, URI endpoint, Duration startupTimeout,
                            Duration podGcInterval, Duration podGcGrace, Duration annotateInterval,
-                           boolean customNetworking, String networkConfigLabel, Duration networkConfigInterval,
-                           boolean podWatch) {
+                           boolean customNetworking, String networkConfigLabel, String networkConfigAnnotation,
+                           Duration networkConfigInterval, boolean podWatch, boolean manageWhenCordoned) {
 
     /** The default label (and annotation) key naming a node's NetworkConfig. */
     public static final String DEFAULT_NETWORK_CONFIG_LABEL = "vpc-ipam.io/network-config";
@@ -94,6 +100,13 @@ public record KubeSettings(boolean enabled, String nodeName, URI endpoint, Durat
             problems.add("IPAMD_NETWORK_CONFIG_LABEL='" + label + "': must be a label key such as "
                     + DEFAULT_NETWORK_CONFIG_LABEL + " or topology.kubernetes.io/zone");
         }
+        String annotation = value(env, "IPAMD_NETWORK_CONFIG_ANNOTATION", value(env, "ENI_CONFIG_ANNOTATION_DEF",
+                label));
+        if (!annotation.matches("([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?")) {
+            problems.add((env.containsKey("IPAMD_NETWORK_CONFIG_ANNOTATION") ? "IPAMD_NETWORK_CONFIG_ANNOTATION"
+                    : "ENI_CONFIG_ANNOTATION_DEF") + "='" + annotation + "': must be an annotation key such as"
+                    + " k8s.amazonaws.com/eniConfig");
+        }
         Duration configInterval = r.duration("IPAMD_NETWORK_CONFIG_INTERVAL", Duration.ofSeconds(60), false);
         String watch = value(env, "IPAMD_POD_WATCH", "true").toLowerCase(Locale.ROOT);
         boolean podWatch = true;
@@ -102,12 +115,19 @@ public record KubeSettings(boolean enabled, String nodeName, URI endpoint, Durat
             case "false", "0", "no" -> podWatch = false;
             default -> problems.add("IPAMD_POD_WATCH='" + watch + "': must be true or false");
         }
+        String cordoned = value(env, "AWS_MANAGE_ENIS_NON_SCHEDULABLE", "false").toLowerCase(Locale.ROOT);
+        boolean manageWhenCordoned = false;
+        switch (cordoned) {
+            case "true", "1", "yes" -> manageWhenCordoned = true;
+            case "false", "0", "no" -> { }
+            default -> problems.add("AWS_MANAGE_ENIS_NON_SCHEDULABLE='" + cordoned + "': must be true or false");
+        }
         problems.addAll(r.problems());
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
         return new KubeSettings(enabled, nodeName, endpoint, startup, gcInterval, gcGrace, annotate,
-                customNetworking, label, configInterval, podWatch);
+                customNetworking, label, annotation, configInterval, podWatch, manageWhenCordoned);
     }
 
     private static String value(Map<String, String> env, String name, String fallback) {

@@ -55,6 +55,8 @@ public final class KubernetesIntegration implements AutoCloseable {
     private volatile NodeIdentity node;
     private volatile boolean identityChecked;
     private NodeEvents events; // null until attach()
+    private NodeWatch nodeWatch; // null when interfaces are managed on a cordoned node too
+    private volatile Node lastNode; // the Node as last read (its cordon state until the watch has synced)
     private java.util.function.LongConsumer eventsDropped = n -> { };
     private AddressPool pool;
     private Reconciler reconciler;
@@ -160,6 +162,12 @@ public final class KubernetesIntegration implements AutoCloseable {
         this.annotation = new PoolAnnotation(client, settings.nodeName());
         this.events = new NodeEvents(client, settings.nodeName(), clock, EVENT_SERIES_INTERVAL, EVENT_REFILL,
                 collector::podUid, health::failed, eventsDropped);
+        if (!settings.manageWhenCordoned()) {
+            nodeWatch = new NodeWatch(client, settings.nodeName(), cordoned -> poolReconciler.holdInterfaces(
+                    cordoned ? "node " + settings.nodeName() + " is cordoned (AWS_MANAGE_ENIS_NON_SCHEDULABLE=false)"
+                            : null));
+            nodeWatch.seen(lastNode); // before the first pass: a cordoned node makes no interface even then
+        }
         if (settings.customNetworking() && node != null) {
             guarded("read the NetworkConfig", this::applyNetworkConfig);
         }
@@ -172,6 +180,9 @@ public final class KubernetesIntegration implements AutoCloseable {
         }
         if (settings.podWatch()) {
             collector.startWatch();
+        }
+        if (nodeWatch != null) {
+            nodeWatch.start();
         }
         schedule("kubernetes-leases", () -> guarded("collect leases of gone pods", this::collectLeases),
                 Duration.ZERO, settings.podGcInterval());
@@ -241,6 +252,10 @@ public final class KubernetesIntegration implements AutoCloseable {
             LOG.warning("no Node named " + settings.nodeName() + " (NODE_NAME); going on without node identity");
             return null;
         }
+        lastNode = n;
+        if (nodeWatch != null) {
+            nodeWatch.seen(n);
+        }
         NodeIdentity identity = NodeIdentity.of(n);
         NodeIdentity before = node;
         if (before == null || !before.providerId().equals(identity.providerId())
@@ -273,7 +288,8 @@ public final class KubernetesIntegration implements AutoCloseable {
             return;
         }
         Reconciler.Placement before = reconciler.placement();
-        switch (NetworkConfigs.resolve(client, n, settings.networkConfigLabel())) {
+        switch (NetworkConfigs.resolve(client, n, settings.networkConfigLabel(),
+                settings.networkConfigAnnotation())) {
             case NetworkConfigs.Resolution.Found f -> {
                 if (!f.placement().equals(before)) {
                     LOG.info("custom networking: NetworkConfig " + f.name() + " puts new interfaces in "
@@ -351,6 +367,9 @@ public final class KubernetesIntegration implements AutoCloseable {
         }
         if (collector != null) {
             collector.stopWatch();
+        }
+        if (nodeWatch != null) {
+            nodeWatch.stop();
         }
         for (ScheduledExecutorService timer : timers) {
             timer.shutdownNow();

@@ -15,9 +15,10 @@ import java.util.logging.Logger;
  * Custom networking, in the spirit of the AWS CNI's ENIConfig: a cluster-scoped {@code NetworkConfig}
  * ({@code vpc-ipam.io/v1alpha1}) names the subnet and security groups for the pod interfaces of the nodes that use it.
  *
- * <p>Which one a node uses: the one named by the node's annotation, else its label, {@code networkConfigLabel}
- * (default {@code vpc-ipam.io/network-config}; set it to {@code topology.kubernetes.io/zone} for one config per
- * zone, as with ENI_CONFIG_LABEL_DEF); with neither, the one named as the node's zone. A config whose
+ * <p>Which one a node uses: the one named by the node's annotation {@code networkConfigAnnotation}
+ * (ENI_CONFIG_ANNOTATION_DEF; default: the label's key), else its label {@code networkConfigLabel} (default
+ * {@code vpc-ipam.io/network-config}; set it to {@code topology.kubernetes.io/zone} for one config per zone, as
+ * with ENI_CONFIG_LABEL_DEF); with neither, the one named as the node's zone. A config whose
  * {@code spec.zone} is set and is not the node's zone is refused: an interface cannot be created in another zone's
  * subnet, and finding that out from the cloud would cost a failed call per pass.
  *
@@ -72,8 +73,8 @@ public final class NetworkConfigs {
     }
 
     /** The config's name for this node, or null when nothing names one. */
-    static String nameFor(NodeIdentity node, String labelKey) {
-        String named = node.annotations().get(labelKey);
+    static String nameFor(NodeIdentity node, String labelKey, String annotationKey) {
+        String named = node.annotations().get(annotationKey);
         if (named == null || named.isBlank()) {
             named = node.labels().get(labelKey);
         }
@@ -84,8 +85,9 @@ public final class NetworkConfigs {
     }
 
     /** Looks the node's config up; throws KubernetesClientException when the API server cannot be asked. */
-    public static Resolution resolve(KubernetesClient client, NodeIdentity node, String labelKey) {
-        String name = nameFor(node, labelKey);
+    public static Resolution resolve(KubernetesClient client, NodeIdentity node, String labelKey,
+                                     String annotationKey) {
+        String name = nameFor(node, labelKey, annotationKey);
         if (name == null) {
             return new Resolution.None("node " + node.nodeName() + " has no " + labelKey + " label and no zone");
         }

@@ -199,6 +199,7 @@ public final class Reconciler implements AutoCloseable {
             new java.util.concurrent.CopyOnWriteArrayList<>();
     private volatile Placement placement; // null = the settings' subnet and security groups
     private volatile Warnings warnings = Warnings.NONE;
+    private volatile String interfacesHeld; // non-null: why no interface may be created or deleted now
     private volatile Instant lastResync = Instant.MIN;
     private volatile NodeLimits nodeLimits; // null until the node was first read
     private volatile CloudHealth health = CloudHealth.ANSWERING;
@@ -264,6 +265,22 @@ public final class Reconciler implements AutoCloseable {
     /** Where subnet exhaustion, limit refusals and denied permissions are reported beyond the log (Kubernetes). */
     public void warnings(Warnings sink) {
         warnings = sink == null ? Warnings.NONE : sink;
+    }
+
+    /**
+     * Holds (with a reason) or releases (null) every interface create and delete: aws-node's
+     * AWS_MANAGE_ENIS_NON_SCHEDULABLE=false on a cordoned node. Addresses on the interfaces the node has still come
+     * and go; a release wakes a pass.
+     */
+    public void holdInterfaces(String why) {
+        String before = interfacesHeld;
+        interfacesHeld = why;
+        if (why == null && before != null) {
+            recordRaw("hold-interfaces", Result.DONE, "released", before);
+            wake();
+        } else if (why != null && !why.equals(before)) {
+            recordRaw("hold-interfaces", Result.SKIPPED, why, "no interface created or deleted");
+        }
     }
 
     /** Where new interfaces go now, or null for the settings' subnet and security groups. */
@@ -333,6 +350,11 @@ public final class Reconciler implements AutoCloseable {
             Plan plan = planned.plan();
             if (plan instanceof Plan.Nothing) {
                 record(plan, Result.IDLE, "idle");
+                break;
+            }
+            String held = interfacesHeld;
+            if (held != null && (plan instanceof Plan.CreateInterface || plan instanceof Plan.DeleteInterface)) {
+                record(plan, Result.SKIPPED, "held: " + held); // on purpose: not a failure
                 break;
             }
             if (!execute(plan, node)) {
@@ -747,10 +769,12 @@ public final class Reconciler implements AutoCloseable {
 
     private void recordRaw(String kind, Result result, String reason, String outcome) {
         Decision d = new Decision(clock.instant(), kind, reason, outcome, result);
+        boolean repeat;
         synchronized (decisions) {
             Decision last = decisions.peekLast();
-            if (last != null && last.plan().equals(kind) && last.reason().equals(reason)
-                    && last.outcome().equals(outcome)) {
+            repeat = last != null && last.plan().equals(kind) && last.reason().equals(reason)
+                    && last.outcome().equals(outcome);
+            if (repeat) {
                 decisions.pollLast(); // an idle pool repeats itself: keep the newest only
             }
             decisions.addLast(d);
@@ -758,7 +782,7 @@ public final class Reconciler implements AutoCloseable {
                 decisions.pollFirst();
             }
         }
-        if (!"idle".equals(outcome)) {
+        if (!"idle".equals(outcome) && !(repeat && outcome.startsWith("held: "))) {
             LOG.info(kind + ": " + reason + " -> " + outcome);
         }
     }

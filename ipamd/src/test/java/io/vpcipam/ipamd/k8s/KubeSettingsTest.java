@@ -31,6 +31,23 @@ class KubeSettingsTest {
         assertFalse(s.customNetworking());
         assertEquals(KubeSettings.DEFAULT_NETWORK_CONFIG_LABEL, s.networkConfigLabel());
         assertTrue(s.podWatch());
+        assertEquals(KubeSettings.DEFAULT_NETWORK_CONFIG_LABEL, s.networkConfigAnnotation(), "the label's key");
+        assertFalse(s.manageWhenCordoned(), "aws-node's default: no interface changes on a cordoned node");
+    }
+
+    @Test
+    void awsNodeNames_annotationKey_andManagingInterfacesOnACordonedNode() throws Exception {
+        KubeSettings s = KubeSettings.fromEnv(Map.of("IPAMD_KUBERNETES", "true", "NODE_NAME", "n1",
+                "ENI_CONFIG_ANNOTATION_DEF", "k8s.amazonaws.com/eniConfig", "AWS_MANAGE_ENIS_NON_SCHEDULABLE", "true"));
+        assertEquals("k8s.amazonaws.com/eniConfig", s.networkConfigAnnotation());
+        assertEquals(KubeSettings.DEFAULT_NETWORK_CONFIG_LABEL, s.networkConfigLabel(), "the label is another key");
+        assertTrue(s.manageWhenCordoned());
+        ConfigException e = assertThrows(ConfigException.class, () -> KubeSettings.fromEnv(Map.of(
+                "IPAMD_KUBERNETES", "true", "NODE_NAME", "n1", "ENI_CONFIG_ANNOTATION_DEF", "not a key!",
+                "AWS_MANAGE_ENIS_NON_SCHEDULABLE", "sometimes")));
+        assertEquals(2, e.problems().size(), e.getMessage());
+        assertTrue(e.problems().getFirst().startsWith("ENI_CONFIG_ANNOTATION_DEF='not a key!'"), e.getMessage());
+        assertTrue(e.problems().get(1).startsWith("AWS_MANAGE_ENIS_NON_SCHEDULABLE='sometimes'"), e.getMessage());
     }
 
     @Test
@@ -60,12 +77,18 @@ class KubeSettingsTest {
         String key = KubeSettings.DEFAULT_NETWORK_CONFIG_LABEL;
         NodeIdentity both = new NodeIdentity("n", "", "us-east-1a", "", Map.of(key, "from-label"),
                 Map.of(key, "from-annotation"));
-        assertEquals("from-annotation", NetworkConfigs.nameFor(both, key));
+        assertEquals("from-annotation", NetworkConfigs.nameFor(both, key, key));
         NodeIdentity label = new NodeIdentity("n", "", "us-east-1a", "", Map.of(key, "from-label"), Map.of());
-        assertEquals("from-label", NetworkConfigs.nameFor(label, key));
+        assertEquals("from-label", NetworkConfigs.nameFor(label, key, key));
         NodeIdentity zone = new NodeIdentity("n", "", "us-east-1a", "", Map.of(), Map.of());
-        assertEquals("us-east-1a", NetworkConfigs.nameFor(zone, key));
-        assertNull(NetworkConfigs.nameFor(new NodeIdentity("n", "", "", "", Map.of(), Map.of()), key));
+        assertEquals("us-east-1a", NetworkConfigs.nameFor(zone, key, key));
+        assertNull(NetworkConfigs.nameFor(new NodeIdentity("n", "", "", "", Map.of(), Map.of()), key, key));
+        // ENI_CONFIG_ANNOTATION_DEF: another annotation key; the label key's annotation no longer counts
+        String eni = "k8s.amazonaws.com/eniConfig";
+        NodeIdentity awsNode = new NodeIdentity("n", "", "us-east-1a", "", Map.of(key, "from-label"),
+                Map.of(eni, "from-eni-annotation", key, "ignored"));
+        assertEquals("from-eni-annotation", NetworkConfigs.nameFor(awsNode, key, eni));
+        assertEquals("from-label", NetworkConfigs.nameFor(both, key, eni));
     }
 
     @Test
