@@ -52,6 +52,8 @@ class DaemonOnKubernetesTest {
         // the CRUD mock serves a pod watch on its single event loop, which stalls it on a loaded machine; the watch
         // is tested against a real API server (it module, IpamdOnApiServerIT / ApiServerOutageIT)
         env.put("IPAMD_POD_WATCH", "false");
+        // the same for the watch of the Node (whether it is cordoned): tested in CordonOnApiServerIT
+        env.put("AWS_MANAGE_ENIS_NON_SCHEDULABLE", "true");
         return env;
     }
 
