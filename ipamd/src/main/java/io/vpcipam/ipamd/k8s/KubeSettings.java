@@ -102,7 +102,8 @@ public record KubeSettings(boolean enabled, String nodeName, URI endpoint, Durat
         }
         String annotation = value(env, "IPAMD_NETWORK_CONFIG_ANNOTATION", value(env, "ENI_CONFIG_ANNOTATION_DEF",
                 label));
-        if (!annotation.matches("([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?")) {
+        if (!annotation.equals(label) // a bad label key is reported once, under its own name
+                && !annotation.matches("([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?")) {
             problems.add((env.containsKey("IPAMD_NETWORK_CONFIG_ANNOTATION") ? "IPAMD_NETWORK_CONFIG_ANNOTATION"
                     : "ENI_CONFIG_ANNOTATION_DEF") + "='" + annotation + "': must be an annotation key such as"
                     + " k8s.amazonaws.com/eniConfig");

@@ -49,6 +49,7 @@ class CordonHoldTest {
     @Test
     void held_anIdleInterfaceIsNotDeleted() throws Exception {
         node = new TestNode(dir, "m5.large", new Targets(0, 0, 1, 0, false, 0), Duration.ZERO);
+        node.reconciler.pass(); // the warm interface's worth first
         node.podsCameAndWent(20); // grew to three interfaces for 20 pods, all gone now: some interface is idle
         int before = node.pool.snapshot().interfaces().size();
         assertTrue(before >= 3, before + " interfaces");
