@@ -95,7 +95,7 @@ public final class IpamService {
         long end = System.nanoTime();
         observer.served(request.op(), end - start, reply);
         if (request.op() == io.vpcipam.protocol.Op.ADD && !reply.ok() && reply.error() != null) {
-            if (ErrorCodes.NO_ADDRESS_AVAILABLE.equals(reply.error().code())) {
+            if (ErrorCode.NO_ADDRESS_AVAILABLE.wire().equals(reply.error().code())) {
                 warnings.warn(io.vpcipam.ipamd.pool.Warnings.Reason.ADD_TIMED_OUT, nonNull(request.podNamespace()),
                         nonNull(request.podName()), "no address for the pod within " + addTimeout.toMillis()
                         + " ms (" + reply.error().message() + ")");
