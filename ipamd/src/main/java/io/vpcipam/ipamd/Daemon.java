@@ -93,8 +93,17 @@ public final class Daemon implements Introspected, AutoCloseable {
                 k8s.awaitNode(); // the Node's providerID, zone and instance type reach the provider as env vars
                 providerEnv = k8s.providerEnv(env);
             }
-            Daemon daemon = start(config, factory.create(new ProviderContext(providerEnv, config.stateDir(), clock,
-                    metrics)), clock, metrics, k8s);
+            ProviderContext context = new ProviderContext(providerEnv, config.stateDir(), clock, metrics);
+            Daemon daemon = start(config, factory.create(context), clock, metrics, k8s);
+            if (k8s != null) { // the annotation's maxPods gets the cap ipamd max-pods applies; never fatal
+                try {
+                    factory.instanceType(daemon.pool.node().instanceType(), context)
+                            .ifPresent(t -> k8s.instanceVcpus(t.vcpus()));
+                } catch (CloudException | RuntimeException e) {
+                    LOG.info("instance type's vCPUs unknown (" + e.getMessage() + "): the Node annotation's maxPods"
+                            + " is not capped by them");
+                }
+            }
             metrics.startedIn(java.time.Duration.ofNanos(System.nanoTime() - began));
             return daemon;
         } catch (Exception | Error e) {

@@ -57,6 +57,7 @@ public final class KubernetesIntegration implements AutoCloseable {
     private NodeEvents events; // null until attach()
     private NodeWatch nodeWatch; // null when interfaces are managed on a cordoned node too
     private volatile Node lastNode; // the Node as last read (its cordon state until the watch has synced)
+    private volatile int vcpus; // the instance type's, for the annotation's maxPods cap; 0 = unknown
     private java.util.function.LongConsumer eventsDropped = n -> { };
     private AddressPool pool;
     private Reconciler reconciler;
@@ -230,7 +231,7 @@ public final class KubernetesIntegration implements AutoCloseable {
      * @throws KubernetesClientException when the API server cannot be asked
      */
     public boolean publishPool() {
-        boolean sent = annotation.publish(pool.status());
+        boolean sent = annotation.publish(pool.status(), vcpus);
         health.mark(true, null);
         return sent;
     }
@@ -351,6 +352,11 @@ public final class KubernetesIntegration implements AutoCloseable {
     /** Told how many warnings were dropped instead of becoming Events (a metric); set before {@link #attach}. */
     public void onEventsDropped(java.util.function.LongConsumer counter) {
         eventsDropped = counter;
+    }
+
+    /** The instance type's vCPUs (the annotation's maxPods is capped by them, as {@code ipamd max-pods}). */
+    public void instanceVcpus(int count) {
+        vcpus = Math.max(0, count);
     }
 
     /** Whether this node's pods come from a live watch (else lease collection lists them each round). */

@@ -13,9 +13,11 @@ import java.util.Map;
 
 /**
  * Publishes the pool on the Node as the annotation {@value #KEY}, a JSON object:
- * {@code {"held":N,"assigned":N,"free":N,"cooling":N,"maxPods":N}}, where maxPods is how many pods with VPC
- * addresses this node can really serve at its cloud limits (interfaces x slots, with the warm targets' MAX_ENI);
- * kubelet's --max-pods should be that plus the host-network pods the node runs.
+ * {@code {"held":N,"assigned":N,"free":N,"cooling":N,"podAddresses":N,"maxPods":N}}, where podAddresses is how many
+ * pods with VPC addresses this node can really serve at its cloud limits (interfaces x slots, with MAX_ENI), and
+ * maxPods is kubelet's --max-pods by the formula of {@code ipamd max-pods} (the EKS calculator) over that figure:
+ * podAddresses + 2 host-network pods, capped at 110 (up to 30 vCPUs) or 250 when the instance type's vCPUs are
+ * known.
  *
  * <p>A JSON merge patch (the mock server and every API server take it; no field manager). Patched only when the
  * value changed, and at most once per timer tick, so a busy node does not turn pod churn into API-server writes.
@@ -36,13 +38,14 @@ final class PoolAnnotation {
     }
 
     /** The annotation's value for this pool. */
-    static String render(PoolStatus s) {
+    static String render(PoolStatus s, int vcpus) {
         Map<String, Object> v = new LinkedHashMap<>();
         v.put("held", s.total());
         v.put("assigned", s.assigned());
         v.put("free", s.free());
         v.put("cooling", s.cooling());
-        v.put("maxPods", s.capacity());
+        v.put("podAddresses", s.capacity());
+        v.put("maxPods", io.vpcipam.ipamd.pool.PoolMath.kubeletMaxPods(s.capacity(), vcpus));
         return json(v);
     }
 
@@ -52,11 +55,11 @@ final class PoolAnnotation {
      * @return whether a patch was sent
      * @throws io.fabric8.kubernetes.client.KubernetesClientException when the API server cannot be asked
      */
-    boolean publish(PoolStatus status) {
+    boolean publish(PoolStatus status, int vcpus) {
         if (status.capacity() == 0) {
             return false; // the reconciler has not sized the node yet: maxPods 0 would mislead
         }
-        String value = render(status);
+        String value = render(status, vcpus);
         if (value.equals(published)) {
             return false;
         }

@@ -106,8 +106,18 @@ public final class PoolMath {
         }
         long usable = Math.max(0, interfaces - (customNetworking ? 1 : 0));
         long perInterface = (long) (addressesPerInterface - 1) * (prefixes ? 16 : 1);
-        long pods = usable * perInterface + 2;
-        if (!uncapped) {
+        int podAddresses = (int) Math.min(Integer.MAX_VALUE - 2, usable * perInterface);
+        return kubeletMaxPods(podAddresses, uncapped ? 0 : vcpus);
+    }
+
+    /**
+     * The same figure from the pod addresses a node can hold (the pool's capacity, which knows MAX_ENI and the
+     * interfaces it may not use): {@code podAddresses} + 2 host-network pods, capped by {@code vcpus} as
+     * {@link #maxPods} caps (no cap when {@code vcpus} is 0: unknown).
+     */
+    public static int kubeletMaxPods(int podAddresses, int vcpus) {
+        long pods = (long) podAddresses + 2;
+        if (vcpus > 0) {
             pods = Math.min(pods, vcpus > 30 ? MAX_PODS_LARGE : MAX_PODS_SMALL);
         }
         return (int) Math.min(Integer.MAX_VALUE, pods);

@@ -334,8 +334,11 @@ class KubernetesIntegrationTest {
         assertEquals(status.total(), a.get("held"));
         assertEquals(status.free(), a.get("free"));
         assertEquals(0, a.get("assigned"));
-        assertEquals(27, a.get("maxPods"), "m5.large: 3 interfaces x 9 secondary addresses");
+        assertEquals(27, a.get("podAddresses"), "m5.large: 3 interfaces x 9 secondary addresses");
+        assertEquals(29, a.get("maxPods"), "as ipamd max-pods and eni-max-pods.txt: 27 + 2 host-network pods");
         assertFalse(k8s.publishPool(), "unchanged: no patch");
+        k8s.instanceVcpus(2);
+        assertFalse(k8s.publishPool(), "under the 110 cap of a 2-vCPU type: the same");
 
         node.add("c1", "web", "a");
         assertTrue(k8s.publishPool());

@@ -59,4 +59,12 @@ class MaxPodsTest {
         org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
                 () -> PoolMath.maxPods(0, 10, 2, false, false, false));
     }
+
+    @org.junit.jupiter.api.Test
+    void kubeletMaxPods_fromThePoolsCapacity_isTheSameFormula() {
+        assertEquals(PoolMath.maxPods(3, 10, 2, false, false, false), PoolMath.kubeletMaxPods(27, 2));
+        assertEquals(PoolMath.maxPods(8, 30, 16, false, false, false), PoolMath.kubeletMaxPods(8 * 29, 16));
+        assertEquals(PoolMath.maxPods(15, 50, 96, false, false, false), PoolMath.kubeletMaxPods(15 * 49, 96));
+        assertEquals(236, PoolMath.kubeletMaxPods(234, 0), "vCPUs unknown: no cap");
+    }
 }
