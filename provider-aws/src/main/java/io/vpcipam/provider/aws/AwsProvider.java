@@ -54,6 +54,8 @@ final class AwsProvider implements CloudProvider {
 
     /** aws-node's tag naming the instance that created an ENI (written, never read: ownership is vpc-ipam.io/*). */
     static final String AWS_NODE_INSTANCE_ID_TAG = "node.k8s.amazonaws.com/instance_id";
+    /** The tag (any value) that offers a subnet to subnet discovery, as aws-node reads it. */
+    static final String CNI_SUBNET_TAG = "kubernetes.io/role/cni";
     /** aws-node's cluster tag (CLUSTER_NAME), written beside vpc-ipam.io/cluster. */
     static final String AWS_NODE_CLUSTER_TAG = "cluster.k8s.amazonaws.com/name";
 
@@ -156,8 +158,21 @@ final class AwsProvider implements CloudProvider {
             // one token for every attempt: a retry after a lost answer gets the ENI the first attempt made
             // instead of a second one that nobody attaches (a leak until the collector's grace period ends)
             String token = UUID.randomUUID().toString();
-            Ec2.Eni made = guard.call("CreateNetworkInterface", () -> ec2.createEni(token, spec.subnetId(),
-                    finalGroups, spec.addresses(), both ? 0 : spec.prefixes(), tags, description));
+            Ec2.SubnetInfo target = placement(self, spec.subnetId());
+            int free = target.available();
+            if (spec.prefixes() == 0 && free >= 0 && free < spec.addresses() + 1) {
+                throw new CloudException.CapacityExhausted("InsufficientFreeAddressesInSubnet", "subnet "
+                        + target.id() + " has " + free + " free addresses (AvailableIpAddressCount); a new interface"
+                        + " with " + spec.addresses() + " secondary addresses needs " + (spec.addresses() + 1),
+                        CloudException.CapacityExhausted.Scope.SUBNET, free);
+            }
+            Ec2.Eni made;
+            try {
+                made = guard.call("CreateNetworkInterface", () -> ec2.createEni(token, target.id(),
+                        finalGroups, spec.addresses(), both ? 0 : spec.prefixes(), tags, description));
+            } catch (CloudException.CapacityExhausted e) {
+                throw withSubnetFree(e, target.id());
+            }
             try {
                 String attachment = guard.call("AttachNetworkInterface", () -> ec2.attach(made.id(), instanceId, index));
                 guard.run("ModifyNetworkInterfaceAttribute", () -> ec2.deleteOnTermination(made.id(), attachment));
@@ -177,6 +192,79 @@ final class AwsProvider implements CloudProvider {
             return toInterface(made, index);
         } finally {
             mutation.unlock();
+        }
+    }
+
+    /**
+     * Refuses, before EC2 is asked, a growth the subnet cannot hold: EC2 would refuse it whole
+     * (InsufficientFreeAddressesInSubnet) and ipamd would get nothing, where the subnet's last addresses could still
+     * serve pods. The refusal carries what the subnet has, so the reconciler asks for that instead (issue 13.10); it
+     * also keeps emulators that never run out (moto) honest. One DescribeSubnets per growth call, never on an idle
+     * node; EC2's count can lag, so a refusal from EC2 itself is answered the same way ({@link #withSubnetFree}).
+     */
+    private void fitsSubnet(String subnetId, int addresses, String what) throws CloudException {
+        int free = subnetFree(subnetId);
+        if (free >= 0 && free < addresses) {
+            throw new CloudException.CapacityExhausted("InsufficientFreeAddressesInSubnet", "subnet " + subnetId
+                    + " has " + free + " free addresses (AvailableIpAddressCount); " + what + " needs " + addresses,
+                    CloudException.CapacityExhausted.Scope.SUBNET, free);
+        }
+    }
+
+    /**
+     * The subnet a new ENI goes to, with its free count read now (one DescribeSubnets). {@code asked} as ipamd chose
+     * it (IPAMD_POD_SUBNET, the node's NetworkConfig, or the primary ENI's subnet); with subnet discovery on and
+     * {@code asked} the primary's subnet (ipamd's default), aws-node's choice instead: the subnet with the most free
+     * addresses among the primary's and those of the node's VPC and zone tagged {@value #CNI_SUBNET_TAG} (the
+     * primary's on a tie). An explicit choice is never overridden, as aws-node's custom networking is not.
+     */
+    private Ec2.SubnetInfo placement(Ec2.Instance self, String asked) throws CloudException {
+        if (!settings.subnetDiscovery() || !asked.equals(self.subnetId())) {
+            List<Ec2.SubnetInfo> found = guard.call("DescribeSubnets", () -> ec2.subnets(List.of(asked)));
+            return found.isEmpty() ? new Ec2.SubnetInfo(asked, null, "", "", -1, Map.of()) : found.getFirst();
+        }
+        List<Ec2.SubnetInfo> zone = guard.call("DescribeSubnets", () -> ec2.subnetsInZone(self.vpcId(), self.zone()));
+        Ec2.SubnetInfo best = null;
+        for (Ec2.SubnetInfo s : zone) {
+            if (s.id().equals(asked)) {
+                best = s;
+            }
+        }
+        for (Ec2.SubnetInfo s : zone) {
+            if (s.tags().containsKey(CNI_SUBNET_TAG) && !s.id().equals(asked)
+                    && (best == null || s.available() > best.available())) {
+                best = s;
+            }
+        }
+        if (best == null) {
+            return new Ec2.SubnetInfo(asked, null, "", "", -1, Map.of());
+        }
+        if (!best.id().equals(asked)) {
+            LOG.info("subnet discovery: new interface in " + best.id() + " (" + best.available() + " free, tagged "
+                    + CNI_SUBNET_TAG + ") rather than the primary's " + asked);
+        }
+        return best;
+    }
+
+    /** The subnet's free addresses now (DescribeSubnets AvailableIpAddressCount), -1 when EC2 does not say. */
+    private int subnetFree(String subnetId) throws CloudException {
+        List<Ec2.SubnetInfo> found = guard.call("DescribeSubnets", () -> ec2.subnets(List.of(subnetId)));
+        return found.isEmpty() ? -1 : found.getFirst().available();
+    }
+
+    /** EC2's own subnet refusal, with what the subnet has (read now) when EC2's answer did not say. */
+    private CloudException withSubnetFree(CloudException.CapacityExhausted e, String subnetId) {
+        if (e.scope() != CloudException.CapacityExhausted.Scope.SUBNET || e.available() >= 0
+                || !"InsufficientFreeAddressesInSubnet".equals(e.code())) {
+            return e; // InsufficientCidrBlocks: free addresses do not say whether an aligned /28 is free
+        }
+        try {
+            int free = subnetFree(subnetId);
+            return free < 0 ? e : new CloudException.CapacityExhausted(e.code(), e.getMessage() + " (the subnet has "
+                    + free + " free)", e.scope(), free);
+        } catch (CloudException readFailed) {
+            e.addSuppressed(readFailed);
+            return e;
         }
     }
 
@@ -300,11 +388,15 @@ final class AwsProvider implements CloudProvider {
             }
             List<Ipv4Address> newAddresses = List.of();
             if (addresses > 0) {
+                if (newPrefixes.isEmpty()) { // after prefixes were added, the addresses are asked for regardless
+                    fitsSubnet(before.subnetId(), addresses, addresses + " more addresses on " + interfaceId);
+                }
                 Outcome<Ipv4Address> o = attempt(() -> ec2.assignAddresses(interfaceId, addresses));
                 Ec2.Eni after = describeAfter(interfaceId, o.failed());
                 newAddresses = o.newOf(before.secondaries(), after.secondaries());
                 if (o.failed() != null && newAddresses.isEmpty() && newPrefixes.isEmpty()) {
-                    throw o.failed();
+                    throw o.failed() instanceof CloudException.CapacityExhausted c
+                            ? withSubnetFree(c, before.subnetId()) : o.failed();
                 }
             }
             return new Assignment(newAddresses, newPrefixes);

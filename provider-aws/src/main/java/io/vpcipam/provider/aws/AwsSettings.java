@@ -39,11 +39,14 @@ import java.util.regex.Pattern;
  * @param prefixDelegation   IPAMD_AWS_PREFIX_DELEGATION: offer /28 prefixes (false for endpoints that ignore
  *                           Ipv4PrefixCount, such as moto)
  * @param maxOrphans         IPAMD_AWS_MAX_ORPHANS: most leaked ENIs reported per collection run
+ * @param subnetDiscovery    ENABLE_SUBNET_DISCOVERY (aws-node's name and default, true): a new ENI that would go to
+ *                           the primary ENI's subnet goes to the subnet with the most free addresses among it and
+ *                           the subnets of the node's VPC and zone tagged {@code kubernetes.io/role/cni}
  */
 record AwsSettings(String region, URI endpoint, String instanceId, String zone, URI imdsEndpoint,
                    Duration imdsTimeout, double apiRate, int apiBurst, Duration limiterTimeout, int maxAttempts,
                    Duration backoffBase, Duration backoffMax, Duration callTimeout, Duration circuitOpen,
-                   Duration detachTimeout, boolean prefixDelegation, int maxOrphans) {
+                   Duration detachTimeout, boolean prefixDelegation, int maxOrphans, boolean subnetDiscovery) {
 
     static final String REGION = "AWS_REGION";
     static final String DEFAULT_REGION = "AWS_DEFAULT_REGION";
@@ -63,6 +66,7 @@ record AwsSettings(String region, URI endpoint, String instanceId, String zone, 
     static final String DETACH_TIMEOUT = "IPAMD_AWS_DETACH_TIMEOUT";
     static final String PREFIX_DELEGATION = "IPAMD_AWS_PREFIX_DELEGATION";
     static final String MAX_ORPHANS = "IPAMD_AWS_MAX_ORPHANS";
+    static final String SUBNET_DISCOVERY = "ENABLE_SUBNET_DISCOVERY";
 
     private static final Pattern INSTANCE = Pattern.compile("i-[0-9a-f]{8,32}");
     private static final Pattern REGION_SYNTAX = Pattern.compile("[a-z]{2}(-[a-z]+)+-\\d+");
@@ -129,7 +133,7 @@ record AwsSettings(String region, URI endpoint, String instanceId, String zone, 
                 rate, burst, duration(r, LIMITER_TIMEOUT, Duration.ofSeconds(30)), attempts, base, max,
                 duration(r, CALL_TIMEOUT, Duration.ofSeconds(10)), duration(r, CIRCUIT_OPEN, Duration.ofSeconds(30)),
                 duration(r, DETACH_TIMEOUT, Duration.ofSeconds(60)), !prefix.equals("false"),
-                r.integer(MAX_ORPHANS, 50, 1, Integer.MAX_VALUE));
+                r.integer(MAX_ORPHANS, 50, 1, Integer.MAX_VALUE), r.bool(SUBNET_DISCOVERY, true));
     }
 
     private static URI uri(EnvReader r, String name, String fallback) {

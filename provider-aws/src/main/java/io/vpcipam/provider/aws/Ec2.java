@@ -43,8 +43,19 @@ interface Ec2 extends AutoCloseable {
     record Instance(String id, String type, String zone, String vpcId, String subnetId) {
     }
 
-    /** What the provider needs of DescribeSubnets. */
-    record SubnetInfo(String id, Cidr cidr, String zone, String vpcId) {
+    /**
+     * What the provider needs of DescribeSubnets; {@code available} is AvailableIpAddressCount (-1 when the answer
+     * has none), {@code tags} the subnet's tags.
+     */
+    record SubnetInfo(String id, Cidr cidr, String zone, String vpcId, int available, Map<String, String> tags) {
+        public SubnetInfo {
+            tags = Map.copyOf(tags);
+        }
+
+        /** A subnet whose free count and tags are not known. */
+        SubnetInfo(String id, Cidr cidr, String zone, String vpcId) {
+            this(id, cidr, zone, vpcId, -1, Map.of());
+        }
     }
 
     /** DescribeInstances for one instance; {@code InvalidInstanceID.NotFound} if unknown. */
@@ -61,6 +72,9 @@ interface Ec2 extends AutoCloseable {
 
     /** DescribeSubnets for these ids. */
     List<SubnetInfo> subnets(Collection<String> subnetIds);
+
+    /** DescribeSubnets filtered by {@code vpc-id} and {@code availability-zone}, with their tags and free counts. */
+    List<SubnetInfo> subnetsInZone(String vpcId, String zone);
 
     /** DescribeVpcs: the VPC's associated IPv4 blocks. */
     List<Cidr> vpcCidrs(String vpcId);

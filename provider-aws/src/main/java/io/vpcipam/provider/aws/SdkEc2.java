@@ -126,8 +126,30 @@ final class SdkEc2 implements Ec2 {
     public List<SubnetInfo> subnets(Collection<String> subnetIds) {
         return sdk(() -> client.describeSubnets(r -> r.subnetIds(subnetIds)).subnets().stream()
                 .map(s -> new SubnetInfo(s.subnetId(), Cidr.parse(need(s.cidrBlock(), "subnet CIDR")),
-                        s.availabilityZone(), s.vpcId()))
+                        s.availabilityZone(), s.vpcId(),
+                        s.availableIpAddressCount() == null ? -1 : s.availableIpAddressCount(),
+                        s.tags().stream().collect(java.util.stream.Collectors.toMap(
+                                software.amazon.awssdk.services.ec2.model.Tag::key,
+                                software.amazon.awssdk.services.ec2.model.Tag::value, (a, b) -> b))))
                 .toList());
+    }
+
+    @Override
+    public List<SubnetInfo> subnetsInZone(String vpcId, String zone) {
+        return sdk(() -> {
+            List<SubnetInfo> out = new ArrayList<>();
+            client.describeSubnetsPaginator(r -> r.filters(
+                            software.amazon.awssdk.services.ec2.model.Filter.builder().name("vpc-id").values(vpcId).build(),
+                            software.amazon.awssdk.services.ec2.model.Filter.builder().name("availability-zone")
+                                    .values(zone).build()))
+                    .subnets().forEach(s -> out.add(new SubnetInfo(s.subnetId(),
+                            Cidr.parse(need(s.cidrBlock(), "subnet CIDR")), s.availabilityZone(), s.vpcId(),
+                            s.availableIpAddressCount() == null ? -1 : s.availableIpAddressCount(),
+                            s.tags().stream().collect(java.util.stream.Collectors.toMap(
+                                    software.amazon.awssdk.services.ec2.model.Tag::key,
+                                    software.amazon.awssdk.services.ec2.model.Tag::value, (a, b) -> b)))));
+            return out;
+        });
     }
 
     @Override

@@ -71,6 +71,44 @@ class AwsProviderTest {
     }
 
     @Test
+    void assign_moreThanANearFullSubnetHas_refusedWithWhatItHas_beforeAnyAssignCall() throws Exception {
+        FakeEc2 small = new FakeEc2("m5.24xlarge", Cidr.parse("10.0.0.0/27"));
+        AwsProvider p = Fixtures.provider(small, Map.of(), null);
+        String eni = p.describeNode().primaryInterface().id(); // 32 - 5 reserved - the primary = 26 free
+
+        var e = assertThrows(CloudException.CapacityExhausted.class, () -> p.assign(eni, 30, 0));
+
+        assertEquals(Scope.SUBNET, e.scope());
+        assertEquals(26, e.available(), e.getMessage());
+        assertTrue(e.getMessage().contains("AvailableIpAddressCount"), e.getMessage());
+        assertEquals(0, small.calls("AssignPrivateIpAddresses"), "EC2 is not asked for what it cannot give");
+        assertEquals(26, p.assign(eni, 26, 0).addresses().size(), "what it has is given");
+    }
+
+    @Test
+    void createInterface_moreThanANearFullSubnetHas_countsThePrimaryToo() throws Exception {
+        FakeEc2 small = new FakeEc2("m5.24xlarge", Cidr.parse("10.0.0.0/27"));
+        AwsProvider p = Fixtures.provider(small, Map.of(), null);
+
+        var e = assertThrows(CloudException.CapacityExhausted.class, () -> p.createInterface(spec(26, 0)));
+
+        assertEquals(26, e.available(), "26 free: 25 secondaries and a primary fit");
+        assertEquals(0, small.calls("CreateNetworkInterface"));
+        assertEquals(25, p.createInterface(spec(25, 0)).secondaryAddresses().size());
+    }
+
+    @Test
+    void assign_ec2RefusesForTheSubnet_theRefusalCarriesWhatTheSubnetHas() throws Exception {
+        String eni = primary();
+        fake.failNext("AssignPrivateIpAddresses", "InsufficientFreeAddressesInSubnet", 400); // another node won a race
+
+        var e = assertThrows(CloudException.CapacityExhausted.class, () -> provider.assign(eni, 5, 0));
+
+        assertEquals(Scope.SUBNET, e.scope());
+        assertEquals(4096 - 5 - 1, e.available(), e.getMessage());
+    }
+
+    @Test
     void assign_returnsOnlyWhatDescribeShowsAsNew() throws Exception {
         String eni = primary();
         Assignment first = provider.assign(eni, 3, 0);

@@ -240,7 +240,24 @@ final class FakeEc2 implements Ec2 {
                 throw ApiError.of("InvalidSubnetID.NotFound", 400, "The subnet ID '" + id + "' does not exist");
             }
         }
-        return List.of(new SubnetInfo(SUBNET, subnetCidr, "us-east-1a", VPC));
+        long free = 0;
+        Set<Ipv4Address> used = used();
+        for (long i = 0; i < subnetCidr.size(); i++) {
+            Ipv4Address a = subnetCidr.address(i);
+            if (!reserved(subnetCidr, a) && !used.contains(a)) {
+                free++;
+            }
+        }
+        return List.of(new SubnetInfo(SUBNET, subnetCidr, "us-east-1a", VPC, (int) free, Map.of()));
+    }
+
+    @Override
+    public synchronized List<SubnetInfo> subnetsInZone(String vpcId, String zone) {
+        if (!VPC.equals(vpcId) || !"us-east-1a".equals(zone)) {
+            enter("DescribeSubnets");
+            return List.of();
+        }
+        return subnets(List.of(SUBNET));
     }
 
     @Override

@@ -44,6 +44,11 @@ class ForwardingEc2 implements Ec2 {
     }
 
     @Override
+    public List<SubnetInfo> subnetsInZone(String vpcId, String zone) {
+        return d.subnetsInZone(vpcId, zone);
+    }
+
+    @Override
     public List<Cidr> vpcCidrs(String vpcId) {
         return d.vpcCidrs(vpcId);
     }
