@@ -6,7 +6,7 @@
 #
 #   install.sh [--bin-dir DIR] [--conf-dir DIR] [--conf-file NAME] [--network NAME]
 #              [--socket PATH] [--state-dir DIR] [--log-file PATH] [--mtu N]
-#              [--cni-version V] [--chain "portmap bandwidth tuning"] [--no-conf]
+#              [--cni-version V] [--chain "portmap bandwidth tuning"] [--veth-prefix P] [--no-conf]
 #   install.sh --uninstall [--bin-dir DIR] [--conf-dir DIR] [--conf-file NAME]
 #
 # Defaults: /opt/cni/bin, /etc/cni/net.d, 05-vpc-ipam.conflist, network vpc-ipam, chain "portmap",
@@ -28,6 +28,7 @@ log_file=/var/log/vpc-ipam/cni.log
 mtu=0
 cni_version=1.0.0
 chain=portmap
+veth_prefix=
 write_conf=1
 uninstall=0
 
@@ -44,6 +45,7 @@ while [ $# -gt 0 ]; do
     --mtu) mtu=$2; shift 2 ;;
     --cni-version) cni_version=$2; shift 2 ;;
     --chain) chain=$2; shift 2 ;;
+    --veth-prefix) veth_prefix=$2; shift 2 ;;
     --no-conf) write_conf=0; shift ;;
     --uninstall) uninstall=1; shift ;;
     *) die "unknown option $1" ;;
@@ -55,6 +57,13 @@ case $conf_file in
   *[!A-Za-z0-9_.-]*|.*) die "--conf-file must be a file name of letters, digits, '_', '.', '-': $conf_file" ;;
   *.conflist) ;;
   *) die "--conf-file must end in .conflist: $conf_file" ;;
+esac
+# aws-node's AWS_VPC_K8S_CNI_VETHPREFIX rules, and the plugin's (1 to 4 lower-case letters or digits)
+case $veth_prefix in
+  eth|vlan|lo) die "--veth-prefix must not be eth, vlan or lo (names of the host's own interfaces)" ;;
+  *[!a-z0-9]*) die "--veth-prefix must be 1 to 4 lower-case letters or digits: $veth_prefix" ;;
+  ''|?|??|???|????) ;;
+  *) die "--veth-prefix must be 1 to 4 lower-case letters or digits: $veth_prefix" ;;
 esac
 case $cni_version in 0.4.0|1.0.0|1.1.0) ;; *) die "--cni-version must be 0.4.0, 1.0.0 or 1.1.0" ;; esac
 for p in "$socket" "$state_dir" "$log_file"; do
@@ -114,6 +123,7 @@ echo "installed vpc-ipam into $bin_dir"
 mkdir -p "$conf_dir"
 plugins="{\"type\":\"vpc-ipam\",\"ipamdSocket\":\"$socket\",\"stateDir\":\"$state_dir\",\"logFile\":\"$log_file\""
 [ "$mtu" != 0 ] && plugins="$plugins,\"mtu\":$mtu"
+[ -n "$veth_prefix" ] && plugins="$plugins,\"vethPrefix\":\"$veth_prefix\""
 plugins="$plugins}"
 for c in $chain; do
   case $c in

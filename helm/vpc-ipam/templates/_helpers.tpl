@@ -35,6 +35,20 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
 {{ .Values.host.runDir }}/ipamd.sock
 {{- end -}}
 
+{{- /*
+The plugin's host veth prefix: aws-node's AWS_VPC_K8S_CNI_VETHPREFIX from extraEnv wins over network.vethPrefix
+(an alias never loses to a chart value); empty when neither is set, so the conflist leaves the plugin's default.
+*/ -}}
+{{- define "vpc-ipam.vethPrefix" -}}
+{{- $prefix := .Values.network.vethPrefix -}}
+{{- range .Values.extraEnv -}}
+{{- if and (eq .name "AWS_VPC_K8S_CNI_VETHPREFIX") .value -}}
+{{- $prefix = .value -}}
+{{- end -}}
+{{- end -}}
+{{- $prefix -}}
+{{- end -}}
+
 {{- /* One ipamd variable (dict: name, value, aliases, extra), left out when extraEnv names it or one of its aliases
 (ipamd reads the chart's name first, so a rendered default would shadow the alias the user set). */ -}}
 {{- define "vpc-ipam.env" -}}

@@ -98,6 +98,28 @@ class InstallScriptTest {
     }
 
     @Test
+    void install_vethPrefix_reachesTheConflist_onlyWhenGiven() throws Exception {
+        Run r = install("--veth-prefix", "eni");
+        assertEquals(0, r.exit(), r.err());
+        assertTrue(Files.readString(conf.resolve("05-vpc-ipam.conflist")).contains("\"vethPrefix\":\"eni\""));
+
+        Files.delete(conf.resolve("05-vpc-ipam.conflist"));
+        assertEquals(0, install().exit());
+        assertFalse(Files.readString(conf.resolve("05-vpc-ipam.conflist")).contains("vethPrefix"));
+    }
+
+    @Test
+    void install_badVethPrefix_exits2AndWritesNothing() throws Exception {
+        for (String bad : List.of("eth", "vlan", "lo", "toolong", "ENI", "a\"b")) {
+            Run r = install("--veth-prefix", bad);
+
+            assertEquals(2, r.exit(), bad + ": " + r.err());
+            assertTrue(r.err().contains("--veth-prefix"), r.err());
+        }
+        assertFalse(Files.exists(bin.resolve("vpc-ipam")), "nothing is installed after a refused argument");
+    }
+
+    @Test
     void install_badConfFile_exits2AndWritesNothing() throws Exception {
         for (String bad : List.of("05-vpc-ipam.json", "../05-vpc-ipam.conflist", ".hidden.conflist")) {
             Run r = install("--conf-file", bad);

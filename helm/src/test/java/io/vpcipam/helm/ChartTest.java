@@ -311,6 +311,19 @@ class ChartTest {
     }
 
     @Test
+    void template_vethPrefix_renderedOnlyWhenSet_andAwsNodesNameInExtraEnvWins() {
+        String defaults = one(render(), ConfigMap.class).getData().get("write-conflist.sh");
+        assertFalse(defaults.contains("--veth-prefix"), "unset: the plugin's default stays: " + defaults);
+
+        String set = one(render(VALUES.resolve("veth-prefix.yaml")), ConfigMap.class).getData().get("write-conflist.sh");
+        assertTrue(set.contains("--veth-prefix abc || exit 1"), set);
+
+        String alias = one(render(VALUES.resolve("aws-node-env.yaml")), ConfigMap.class).getData()
+                .get("write-conflist.sh");
+        assertTrue(alias.contains("--veth-prefix eni || exit 1"), alias);
+    }
+
+    @Test
     void template_awsNodeCheckpoint_mountedReadOnlyForIpamdOnly_orOffWhenEmpty() {
         DaemonSet ds = one(render(), DaemonSet.class);
         Container ipamd = container(ds, "ipamd");
@@ -385,6 +398,7 @@ class ChartTest {
         "max-unavailable.yaml       | update.maxUnavailable",
         "conflist-name.yaml         | host.conflistName",
         "aws-node-checkpoint.yaml   | host.awsNodeCheckpoint",
+        "veth-prefix.yaml           | network.vethPrefix",
     })
     void template_badValue_isRejectedByTheSchema_namingTheField(String file, String field) {
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> render(BAD.resolve(file)));

@@ -47,6 +47,10 @@ import java.util.Set;
  * @param warnings          settings not honoured as written, one line each: aws-node variables ipamd ignores
  *                          ({@link IgnoredSettings}) and values read as aws-node reads them (MAX_ENI=0, negative
  *                          targets); logged at start-up and shown in /v1/config
+ * @param provisioning      !DISABLE_NETWORK_RESOURCE_PROVISIONING: false = no interface or address is created,
+ *                          assigned, released or deleted; pods get what is already on the node (as aws-node)
+ * @param vethPrefix        AWS_VPC_K8S_CNI_VETHPREFIX: the plugin's host veth prefix as the chart writes it into the
+ *                          conflist (checked here, at start-up, with aws-node's rules; "" = unset)
  * @param host              the node data path: IPAMD_HOST_NETWORK (auto|true|false; auto = on, except on the
  *                          simulated cloud without IPAMD_SIM_FABRIC_NETNS), AWS_VPC_K8S_CNI_EXTERNALSNAT,
  *                          AWS_VPC_K8S_CNI_EXCLUDE_SNAT_CIDRS, AWS_VPC_K8S_CNI_RANDOMIZESNAT (prng|hashrandom|none),
@@ -57,7 +61,8 @@ public record Config(String provider, Path socket, Path stateDir, Targets target
                      Duration addTimeout, Duration interval, Duration resyncInterval, Duration shrinkDelay,
                      Duration subnetBackoff, int mtu, Set<Integer> allowedUids, String clusterName,
                      Map<String, String> extraTags, String podSubnet, List<String> securityGroups,
-                     boolean leakCleanup, Path awsNodeCheckpoint, List<String> warnings, HostSettings host) {
+                     boolean leakCleanup, Path awsNodeCheckpoint, List<String> warnings, HostSettings host,
+                     boolean provisioning, String vethPrefix) {
 
 
     public Config {
@@ -123,6 +128,13 @@ public record Config(String provider, Path socket, Path stateDir, Targets target
         String podSubnet = r.string("IPAMD_POD_SUBNET", "");
         List<String> sgs = r.list("IPAMD_SECURITY_GROUPS");
         boolean leakCleanup = !r.bool("DISABLE_LEAKED_ENI_CLEANUP", false);
+        boolean provisioning = !r.bool("DISABLE_NETWORK_RESOURCE_PROVISIONING", false);
+        String vethPrefix = r.string("AWS_VPC_K8S_CNI_VETHPREFIX", "");
+        if (!vethPrefix.isEmpty() && (!vethPrefix.matches("[a-z0-9]{1,4}") || List.of("eth", "vlan", "lo")
+                .contains(vethPrefix))) {
+            r.problem("AWS_VPC_K8S_CNI_VETHPREFIX", vethPrefix, "must be 1 to 4 lower-case letters or digits, not eth,"
+                    + " vlan or lo (the chart writes it into the plugin's conflist as vethPrefix)");
+        }
         Path awsNode = "off".equalsIgnoreCase(r.string("IPAMD_AWS_NODE_CHECKPOINT", ""))
                 ? null : r.path("IPAMD_AWS_NODE_CHECKPOINT", io.vpcipam.ipamd.takeover.AwsNodeCheckpoint.DEFAULT_PATH);
         List<String> warnings = new ArrayList<>(r.warnings());
@@ -132,7 +144,8 @@ public record Config(String provider, Path socket, Path stateDir, Targets target
         return new Config(provider, socket, stateDir,
                 new Targets(warmIp, minIp, warmEni, warmPrefix, prefixMode, Math.max(0, maxEni)),
                 cooldown, addTimeout, interval, resync, shrink, subnetBackoff, mtu, uids, cluster, tags,
-                podSubnet.isEmpty() ? null : podSubnet, sgs, leakCleanup, awsNode, warnings, host);
+                podSubnet.isEmpty() ? null : podSubnet, sgs, leakCleanup, awsNode, warnings, host, provisioning,
+                vethPrefix);
     }
 
     /** The path setting {@code name} made absolute ({@code fallback} when unset or blank); null if not a path. */

@@ -270,7 +270,7 @@ public final class Daemon implements Introspected, AutoCloseable {
     public static Reconciler.Settings reconcilerSettings(Config c) {
         return new Reconciler.Settings(c.targets(), c.shrinkDelay(), c.interval(), c.resyncInterval(),
                 c.subnetBackoff(), c.leakCleanup() ? Duration.ofHours(1) : Duration.ZERO, Duration.ofMinutes(5),
-                c.podSubnet(), c.securityGroups(), c.clusterName(), c.extraTags());
+                c.podSubnet(), c.securityGroups(), c.clusterName(), c.extraTags(), c.provisioning());
     }
 
     private static NodeInfo describeUntilAnswered(CloudProvider provider) throws InterruptedException {

@@ -27,7 +27,8 @@ public final class IgnoredSettings {
     private static final List<String> HONOURED = List.of("AWS_VPC_ENI_MTU", "AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG",
             "ENI_CONFIG_LABEL_DEF", "AWS_VPC_K8S_CNI_EXTERNALSNAT", "AWS_VPC_K8S_CNI_EXCLUDE_SNAT_CIDRS",
             "AWS_VPC_K8S_CNI_RANDOMIZESNAT", "AWS_VPC_CNI_NODE_PORT_SUPPORT", "AWS_MANAGE_ENIS_NON_SCHEDULABLE",
-            "ENI_CONFIG_ANNOTATION_DEF");
+            "ENI_CONFIG_ANNOTATION_DEF", "DISABLE_NETWORK_RESOURCE_PROVISIONING", "ENABLE_SUBNET_DISCOVERY",
+            "AWS_VPC_K8S_CNI_VETHPREFIX");
 
     private static final Map<String, Rule> RULES = rules();
 
@@ -42,7 +43,6 @@ public final class IgnoredSettings {
         m.put("AWS_VPC_K8S_CNI_LOG_FILE", new Rule(null, "ipamd logs to stderr only"));
         m.put("AWS_VPC_K8S_PLUGIN_LOG_FILE", new Rule(null, "use the conflist's logFile (install.sh --log-file)"));
         m.put("AWS_VPC_K8S_PLUGIN_LOG_LEVEL", new Rule(null, "the plugin has no log level"));
-        m.put("AWS_VPC_K8S_CNI_VETHPREFIX", new Rule(null, "use the conflist's vethPrefix"));
         m.put("AWS_VPC_K8S_CNI_BACKING_STORE", new Rule(null, "use IPAMD_STATE_DIR (chart host.stateDir)"));
         m.put("AWS_VPC_K8S_CNI_CONFIGURE_RPFILTER", new Rule(null, "a no-op in aws-node already"));
         m.put("ENABLE_NFTABLES", new Rule(null, "a no-op in aws-node already"));
@@ -56,16 +56,12 @@ public final class IgnoredSettings {
         m.put("ENABLE_BANDWIDTH_PLUGIN", new Rule("false", "use the chart's network.chain: [portmap, bandwidth]"));
         m.put("ENABLE_POD_ENI", new Rule("false", "no security groups per pod"));
         m.put("POD_SECURITY_GROUP_ENFORCING_MODE", new Rule(null, "no security groups per pod"));
-        m.put("ENABLE_SUBNET_DISCOVERY", new Rule(null,
-                "new interfaces go to IPAMD_POD_SUBNET, the node's NetworkConfig, or the primary interface's subnet"));
         m.put("ENABLE_IPv4", new Rule("true", "ipamd is IPv4 only"));
         m.put("ENABLE_IPv6", new Rule("false", "ipamd is IPv4 only"));
         m.put("ENABLE_V4_EGRESS", new Rule("true", "ipamd is IPv4 only"));
         m.put("ENABLE_V6_EGRESS", new Rule("false", "ipamd is IPv4 only"));
         m.put("DISABLE_POD_V6", new Rule(null, "ipamd is IPv4 only"));
         m.put("ENABLE_MULTI_NIC", new Rule("false", "only network card 0 is used"));
-        m.put("DISABLE_NETWORK_RESOURCE_PROVISIONING", new Rule("false",
-                "ipamd always manages addresses through the cloud API"));
         m.put("ENABLE_IMDS_ONLY_MODE", new Rule("false", "ipamd always manages addresses through the cloud API"));
         m.put("MANAGE_UNTAGGED_ENI", new Rule("true", "every attached interface without a no-manage tag is used"));
         m.put("ANNOTATE_POD_IP", new Rule("false", "not written; the Node annotation vpc-ipam.io/pool shows the pool"));

@@ -13,9 +13,9 @@ class IgnoredSettingsTest {
     @Test
     void of_awsNodeVariablesIpamdDoesNotHonour_areEachNamedWithTheirValueAndWhy() {
         List<String> ignored = IgnoredSettings.of(Map.of("ENABLE_POD_ENI", "true", "CLUSTER_ENDPOINT", "https://k",
-                "AWS_VPC_K8S_CNI_VETHPREFIX", "eni"));
+                "AWS_VPC_K8S_CNI_CONNMARK", "0x40"));
         assertEquals(List.of(
-                "AWS_VPC_K8S_CNI_VETHPREFIX='eni' is not supported: use the conflist's vethPrefix",
+                "AWS_VPC_K8S_CNI_CONNMARK='0x40' is not supported: the NodePort connmark bit is fixed at 0x80",
                 "CLUSTER_ENDPOINT='https://k' is not supported: use IPAMD_KUBERNETES_ENDPOINT (chart kubernetes.endpoint)",
                 "ENABLE_POD_ENI='true' is not supported: no security groups per pod"), ignored);
     }
@@ -33,6 +33,22 @@ class IgnoredSettingsTest {
                 "ENABLE_POD_ENI", "false", "AWS_VPC_ENI_MTU", "1500", "AWS_VPC_K8S_CNI_CUSTOM_NETWORK_CFG", "false",
                 "ENI_CONFIG_LABEL_DEF", "k8s.amazonaws.com/eniConfig", "WARM_ENI_TARGET", "1", "PATH", "/bin",
                 "DISABLE_METRICS", "FALSE")));
+    }
+
+    @Test
+    void of_settingsNowHonoured_areNotNamed() {
+        assertEquals(List.of(), IgnoredSettings.of(Map.of("ENABLE_SUBNET_DISCOVERY", "true",
+                "DISABLE_NETWORK_RESOURCE_PROVISIONING", "true", "AWS_VPC_K8S_CNI_VETHPREFIX", "eni")));
+    }
+
+    @Test
+    void configFromEnv_vethPrefixTheConflistCannotTake_isRefusedNamingIt() {
+        for (String bad : List.of("eth", "toolong", "ENI", "e-1")) {
+            ConfigException e = org.junit.jupiter.api.Assertions.assertThrows(ConfigException.class,
+                    () -> Config.fromEnv(Map.of("AWS_VPC_K8S_CNI_VETHPREFIX", bad)));
+            assertTrue(e.getMessage().contains("AWS_VPC_K8S_CNI_VETHPREFIX") && e.getMessage().contains(bad),
+                    e.getMessage());
+        }
     }
 
     @Test

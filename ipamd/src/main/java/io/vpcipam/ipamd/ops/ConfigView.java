@@ -43,6 +43,8 @@ public final class ConfigView {
         m.put("IPAMD_POD_SUBNET", c.podSubnet() == null ? "" : c.podSubnet());
         m.put("IPAMD_SECURITY_GROUPS", c.securityGroups());
         m.put("DISABLE_LEAKED_ENI_CLEANUP", !c.leakCleanup());
+        m.put("DISABLE_NETWORK_RESOURCE_PROVISIONING", !c.provisioning());
+        m.put("AWS_VPC_K8S_CNI_VETHPREFIX", c.vethPrefix()); // the plugin's, from the conflist; "" = its default
         m.put("warnings", c.warnings()); // settings not honoured as written (aws-node variables ipamd ignores...)
         if (ops != null) {
             m.put("IPAMD_METRICS_ADDRESS", ops.metrics() == null ? "off" : ops.metrics().toString());

@@ -175,7 +175,7 @@ public final class IntrospectionServer implements AutoCloseable {
         return PoolView.of(d.provider().name(), d.prefixMode(), d.pool().status(),
                 PoolView.targets(d.config().targets()), PoolView.engine(d.pool().snapshot(), d.reconciler().alive(),
                         d.reconciler().cloudHealth(), d.adoption() == null ? "nothing to prove" : d.adoption().reason(),
-                        d.reconciler().lastCapacityRefusal()));
+                        d.reconciler().lastCapacityRefusal(), d.config().provisioning()));
     }
 
     static Map<String, Object> leases(Introspected d) {

@@ -256,7 +256,8 @@ public final class OpsCommands {
         int pending = c.pending();
         int max = pool.maxAddresses();
         PoolView.Engine engine = pool.engine() == null
-                ? new PoolView.Engine(null, null, null, true, false, 0, null, null, null, null) : pool.engine();
+                ? new PoolView.Engine(null, null, null, true, false, 0, null, null, null, null, true)
+                : pool.engine();
         Instant paused = parse(engine.growthPausedUntil() == null ? "" : engine.growthPausedUntil());
         Map<String, Object> lastAction = null;
         for (Map<String, Object> d : decisions.reversed()) {
@@ -277,6 +278,11 @@ public final class OpsCommands {
                 : null;
         if (waiting > 0 || free == 0) {
             String who = waiting > 0 ? waiting + " ADD(s) waiting, " : "";
+            if (!engine.provisioning()) {
+                return "STARVED: " + who + "no free address; DISABLE_NETWORK_RESOURCE_PROVISIONING=true, so ipamd"
+                        + " asks the cloud for nothing: pods get only the " + total + " address(es) already on the"
+                        + " node.";
+            }
             if (paused != null && paused.isAfter(now)) {
                 PoolView.Refusal refusal = engine.lastCapacityRefusal();
                 String which = refusal == null || refusal.reason() == null ? ""

@@ -38,12 +38,13 @@ public record PoolView(String provider, String instanceId, String instanceType, 
     }
 
     /**
-     * The reconciler: when it last grew and shrank, whether growth is paused, whether the cloud is failing.
+     * The reconciler: when it last grew and shrank, whether growth is paused, whether the cloud is failing, and
+     * whether it provisions at all ({@code provisioning} false: DISABLE_NETWORK_RESOURCE_PROVISIONING).
      * Times are ISO-8601 strings, null for never.
      */
     public record Engine(String lastGrow, String lastShrink, String growthPausedUntil, boolean reconcilerRunning,
                          boolean cloudFailing, int cloudFailures, String cloudNextTry, String cloudError,
-                         String takeover, Refusal lastCapacityRefusal) {
+                         String takeover, Refusal lastCapacityRefusal, boolean provisioning) {
     }
 
     /** The last growth the cloud refused for capacity ({@link CapacityRefusal}), or null on the engine. */
@@ -88,12 +89,13 @@ public record PoolView(String provider, String instanceId, String instanceType, 
 
     /** The reconciler's state as the view shows it; {@code takeover} says what is left to prove. */
     public static Engine engine(Snapshot snap, boolean reconcilerRunning, Reconciler.CloudHealth cloud,
-                                String takeover, CapacityRefusal refusal) {
+                                String takeover, CapacityRefusal refusal, boolean provisioning) {
         return new Engine(instant(snap.lastGrow()), instant(snap.lastShrink()), instant(snap.growPausedUntil()),
                 reconcilerRunning, cloud.failing(), cloud.failures(), cloud.failing() ? cloud.nextTry().toString()
                 : null, cloud.failing() ? cloud.lastError() : null, takeover, refusal == null ? null
                 : new Refusal(refusal.at().toString(), refusal.reason(), refusal.code(), refusal.message(),
-                        refusal.interfaceId(), refusal.inARow(), refusal.growthPausedUntil().toString()));
+                        refusal.interfaceId(), refusal.inARow(), refusal.growthPausedUntil().toString()),
+                provisioning);
     }
 
     /** The socket's STATUS object: this view and the leases. */

@@ -95,11 +95,20 @@ public final class Reconciler implements AutoCloseable {
      */
     public record Settings(Targets targets, Duration shrinkDelay, Duration interval, Duration resyncInterval,
                            Duration subnetBackoff, Duration orphanInterval, Duration orphanGrace, String podSubnetId,
-                           List<String> securityGroups, String clusterName, Map<String, String> extraTags) {
+                           List<String> securityGroups, String clusterName, Map<String, String> extraTags,
+                           boolean provisioning) {
         public Settings {
             securityGroups = List.copyOf(securityGroups);
             extraTags = Map.copyOf(extraTags);
             clusterName = clusterName == null ? "" : clusterName;
+        }
+
+        /** Settings that provision (create, assign, release, delete) as the targets say. */
+        public Settings(Targets targets, Duration shrinkDelay, Duration interval, Duration resyncInterval,
+                        Duration subnetBackoff, Duration orphanInterval, Duration orphanGrace, String podSubnetId,
+                        List<String> securityGroups, String clusterName, Map<String, String> extraTags) {
+            this(targets, shrinkDelay, interval, resyncInterval, subnetBackoff, orphanInterval, orphanGrace,
+                    podSubnetId, securityGroups, clusterName, extraTags, true);
         }
     }
 
@@ -340,7 +349,7 @@ public final class Reconciler implements AutoCloseable {
         if (node == null) {
             return;
         }
-        if (sweepBefore != null) {
+        if (sweepBefore != null && settings.provisioning()) {
             sweepLeftovers(node);
         }
         for (int step = 0; step < MAX_STEPS_PER_PASS && running; step++) {
@@ -350,6 +359,11 @@ public final class Reconciler implements AutoCloseable {
             Plan plan = planned.plan();
             if (plan instanceof Plan.Nothing) {
                 record(plan, Result.IDLE, "idle");
+                break;
+            }
+            if (!settings.provisioning()) {
+                // aws-node's DISABLE_NETWORK_RESOURCE_PROVISIONING: what is on the node is all there is
+                skipped(plan);
                 break;
             }
             String held = interfacesHeld;
@@ -371,7 +385,8 @@ public final class Reconciler implements AutoCloseable {
         if (!pool.flush()) {
             LOG.warning("checkpoint write failed; retrying on the next pass");
         }
-        if (settings.orphanInterval().isPositive() && !clock.instant().isBefore(nextOrphanRun)) {
+        if (settings.provisioning() && settings.orphanInterval().isPositive()
+                && !clock.instant().isBefore(nextOrphanRun)) {
             nextOrphanRun = clock.instant().plus(jitter(settings.orphanInterval()));
             collectOrphans();
         }
@@ -761,6 +776,22 @@ public final class Reconciler implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /** Outcome of every plan while provisioning is off; logged once per different plan, not every pass. */
+    static final String PROVISIONING_OFF = "skipped: DISABLE_NETWORK_RESOURCE_PROVISIONING=true (no cloud"
+            + " call; pods get the addresses already on the node)";
+
+    private void skipped(Plan plan) {
+        Decision last;
+        synchronized (decisions) {
+            last = decisions.peekLast();
+        }
+        if (last != null && last.plan().equals(plan.getClass().getSimpleName()) && last.reason().equals(plan.reason())
+                && last.outcome().equals(PROVISIONING_OFF)) {
+            return; // the same as last pass: nothing new to tell
+        }
+        record(plan, Result.SKIPPED, PROVISIONING_OFF);
     }
 
     private void record(Plan plan, Result result, String outcome) {

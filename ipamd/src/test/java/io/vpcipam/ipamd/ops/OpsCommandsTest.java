@@ -23,7 +23,7 @@ class OpsCommandsTest {
                                  String pausedUntil) {
         return new PoolView("sim", "i-0sim", "m5.large", "us-east-1a", false,
                 new PoolView.Counts(total, free, total - free - cooling, cooling, 0, pending, 0, waiting), max, null,
-                new PoolView.Engine(null, null, pausedUntil, true, false, 0, null, null, null, null), List.of());
+                new PoolView.Engine(null, null, pausedUntil, true, false, 0, null, null, null, null, true), List.of());
     }
 
     private static Map<String, Object> decision(String plan, String reason, String outcome, Reconciler.Result result) {
@@ -53,11 +53,22 @@ class OpsCommandsTest {
                 p.pool(), p.maxAddresses(), p.targets(), new PoolView.Engine(e.lastGrow(), e.lastShrink(),
                 e.growthPausedUntil(), true, false, 0, null, null, null, new PoolView.Refusal(NOW.toString(),
                 "SubnetExhausted", "InsufficientFreeAddressesInSubnet", "no room", "eni-1", 1,
-                "2025-01-31T12:01:00Z")), p.interfaces());
+                "2025-01-31T12:01:00Z"), true), p.interfaces());
 
         String v = OpsCommands.verdict(refused, List.of(), NOW);
 
         assertTrue(v.contains("(SubnetExhausted, InsufficientFreeAddressesInSubnet, 1 in a row)"), v);
+    }
+
+    @Test
+    void verdict_provisioningOff_saysOnlyTheNodesAddressesServe() {
+        PoolView p = pool(3, 0, 1, 0, 0, 27, null);
+        PoolView off = new PoolView(p.provider(), p.instanceId(), p.instanceType(), p.zone(), p.prefixMode(),
+                p.pool(), p.maxAddresses(), p.targets(), new PoolView.Engine(null, null, null, true, false, 0, null,
+                null, null, null, false), p.interfaces());
+        String v = OpsCommands.verdict(off, List.of(), NOW);
+        assertTrue(v.startsWith("STARVED: 1 ADD(s) waiting") && v.contains("DISABLE_NETWORK_RESOURCE_PROVISIONING=true")
+                && v.contains("only the 3 address(es) already on the node"), v);
     }
 
     @Test

@@ -235,8 +235,8 @@ class OpsServersTest {
                 "assigned", "unmanaged", "mac", "linkName", "routeTable", "hostReady"), iface.keySet());
         assertEquals(0, iface.get("routeTable"));
         assertTrue(String.valueOf(iface.get("mac")).matches("02:51:4d:[0-9a-f:]{8}"), iface.toString());
-        assertEquals(Set.of("lastGrow", "lastShrink", "growthPausedUntil", "reconcilerRunning", "cloudFailing",
-                "cloudFailures", "cloudNextTry", "cloudError", "takeover", "lastCapacityRefusal"),
+        assertEquals(Set.of("lastGrow", "lastShrink", "growthPausedUntil", "reconcilerRunning", "provisioning",
+                "cloudFailing", "cloudFailures", "cloudNextTry", "cloudError", "takeover", "lastCapacityRefusal"),
                 ((Map<?, ?>) pool.get("engine")).keySet());
         assertNull(((Map<?, ?>) pool.get("engine")).get("lastCapacityRefusal"), "nothing was refused");
         assertEquals(2, ((Map<?, ?>) pool.get("targets")).get("warmIpTarget"));
