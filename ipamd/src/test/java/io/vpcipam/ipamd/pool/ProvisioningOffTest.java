@@ -32,7 +32,7 @@ class ProvisioningOffTest {
 
     @TempDir
     Path dir;
-    final MutableClock clock = new MutableClock(Instant.parse("2026-11-26T12:00:00Z"));
+    final io.vpcipam.provider.testkit.FakeClock clock = io.vpcipam.provider.testkit.FakeClock.at("2026-11-26T12:00:00Z");
     GroupCommit commit;
 
     @AfterEach
