@@ -101,7 +101,8 @@ class OpsCommandsTest {
         PoolView.Engine e = pool.engine();
         return new PoolView(pool.provider(), pool.instanceId(), pool.instanceType(), pool.zone(), pool.prefixMode(),
                 pool.pool(), pool.maxAddresses(), pool.targets(), new PoolView.Engine(e.lastGrow(), e.lastShrink(),
-                e.growthPausedUntil(), true, true, 7, nextTry, "unavailable CircuitOpen: EC2 kept failing", null, null),
+                e.growthPausedUntil(), true, true, 7, nextTry, "unavailable CircuitOpen: EC2 kept failing", null, null,
+                true),
                 pool.interfaces());
     }
 
