@@ -44,9 +44,10 @@ import java.util.function.LongConsumer;
  * (object, reason), whose {@code count} and {@code lastTimestamp} are patched at once for the second occurrence,
  * then at most every {@code seriesInterval}, and once more at close;
  * a series quiet for {@link #SERIES_WINDOW} ends (a later occurrence starts a new Event). Every write draws from one
- * token bucket ({@link #BURST}, then one per {@code refill}); the Node's series go first, a Pod's Event that finds the
- * bucket empty waits for its turn, and one still unsent after {@link #SERIES_WINDOW} is dropped and counted. At most
- * {@link #MAX_SERIES} series are tracked; an occurrence for another object beyond that is dropped and counted.
+ * token bucket ({@link #BURST}, then one per {@code refill}), except the Node's last counts at close; the Node's
+ * series go first, a Pod's Event that finds the bucket empty waits for its turn, and one still unsent after
+ * {@link #SERIES_WINDOW} is dropped and counted. At most {@link #MAX_SERIES} series are tracked; an occurrence for
+ * another object beyond that is dropped and counted.
  */
 final class NodeEvents implements Warnings, AutoCloseable {
 
@@ -226,7 +227,9 @@ final class NodeEvents implements Warnings, AutoCloseable {
             if (!create && !patch) {
                 continue;
             }
-            if (!take(now)) {
+            // at close the Node's series (one per reason, so a handful of writes) go out whatever the budget: the
+            // last count is the one an operator reads after the storm; Pods' Events keep to the budget
+            if (!(all && s.node()) && !take(now)) {
                 return;
             }
             try {

@@ -125,6 +125,28 @@ class NodeEventsTest {
     }
 
     @Test
+    void close_sendsTheNodesLastCount_evenWhenPodEventsSpentTheWriteBudget() throws Exception {
+        // no refill within the test: once the burst is spent, nothing more is written before close
+        events = new NodeEvents(api.client(), NODE, InstantSource.system(), Duration.ofHours(1), Duration.ofHours(1),
+                (ns, name) -> null, (what, e) -> failures.add(what + ": " + e.getCode()), dropped::addAndGet);
+        // a starving node: more pods time out than the budget has writes, the Node's series first
+        int pods = 3 * NodeEvents.BURST;
+        for (int i = 0; i < pods; i++) {
+            events.warn(Warnings.Reason.ADD_TIMED_OUT, "ns", "pod-" + i, "no address");
+        }
+        await(Duration.ofSeconds(20), () -> api.requests("POST", EVENTS) + api.requests("PATCH", EVENTS)
+                >= NodeEvents.BURST, () -> "node " + eventsIn("default") + " pods " + eventsIn("ns").size());
+        // the same pods ask again and time out again: the budget is spent, the count can only go out at close
+        for (int i = 0; i < pods; i++) {
+            events.warn(Warnings.Reason.ADD_TIMED_OUT, "ns", "pod-" + i, "no address");
+        }
+        events.close();
+        List<Event> onNode = eventsIn("default");
+        assertEquals(1, onNode.size(), onNode.toString());
+        assertEquals(2 * pods, onNode.getFirst().getCount(), "the Node's series counts every timed-out ADD");
+    }
+
+    @Test
     void hungApiServer_warnNeverBlocks_andWhatTheQueueCannotHoldIsCountedAsDropped() throws Exception {
         api.stall("POST", EVENTS);
         events(Duration.ofHours(1)).warn(Warnings.Reason.ADD_TIMED_OUT, "", "", "first");
