@@ -1,5 +1,7 @@
 package io.vpcipam.ipamd;
 
+import io.vpcipam.ipamd.config.Config;
+import io.vpcipam.ipamd.config.ConfigException;
 import io.vpcipam.ipamd.lease.Checkpoint;
 import io.vpcipam.ipamd.lease.CheckpointException;
 import io.vpcipam.ipamd.lease.CheckpointState;

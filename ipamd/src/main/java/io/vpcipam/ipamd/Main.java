@@ -1,5 +1,8 @@
 package io.vpcipam.ipamd;
 
+import io.vpcipam.ipamd.config.BuildInfo;
+import io.vpcipam.ipamd.config.Config;
+import io.vpcipam.ipamd.config.ConfigException;
 import io.vpcipam.protocol.Layout;
 import io.vpcipam.protocol.Reply;
 import io.vpcipam.protocol.StatusInfo;

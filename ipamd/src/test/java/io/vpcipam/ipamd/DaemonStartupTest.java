@@ -1,5 +1,7 @@
 package io.vpcipam.ipamd;
 
+import io.vpcipam.ipamd.config.Config;
+import io.vpcipam.ipamd.config.ConfigException;
 import io.vpcipam.provider.sim.SimulatedCloud;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

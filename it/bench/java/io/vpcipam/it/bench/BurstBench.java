@@ -1,6 +1,6 @@
 package io.vpcipam.it.bench;
 
-import io.vpcipam.ipamd.Config;
+import io.vpcipam.ipamd.config.Config;
 import io.vpcipam.ipamd.Daemon;
 import io.vpcipam.it.IpamdProcess;
 import io.vpcipam.protocol.Reply;

@@ -1,6 +1,6 @@
 package io.vpcipam.ipamd.ops;
 
-import io.vpcipam.ipamd.Config;
+import io.vpcipam.ipamd.config.Config;
 import io.vpcipam.ipamd.pool.Targets;
 
 import java.time.Duration;

@@ -192,7 +192,7 @@ public final class Metrics implements CloudCallListener {
 
     /** ipamd's version, as the build recorded it. */
     static String version() {
-        return io.vpcipam.ipamd.BuildInfo.current().version();
+        return io.vpcipam.ipamd.config.BuildInfo.current().version();
     }
 
     /** From now on scrapes report whether the cloud is failing, as the reconciler found it. */
@@ -290,7 +290,7 @@ public final class Metrics implements CloudCallListener {
             always.add(GaugeSnapshot.builder().name("vpc_ipam_build_info")
                     .help("1, labelled with ipamd's version, the commit it was built from and the Java runtime's.")
                     .dataPoint(point(1, Labels.of("version", version(), "commit",
-                            io.vpcipam.ipamd.BuildInfo.current().commit(), "java", Runtime.version().toString())))
+                            io.vpcipam.ipamd.config.BuildInfo.current().commit(), "java", Runtime.version().toString())))
                     .build());
             Duration took = startup;
             if (took != null) {

@@ -1,6 +1,6 @@
 package io.vpcipam.ipamd.ops;
 
-import io.vpcipam.ipamd.ConfigException;
+import io.vpcipam.ipamd.config.ConfigException;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -9,7 +9,7 @@ import java.util.Map;
 
 /**
  * The operations side of the configuration: where metrics and introspection listen, and how the daemon logs. Kept
- * apart from {@link io.vpcipam.ipamd.Config} so the pool engine's record does not grow with every operational
+ * apart from {@link io.vpcipam.ipamd.config.Config} so the pool engine's record does not grow with every operational
  * knob; read at the same moment and its problems reported together with Config's.
  *
  * @param metrics        IPAMD_METRICS_ADDRESS: host:port of {@code /metrics}, or null when {@code off}

@@ -1,7 +1,7 @@
 package io.vpcipam.ipamd.ops;
 
 import com.fasterxml.jackson.jr.ob.JSON;
-import io.vpcipam.ipamd.BuildInfo;
+import io.vpcipam.ipamd.config.BuildInfo;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

@@ -1,7 +1,7 @@
 package io.vpcipam.ipamd.simulate;
 
-import io.vpcipam.ipamd.Config;
-import io.vpcipam.ipamd.ConfigException;
+import io.vpcipam.ipamd.config.Config;
+import io.vpcipam.ipamd.config.ConfigException;
 import io.vpcipam.provider.Cidr;
 import io.vpcipam.provider.EnvReader;
 import io.vpcipam.provider.sim.SimFleet;

@@ -1,6 +1,6 @@
 package io.vpcipam.ipamd.simulate;
 
-import io.vpcipam.ipamd.Config;
+import io.vpcipam.ipamd.config.Config;
 import io.vpcipam.ipamd.Daemon;
 import io.vpcipam.ipamd.lease.LeaseKey;
 import io.vpcipam.ipamd.pool.AddressPool;

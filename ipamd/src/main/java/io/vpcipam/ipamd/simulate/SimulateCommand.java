@@ -1,6 +1,6 @@
 package io.vpcipam.ipamd.simulate;
 
-import io.vpcipam.ipamd.ConfigException;
+import io.vpcipam.ipamd.config.ConfigException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 

@@ -1,6 +1,6 @@
 package io.vpcipam.ipamd.simulate;
 
-import io.vpcipam.ipamd.ConfigException;
+import io.vpcipam.ipamd.config.ConfigException;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

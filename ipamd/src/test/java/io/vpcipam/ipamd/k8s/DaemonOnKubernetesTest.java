@@ -1,7 +1,7 @@
 package io.vpcipam.ipamd.k8s;
 
 import io.fabric8.kubernetes.api.model.NodeBuilder;
-import io.vpcipam.ipamd.Config;
+import io.vpcipam.ipamd.config.Config;
 import io.vpcipam.ipamd.Daemon;
 import io.vpcipam.ipamd.lease.LeaseKey;
 import org.junit.jupiter.api.AfterEach;

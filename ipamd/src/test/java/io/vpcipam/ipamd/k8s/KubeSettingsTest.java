@@ -1,6 +1,6 @@
 package io.vpcipam.ipamd.k8s;
 
-import io.vpcipam.ipamd.ConfigException;
+import io.vpcipam.ipamd.config.ConfigException;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;

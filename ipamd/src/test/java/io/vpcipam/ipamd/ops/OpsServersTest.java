@@ -2,7 +2,7 @@ package io.vpcipam.ipamd.ops;
 
 import io.vpcipam.ipamd.pool.PoolView;
 import com.fasterxml.jackson.jr.ob.JSON;
-import io.vpcipam.ipamd.Config;
+import io.vpcipam.ipamd.config.Config;
 import io.vpcipam.ipamd.Daemon;
 import io.vpcipam.protocol.Reply;
 import io.vpcipam.protocol.Request;
@@ -197,7 +197,7 @@ class OpsServersTest {
                 "present at 0 so an alert on its rate works from the first scrape");
         assertNotNull(m.get("jvm_memory_used_bytes"), "JVM metrics ride along");
         assertEquals(1.0, PromText.value(m, "vpc_ipam_build_info", Map.of("version",
-                System.getProperty("vpcipam.project.version"), "commit", io.vpcipam.ipamd.BuildInfo.current().commit(),
+                System.getProperty("vpcipam.project.version"), "commit", io.vpcipam.ipamd.config.BuildInfo.current().commit(),
                 "java", Runtime.version().toString())), "the build's own version, not \"dev\"");
         assertEquals(1.0, PromText.value(m, "vpc_ipam_max_interfaces", Map.of()), "MAX_ENI=1");
         assertEquals(9.0, PromText.value(m, "vpc_ipam_addresses_per_interface", Map.of()), "m5.large: 10 less the primary");

@@ -1,6 +1,6 @@
 package io.vpcipam.ipamd.ops;
 
-import io.vpcipam.ipamd.Config;
+import io.vpcipam.ipamd.config.Config;
 import io.vpcipam.ipamd.Daemon;
 import io.vpcipam.protocol.FrameReader;
 import io.vpcipam.protocol.FrameWriter;
@@ -179,7 +179,7 @@ class SupportBundleTest {
         assertTrue(files.get("cni/plugin.log").contains("ADD ok"));
         assertTrue(files.get("environment.txt").contains("IPAMD_STATE_DIR=" + dir.resolve("state"))
                 && files.get("environment.txt").contains("AWS_SECRET_ACCESS_KEY=<redacted>"), files.get("environment.txt"));
-        assertTrue(files.get("version.txt").startsWith("ipamd " + io.vpcipam.ipamd.BuildInfo.current().describe()));
+        assertTrue(files.get("version.txt").startsWith("ipamd " + io.vpcipam.ipamd.config.BuildInfo.current().describe()));
         assertTrue(files.get("summary.txt").contains("ipamd/pool.json"), files.get("summary.txt"));
         assertFalse(files.get("summary.txt").contains("ipamd/pool.json: "), "pool was collected: "
                 + files.get("summary.txt"));

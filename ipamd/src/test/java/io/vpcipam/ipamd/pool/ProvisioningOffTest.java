@@ -1,6 +1,6 @@
 package io.vpcipam.ipamd.pool;
 
-import io.vpcipam.ipamd.Config;
+import io.vpcipam.ipamd.config.Config;
 import io.vpcipam.ipamd.lease.Checkpoint;
 import io.vpcipam.ipamd.lease.CheckpointState;
 import io.vpcipam.ipamd.lease.GroupCommit;

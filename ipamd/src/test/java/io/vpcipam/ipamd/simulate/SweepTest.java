@@ -1,6 +1,6 @@
 package io.vpcipam.ipamd.simulate;
 
-import io.vpcipam.ipamd.ConfigException;
+import io.vpcipam.ipamd.config.ConfigException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

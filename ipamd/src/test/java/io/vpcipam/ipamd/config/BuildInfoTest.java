@@ -1,9 +1,7 @@
-package io.vpcipam.ipamd;
+package io.vpcipam.ipamd.config;
 
 import org.junit.jupiter.api.Test;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -28,14 +26,5 @@ class BuildInfoTest {
         }
         String commit = BuildInfo.current().commit();
         assertTrue(commit.matches("\\S*[0-9a-f]{7,}(-dirty)?"), "git describe --always: " + commit);
-    }
-
-    @Test
-    void versionFlag_printsTheVersionAndCommit() {
-        StringWriter out = new StringWriter();
-        int code = Main.commandLine().setOut(new PrintWriter(out)).execute("--version");
-        assertEquals(0, code);
-        assertTrue(out.toString().startsWith("vpc-ipam ipamd " + System.getProperty("vpcipam.project.version")
-                + " (" + BuildInfo.current().commit() + ")"), out.toString());
     }
 }

@@ -1,4 +1,4 @@
-package io.vpcipam.ipamd;
+package io.vpcipam.ipamd.config;
 
 import picocli.CommandLine;
 
@@ -56,7 +56,7 @@ public record BuildInfo(String version, String commit) {
     }
 
     /** {@code ipamd --version}. */
-    static final class VersionProvider implements CommandLine.IVersionProvider {
+    public static final class VersionProvider implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
             return new String[]{"vpc-ipam ipamd " + CURRENT.describe(), "java " + Runtime.version()};

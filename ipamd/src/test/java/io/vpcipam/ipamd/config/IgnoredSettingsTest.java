@@ -1,4 +1,4 @@
-package io.vpcipam.ipamd;
+package io.vpcipam.ipamd.config;
 
 import org.junit.jupiter.api.Test;
 

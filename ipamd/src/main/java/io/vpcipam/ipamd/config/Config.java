@@ -1,4 +1,4 @@
-package io.vpcipam.ipamd;
+package io.vpcipam.ipamd.config;
 
 import io.vpcipam.protocol.Layout;
 import com.fasterxml.jackson.jr.ob.JSON;
@@ -149,7 +149,7 @@ public record Config(String provider, Path socket, Path stateDir, Targets target
     }
 
     /** The path setting {@code name} made absolute ({@code fallback} when unset or blank); null if not a path. */
-    static Path pathSetting(Map<String, String> env, String name, String fallback) {
+    public static Path pathSetting(Map<String, String> env, String name, String fallback) {
         String v = env.get(name);
         v = v == null || v.isBlank() ? fallback : v.trim();
         try {
