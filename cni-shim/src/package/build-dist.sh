@@ -55,7 +55,7 @@ rm -rf "$train"
 mkdir -p "$train"
 log=$target/aot-training.log
 "$jdk/bin/java" -cp "$target/classes:$d/lib/protocol.jar:$d/lib/jackson-jr-objects.jar:$d/lib/jackson-core.jar" \
-  io.vpcipam.cni.TrainingIpamd "$train/ipamd.sock" >"$target/training-ipamd.log" 2>&1 &
+  io.vpcipam.cni.ScriptedIpamd "$train/ipamd.sock" >"$target/training-ipamd.log" 2>&1 &
 ipamd=$!
 trap 'kill $ipamd 2>/dev/null || true' EXIT
 i=0

@@ -16,7 +16,7 @@ import java.util.Map;
 
 /**
  * The AOT training run ({@code vpc-ipam --aot-train}: record, then create) the build makes, against the scripted ipamd
- * ({@link TrainingIpamd}, a process of its own so its classes stay out of the cache).
+ * ({@link ScriptedIpamd}, a process of its own so its classes stay out of the cache).
  *
  * <p>With a pod netns ({@code AotTraining DIR SOCKET NETNS}, run by build-dist.sh inside a private
  * network namespace of its own, {@code unshare -rn}, with the environment variable
@@ -46,19 +46,9 @@ final class AotTraining {
         Main.prewarmSockets();
         Path dir = Path.of(args[0]);
         if (args.length == 1) {
-            Files.createDirectories(dir);
-            Path sock = dir.resolve("ipamd.sock");
-            java.nio.channels.ServerSocketChannel server = TrainingIpamd.bind(sock);
-            Thread t = new Thread(() -> {
-                try {
-                    TrainingIpamd.serve(server);
-                } catch (IOException e) {
-                    // the training ends with the process
-                }
-            }, "training-ipamd");
-            t.setDaemon(true);
-            t.start();
-            args = new String[] {args[0], sock.toString(), "-"};
+            // its threads are daemons: it ends with the training
+            ScriptedIpamd ipamd = new ScriptedIpamd(dir.resolve("ipamd.sock"), n -> ScriptedIpamd.TRAINING_LEASE);
+            args = new String[] {args[0], ipamd.socket().toString(), "-"};
         }
         String socket = args[1];
         boolean real = !args[2].equals("-");

@@ -10,13 +10,16 @@ import io.vpcipam.cni.netns.WireSpec;
 import io.vpcipam.protocol.Codec;
 import io.vpcipam.protocol.ErrorInfo;
 import io.vpcipam.protocol.Op;
+import io.vpcipam.protocol.Reply;
 import io.vpcipam.protocol.Request;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -26,15 +29,20 @@ class DispatcherTest {
     @TempDir
     Path tmp;
 
-    Fakes.Ipamd ipamd;
+    ScriptedIpamd ipamd;
     Fakes.Wiring wiring;
     String netns;
 
     @BeforeEach
     void setUp() throws IOException {
-        ipamd = new Fakes.Ipamd();
+        ipamd = Fakes.ipamd(tmp);
         wiring = new Fakes.Wiring();
         netns = Files.writeString(tmp.resolve("netns"), "").toString();
+    }
+
+    @AfterEach
+    void tearDown() throws IOException {
+        ipamd.close();
     }
 
     String conf(String version, String extra) {
@@ -75,9 +83,9 @@ class DispatcherTest {
     @Test
     void add_sendsTheRequestWhileTheWiringStarts_andReadsTheReplyAfterBoth() throws IOException {
         List<String> events = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
-        ipamd.events = events;
         wiring.events = events;
-        assertEquals(0, call("ADD", conf("1.0.0", "")).exit());
+        assertEquals(0, Fakes.run(Fakes.env("ADD", netns), conf("1.0.0", "").getBytes(StandardCharsets.UTF_8), ipamd,
+                wiring, events).exit());
         // startAdd (the lock probe) first: an unusable host must fail before ipamd takes an address;
         // the send (on its own thread) and begin run at once, in either order
         assertEquals(5, events.size(), events.toString());
@@ -135,7 +143,7 @@ class DispatcherTest {
 
     @Test
     void add_ipamdDown_isTryAgainLater_andNothingWired() throws IOException {
-        ipamd.down = true;
+        ipamd.stop();
         Fakes.Call c = call("ADD", conf("1.0.0", ""));
         assertEquals(11, code(c));
         assertEquals("1.0.0", json(c.stdout()).get("cniVersion"));
@@ -145,9 +153,9 @@ class DispatcherTest {
 
     @Test
     void add_retryableIpamdError_is11_otherIs100() throws IOException {
-        ipamd.error = new ErrorInfo("NO_ADDRESS_AVAILABLE", "pool empty", true);
+        ipamd.answer(Reply.error(new ErrorInfo("NO_ADDRESS_AVAILABLE", "pool empty", true)), Op.values());
         assertEquals(11, code(call("ADD", conf("1.0.0", ""))));
-        ipamd.error = new ErrorInfo("NODE_FULL", "at limits", false);
+        ipamd.answer(Reply.error(new ErrorInfo("NODE_FULL", "at limits", false)), Op.values());
         Fakes.Call c = call("ADD", conf("1.0.0", ""));
         assertEquals(100, code(c));
         assertTrue(json(c.stdout()).get("msg").toString().contains("NODE_FULL"));
@@ -155,13 +163,14 @@ class DispatcherTest {
 
     @Test
     void add_ipamdSlowerThanTheTimeout_is11SayingTimedOut_andTheLeaseIsGivenBack() throws IOException {
-        ipamd.slowAdd = true;
-        Fakes.Call c = call("ADD", conf("1.0.0", ""));
+        // ipamd takes the ADD and makes the lease, but never answers: the plugin gives up at its deadline
+        ipamd.fault(ScriptedIpamd.Fault.NO_REPLY, Op.ADD);
+        Fakes.Call c = call("ADD", conf("1.0.0", ",\"ipamdTimeoutSeconds\":2"));
         assertEquals(11, code(c));
         String msg = json(c.stdout()).get("msg").toString();
         assertTrue(msg.contains("timed out") && !msg.contains("unreachable"), msg);
-        assertEquals(List.of(Op.ADD, Op.DEL), ipamd.requests.stream().map(Request::op).toList());
-        assertTrue(ipamd.leases.isEmpty(), "the lease ipamd made after the plugin gave up is leaked");
+        assertEquals(List.of(Op.ADD, Op.DEL), ipamd.requests().stream().map(Request::op).toList());
+        assertTrue(ipamd.leased().isEmpty(), "the lease ipamd made after the plugin gave up is leaked");
         assertTrue(wiring.wired.isEmpty());
     }
 
@@ -171,25 +180,24 @@ class DispatcherTest {
         Fakes.Call c = call("ADD", conf("1.0.0", ""));
         assertEquals(5, code(c));
         assertTrue(c.stdout().contains("lockFile"), c.stdout());
-        assertTrue(ipamd.requests.isEmpty());
+        assertTrue(ipamd.requests().isEmpty());
     }
 
     @Test
     void add_garbageFromIpamd_is101() throws IOException {
-        ipamd.garbage = true;
+        ipamd.fault(ScriptedIpamd.Fault.GARBLE, Op.values());
         assertEquals(101, code(call("ADD", conf("1.0.0", ""))));
     }
 
     @Test
     void add_leaseVpcBlocks_reachTheWiring_andOneThatIsNotACidrIsABadReply_wiringNothing() throws IOException {
-        ipamd.routeTable = 2;
-        ipamd.vpcCidrs = List.of("10.0.0.0/16", "100.64.0.0/16");
+        ipamd.leaseWith(Fakes.leases(2, List.of("10.0.0.0/16", "100.64.0.0/16")));
         assertEquals(0, call("ADD", conf("1.0.0", "")).exit());
         assertEquals(List.of(List.of("10.0.0.0/16", "100.64.0.0/16")),
                 wiring.wired.values().stream().map(WireSpec::ruleTo).toList());
         wiring.wired.clear();
-        ipamd.leases.clear();
-        ipamd.vpcCidrs = List.of("10.0.0.0/16\nrule flush");
+        ipamd.leased().clear();
+        ipamd.leaseWith(Fakes.leases(2, List.of("10.0.0.0/16\nrule flush")));
         Fakes.Call c = call("ADD", conf("1.0.0", ""));
         assertEquals(101, code(c));
         assertTrue(c.stdout().contains("VPC block"), c.stdout());
@@ -200,7 +208,7 @@ class DispatcherTest {
     void add_netnsMissing_isUnknownContainer_withoutAskingIpamd() throws IOException {
         Fakes.Call c = Fakes.run(Fakes.env("ADD", tmp.resolve("gone").toString()), conf("1.0.0", ""), ipamd, wiring);
         assertEquals(3, code(c));
-        assertTrue(ipamd.requests.isEmpty());
+        assertTrue(ipamd.requests().isEmpty());
     }
 
     @Test
@@ -209,14 +217,14 @@ class DispatcherTest {
         Fakes.Call c = call("ADD", conf("1.0.0", ""));
         assertEquals(102, code(c));
         assertTrue(json(c.stdout()).get("details").toString().contains("boom"));
-        assertEquals(List.of(Op.ADD, Op.DEL), ipamd.requests.stream().map(Request::op).toList());
-        assertTrue(ipamd.leases.isEmpty());
+        assertEquals(List.of(Op.ADD, Op.DEL), ipamd.requests().stream().map(Request::op).toList());
+        assertTrue(ipamd.leased().isEmpty());
     }
 
     @Test
     void add_wiringFailsAndIpamdGone_spoolsTheGiveBack() throws IOException {
         wiring.failAdd = "boom";
-        ipamd.downForDel = true;
+        ipamd.fault(ScriptedIpamd.Fault.CLOSE, Op.DEL);
         Fakes.Call c = call("ADD", conf("1.0.0", ""));
         assertEquals(102, code(c));
         assertEquals(1, spooled().size());
@@ -224,11 +232,11 @@ class DispatcherTest {
 
     @Test
     void add_leaseNotIpv4_isBadReply_andGivenBack() throws IOException {
-        ipamd.leases.put("vpcnet/c0ffee/eth0", new io.vpcipam.protocol.LeaseInfo("10.0.0.5; reboot", 32, null, null,
+        ipamd.leased().put("vpcnet/c0ffee/eth0", new io.vpcipam.protocol.LeaseInfo("10.0.0.5; reboot", 32, null, null,
                 0, 0, null, List.of(), 0));
         assertEquals(101, code(call("ADD", conf("1.0.0", ""))));
         assertTrue(wiring.wired.isEmpty());
-        assertEquals(Op.DEL, ipamd.requests.getLast().op());
+        assertEquals(Op.DEL, ipamd.requests().getLast().op());
     }
 
     @Test
@@ -239,7 +247,7 @@ class DispatcherTest {
         assertEquals("", c.stdout());
         assertTrue(wiring.wired.isEmpty());
         assertTrue(wiring.deleted.getFirst().endsWith("[10.0.0.5]"), wiring.deleted.toString());
-        assertTrue(ipamd.leases.isEmpty());
+        assertTrue(ipamd.leased().isEmpty());
     }
 
     @Test
@@ -258,7 +266,7 @@ class DispatcherTest {
 
     @Test
     void del_ipamdDown_spoolsADelRequest_andSucceeds() throws IOException {
-        ipamd.down = true;
+        ipamd.stop();
         Fakes.Call c = call("DEL", conf("1.0.0", ""));
         assertEquals(0, c.exit(), c.stdout());
         List<Path> files = spooled();
@@ -273,7 +281,7 @@ class DispatcherTest {
 
     @Test
     void del_ipamdRefuses_isRejected() throws IOException {
-        ipamd.error = new ErrorInfo("UNAUTHORIZED", "uid 1000", false);
+        ipamd.answer(Reply.error(new ErrorInfo("UNAUTHORIZED", "uid 1000", false)), Op.values());
         assertEquals(100, code(call("DEL", conf("1.0.0", ""))));
     }
 
@@ -282,12 +290,12 @@ class DispatcherTest {
         call("ADD", conf("1.0.0", ""));
         wiring.failDel = "host: `link del` failed: Operation not permitted";
         assertEquals(105, code(call("DEL", conf("1.0.0", ""))));
-        assertFalse(ipamd.leases.isEmpty());
+        assertFalse(ipamd.leased().isEmpty());
     }
 
     @Test
     void del_spoolDirUnwritable_isIoFailure() throws IOException {
-        ipamd.down = true;
+        ipamd.stop();
         Files.writeString(tmp.resolve("release-spool"), "a file where the dir should be");
         assertEquals(5, code(call("DEL", conf("1.0.0", ""))));
     }
@@ -308,7 +316,7 @@ class DispatcherTest {
     @Test
     void check_leaseGone_isLeaseDrift() throws IOException {
         String prev = call("ADD", conf("1.0.0", "")).stdout().strip();
-        ipamd.leases.clear();
+        ipamd.leased().clear();
         assertEquals(104, code(call("CHECK", conf("1.0.0", ",\"prevResult\":" + prev))));
     }
 
@@ -332,7 +340,7 @@ class DispatcherTest {
         Fakes.Call c = call("GC", conf("1.1.0",
                 ",\"cni.dev/valid-attachments\":[{\"containerID\":\"a1\",\"ifname\":\"eth0\"}]"));
         assertEquals(0, c.exit(), c.stdout());
-        Request gc = ipamd.requests.getLast();
+        Request gc = ipamd.requests().getLast();
         assertEquals(Op.GC, gc.op());
         assertEquals("vpcnet", gc.network());
         assertEquals(1, gc.attachments().size());
@@ -347,16 +355,16 @@ class DispatcherTest {
         assertEquals(1, wiring.sweeps);
         assertTrue(c.log().contains("swept [rule del to 10.0.0.9/32 priority 512]"), c.log());
 
-        ipamd.down = true;
+        ipamd.stop();
         assertEquals(11, code(call("GC", conf("1.1.0", ",\"cni.dev/valid-attachments\":[]"))));
         assertEquals(2, wiring.sweeps, "the sweep needs no ipamd");
 
-        ipamd.down = false;
+        ipamd.start();
         wiring.failSweep = "RTNETLINK answers: Operation not permitted";
-        int before = ipamd.requests.size();
+        int before = ipamd.requests().size();
         Fakes.Call failed = call("GC", conf("1.1.0", ",\"cni.dev/valid-attachments\":[]"));
         assertEquals(105, code(failed));
-        assertEquals(Op.GC, ipamd.requests.get(before).op(), "ipamd still hears the GC");
+        assertEquals(Op.GC, ipamd.requests().get(before).op(), "ipamd still hears the GC");
     }
 
     @Test
@@ -366,7 +374,7 @@ class DispatcherTest {
 
     @Test
     void gc_ipamdDown_is11() throws IOException {
-        ipamd.down = true;
+        ipamd.stop();
         assertEquals(11, code(call("GC", conf("1.1.0", ",\"cni.dev/valid-attachments\":[]"))));
     }
 
@@ -375,7 +383,7 @@ class DispatcherTest {
         Fakes.Call ok = call("STATUS", conf("1.1.0", ""));
         assertEquals(0, ok.exit());
         assertEquals("", ok.stdout());
-        ipamd.down = true;
+        ipamd.stop();
         assertEquals(50, code(call("STATUS", conf("1.1.0", ""))));
     }
 
@@ -400,7 +408,7 @@ class DispatcherTest {
             env.put(kv[0], kv[1]);
             assertEquals(4, code(Fakes.run(env, conf("1.0.0", ""), ipamd, wiring)), kv[0] + "=" + kv[1]);
         }
-        assertTrue(ipamd.requests.isEmpty());
+        assertTrue(ipamd.requests().isEmpty());
     }
 
     @Test
@@ -408,8 +416,8 @@ class DispatcherTest {
         Map<String, String> env = Fakes.env("ADD", netns);
         env.put("CNI_ARGS", "IgnoreUnknown=1;K8S_POD_NAMESPACE=default;K8S_POD_NAME=web-0;K8S_POD_UID=x");
         assertEquals(0, Fakes.run(env, conf("1.0.0", ""), ipamd, wiring).exit());
-        assertEquals("default", ipamd.requests.getFirst().podNamespace());
-        assertEquals("web-0", ipamd.requests.getFirst().podName());
+        assertEquals("default", ipamd.requests().getFirst().podNamespace());
+        assertEquals("web-0", ipamd.requests().getFirst().podName());
     }
 
     @Test
@@ -425,7 +433,7 @@ class DispatcherTest {
         assertEquals(7, code(call("ADD", conf("1.0.0", ",\"mtu\":100"))));
         assertEquals(7, code(call("ADD", conf("1.0.0", ",\"ipamdSocket\":\"relative.sock\""))));
         assertEquals(7, code(call("ADD", conf("1.0.0", ",\"vethPrefix\":\"toolong\""))));
-        assertTrue(ipamd.requests.isEmpty());
+        assertTrue(ipamd.requests().isEmpty());
     }
 
     @Test
@@ -444,7 +452,7 @@ class DispatcherTest {
         assertEquals(6, code(calls[0]), calls[0].stdout());
         assertTrue(calls[0].stdout().contains("nested deeper than"), calls[0].stdout());
         assertEquals(6, code(calls[1]), calls[1].stdout());
-        assertTrue(ipamd.requests.isEmpty());
+        assertTrue(ipamd.requests().isEmpty());
     }
 
     @Test
@@ -459,7 +467,7 @@ class DispatcherTest {
         }
         Fakes.Call c = Fakes.run(Fakes.env("ADD", "/run/netns/\ud800"), conf("1.0.0", ""), ipamd, wiring);
         assertEquals(4, code(c), c.stdout());
-        assertTrue(ipamd.requests.isEmpty());
+        assertTrue(ipamd.requests().isEmpty());
     }
 
     @Test
@@ -470,12 +478,12 @@ class DispatcherTest {
             assertEquals(7, code(c), bad + ": " + c.stdout());
             assertTrue(json(c.stdout()).get("msg").toString().startsWith("lockFile"), c.stdout());
         }
-        assertTrue(ipamd.requests.isEmpty());
+        assertTrue(ipamd.requests().isEmpty());
     }
 
     @Test
     void errors_carryTheConfigVersion_whenSupported() throws IOException {
-        ipamd.down = true;
+        ipamd.stop();
         assertEquals("0.4.0", json(call("ADD", conf("0.4.0", "")).stdout()).get("cniVersion"));
         assertEquals("1.1.0", json(call("ADD", conf("9.9.9", "")).stdout()).get("cniVersion"));
     }

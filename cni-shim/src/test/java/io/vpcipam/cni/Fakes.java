@@ -3,23 +3,28 @@ package io.vpcipam.cni;
 import io.vpcipam.cni.netns.PodWiring;
 import io.vpcipam.cni.netns.WireSpec;
 import io.vpcipam.cni.netns.WiringException;
-import io.vpcipam.protocol.ErrorInfo;
 import io.vpcipam.protocol.LeaseInfo;
 import io.vpcipam.protocol.ProtocolException;
 import io.vpcipam.protocol.Reply;
 import io.vpcipam.protocol.Request;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.IntFunction;
 
-/** Stateful fakes with fault controls for the dispatcher's two services, and a way to run one call. */
+/**
+ * The dispatcher's two services for tests: the shared {@link ScriptedIpamd} (through the real socket client) and a
+ * stateful wiring fake with fault controls; and a way to run one call.
+ */
 final class Fakes {
 
     static final InstantSource CLOCK = InstantSource.fixed(Instant.parse("2026-01-02T03:04:05Z"));
@@ -27,82 +32,18 @@ final class Fakes {
     private Fakes() {
     }
 
-    /** An ipamd that leases 10.0.0.x per key and can be down, garble or refuse. */
-    static final class Ipamd implements IpamdClient {
-        final List<Request> requests = new ArrayList<>();
-        final Map<String, LeaseInfo> leases = new HashMap<>();
-        boolean down;
-        boolean downForDel;
-        boolean garbage;
-        /** ADD is taken but not answered in time (ipamd waits for the cloud); the lease is made all the same. */
-        boolean slowAdd;
-        ErrorInfo error;
-        int routeTable;
-        int mtu = 9001;
-        List<String> vpcCidrs = List.of("10.0.0.0/16");
-        /** When set, "send OP" and "reply OP" are recorded here (with the wiring's steps, to check the order). */
-        List<String> events;
-        private int next = 5;
+    /**
+     * The leases the plugin's tests expect by default: the n-th is 10.0.0.(5+n) on eni-1, MTU 9001, in the VPC
+     * 10.0.0.0/16; on route table {@code routeTable} (0: the primary interface, device index 0; N: device N-1).
+     */
+    static IntFunction<LeaseInfo> leases(int routeTable, List<String> vpcCidrs) {
+        return n -> new LeaseInfo("10.0.0." + (5 + n), 32, "eni-1", "02:00:00:00:00:aa",
+                routeTable == 0 ? 0 : routeTable - 1, routeTable, "10.0.0.1", vpcCidrs, 9001);
+    }
 
-        @Override
-        public Pending send(Request r) throws Unavailable {
-            if (events != null) {
-                events.add("send " + r.op());
-            }
-            if (down) {
-                // as the socket client: nobody listening fails the send itself
-                requests.add(r);
-                throw new Unavailable("ipamd is not listening on /run/test.sock: Connection refused");
-            }
-            Pending p = IpamdClient.super.send(r);
-            return new Pending() {
-                @Override
-                public Reply reply() throws Unavailable, ProtocolException {
-                    if (events != null) {
-                        events.add("reply " + r.op());
-                    }
-                    return p.reply();
-                }
-
-                @Override
-                public void close() {
-                    p.close();
-                }
-            };
-        }
-
-        @Override
-        public Reply call(Request r) throws Unavailable, ProtocolException {
-            requests.add(r);
-            if (down || (downForDel && r.op() == io.vpcipam.protocol.Op.DEL)) {
-                throw new Unavailable("ipamd is not listening on /run/test.sock: Connection refused");
-            }
-            if (garbage) {
-                throw new ProtocolException("BAD_REQUEST", "reply is not valid JSON");
-            }
-            if (error != null) {
-                return Reply.error(error);
-            }
-            String key = r.network() + "/" + r.containerId() + "/" + r.ifName();
-            if (slowAdd && r.op() == io.vpcipam.protocol.Op.ADD) {
-                leases.computeIfAbsent(key, k -> new LeaseInfo("10.0.0." + next++, 32, "eni-1", "02:00:00:00:00:aa", 0,
-                        0, "10.0.0.1", List.of("10.0.0.0/16"), mtu));
-                throw new TimedOut(2000);
-            }
-            return switch (r.op()) {
-                case ADD -> Reply.ok(leases.computeIfAbsent(key, k -> new LeaseInfo("10.0.0." + next++, 32,
-                        "eni-1", "02:00:00:00:00:aa", routeTable == 0 ? 0 : routeTable - 1, routeTable, "10.0.0.1",
-                        vpcCidrs, mtu)));
-                case CHECK -> leases.containsKey(key) ? Reply.ok(leases.get(key))
-                        : Reply.error("NOT_FOUND", "no lease for " + key, false);
-                case DEL -> {
-                    leases.remove(key);
-                    yield Reply.success();
-                }
-                case GC -> Reply.released(0);
-                case STATUS -> Reply.success();
-            };
-        }
+    /** A scripted ipamd at {@code dir}/ipamd.sock with the {@link #leases default leases}. */
+    static ScriptedIpamd ipamd(Path dir) throws IOException {
+        return new ScriptedIpamd(dir.resolve("ipamd.sock"), leases(0, List.of("10.0.0.0/16")));
     }
 
     /** A wiring that records what is wired and can fail. */
@@ -201,18 +142,28 @@ final class Fakes {
         return env;
     }
 
-    static Call run(Map<String, String> env, String stdin, Ipamd ipamd, Wiring wiring) {
-        return run(env, stdin.getBytes(StandardCharsets.UTF_8), ipamd, wiring);
+    static Call run(Map<String, String> env, String stdin, ScriptedIpamd ipamd, Wiring wiring) {
+        return run(env, stdin.getBytes(StandardCharsets.UTF_8), ipamd, wiring, null);
     }
 
-    static Call run(Map<String, String> env, byte[] stdin, Ipamd ipamd, Wiring wiring) {
+    static Call run(Map<String, String> env, byte[] stdin, ScriptedIpamd ipamd, Wiring wiring) {
+        return run(env, stdin, ipamd, wiring, null);
+    }
+
+    /**
+     * One call against {@code ipamd} through the plugin's real socket client, with the config's deadline (its
+     * socket path is ignored: a fuzzed config must not reach a real ipamd). With {@code events}, "send OP" and
+     * "reply OP" are recorded there, with the wiring's steps, to check their order.
+     */
+    static Call run(Map<String, String> env, byte[] stdin, ScriptedIpamd ipamd, Wiring wiring, List<String> events) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         PluginLog log = PluginLog.to(CLOCK, new PrintStream(err, true, StandardCharsets.UTF_8));
         Dispatcher.Services services = new Dispatcher.Services() {
             @Override
             public IpamdClient ipamd(NetConf conf) {
-                return ipamd;
+                IpamdClient client = new SocketIpamdClient(ipamd.socket(), conf.ipamdTimeoutMs());
+                return events == null ? client : recording(client, events);
             }
 
             @Override
@@ -223,5 +174,32 @@ final class Fakes {
         int rc = new Dispatcher(env, new ByteArrayInputStream(stdin), new PrintStream(out, true, StandardCharsets.UTF_8),
                 log, CLOCK, services).run();
         return new Call(rc, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    private static IpamdClient recording(IpamdClient client, List<String> events) {
+        return new IpamdClient() {
+            @Override
+            public Reply call(Request r) throws Unavailable, ProtocolException {
+                return client.call(r);
+            }
+
+            @Override
+            public Pending send(Request r) throws Unavailable {
+                events.add("send " + r.op());
+                Pending p = client.send(r);
+                return new Pending() {
+                    @Override
+                    public Reply reply() throws Unavailable, ProtocolException {
+                        events.add("reply " + r.op());
+                        return p.reply();
+                    }
+
+                    @Override
+                    public void close() {
+                        p.close();
+                    }
+                };
+            }
+        };
     }
 }

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import io.vpcipam.protocol.ErrorInfo;
+import io.vpcipam.protocol.Op;
+import io.vpcipam.protocol.Reply;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -17,6 +19,8 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -41,6 +45,18 @@ class FuzzTest {
     @TempDir
     Path tmp;
 
+    ScriptedIpamd ipamd;
+
+    @BeforeEach
+    void setUp() throws IOException {
+        ipamd = Fakes.ipamd(tmp.resolve("ipamd"));
+    }
+
+    @AfterEach
+    void tearDown() throws IOException {
+        ipamd.close();
+    }
+
     @Test
     void malformedInput_alwaysYieldsSpecShapedOutput() throws IOException {
         Random rnd = new Random(20260102L);
@@ -49,15 +65,16 @@ class FuzzTest {
         for (int i = 0; i < 6000; i++) {
             Map<String, String> env = env(rnd, netns);
             byte[] stdin = stdin(rnd, netns);
-            Fakes.Ipamd ipamd = new Fakes.Ipamd();
+            // a fresh ipamd for each case: no leases, no scripted answer
+            ipamd.leased().clear();
+            ipamd.answer(null, Op.values());
             if (rnd.nextInt(4) == 0) {
                 // Never down, garbling or retryable here: those spool a DEL into the config's stateDir,
                 // and a mutated config may name the real one.
-                ipamd.error = new ErrorInfo(rnd.nextBoolean() ? "NODE_FULL" : "BAD_REQUEST", "no", false);
+                ipamd.answer(Reply.error(new ErrorInfo(rnd.nextBoolean() ? "NODE_FULL" : "BAD_REQUEST", "no", false)),
+                        Op.values());
             }
-            if (rnd.nextInt(3) == 0) {
-                ipamd.routeTable = rnd.nextInt(5);
-            }
+            ipamd.leaseWith(Fakes.leases(rnd.nextInt(3) == 0 ? rnd.nextInt(5) : 0, List.of("10.0.0.0/16")));
             Fakes.Wiring wiring = new Fakes.Wiring();
             if (rnd.nextInt(5) == 0) {
                 wiring.failAdd = "boom";

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.jr.ob.JSON;
+import io.vpcipam.cni.ScriptedIpamd;
 import io.vpcipam.it.IpamdProcess;
 import io.vpcipam.protocol.LeaseInfo;
 import io.vpcipam.protocol.Reply;
@@ -149,11 +150,22 @@ class CniNetnsIT {
         }
     }
 
+    /**
+     * The shared scripted ipamd, leasing {@code address} on a secondary interface (route table 3) to every key: what
+     * the real ipamd does when an address is released and handed to the next pod, without waiting for a cool-down
+     * or hoping the pool picks the same address again.
+     */
+    private static ScriptedIpamd scripted(Path socket, String address) throws IOException {
+        LeaseInfo lease = new LeaseInfo(address, 32, "eni-secondary", "02:00:00:00:00:aa", 1, 3, "10.0.0.1",
+                List.of("10.0.0.0/16"), 1500);
+        return new ScriptedIpamd(socket, n -> lease);
+    }
+
     @Test
     void addressReusedByAnotherPod_aRetriedDelOfTheOldPod_leavesTheNewPodsRouteAndRules() throws Exception {
         // ipamd releases pod a's address and hands it to pod b; the runtime then retries a's DEL
         // (containerd repeats a DEL until every plugin of the chain succeeds) with a's prevResult.
-        try (ScriptedIpamd ipamd = new ScriptedIpamd(tmp.resolve("ipamd/ipamd.sock"), "10.0.7.9", 3);
+        try (ScriptedIpamd ipamd = scripted(tmp.resolve("ipamd/ipamd.sock"), "10.0.7.9");
              NodeNetns n = NodeNetns.create()) {
             String conf = "{\"cniVersion\":\"1.0.0\",\"name\":\"vitnet\",\"type\":\"vpc-ipam\",\"ipamdSocket\":\""
                     + ipamd.socket() + "\",\"stateDir\":\"" + tmp.resolve("ipamd") + "\",\"logFile\":\""
@@ -198,8 +210,8 @@ class CniNetnsIT {
     void podNetnsDiedWithoutDel_gcSweepsItsPolicyRules_andKeepsALivePodsRules() throws Exception {
         // Two scripted ipamds, one per address, so each pod gets its own secondary-interface address;
         // both configs name one lock file, as one node's plugin calls do.
-        try (ScriptedIpamd dead = new ScriptedIpamd(tmp.resolve("a/ipamd.sock"), "10.0.7.21", 3);
-             ScriptedIpamd live = new ScriptedIpamd(tmp.resolve("b/ipamd.sock"), "10.0.7.22", 3);
+        try (ScriptedIpamd dead = scripted(tmp.resolve("a/ipamd.sock"), "10.0.7.21");
+             ScriptedIpamd live = scripted(tmp.resolve("b/ipamd.sock"), "10.0.7.22");
              NodeNetns n = NodeNetns.create()) {
             Path lock = tmp.resolve("run/cni.lock");
             String confDead = "{\"cniVersion\":\"1.1.0\",\"name\":\"vitnet\",\"type\":\"vpc-ipam\",\"ipamdSocket\":\""
