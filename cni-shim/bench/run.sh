@@ -12,7 +12,8 @@
 # (a second Go process) which keeps leases in files. DEL gets the ADD's result as prevResult, as libcni
 # passes it from its cache (containerd, CRI-O). Two runs: ADD+DEL cycles, then ADD alone (the DEL of the
 # previous run is in --prepare, not timed). The machine's load is printed before and after: on a shared
-# machine, compare only figures from the same run.
+# machine, compare only figures from the same run. The ADD run also times the JVM floor: an empty program on the
+# plugin's runtime with the launcher's flags and its own AOT cache, the least any JVM-per-call plugin can cost.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 runs=${1:-30}
@@ -103,6 +104,26 @@ if [ -n "$baseline" ]; then
   add_base=(-n "baseline ADD" --prepare "sh -c '$w/del.sh $baseline $w/base.json; $fresh'" "$w/add.sh $baseline $w/base.json")
 fi
 
+# The JVM floor: an empty program (prints "{}") on the plugin's own runtime with the launcher's JVM flags and an
+# AOT cache of its own, trained here. No per-call work can make a JVM-per-call plugin faster than this; it runs in
+# the ADD measurement below, beside Go's ADD, so the floor's ratio to Go comes from the same run.
+runtime=${plugin%/*}/vpc-ipam.d/runtime/bin/java
+[ -x "$runtime" ] || die "no bundled runtime at $runtime"
+flags=$(sed -n '/runtime\/bin\/java"/,/-cp /p' "$plugin" | sed -e 's/.*runtime\/bin\/java"//' -e 's/-cp .*//' -e 's/\\$//' \
+  | tr '\n' ' ')
+case $flags in *-Xint*-XX:ArchiveRelocationMode=0*) ;; *) die "cannot read the JVM flags from the launcher $plugin: '$flags'" ;; esac
+mkdir "$w/floor"
+printf 'public class Floor { public static void main(String[] a) { System.out.println("{}"); } }\n' >"$w/floor/Floor.java"
+# in a jar: an AOT cache takes no class directory
+{ "${java%/java}/javac" --release 25 -d "$w/floor/classes" "$w/floor/Floor.java" &&
+  "${java%/java}/jar" cf "$w/floor/floor.jar" -C "$w/floor/classes" .; } || die "cannot build the floor program"
+# shellcheck disable=SC2086 # the launcher's flags, one word each
+{ "$runtime" $flags -XX:AOTMode=record -XX:AOTConfiguration="$w/floor/floor.aotconf" -cp "$w/floor/floor.jar" Floor &&
+  "$runtime" $flags -XX:AOTMode=create -XX:AOTConfiguration="$w/floor/floor.aotconf" -XX:AOTCache="$w/floor/floor.aot" \
+    -cp "$w/floor/floor.jar" Floor; } >"$w/floor/train.log" 2>&1 || { cat "$w/floor/train.log" >&2; die "cannot train the floor's AOT cache"; }
+floor_cmd="$runtime $flags -XX:AOTCache=$w/floor/floor.aot -cp $w/floor/floor.jar Floor"
+[ "$($floor_cmd 2>&1)" = "{}" ] || die "the floor program does not run: $floor_cmd"
+
 echo "load before: $(uptime)"
 hyperfine -N --style basic --runs "$runs" --warmup 3 --prepare "sh -c '$fresh'" \
   --export-json "$w/cycle.json" --export-markdown "$w/cycle.md" \
@@ -114,6 +135,7 @@ hyperfine -N --style basic --runs "$runs" --warmup 3 \
   -n "vpc-ipam (ours) ADD" --prepare "sh -c '$w/del.sh $plugin $w/ours.json; $fresh'" "$w/add.sh $plugin $w/ours.json" \
   -n "ptp + host-local (Go) ADD" --prepare "sh -c '$w/del.sh $gocni/ptp $w/ptp.json; $fresh'" "$w/add.sh $gocni/ptp $w/ptp.json" \
   "${add_base[@]}" \
+  -n "JVM floor (empty program, our runtime + flags + its own AOT cache)" --prepare true "$floor_cmd" \
   >>"$w/hyperfine.out" 2>&1 \
   || { cat "$w/hyperfine.out" >&2; die "the ADD run failed (hyperfine's output above)"; }
 # A bare JVM start with the same launcher (VERSION does no I/O): the floor under every call.
@@ -135,6 +157,10 @@ print(f"\nADD+DEL ratio ours / Go = {cyc[0]['mean'] / cyc[1]['mean']:.2f}x   ADD
       f"{add[0]['mean'] / add[1]['mean']:.2f}x   (target <= 3x each)")
 if len(cyc) > 2:
     print(f"baseline / Go: ADD+DEL {cyc[2]['mean'] / cyc[1]['mean']:.2f}x, ADD {add[2]['mean'] / add[1]['mean']:.2f}x")
+floor = add[-1]
+print(f"JVM floor (an empty program on our runtime, flags and its own AOT cache): {floor['mean'] * 1000:.1f} ± "
+      f"{floor['stddev'] * 1000:.1f} ms = {floor['mean'] / add[1]['mean']:.2f}x Go's whole ADD; our ADD is "
+      f"{(add[0]['mean'] - floor['mean']) * 1000:.1f} ms above it")
 steps = {"ADD": {"main": [], "ipamd": [], "wiring": []}, "DEL": {"main": [], "ipamd": [], "wiring": []}}
 for line in open(sys.argv[4]):
     d = steps["ADD"] if " added " in line else steps["DEL"] if " deleted " in line else None
