@@ -109,7 +109,8 @@ fi
 # the ADD measurement below, beside Go's ADD, so the floor's ratio to Go comes from the same run.
 runtime=${plugin%/*}/vpc-ipam.d/runtime/bin/java
 [ -x "$runtime" ] || die "no bundled runtime at $runtime"
-flags=$(sed -n '/runtime\/bin\/java"/,/-cp /p' "$plugin" | sed -e 's/.*runtime\/bin\/java"//' -e 's/-cp .*//' -e 's/\\$//' \
+flags=$(sed -n '/runtime\/bin\/java"/,/-cp \|-Xbootclasspath/p' "$plugin" \
+  | sed -e 's/.*runtime\/bin\/java"//' -e 's/-cp .*//' -e 's/-Xbootclasspath.*//' -e 's/\\$//' \
   | tr '\n' ' ')
 case $flags in *-Xint*-XX:ArchiveRelocationMode=0*) ;; *) die "cannot read the JVM flags from the launcher $plugin: '$flags'" ;; esac
 mkdir "$w/floor"

@@ -90,4 +90,8 @@ trap - EXIT
 rm -rf "$train"
 head -1 "$log"
 test -s "$d/vpc-ipam.aot"
+# The cache must map with the launcher's class path: a mismatch only warns on stderr at every call (and costs
+# the whole cache), so a plugin whose VERSION says anything on stderr is not shipped.
+version_err=$(CNI_COMMAND=VERSION "$dist/vpc-ipam" </dev/null 2>&1 >/dev/null) || { echo "$version_err" >&2; echo "VERSION failed" >&2; exit 1; }
+[ -z "$version_err" ] || { echo "$version_err" >&2; echo "the plugin does not start cleanly on its AOT cache" >&2; exit 1; }
 echo "built $dist ($(du -sh "$dist" | cut -f1))"

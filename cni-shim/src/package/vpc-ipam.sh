@@ -17,6 +17,12 @@
 # The SelectorProvider named (Linux's default, the one the JDK picks anyway): without it the first socket
 # asks ServiceLoader, which opens and scans every jar on the class path for a provider file (~4 ms
 # interpreted, with the SecureRandom provider of the runtime's java.security: RuntimeSecurity).
+# The plugin's jars go on the boot class path (-Xbootclasspath/a), not -cp: the AOT cache loads every class it
+# holds at JVM start, and an application-loader class costs Java code run interpreted (its loader's bookkeeping,
+# protection domain and package) where a boot one is the VM's own work. Measured with -Xlog:startuptime, the
+# JVM's creation took ~40 ms against ~50 with -cp, and VERSION 52.8 ± 5.4 against 61.5 ± 6.4 ms (hyperfine,
+# chrt -f 50, 2 cores). Nothing in the plugin asks for its class loader; the JDK's own code on these paths
+# (ServiceLoader, the JCA) finds the boot class path through the application loader as before.
 # JVM log lines go to stderr, never stdout: stdout is the CNI result.
 case $0 in
   */*) d=${0%/*}/vpc-ipam.d ;;
@@ -29,7 +35,7 @@ jvm() { # the JVM with the plugin's flags; then AOT options, the main class and 
     -XX:+UseSerialGC -Xint -XX:-UsePerfData -Xmx64m -Xss512k \
     -XX:+UnlockDiagnosticVMOptions -XX:ArchiveRelocationMode=0 -Djdk.reflect.useNativeAccessorOnly=true \
     -Djava.nio.channels.spi.SelectorProvider=sun.nio.ch.EPollSelectorProvider \
-    -cp "$l/cni-shim.jar:$l/protocol.jar:$l/jackson-jr-objects.jar:$l/jackson-core.jar" "$@"
+    -Xbootclasspath/a:"$l/cni-shim.jar:$l/protocol.jar:$l/jackson-jr-objects.jar:$l/jackson-core.jar" "$@"
 }
 # Runtimes call a CNI plugin without arguments; only the build and install.sh pass these, to train the cache:
 # --aot-train CACHE AotTraining's arguments. Two steps, not -XX:AOTCacheOutput's one: the training JVM has exited
