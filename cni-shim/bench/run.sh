@@ -156,25 +156,35 @@ add = json.load(open(sys.argv[2]))["results"]
 ver = json.load(open(sys.argv[3]))["results"][0]["mean"] * 1000
 print(f"\nADD+DEL ratio ours / Go = {cyc[0]['mean'] / cyc[1]['mean']:.2f}x   ADD ratio ours / Go = "
       f"{add[0]['mean'] / add[1]['mean']:.2f}x   (target <= 3x each)")
+print(f"medians (less moved by a loaded machine's outliers): ADD+DEL {cyc[0]['median'] * 1000:.1f} / "
+      f"{cyc[1]['median'] * 1000:.1f} ms = {cyc[0]['median'] / cyc[1]['median']:.2f}x, ADD {add[0]['median'] * 1000:.1f} / "
+      f"{add[1]['median'] * 1000:.1f} ms = {add[0]['median'] / add[1]['median']:.2f}x"
+      + (f"; baseline ADD+DEL {cyc[2]['median'] * 1000:.1f}, ADD {add[2]['median'] * 1000:.1f} ms" if len(cyc) > 2 else ""))
 if len(cyc) > 2:
     print(f"baseline / Go: ADD+DEL {cyc[2]['mean'] / cyc[1]['mean']:.2f}x, ADD {add[2]['mean'] / add[1]['mean']:.2f}x")
 floor = add[-1]
 print(f"JVM floor (an empty program on our runtime, flags and its own AOT cache): {floor['mean'] * 1000:.1f} ± "
       f"{floor['stddev'] * 1000:.1f} ms = {floor['mean'] / add[1]['mean']:.2f}x Go's whole ADD; our ADD is "
       f"{(add[0]['mean'] - floor['mean']) * 1000:.1f} ms above it")
-steps = {"ADD": {"main": [], "ipamd": [], "wiring": []}, "DEL": {"main": [], "ipamd": [], "wiring": []}}
+steps = {"ADD": {"main": [], "ipamd": [], "wiring": [], "sent": [], "ipstart": []},
+         "DEL": {"main": [], "ipamd": [], "wiring": []}}
 for line in open(sys.argv[4]):
     d = steps["ADD"] if " added " in line else steps["DEL"] if " deleted " in line else None
     if d is None:
         continue
-    for k, pat in (("main", r"in main ([\d.]+) ms"), ("ipamd", r"ipamd ([\d.]+) ms"), ("wiring", r"wiring ([\d.]+) ms")):
+    for k, pat in (("main", r"in main ([\d.]+) ms"), ("ipamd", r"ipamd ([\d.]+) ms"), ("wiring", r"wiring ([\d.]+) ms"),
+                   ("sent", r"sent in ([\d.]+) ms"), ("ipstart", r"starting ip meanwhile ([\d.]+) ms")):
         m = re.search(pat, line)
         if m:
-            d[k].append(float(m.group(1)))
+            d.setdefault(k, []).append(float(m.group(1)))
 print("where our time goes (median ms, from the plugin's own log; the rest of each call is launcher + JVM start + exit):")
 for name, d in steps.items():
     if d["main"]:
+        extra = ""
+        if d.get("sent") and d.get("ipstart"):
+            extra = (f" (in the ipamd window: request sent after {st.median(d['sent']):.1f}, the two ip processes "
+                     f"started after {st.median(d['ipstart']):.1f})")
         print(f"  {name}: main->exit {st.median(d['main']):.1f}, of which ipamd {st.median(d['ipamd']):.1f}, "
-              f"ip batches {st.median(d['wiring']):.1f}")
+              f"ip batches {st.median(d['wiring']):.1f}{extra}")
 print(f"  launcher + JVM start + exit (VERSION, through sh -c): {ver:.1f} ms per call")
 PY

@@ -44,6 +44,7 @@ final class AotTraining {
      */
     public static void main(String[] args) throws Exception {
         Main.prewarmSockets();
+        Main.prewarmProcesses();
         Path dir = Path.of(args[0]);
         if (args.length == 1) {
             // its threads are daemons: it ends with the training

@@ -191,8 +191,8 @@ final class Dispatcher {
             long t2 = System.nanoTime();
             print(CniResult.add(conf.cniVersion(), spec, conf.prevResult(), conf.dns()));
             log.info("added " + lease.address() + " on " + lease.interfaceId() + " via " + spec.hostVeth() + " table "
-                    + lease.routeTable() + "; " + timings() + ", ipamd " + ms(t1 - t0) + " (starting ip meanwhile " + ms(started - t0)
-                    + "), wiring " + ms(t2 - t1));
+                    + lease.routeTable() + "; " + timings() + ", ipamd " + ms(t1 - t0) + " (sent in " + ms(sending.sentAt - t0)
+                    + ", starting ip meanwhile " + ms(started - t0) + "), wiring " + ms(t2 - t1));
         }
     }
 
@@ -208,6 +208,8 @@ final class Dispatcher {
         private IpamdClient.Pending pending;
         private IpamdClient.Unavailable unavailable;
         private RuntimeException bug;
+        /** When the send ended ({@link System#nanoTime}), for the call's timings; read after {@link #sent}. */
+        private long sentAt;
 
         Sending(IpamdClient ipamd, Request request) {
             this.ipamd = ipamd;
@@ -226,6 +228,7 @@ final class Dispatcher {
             } catch (RuntimeException e) {
                 bug = e;
             }
+            sentAt = System.nanoTime();
         }
 
         /** Waits for the send (join: its fields are then visible here); the request is with ipamd. */
