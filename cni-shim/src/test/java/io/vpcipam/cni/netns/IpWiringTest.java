@@ -105,7 +105,7 @@ class IpWiringTest {
         WireSpec s = new WireSpec("/n", "eth0", "vpcx", "02:00:00:00:00:02", "02:00:00:00:00:01", "10.0.0.5", 0, 2,
                 List.of("10.0.0.0/16", "100.64.0.0/16"));
         List<String> problems = new ArrayList<>();
-        IpWiring.checkHost(s, List.of(Map.of("ifname", "vpcx", "address", "02:00:00:00:00:02")),
+        IpReadings.checkHost(s, List.of(Map.of("ifname", "vpcx", "address", "02:00:00:00:00:02")),
                 List.of(Map.of("dst", "10.0.0.5", "dev", "vpcx")),
                 List.of(Map.of("priority", 512, "dst", "10.0.0.5", "table", "main"),
                         Map.of("priority", 1536, "src", "10.0.0.5", "dst", "10.0.0.0", "dstlen", 16, "table", "2")),
@@ -128,7 +128,7 @@ class IpWiringTest {
     void checkHost_onMainTable_reportsAMissingToPodRule() {
         WireSpec s = new WireSpec("/n", "eth0", "vpcx", "02:00:00:00:00:02", "02:00:00:00:00:01", "10.0.0.5", 0, 0);
         List<String> problems = new ArrayList<>();
-        IpWiring.checkHost(s, List.of(Map.of("ifname", "vpcx", "address", "02:00:00:00:00:02")),
+        IpReadings.checkHost(s, List.of(Map.of("ifname", "vpcx", "address", "02:00:00:00:00:02")),
                 List.of(Map.of("dst", "10.0.0.5", "dev", "vpcx")), List.of(), problems);
         assertEquals(List.of("host lacks the rule to 10.0.0.5 lookup main priority 512"), problems);
     }
