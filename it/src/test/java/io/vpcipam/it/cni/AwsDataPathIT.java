@@ -13,6 +13,7 @@ import io.vpcipam.ipamd.host.HostSettings;
 import io.vpcipam.ipamd.host.LinuxHost;
 import io.vpcipam.ipamd.pool.AddressPool;
 import io.vpcipam.ipamd.pool.PoolStatus;
+import io.vpcipam.it.host.Host;
 import io.vpcipam.provider.CloudProvider;
 import io.vpcipam.provider.NodeInfo;
 import io.vpcipam.provider.ProviderContext;
@@ -146,7 +147,7 @@ class AwsDataPathIT {
             assertTrue(table2.contains("default via 10.3.16.1 dev ens6 proto 117"), table2);
             assertTrue(table2.contains("10.3.16.1 dev ens6 proto 117 scope link"), table2);
             assertTrue(n.ip("rule").contains("32765:\tfrom " + eniAddress + " lookup 2 proto 117"), n.ip("rule"));
-            String nat = NodeNetns.sh("ip", "netns", "exec", n.node, "iptables-save", "-t", "nat");
+            String nat = Host.sh("ip", "netns", "exec", n.node, "iptables-save", "-t", "nat");
             assertTrue(nat.contains("-A VPC-IPAM-SNAT -d 10.3.0.0/16 "), nat);
             assertTrue(nat.contains("-j SNAT --to-source " + instanceAddress + " --random-fully"), nat);
             assertEquals("2", Files.readString(procSys.resolve("net/ipv4/conf/ens5/rp_filter")));
@@ -170,7 +171,7 @@ class AwsDataPathIT {
             assertNull(host.problem());
             assertEquals("", n.ip("route", "show", "table", "2").strip());
             assertFalse(n.ip("rule").contains("lookup 2"), n.ip("rule"));
-            assertTrue(NodeNetns.sh("ip", "netns", "exec", n.node, "iptables-save", "-t", "nat")
+            assertTrue(Host.sh("ip", "netns", "exec", n.node, "iptables-save", "-t", "nat")
                     .contains("--to-source " + instanceAddress));
         } finally {
             ec2.close();

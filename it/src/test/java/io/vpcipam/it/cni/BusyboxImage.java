@@ -1,5 +1,6 @@
 package io.vpcipam.it.cni;
 
+import io.vpcipam.it.host.Host;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -30,7 +31,7 @@ public final class BusyboxImage {
         Files.copy(Path.of("/bin/busybox"), rootfs.resolve("bin/busybox"));
         Files.createSymbolicLink(rootfs.resolve("bin/sh"), Path.of("busybox"));
         Path layer = dir.resolve("layer.tar");
-        NodeNetns.sh("tar", "--sort=name", "--mtime=@0", "--owner=0", "--group=0", "--numeric-owner", "-C",
+        Host.sh("tar", "--sort=name", "--mtime=@0", "--owner=0", "--group=0", "--numeric-owner", "-C",
                 rootfs.toString(), "-cf", layer.toString(), ".");
         Path oci = dir.resolve("oci");
         Path blobs = oci.resolve("blobs/sha256");
@@ -54,7 +55,7 @@ public final class BusyboxImage {
                 + "\"platform\":{\"architecture\":\"amd64\",\"os\":\"linux\"}}]}");
         Files.writeString(oci.resolve("oci-layout"), "{\"imageLayoutVersion\":\"1.0.0\"}");
         Path tar = dir.resolve("image.tar");
-        NodeNetns.sh("tar", "-C", oci.toString(), "-cf", tar.toString(), "oci-layout", "index.json", "blobs");
+        Host.sh("tar", "-C", oci.toString(), "-cf", tar.toString(), "oci-layout", "index.json", "blobs");
         return tar;
     }
 

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.jr.ob.JSON;
 import io.vpcipam.cni.ScriptedIpamd;
 import io.vpcipam.it.IpamdProcess;
+import io.vpcipam.it.host.Host;
 import io.vpcipam.protocol.LeaseInfo;
 import io.vpcipam.protocol.Reply;
 import io.vpcipam.protocol.Request;
@@ -79,15 +80,15 @@ class CniNetnsIT {
             assertNotEquals(ipA, ipB);
             assertTrue(ipA.startsWith("10.0."), ipA);
 
-            String podRoutes = NodeNetns.sh("ip", "-n", a, "route");
+            String podRoutes = Host.sh("ip", "-n", a, "route");
             assertTrue(podRoutes.contains("default via 169.254.1.1 dev eth0"), podRoutes);
-            String neigh = NodeNetns.sh("ip", "-n", a, "neigh", "show", "169.254.1.1");
+            String neigh = Host.sh("ip", "-n", a, "neigh", "show", "169.254.1.1");
             assertTrue(neigh.contains("PERMANENT"), neigh);
             assertTrue(n.ip("route").contains(ipA + " dev " + hostVeth(ra.stdout()) + " scope link"));
 
-            assertEquals(0, NodeNetns.status("nsenter", "--net=/run/netns/" + a, "busybox", "ping", "-c", "2", "-W", "2", ipB),
+            assertEquals(0, Host.status("nsenter", "--net=/run/netns/" + a, "busybox", "ping", "-c", "2", "-W", "2", ipB),
                     "pod a cannot ping pod b");
-            assertEquals(0, NodeNetns.status("nsenter", "--net=/run/netns/" + b, "busybox", "ping", "-c", "2", "-W", "2", ipA),
+            assertEquals(0, Host.status("nsenter", "--net=/run/netns/" + b, "busybox", "ping", "-c", "2", "-W", "2", ipA),
                     "pod b cannot ping pod a");
 
             NodeNetns.Result check = n.cni("CHECK", "ctr-a", "/run/netns/" + a, withPrev(conf, ra.stdout()), Map.of());
@@ -100,7 +101,7 @@ class CniNetnsIT {
 
             assertFalse(n.ip("link").contains("vpc"), n.ip("link"));
             assertEquals("", n.ip("route").strip());
-            assertFalse(NodeNetns.sh("ip", "-n", a, "link").contains("eth0"));
+            assertFalse(Host.sh("ip", "-n", a, "link").contains("eth0"));
             assertEquals(List.of(), ipamd.call(Request.status()).status().leases());
         }
     }
@@ -273,7 +274,7 @@ class CniNetnsIT {
             assertEquals(1, again.exit());
             assertEquals(11, json(again.stdout()).get("code"), again.stdout());
             assertEquals(linksBefore, n.ip("link"), "a failed ADD must not wire anything");
-            assertFalse(NodeNetns.sh("ip", "-n", other, "link").contains("eth0"));
+            assertFalse(Host.sh("ip", "-n", other, "link").contains("eth0"));
 
             NodeNetns.Result del = n.cni("DEL", "ctr-d", "", withPrev(conf, add.stdout()), Map.of());
             assertEquals(0, del.exit(), del.stdout() + del.stderr());
@@ -359,7 +360,7 @@ class CniNetnsIT {
             String out = new String(p.getInputStream().readAllBytes());
             assertEquals(0, p.waitFor(), out + new String(p.getErrorStream().readAllBytes()));
             assertEquals(address(add.stdout()), address(out), "tuning passes our result on");
-            String rp = NodeNetns.sh("nsenter", "--net=/run/netns/" + pod, "cat", "/proc/sys/net/ipv4/conf/eth0/rp_filter");
+            String rp = Host.sh("nsenter", "--net=/run/netns/" + pod, "cat", "/proc/sys/net/ipv4/conf/eth0/rp_filter");
             assertEquals("2", rp.strip());
             assertEquals(0, n.cni("DEL", "ctr-t", "/run/netns/" + pod, withPrev(conf, out), Map.of()).exit());
         }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assumptions.assumeFalse;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.vpcipam.it.IpamdProcess;
+import io.vpcipam.it.host.Host;
 import io.vpcipam.protocol.Request;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -55,14 +56,14 @@ class ContainerdIT {
         try (IpamdProcess ipamd = IpamdProcess.start("sim", tmp.resolve("ipamd"), Map.of(), Duration.ofSeconds(60));
              NodeNetns n = NodeNetns.create()) {
             Path dist = NodeNetns.plugin().getParent();
-            NodeNetns.sh(dist.resolve("install.sh").toString(), "--bin-dir", BIN.toString(), "--conf-dir",
+            Host.sh(dist.resolve("install.sh").toString(), "--bin-dir", BIN.toString(), "--conf-dir",
                     CONF_DIR.toString(), "--conf-file", CONF_FILE, "--network", "vitctr", "--socket",
                     ipamd.socket().toString(), "--state-dir", ipamd.stateDir().toString(), "--log-file",
                     w.resolve("cni.log").toString(), "--chain", "portmap bandwidth tuning");
 
             containerd = startContainerd(w);
             String ctr = "ctr --address " + w.resolve("ctrd/containerd.sock");
-            NodeNetns.sh("sh", "-c", ctr + " images import " + buildImage(w));
+            Host.sh("sh", "-c", ctr + " images import " + buildImage(w));
 
             // Pod b, wired straight by the plugin in the same node: the container pings it.
             String b = n.pod("b");
@@ -72,7 +73,7 @@ class ContainerdIT {
             assertEquals(0, rb.exit(), rb.stdout());
             String ipB = CniNetnsIT.address(rb.stdout());
 
-            String out = NodeNetns.sh("nsenter", "--net=/run/netns/" + n.node, "sh", "-c", ctr
+            String out = Host.sh("nsenter", "--net=/run/netns/" + n.node, "sh", "-c", ctr
                     + " run --rm --cni --fifo-dir " + w.resolve("fifo") + " " + IMAGE + " vit1 /bin/sh -c "
                     + "'ip -4 addr show eth0; ip route; ping -c 2 -W 2 " + ipB + "'");
             assertTrue(out.contains("inet 10.0."), out);
@@ -96,13 +97,13 @@ class ContainerdIT {
                     containerd.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
                 }
             }
-            NodeNetns.status("sh", "-c", "grep -o ' " + w + "[^ ]*' /proc/mounts | sort -r | xargs -r -n1 umount -l");
-            NodeNetns.status("rm", "-rf", w.toString());
-            NodeNetns.status(NodeNetns.plugin().getParent().resolve("install.sh").toString(), "--uninstall",
+            Host.status("sh", "-c", "grep -o ' " + w + "[^ ]*' /proc/mounts | sort -r | xargs -r -n1 umount -l");
+            Host.status("rm", "-rf", w.toString());
+            Host.status(NodeNetns.plugin().getParent().resolve("install.sh").toString(), "--uninstall",
                     "--bin-dir", BIN.toString(), "--conf-dir", CONF_DIR.toString(), "--conf-file", CONF_FILE);
-            NodeNetns.status("sh", "-c", "rm -f /var/lib/cni/results/vitctr-*");
+            Host.status("sh", "-c", "rm -f /var/lib/cni/results/vitctr-*");
             for (Path p : created.reversed()) {
-                NodeNetns.status("rm", "-rf", p.toString());
+                Host.status("rm", "-rf", p.toString());
             }
         }
     }
@@ -129,7 +130,7 @@ class ContainerdIT {
                 .redirectOutput(w.resolve("containerd.log").toFile()).start();
         for (int i = 0; i < 200; i++) {
             if (Files.exists(d.resolve("containerd.sock"))
-                    && NodeNetns.status("ctr", "--address", d.resolve("containerd.sock").toString(), "version") == 0) {
+                    && Host.status("ctr", "--address", d.resolve("containerd.sock").toString(), "version") == 0) {
                 return p;
             }
             if (!p.isAlive()) {

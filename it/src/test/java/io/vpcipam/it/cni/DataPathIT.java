@@ -1,6 +1,6 @@
 package io.vpcipam.it.cni;
 
-import static io.vpcipam.it.cni.NodeNetns.sh;
+import static io.vpcipam.it.host.Host.sh;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.vpcipam.it.IpamdProcess;
+import io.vpcipam.it.host.Host;
 import io.vpcipam.protocol.LeaseInfo;
 import io.vpcipam.protocol.Request;
 import io.vpcipam.protocol.StatusInfo;
@@ -112,7 +113,7 @@ class DataPathIT {
     }
 
     static boolean ping(Pod p, String host) throws Exception {
-        return NodeNetns.status("nsenter", "--net=/run/netns/" + p.netns(), "busybox", "ping", "-c", "2", "-W", "2",
+        return Host.status("nsenter", "--net=/run/netns/" + p.netns(), "busybox", "ping", "-c", "2", "-W", "2",
                 host) == 0;
     }
 

@@ -12,6 +12,7 @@ import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.client.utils.Serialization;
+import io.vpcipam.it.host.Host;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -153,11 +154,11 @@ public final class ImageNode implements AutoCloseable {
 
     /** {@code ctr ARGS} on this node; its output, or an exception with it unless it exits 0. */
     public String ctr(String... args) throws IOException, InterruptedException {
-        return NodeNetns.sh(ctrCommand(args).toArray(String[]::new));
+        return Host.sh(ctrCommand(args).toArray(String[]::new));
     }
 
     private int ctrStatus(String... args) throws IOException, InterruptedException {
-        return NodeNetns.status(ctrCommand(args).toArray(String[]::new));
+        return Host.status(ctrCommand(args).toArray(String[]::new));
     }
 
     /** The command line of {@code ctr ARGS} inside the node's mount and network namespaces. */
@@ -172,14 +173,14 @@ public final class ImageNode implements AutoCloseable {
     public int inHostNet(String... cmd) throws IOException, InterruptedException {
         List<String> c = new ArrayList<>(List.of("nsenter", "--net=/run/netns/" + netns.node));
         c.addAll(List.of(cmd));
-        return NodeNetns.status(c.toArray(String[]::new));
+        return Host.status(c.toArray(String[]::new));
     }
 
     /** {@code ip ARGS} in the node's network namespace; its output. */
     public String hostIp(String... args) throws IOException, InterruptedException {
         List<String> c = new ArrayList<>(List.of("ip", "-n", netns.node));
         c.addAll(List.of(args));
-        return NodeNetns.sh(c.toArray(String[]::new));
+        return Host.sh(c.toArray(String[]::new));
     }
 
     /** True when {@code GET http://127.0.0.1:PORT/PATH} on the node answers 2xx. */
@@ -409,7 +410,7 @@ public final class ImageNode implements AutoCloseable {
     private void inNodeMounts(String... cmd) throws IOException, InterruptedException {
         List<String> c = new ArrayList<>(List.of("nsenter", "-t", Long.toString(containerd.pid()), "-m"));
         c.addAll(List.of(cmd));
-        NodeNetns.sh(c.toArray(String[]::new));
+        Host.sh(c.toArray(String[]::new));
     }
 
     private static Set<PosixFilePermission> permissions(int mode) {
@@ -474,7 +475,7 @@ public final class ImageNode implements AutoCloseable {
             }
             // containerd's mount namespace (its tmpfs and overlay) goes with its last process; binds into the work
             // dir seen from the machine are only the container rootfs snapshots, unmounted by containerd.
-            NodeNetns.status("sh", "-c", "grep -o ' " + w + "[^ ]*' /proc/mounts | sort -r | xargs -r -n1 umount -l");
+            Host.status("sh", "-c", "grep -o ' " + w + "[^ ]*' /proc/mounts | sort -r | xargs -r -n1 umount -l");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {

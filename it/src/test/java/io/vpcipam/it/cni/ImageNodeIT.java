@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.jr.ob.JSON;
 import io.vpcipam.it.IpamdProcess;
+import io.vpcipam.it.host.Host;
 import io.vpcipam.protocol.Reply;
 import io.vpcipam.protocol.Request;
 import io.vpcipam.protocol.StatusInfo;
@@ -134,7 +135,7 @@ class ImageNodeIT {
 
                 // pod a takes the primary interface's first address; other pods (leases through the socket) fill it
                 // up, so pod b gets the 6th slot: interface 2
-                NodeNetns.sh("sh", "-c", String.join(" ", node.ctrCommand("images", "import",
+                Host.sh("sh", "-c", String.join(" ", node.ctrCommand("images", "import",
                         ContainerdIT.buildImage(Files.createDirectories(w.resolve("busybox"))).toString())));
                 Path sock = run.resolve("ipamd.sock");
                 String a = "pod-a-" + suffix(), b = "pod-b-" + suffix();
@@ -233,11 +234,11 @@ class ImageNodeIT {
             }
             // the containers' and the plugin's logs, for a failure's report
             Path keep = Path.of(System.getProperty("java.io.tmpdir"), "image-node-logs");
-            NodeNetns.status("rm", "-rf", keep.toString());
-            NodeNetns.status("mkdir", "-p", keep.toString());
-            NodeNetns.status("sh", "-c", "cp -r " + w.resolve("logs") + " " + w.resolve("host/log") + " " + keep
+            Host.status("rm", "-rf", keep.toString());
+            Host.status("mkdir", "-p", keep.toString());
+            Host.status("sh", "-c", "cp -r " + w.resolve("logs") + " " + w.resolve("host/log") + " " + keep
                     + " 2>/dev/null; cp " + w.resolve("host/state") + "/*.log " + keep + " 2>/dev/null; true");
-            NodeNetns.status("rm", "-rf", w.toString());
+            Host.status("rm", "-rf", w.toString());
         }
     }
 

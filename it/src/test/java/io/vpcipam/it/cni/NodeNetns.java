@@ -2,26 +2,26 @@ package io.vpcipam.it.cni;
 
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.vpcipam.it.host.Host;
+import io.vpcipam.it.host.Netns;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
  * A private "node" network namespace for the plugin's host side, plus pod namespaces: the plugin
  * runs inside the node netns (nsenter), so every veth, route and rule it makes lives there and the
- * machine's own network is never touched. {@link #close()} deletes every namespace it made, which
- * takes whatever is left inside with it.
+ * machine's own network is never touched. The namespaces are a {@link Netns}: {@link #close()} deletes
+ * the pods' and then the node's, which takes whatever is left inside with them.
  */
 final class NodeNetns implements AutoCloseable {
 
     final String node;
-    private final List<String> namespaces = new ArrayList<>();
+    private final Netns namespaces = new Netns();
 
     private NodeNetns(String node) {
         this.node = node;
@@ -29,12 +29,8 @@ final class NodeNetns implements AutoCloseable {
 
     /** Skips the calling test, saying why, unless we are root with ip, nsenter and busybox. */
     static void assumeRoot() throws IOException {
-        String status = Files.readString(Path.of("/proc/self/status"));
-        boolean root = status.lines().anyMatch(l -> l.startsWith("Uid:") && l.split("\\s+")[1].equals("0"));
-        assumeTrue(root, "network-namespace tests need root: run as root (CI does) to include them");
-        for (String tool : List.of("/usr/sbin/ip", "/usr/bin/nsenter", "/bin/busybox")) {
-            assumeTrue(Files.isExecutable(Path.of(tool)), tool + " is missing: bin/ci-packages.sh installs it");
-        }
+        Host.assumeRoot("network-namespace tests need root: run as root (CI does) to include them",
+                List.of("/usr/sbin/ip", "/usr/bin/nsenter", "/bin/busybox"));
         assumeTrue(Files.isExecutable(plugin()), "the plugin is not built: " + plugin());
     }
 
@@ -46,34 +42,25 @@ final class NodeNetns implements AutoCloseable {
 
     /** A fresh node namespace with forwarding on (pods talk to each other through it). */
     static NodeNetns create() throws IOException, InterruptedException {
-        NodeNetns n = new NodeNetns("vit-node-" + suffix());
-        n.add(n.node);
-        sh("ip", "-n", n.node, "link", "set", "lo", "up");
-        sh("nsenter", "--net=/run/netns/" + n.node, "sh", "-c", "echo 1 > /proc/sys/net/ipv4/ip_forward");
-        return n;
+        NodeNetns n = new NodeNetns(Netns.unique("vit-node"));
+        try {
+            n.namespaces.add(n.node);
+            Netns.sysctl(n.node, "net.ipv4.ip_forward=1");
+            return n;
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            n.close();
+            throw e;
+        }
     }
 
     /** A new pod namespace; its path is {@code /run/netns/NAME}. */
     String pod(String tag) throws IOException, InterruptedException {
-        String name = "vit-" + tag + "-" + suffix();
-        add(name);
-        sh("ip", "-n", name, "link", "set", "lo", "up");
-        return name;
-    }
-
-    private void add(String name) throws IOException, InterruptedException {
-        sh("ip", "netns", "add", name);
-        namespaces.add(name);
+        return namespaces.add(Netns.unique("vit-" + tag));
     }
 
     /** Deletes a pod namespace now (the "pod is gone before DEL" case). */
     void deletePod(String name) throws IOException, InterruptedException {
-        sh("ip", "netns", "del", name);
-        namespaces.remove(name);
-    }
-
-    private static String suffix() {
-        return Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xffffffL);
+        namespaces.delete(name);
     }
 
     /** Runs the plugin as a runtime would, with its host side in the node namespace. */
@@ -106,52 +93,11 @@ final class NodeNetns implements AutoCloseable {
 
     /** {@code ip ARGS} in the node namespace; its stdout. */
     String ip(String... args) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>(List.of("ip", "-n", node));
-        cmd.addAll(List.of(args));
-        return sh(cmd.toArray(String[]::new));
-    }
-
-    /** Runs a command, returns stdout; fails with its output unless it exits 0. */
-    static String sh(String... cmd) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!p.waitFor(60, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new IOException("timed out: " + String.join(" ", cmd));
-        }
-        if (p.exitValue() != 0) {
-            throw new IOException(String.join(" ", cmd) + " exited " + p.exitValue() + ": " + out);
-        }
-        return out;
-    }
-
-    /** Runs a command and returns its exit status (output discarded). */
-    static int status(String... cmd) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-        if (!p.waitFor(60, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            return -1;
-        }
-        return p.exitValue();
+        return Netns.ip(node, args);
     }
 
     @Override
     public void close() throws IOException {
-        IOException first = null;
-        for (String ns : List.copyOf(namespaces).reversed()) {
-            try {
-                sh("ip", "netns", "del", ns);
-                namespaces.remove(ns);
-            } catch (IOException e) {
-                first = first == null ? e : first;
-            } catch (InterruptedException e) {
-                // Keep deleting: a namespace left behind outlives the test run.
-                Thread.currentThread().interrupt();
-                first = first == null ? new IOException("interrupted deleting " + ns, e) : first;
-            }
-        }
-        if (first != null) {
-            throw first;
-        }
+        namespaces.close();
     }
 }

@@ -1,11 +1,11 @@
 package io.vpcipam.it.cni;
 
-import static io.vpcipam.it.cni.NodeNetns.sh;
+import static io.vpcipam.it.host.Host.sh;
 
+import io.vpcipam.it.host.Host;
+import io.vpcipam.it.host.Netns;
 import java.io.IOException;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * A small VPC on the real kernel, around a test's node namespace:
@@ -18,7 +18,8 @@ import java.util.concurrent.ThreadLocalRandom;
  * interface's port, so a packet whose source belongs to another interface (or to none) is dropped, as EC2's
  * source/destination check does. The internet gateway forwards only packets whose source is the node's primary
  * address ({@link #allowOut}), as an internet gateway does for an instance without a public address of its own
- * per pod. {@link #close()} deletes every namespace it made.
+ * per pod. The namespaces are a {@link Netns}: {@link #close()} deletes them, and every link between them goes with
+ * them.
  */
 public final class VpcFabric implements AutoCloseable {
 
@@ -32,7 +33,7 @@ public final class VpcFabric implements AutoCloseable {
     final String vpcHost;
     final String igw;
     final String internet;
-    private final List<String> namespaces = new ArrayList<>();
+    private final Netns namespaces = new Netns();
 
     private VpcFabric(String suffix) {
         fabric = "vit-fab-" + suffix;
@@ -43,37 +44,23 @@ public final class VpcFabric implements AutoCloseable {
 
     /** Makes the fabric, the VPC host, the internet gateway and the internet host. */
     public static VpcFabric create() throws IOException, InterruptedException {
-        VpcFabric f = new VpcFabric(Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xffffffL));
+        VpcFabric f = new VpcFabric(Host.suffix());
         try {
             for (String ns : List.of(f.fabric, f.vpcHost, f.igw, f.internet)) {
-                sh("ip", "netns", "add", ns);
                 f.namespaces.add(ns);
-                sh("ip", "-n", ns, "link", "set", "lo", "up");
             }
-            f.in(f.fabric, "sysctl -qw net.ipv4.ip_forward=1 net.ipv4.conf.all.rp_filter=1"
-                    + " net.ipv4.conf.default.rp_filter=1");
-            f.in(f.igw, "sysctl -qw net.ipv4.ip_forward=1");
+            Netns.sysctl(f.fabric, "net.ipv4.ip_forward=1", "net.ipv4.conf.all.rp_filter=1",
+                    "net.ipv4.conf.default.rp_filter=1");
+            Netns.sysctl(f.igw, "net.ipv4.ip_forward=1");
             // the VPC host, in a second subnet of the VPC
-            sh("ip", "-n", f.fabric, "link", "add", "vhost", "type", "veth", "peer", "name", "eth0", "netns", f.vpcHost);
-            sh("ip", "-n", f.fabric, "addr", "add", "10.0.16.1/20", "dev", "vhost");
-            sh("ip", "-n", f.fabric, "link", "set", "vhost", "up");
-            sh("ip", "-n", f.vpcHost, "addr", "add", VPC_HOST + "/20", "dev", "eth0");
-            sh("ip", "-n", f.vpcHost, "link", "set", "eth0", "up");
-            sh("ip", "-n", f.vpcHost, "route", "add", "default", "via", "10.0.16.1");
+            Netns.veth(f.fabric, "vhost", "10.0.16.1/20", f.vpcHost, "eth0", VPC_HOST + "/20");
+            Netns.ip(f.vpcHost, "route", "add", "default", "via", "10.0.16.1");
             // the internet gateway and a host behind it
-            sh("ip", "-n", f.fabric, "link", "add", "vigw", "type", "veth", "peer", "name", "vpc0", "netns", f.igw);
-            sh("ip", "-n", f.fabric, "addr", "add", "192.0.2.1/30", "dev", "vigw");
-            sh("ip", "-n", f.fabric, "link", "set", "vigw", "up");
-            sh("ip", "-n", f.fabric, "route", "add", "default", "via", "192.0.2.2");
-            sh("ip", "-n", f.igw, "addr", "add", "192.0.2.2/30", "dev", "vpc0");
-            sh("ip", "-n", f.igw, "link", "set", "vpc0", "up");
-            sh("ip", "-n", f.igw, "route", "add", "10.0.0.0/16", "via", "192.0.2.1");
-            sh("ip", "-n", f.igw, "link", "add", "inet0", "type", "veth", "peer", "name", "eth0", "netns", f.internet);
-            sh("ip", "-n", f.igw, "addr", "add", "203.0.113.1/24", "dev", "inet0");
-            sh("ip", "-n", f.igw, "link", "set", "inet0", "up");
-            sh("ip", "-n", f.internet, "addr", "add", INTERNET_HOST + "/24", "dev", "eth0");
-            sh("ip", "-n", f.internet, "link", "set", "eth0", "up");
-            sh("ip", "-n", f.internet, "route", "add", "default", "via", "203.0.113.1");
+            Netns.veth(f.fabric, "vigw", "192.0.2.1/30", f.igw, "vpc0", "192.0.2.2/30");
+            Netns.ip(f.fabric, "route", "add", "default", "via", "192.0.2.2");
+            Netns.ip(f.igw, "route", "add", "10.0.0.0/16", "via", "192.0.2.1");
+            Netns.veth(f.igw, "inet0", "203.0.113.1/24", f.internet, "eth0", INTERNET_HOST + "/24");
+            Netns.ip(f.internet, "route", "add", "default", "via", "203.0.113.1");
             return f;
         } catch (IOException | InterruptedException | RuntimeException e) {
             f.close();
@@ -105,25 +92,11 @@ public final class VpcFabric implements AutoCloseable {
 
     /** Runs a shell command in {@code ns}. */
     String in(String ns, String command) throws IOException, InterruptedException {
-        return sh("ip", "netns", "exec", ns, "sh", "-c", command);
+        return Netns.in(ns, command);
     }
 
     @Override
     public void close() throws IOException {
-        IOException first = null;
-        for (String ns : List.copyOf(namespaces).reversed()) {
-            try {
-                sh("ip", "netns", "del", ns);
-                namespaces.remove(ns);
-            } catch (IOException e) {
-                first = first == null ? e : first;
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                first = first == null ? new IOException("interrupted deleting " + ns, e) : first;
-            }
-        }
-        if (first != null) {
-            throw first;
-        }
+        namespaces.close();
     }
 }

@@ -8,6 +8,8 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.vpcipam.it.cni.BusyboxImage;
+import io.vpcipam.it.host.Host;
+import io.vpcipam.it.host.Netns;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -18,7 +20,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -66,7 +67,7 @@ public final class TestNode implements AutoCloseable {
     private Process kubelet;
     private long kubeletStarted;
     private Duration registered;
-    private boolean netnsMade;
+    private final Netns namespaces = new Netns();
     private boolean cgroupMade;
     private boolean closed;
     private final Thread onExit = new Thread(this::close, "vit-knode-stop");
@@ -75,7 +76,7 @@ public final class TestNode implements AutoCloseable {
         this.cluster = cluster;
         this.name = name;
         this.w = w;
-        String suffix = Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xffffffL);
+        String suffix = Host.suffix();
         this.netns = "vit-kn-" + suffix;
         this.cgroup = pidsHierarchy().resolve("vit-knode-" + suffix);
     }
@@ -125,10 +126,8 @@ public final class TestNode implements AutoCloseable {
                 "images/pod", "pki")) {
             Files.createDirectories(w.resolve(d));
         }
-        TestCluster.run(w, "ip", "netns", "add", netns);
-        netnsMade = true;
-        TestCluster.run(w, "ip", "-n", netns, "link", "set", "lo", "up");
-        TestCluster.run(w, "ip", "netns", "exec", netns, "sh", "-c", "echo 1 > /proc/sys/net/ipv4/ip_forward");
+        namespaces.add(netns);
+        Netns.sysctl(netns, "net.ipv4.ip_forward=1");
         Files.createDirectories(cgroup);
         cgroupMade = true;
 
@@ -401,9 +400,7 @@ public final class TestNode implements AutoCloseable {
 
     /** {@code ip ARGS} in the node's network namespace; its output. */
     public String ip(String... args) throws IOException, InterruptedException {
-        List<String> c = new ArrayList<>(List.of("ip", "-n", netns));
-        c.addAll(List.of(args));
-        return TestCluster.run(w, c.toArray(String[]::new));
+        return Netns.ip(netns, args);
     }
 
     /** The tail of a component's log (proxy, containerd, kubelet), for failure messages. */
@@ -630,11 +627,17 @@ public final class TestNode implements AutoCloseable {
             if (cgroupMade) {
                 removeGroup(cgroup.getFileName().toString(), true);
             }
-            if (netnsMade) {
-                status(w, "ip", "netns", "del", netns);
+            IOException netnsLeft = null;
+            try {
+                namespaces.close();
+            } catch (IOException e) {
+                netnsLeft = e;
             }
             // nothing of the node is mounted on the machine; this catches a mount that leaked all the same
-            status(w, "sh", "-c", "grep -o ' " + w + "[^ ]*' /proc/mounts | sort -r | xargs -r -n1 umount -l");
+            Host.unmountBelow(w);
+            if (netnsLeft != null) {
+                throw netnsLeft;
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (IOException e) {

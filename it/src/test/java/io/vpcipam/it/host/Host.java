@@ -1,0 +1,66 @@
+package io.vpcipam.it.host;
+
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The machine side of the test kit: running a tool and the skip-unless-root check that every test of real
+ * namespaces, links, containerd or a kubelet starts with. Each command is bounded (60 s) so a hung tool fails the test
+ * with what it printed instead of hanging the build.
+ */
+public final class Host {
+
+    private Host() {
+    }
+
+    /** Runs a command, returns its stdout and stderr; fails with them unless it exits 0 within 60 s. */
+    public static String sh(String... cmd) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(60, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new IOException("timed out: " + String.join(" ", cmd));
+        }
+        if (p.exitValue() != 0) {
+            throw new IOException(String.join(" ", cmd) + " exited " + p.exitValue() + ": " + out);
+        }
+        return out;
+    }
+
+    /** Runs a command and returns its exit status (output discarded; -1 when it hangs for 60 s). */
+    public static int status(String... cmd) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .start();
+        if (!p.waitFor(60, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            return -1;
+        }
+        return p.exitValue();
+    }
+
+    /** Skips the calling test with {@code why} unless it runs as root, and with a hint for each missing tool. */
+    public static void assumeRoot(String why, List<String> tools) throws IOException {
+        String status = Files.readString(Path.of("/proc/self/status"));
+        assumeTrue(status.lines().anyMatch(l -> l.startsWith("Uid:") && l.split("\\s+")[1].equals("0")), why);
+        for (String tool : tools) {
+            assumeTrue(Files.isExecutable(Path.of(tool)), tool + " is missing: bin/ci-packages.sh installs it");
+        }
+    }
+
+    /** A random 6-hex-digit suffix for names other engineers' tests must not collide with. */
+    public static String suffix() {
+        return Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xffffffL);
+    }
+
+    /** Unmounts (lazily, deepest first) anything still mounted at or below {@code dir}: a leak check before deleting it. */
+    public static void unmountBelow(Path dir) throws IOException, InterruptedException {
+        status("sh", "-c", "grep -o ' " + dir + "[^ ]*' /proc/mounts | sort -r | xargs -r -n1 umount -l");
+    }
+}
