@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assumptions.assumeFalse;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.vpcipam.it.IpamdProcess;
+import io.vpcipam.it.host.Containerd;
 import io.vpcipam.it.host.Host;
 import io.vpcipam.protocol.Request;
 import java.io.IOException;
@@ -16,7 +17,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -52,7 +52,7 @@ class ContainerdIT {
             }
         }
         Path w = Files.createTempDirectory(Path.of("/tmp"), "vit-ctrd");
-        Process containerd = null;
+        Containerd containerd = null;
         try (IpamdProcess ipamd = IpamdProcess.start("sim", tmp.resolve("ipamd"), Map.of(), Duration.ofSeconds(60));
              NodeNetns n = NodeNetns.create()) {
             Path dist = NodeNetns.plugin().getParent();
@@ -61,8 +61,9 @@ class ContainerdIT {
                     ipamd.socket().toString(), "--state-dir", ipamd.stateDir().toString(), "--log-file",
                     w.resolve("cni.log").toString(), "--chain", "portmap bandwidth tuning");
 
-            containerd = startContainerd(w);
-            String ctr = "ctr --address " + w.resolve("ctrd/containerd.sock");
+            containerd = Containerd.start(w.resolve("ctrd"), w.resolve("config.toml"), null, List.of(), "",
+                    w.resolve("containerd.log"), Duration.ofSeconds(10));
+            String ctr = String.join(" ", containerd.ctr());
             Host.sh("sh", "-c", ctr + " images import " + buildImage(w));
 
             // Pod b, wired straight by the plugin in the same node: the container pings it.
@@ -92,12 +93,9 @@ class ContainerdIT {
             assertEquals(0, n.cni("DEL", "pod-b", "", conf, Map.of()).exit());
         } finally {
             if (containerd != null) {
-                containerd.destroy();
-                if (!containerd.waitFor(20, TimeUnit.SECONDS)) {
-                    containerd.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-                }
+                containerd.close();
             }
-            Host.status("sh", "-c", "grep -o ' " + w + "[^ ]*' /proc/mounts | sort -r | xargs -r -n1 umount -l");
+            Host.unmountBelow(w);
             Host.status("rm", "-rf", w.toString());
             Host.status(NodeNetns.plugin().getParent().resolve("install.sh").toString(), "--uninstall",
                     "--bin-dir", BIN.toString(), "--conf-dir", CONF_DIR.toString(), "--conf-file", CONF_FILE);
@@ -106,39 +104,6 @@ class ContainerdIT {
                 Host.status("rm", "-rf", p.toString());
             }
         }
-    }
-
-    private static Process startContainerd(Path w) throws IOException, InterruptedException {
-        Path d = w.resolve("ctrd");
-        Files.createDirectories(d);
-        Path config = w.resolve("config.toml");
-        Files.writeString(config, """
-                version = 2
-                root = "%1$s/root"
-                state = "%1$s/state"
-                disabled_plugins = ["io.containerd.grpc.v1.cri"]
-                [grpc]
-                  address = "%1$s/containerd.sock"
-                [ttrpc]
-                  address = "%1$s/containerd.sock.ttrpc"
-                [debug]
-                  address = "%1$s/debug.sock"
-                [plugins."io.containerd.internal.v1.opt"]
-                  path = "%1$s/opt"
-                """.formatted(d));
-        Process p = new ProcessBuilder("containerd", "--config", config.toString()).redirectErrorStream(true)
-                .redirectOutput(w.resolve("containerd.log").toFile()).start();
-        for (int i = 0; i < 200; i++) {
-            if (Files.exists(d.resolve("containerd.sock"))
-                    && Host.status("ctr", "--address", d.resolve("containerd.sock").toString(), "version") == 0) {
-                return p;
-            }
-            if (!p.isAlive()) {
-                break;
-            }
-            Thread.sleep(50);
-        }
-        throw new IOException("containerd did not start: " + Files.readString(w.resolve("containerd.log")));
     }
 
     /** An OCI image layout tar with /bin/busybox (Debian's busybox-static) and its sh applet. */

@@ -12,12 +12,14 @@ import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.client.utils.Serialization;
+import io.vpcipam.it.host.Containerd;
 import io.vpcipam.it.host.Host;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
@@ -49,15 +51,13 @@ public final class ImageNode implements AutoCloseable {
 
     private final Path w;
     private final NodeNetns netns;
-    private final Process containerd;
-    private final Path sock;
+    private final Containerd containerd;
     private final List<String> containers = new ArrayList<>();
 
-    private ImageNode(Path w, NodeNetns netns, Process containerd) {
+    private ImageNode(Path w, NodeNetns netns, Containerd containerd) {
         this.w = w;
         this.netns = netns;
         this.containerd = containerd;
-        this.sock = w.resolve("ctrd/containerd.sock");
     }
 
     /** The image tarball the build made. */
@@ -86,25 +86,9 @@ public final class ImageNode implements AutoCloseable {
     public static ImageNode start(Path w) throws IOException, InterruptedException {
         NodeNetns n = NodeNetns.create();
         try {
-            Path d = w.resolve("ctrd");
-            for (String dir : List.of("ctrd", "etc-upper", "etc-work", "cni-bin", "fifo", "logs")) {
+            for (String dir : List.of("etc-upper", "etc-work", "cni-bin", "fifo", "logs")) {
                 Files.createDirectories(w.resolve(dir));
             }
-            Path config = w.resolve("config.toml");
-            Files.writeString(config, """
-                    version = 2
-                    root = "%1$s/root"
-                    state = "%1$s/state"
-                    disabled_plugins = ["io.containerd.grpc.v1.cri"]
-                    [grpc]
-                      address = "%1$s/containerd.sock"
-                    [ttrpc]
-                      address = "%1$s/containerd.sock.ttrpc"
-                    [debug]
-                      address = "%1$s/debug.sock"
-                    [plugins."io.containerd.internal.v1.opt"]
-                      path = "%1$s/opt"
-                    """.formatted(d));
             String setup = String.join(" && ",
                     "mount -t tmpfs -o mode=755 vit-run /run",
                     "mount -t tmpfs -o mode=755 vit-opt /opt",
@@ -114,24 +98,12 @@ public final class ImageNode implements AutoCloseable {
                     "mkdir -p /var/lib/cni",
                     "mount -t overlay vit-etc -o lowerdir=/etc,upperdir=" + w.resolve("etc-upper") + ",workdir="
                             + w.resolve("etc-work") + " /etc",
-                    "mkdir -p /etc/cni/net.d",
-                    "exec containerd --config " + config);
-            Process p = new ProcessBuilder("nsenter", "--net=/run/netns/" + n.node, "unshare", "--mount",
-                    "--propagation", "private", "sh", "-c", setup).redirectErrorStream(true)
-                    .redirectOutput(w.resolve("containerd.log").toFile()).start();
-            ImageNode node = new ImageNode(w, n, p);
-            for (int i = 0; i < 600; i++) {
-                if (!p.isAlive()) {
-                    break;
-                }
-                if (Files.exists(d.resolve("containerd.sock")) && node.ctrStatus("version") == 0) {
-                    return node;
-                }
-                Thread.sleep(50);
-            }
-            node.close();
-            throw new IOException("containerd did not start: " + Files.readString(w.resolve("containerd.log")));
+                    "mkdir -p /etc/cni/net.d") + " && ";
+            return new ImageNode(w, n, Containerd.start(w.resolve("ctrd"), w.resolve("config.toml"), null,
+                    List.of("nsenter", "--net=/run/netns/" + n.node, "unshare", "--mount", "--propagation", "private"),
+                    setup, w.resolve("containerd.log"), Duration.ofSeconds(30)));
         } catch (IOException | InterruptedException | RuntimeException e) {
+            Host.unmountBelow(w);
             n.close();
             throw e;
         }
@@ -163,9 +135,8 @@ public final class ImageNode implements AutoCloseable {
 
     /** The command line of {@code ctr ARGS} inside the node's mount and network namespaces. */
     public List<String> ctrCommand(String... args) {
-        List<String> cmd = new ArrayList<>(List.of("nsenter", "-t", Long.toString(containerd.pid()), "-m", "-n",
-                "ctr", "--address", sock.toString()));
-        cmd.addAll(List.of(args));
+        List<String> cmd = new ArrayList<>(List.of("nsenter", "-t", Long.toString(containerd.pid()), "-m", "-n"));
+        cmd.addAll(containerd.ctr(args));
         return cmd;
     }
 
@@ -178,9 +149,7 @@ public final class ImageNode implements AutoCloseable {
 
     /** {@code ip ARGS} in the node's network namespace; its output. */
     public String hostIp(String... args) throws IOException, InterruptedException {
-        List<String> c = new ArrayList<>(List.of("ip", "-n", netns.node));
-        c.addAll(List.of(args));
-        return Host.sh(c.toArray(String[]::new));
+        return netns.ip(args);
     }
 
     /** True when {@code GET http://127.0.0.1:PORT/PATH} on the node answers 2xx. */
@@ -469,13 +438,10 @@ public final class ImageNode implements AutoCloseable {
                 ctrStatus("task", "delete", "-f", id);
                 ctrStatus("container", "rm", id);
             }
-            containerd.destroy();
-            if (!containerd.waitFor(20, TimeUnit.SECONDS)) {
-                containerd.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            }
+            containerd.close();
             // containerd's mount namespace (its tmpfs and overlay) goes with its last process; binds into the work
             // dir seen from the machine are only the container rootfs snapshots, unmounted by containerd.
-            Host.status("sh", "-c", "grep -o ' " + w + "[^ ]*' /proc/mounts | sort -r | xargs -r -n1 umount -l");
+            Host.unmountBelow(w);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {

@@ -59,6 +59,18 @@ public final class Host {
         return Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xffffffL);
     }
 
+    /** Stops a process: SIGTERM, then SIGKILL when it has not ended within 20 s. */
+    public static void stop(Process p) throws InterruptedException {
+        if (p == null || !p.isAlive()) {
+            return;
+        }
+        p.destroy();
+        if (!p.waitFor(20, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            p.waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
     /** Unmounts (lazily, deepest first) anything still mounted at or below {@code dir}: a leak check before deleting it. */
     public static void unmountBelow(Path dir) throws IOException, InterruptedException {
         status("sh", "-c", "grep -o ' " + dir + "[^ ]*' /proc/mounts | sort -r | xargs -r -n1 umount -l");

@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.vpcipam.it.cni.BusyboxImage;
+import io.vpcipam.it.host.Containerd;
 import io.vpcipam.it.host.Host;
 import io.vpcipam.it.host.Netns;
 
@@ -63,7 +64,7 @@ public final class TestNode implements AutoCloseable {
     private final Path w;
     private final Path cgroup;
     private Process proxy;
-    private Process containerd;
+    private Containerd containerd;
     private Process kubelet;
     private long kubeletStarted;
     private Duration registered;
@@ -122,7 +123,7 @@ public final class TestNode implements AutoCloseable {
     }
 
     private void boot(Map<String, String> labels, String providerId) throws IOException, InterruptedException {
-        for (String d : List.of("ctrd", "cni-bin", "cni-conf", "kubelet", "var-lib", "var-log", "images/pause",
+        for (String d : List.of("cni-bin", "cni-conf", "kubelet", "var-lib", "var-log", "images/pause",
                 "images/pod", "pki")) {
             Files.createDirectories(w.resolve(d));
         }
@@ -139,16 +140,13 @@ public final class TestNode implements AutoCloseable {
         await(Duration.ofSeconds(30), proxy, "proxy", () -> listening(proxy.pid(), port));
 
         writeCredentials();
-        writeContainerdConfig();
         linkDebianPlugins("loopback"); // the CRI brings up every sandbox's lo with it
         long t0 = System.nanoTime();
-        containerd = spawn("containerd", "nsenter", "--net=/run/netns/" + netns, "unshare", "--mount",
-                "--propagation", "private", "sh", "-c", inCgroup()
-                        + "mount -t tmpfs -o mode=755 vit-run /run && mount --bind " + w.resolve("var-lib")
-                        + " /var/lib && mount --bind " + w.resolve("var-log") + " /var/log && exec containerd --config "
-                        + w.resolve("containerd.toml"));
-        await(Duration.ofSeconds(120), containerd, "containerd", () -> Files.exists(socket())
-                && status(w, "ctr", "--address", socket().toString(), "version") == 0);
+        containerd = Containerd.start(w.resolve("ctrd"), w.resolve("containerd.toml"), criTable(),
+                List.of("nsenter", "--net=/run/netns/" + netns, "unshare", "--mount", "--propagation", "private"),
+                inCgroup() + "mount -t tmpfs -o mode=755 vit-run /run && mount --bind " + w.resolve("var-lib")
+                        + " /var/lib && mount --bind " + w.resolve("var-log") + " /var/log && ",
+                w.resolve("containerd.log"), Duration.ofSeconds(120));
         System.out.println("containerd (CRI) on " + name + " ready " + (System.nanoTime() - t0) / 1_000_000 + " ms after start");
         ctr("images", "import", BusyboxImage.write(w.resolve("images/pause"), SANDBOX_IMAGE,
                 List.of("/bin/busybox", "sleep", "2147483647")).toString());
@@ -206,35 +204,24 @@ public final class TestNode implements AutoCloseable {
                 name));
     }
 
-    private void writeContainerdConfig() throws IOException {
-        Path d = w.resolve("ctrd");
-        Files.writeString(w.resolve("containerd.toml"), """
-                version = 2
-                root = "%1$s/root"
-                state = "%1$s/state"
-                [grpc]
-                  address = "%1$s/containerd.sock"
-                [ttrpc]
-                  address = "%1$s/containerd.sock.ttrpc"
-                [debug]
-                  address = "%1$s/debug.sock"
-                [plugins."io.containerd.internal.v1.opt"]
-                  path = "%1$s/opt"
+    /** The CRI plugin's part of containerd's config: the kubelet's runtime, CNI dirs private to the node. */
+    private String criTable() {
+        return """
                 [plugins."io.containerd.grpc.v1.cri"]
-                  sandbox_image = "%2$s"
+                  sandbox_image = "%1$s"
                   restrict_oom_score_adj = true
                   netns_mounts_under_state_dir = true
                   disable_apparmor = true
                   stream_server_address = "127.0.0.1"
                   stream_server_port = "0"
                   [plugins."io.containerd.grpc.v1.cri".cni]
-                    bin_dir = "%3$s"
-                    conf_dir = "%4$s"
+                    bin_dir = "%2$s"
+                    conf_dir = "%3$s"
                   [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
                     runtime_type = "io.containerd.runc.v2"
                     [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
                       SystemdCgroup = false
-                """.formatted(d, SANDBOX_IMAGE, cniBinDir(), cniConfDir()));
+                """.formatted(SANDBOX_IMAGE, cniBinDir(), cniConfDir());
     }
 
     private void writeKubeletConfig(String providerId) throws IOException {
@@ -367,9 +354,9 @@ public final class TestNode implements AutoCloseable {
 
     /** {@code ctr -n k8s.io ARGS} against this node's containerd; its output, or an exception with it. */
     public String ctr(String... args) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>(List.of("ctr", "--address", socket().toString(), "-n", "k8s.io"));
+        List<String> cmd = new ArrayList<>(List.of("-n", "k8s.io"));
         cmd.addAll(List.of(args));
-        return TestCluster.run(w, cmd.toArray(String[]::new));
+        return TestCluster.run(w, containerd.ctr(cmd.toArray(String[]::new)).toArray(String[]::new));
     }
 
     /** The ids of pod {@code namespace/pod}'s sandboxes (CNI_CONTAINERID of its ADD and DEL), running or not. */
@@ -516,7 +503,7 @@ public final class TestNode implements AutoCloseable {
                 // none listed
             }
         }
-        if (containerd != null && containerd.isAlive()) {
+        if (containerd != null && containerd.alive()) {
             try {
                 ctr("containers", "ls", "-q").lines().map(String::strip).filter(l -> !l.isEmpty()).forEach(ids::add);
             } catch (IOException | InterruptedException ignored) {
@@ -538,17 +525,6 @@ public final class TestNode implements AutoCloseable {
                 ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
             }
             Thread.sleep(100);
-        }
-    }
-
-    private static void stop(Process p) throws InterruptedException {
-        if (p == null || !p.isAlive()) {
-            return;
-        }
-        p.destroy();
-        if (!p.waitFor(20, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            p.waitFor(10, TimeUnit.SECONDS);
         }
     }
 
@@ -605,11 +581,13 @@ public final class TestNode implements AutoCloseable {
             }
         }
         try {
-            stop(kubelet);
+            Host.stop(kubelet);
             Set<String> ids = containerIds();
             List<Path> containers = ids.stream().map(id -> pidsHierarchy().resolve("k8s.io").resolve(id)).toList();
             killAll(containers);
-            stop(containerd);
+            if (containerd != null) {
+                containerd.close();
+            }
             List<Path> all = new ArrayList<>(containers);
             if (cgroupMade) {
                 all.add(cgroup);
