@@ -4,20 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.fabric8.kubernetes.api.model.NodeBuilder;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.vpcipam.it.IpamdProcess;
 import io.vpcipam.protocol.Request;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -27,29 +20,10 @@ import java.util.Map;
  * own Node (under the chart's ClusterRole); while cordoned no interface is created, and pods are still served from
  * the interface it has; uncordoned, the interface the warm target wants comes.
  */
-class CordonOnApiServerIT {
+class CordonOnApiServerIT extends OnApiServer {
 
-    @TempDir
-    Path tmp;
-    TestCluster cluster;
-    KubernetesClient admin;
-    String nodeName;
-    IpamdProcess ipamd;
-
-    @BeforeEach
-    void setUp() throws Exception {
-        cluster = SharedCluster.get();
-        admin = cluster.adminClient();
-        nodeName = Kube.unique("vit-cordon");
-    }
-
-    @AfterEach
-    void tearDown() {
-        if (ipamd != null) {
-            ipamd.close();
-        }
-        admin.nodes().withName(nodeName).delete();
-        admin.close();
+    CordonOnApiServerIT() {
+        super("vit-cordon");
     }
 
     int interfaces() {
@@ -69,12 +43,8 @@ class CordonOnApiServerIT {
     void cordonedByARealNodeUpdate_noInterfaceCreated_podsStillServed_uncordoned_theInterfaceComes()
             throws Exception {
         Kube.node(admin, nodeName, "us-east-1a", Map.of());
-        String token = Chart.applyIdentity(admin);
         Instant t0 = Instant.now().minusSeconds(1);
-        Map<String, String> env = new HashMap<>(Map.of("IPAMD_KUBERNETES", "true", "NODE_NAME", nodeName,
-                "KUBECONFIG", cluster.kubeconfig("ipamd-" + nodeName, token).toString(),
-                "IPAMD_RECONCILE_INTERVAL", "1s"));
-        ipamd = IpamdProcess.start("sim", tmp.resolve("ipamd"), env, Duration.ofSeconds(90));
+        startIpamd(Map.of("IPAMD_RECONCILE_INTERVAL", "1s"));
         Kube.await(Duration.ofSeconds(30), () -> interfaces() == 1, () -> "interfaces " + interfaces());
 
         cordon(true);
@@ -82,8 +52,7 @@ class CordonOnApiServerIT {
                 () -> ipamd.log());
         // one warm interface's worth (29 on c5.4xlarge) is kept free: the first pod makes the pool want a second
         for (int i = 0; i < 5; i++) {
-            assertTrue(ipamd.call(Request.add("vpc-ipam", "c" + i, "eth0", "/proc/1/ns/net", "shop", "web-" + i))
-                    .ok(), "pods are still served from the interface the node has");
+            assertTrue(add("web-" + i).ok(), "pods are still served from the interface the node has");
         }
         Kube.await(Duration.ofSeconds(30), () -> ipamd.log().contains("held: node " + nodeName + " is cordoned"),
                 () -> ipamd.log());
@@ -94,8 +63,7 @@ class CordonOnApiServerIT {
         Kube.await(Duration.ofSeconds(60), () -> interfaces() == 2, () -> "interfaces " + interfaces() + "\n"
                 + ipamd.log());
 
-        List<AuditLog.Entry> nodeReads = AuditLog.by(cluster.auditLog(), Chart.user()).stream()
-                .filter(e -> !e.at().isBefore(t0) && e.resource().equals("nodes")
+        List<AuditLog.Entry> nodeReads = ipamdRequests(t0).stream().filter(e -> e.resource().equals("nodes")
                         && (e.verb().equals("watch") || e.verb().equals("list"))).toList();
         assertTrue(nodeReads.stream().anyMatch(e -> e.verb().equals("watch")
                 && e.uri().contains("metadata.name%3D" + nodeName)), "its own Node watched: " + nodeReads);

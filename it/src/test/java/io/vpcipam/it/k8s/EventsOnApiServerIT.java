@@ -7,17 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Event;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.vpcipam.it.IpamdProcess;
 import io.vpcipam.protocol.ErrorCodes;
 import io.vpcipam.protocol.Reply;
-import io.vpcipam.protocol.Request;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -34,36 +27,12 @@ import java.util.concurrent.Future;
  * it could not serve; a storm of failed ADDs stays one Event per object and reason whose series counts them; the
  * audit log shows every Event write allowed, and how few there were.
  */
-class EventsOnApiServerIT {
+class EventsOnApiServerIT extends OnApiServer {
 
     static final int PODS = 40;
 
-    @TempDir
-    Path tmp;
-    TestCluster cluster;
-    KubernetesClient admin;
-    String ns;
-    String nodeName;
-    IpamdProcess ipamd;
-
-    @BeforeEach
-    void setUp() throws Exception {
-        cluster = SharedCluster.get();
-        admin = cluster.adminClient();
-        ns = Kube.unique("vit-ev");
-        nodeName = Kube.unique("vit-ev-node");
-        Kube.namespace(admin, ns);
-    }
-
-    @AfterEach
-    void tearDown() {
-        if (ipamd != null) {
-            ipamd.close();
-        }
-        admin.nodes().withName(nodeName).delete();
-        admin.v1().events().inNamespace("default").withField("involvedObject.name", nodeName).delete();
-        admin.namespaces().withName(ns).delete();
-        admin.close();
+    EventsOnApiServerIT() {
+        super("vit-ev");
     }
 
     List<Event> nodeEvents() {
@@ -87,13 +56,9 @@ class EventsOnApiServerIT {
             Pod p = Kube.pod(admin, ns, "web-" + i, nodeName, false);
             uids.put(p.getMetadata().getName(), p.getMetadata().getUid());
         }
-        String token = Chart.applyIdentity(admin);
         Instant t0 = Instant.now().minusSeconds(1);
-        Map<String, String> env = new HashMap<>(Map.of("IPAMD_KUBERNETES", "true", "NODE_NAME", nodeName,
-                "KUBECONFIG", cluster.kubeconfig("ipamd-" + nodeName, token).toString(),
-                // 16 addresses, 5 reserved, one the node's own: 10 for pods, then the subnet is exhausted
-                "IPAMD_SIM_SUBNET", "10.0.0.0/28", "IPAMD_ADD_TIMEOUT", "1s"));
-        ipamd = IpamdProcess.start("sim", tmp.resolve("ipamd"), env, Duration.ofSeconds(90));
+        // 16 addresses, 5 reserved, one the node's own: 10 for pods, then the subnet is exhausted
+        startIpamd(Map.of("IPAMD_SIM_SUBNET", "10.0.0.0/28", "IPAMD_ADD_TIMEOUT", "1s"));
 
         // a storm: every pod of the node asks at once, twice; only the first ten or so can be served
         List<Reply> replies = new ArrayList<>();
@@ -102,8 +67,7 @@ class EventsOnApiServerIT {
                 List<Future<Reply>> calls = new ArrayList<>();
                 for (int i = 0; i < PODS; i++) {
                     String pod = "web-" + i;
-                    calls.add(pool.submit(() -> ipamd.call(Request.add("vpc-ipam", "c-" + pod, "eth0",
-                            "/proc/1/ns/net", ns, pod))));
+                    calls.add(pool.submit(() -> add(pod)));
                 }
                 for (Future<Reply> f : calls) {
                     replies.add(f.get());

@@ -14,20 +14,11 @@ import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import io.vpcipam.it.IpamdProcess;
-import io.vpcipam.protocol.Reply;
-import io.vpcipam.protocol.Request;
-import io.vpcipam.protocol.StatusInfo;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
@@ -42,62 +33,19 @@ import java.util.stream.Collectors;
  * with a bound token of the chart's ServiceAccount and authorized by nothing but the chart's rendered ClusterRole.
  * The audit log shows what ipamd really asked and what the server decided.
  */
-class IpamdOnApiServerIT {
+class IpamdOnApiServerIT extends OnApiServer {
 
-    static final ResourceDefinitionContext NETWORK_CONFIGS = new ResourceDefinitionContext.Builder()
-            .withGroup("vpc-ipam.io").withVersion("v1alpha1").withKind("NetworkConfig").withPlural("networkconfigs")
-            .withNamespaced(false).build();
-
-    @TempDir
-    Path tmp;
-    TestCluster cluster;
-    KubernetesClient admin;
-    String token;
-    String ns;
-    String nodeName;
-    IpamdProcess ipamd;
-
-    @BeforeEach
-    void setUp() throws Exception {
-        cluster = SharedCluster.get();
-        admin = cluster.adminClient();
-        token = Chart.applyIdentity(admin);
-        ns = Kube.unique("vit");
-        nodeName = Kube.unique("vit-node");
-        Kube.namespace(admin, ns);
+    IpamdOnApiServerIT() {
+        super("vit");
     }
 
-    @AfterEach
-    void tearDown() {
-        if (ipamd != null) {
-            ipamd.close();
-        }
-        admin.nodes().withName(nodeName).delete();
-        admin.namespaces().withName(ns).delete();
-        admin.genericKubernetesResources(NETWORK_CONFIGS).withLabel("vit-test", ns).delete();
-        admin.close();
-    }
-
+    /** ipamd with fast collection of gone pods and pool annotation, and {@code extra} on top. */
+    @Override
     IpamdProcess startIpamd(Map<String, String> extra) throws IOException, InterruptedException {
-        Map<String, String> env = new HashMap<>(Map.of("IPAMD_KUBERNETES", "true", "NODE_NAME", nodeName,
-                "KUBECONFIG", cluster.kubeconfig("ipamd-" + nodeName, token).toString(),
-                "IPAMD_POD_GC_INTERVAL", "1s", "IPAMD_POD_GC_GRACE", "3s", "IPAMD_NODE_ANNOTATE_INTERVAL", "1s"));
+        Map<String, String> env = new HashMap<>(Map.of("IPAMD_POD_GC_INTERVAL", "1s", "IPAMD_POD_GC_GRACE", "3s",
+                "IPAMD_NODE_ANNOTATE_INTERVAL", "1s"));
         env.putAll(extra);
-        ipamd = IpamdProcess.start("sim", tmp.resolve("ipamd"), env, Duration.ofSeconds(90));
-        return ipamd;
-    }
-
-    Reply add(String pod) throws IOException {
-        return ipamd.call(Request.add("vpc-ipam", "c-" + pod, "eth0", "/proc/1/ns/net", ns, pod));
-    }
-
-    Set<String> leasedPods() {
-        try {
-            StatusInfo s = ipamd.call(Request.status()).status();
-            return s.leases().stream().map(StatusInfo.LeaseStatus::podName).collect(Collectors.toSet());
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
+        return super.startIpamd(env);
     }
 
     Map<String, Object> poolAnnotation() {
@@ -109,11 +57,6 @@ class IpamdOnApiServerIT {
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
-    }
-
-    /** ipamd's requests since {@code since}, for this test's node (or cluster-wide ones it made meanwhile). */
-    List<AuditLog.Entry> ipamdRequests(Instant since) {
-        return AuditLog.by(cluster.auditLog(), Chart.user()).stream().filter(e -> !e.at().isBefore(since)).toList();
     }
 
     void networkConfig(String name, String subnet) {

@@ -111,14 +111,9 @@ public final class TestCluster implements AutoCloseable {
 
     private void writeCredentials() throws IOException, InterruptedException {
         Path pki = Files.createDirectories(dir.resolve("pki"));
-        run(pki, "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=vit-k8s-ca",
-                "-keyout", "ca.key", "-out", "ca.crt");
-        Files.writeString(pki.resolve("server.ext"), "subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kubernetes"
+        Pki.ca(pki, "vit-k8s-ca");
+        Pki.sign(pki, pki, "server", "/CN=kube-apiserver", "subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kubernetes"
                 + ",DNS:kubernetes.default.svc\nextendedKeyUsage=serverAuth\n");
-        run(pki, "openssl", "req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=kube-apiserver",
-                "-keyout", "server.key", "-out", "server.csr");
-        run(pki, "openssl", "x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key",
-                "-CAcreateserial", "-days", "2", "-extfile", "server.ext", "-out", "server.crt");
         run(pki, "openssl", "genrsa", "-out", "sa.key", "2048");
         run(pki, "openssl", "rsa", "-in", "sa.key", "-pubout", "-out", "sa.pub");
         Files.writeString(pki.resolve("tokens.csv"), adminToken + ",vit-admin,vit-admin,system:masters\n");
@@ -249,22 +244,7 @@ public final class TestCluster implements AutoCloseable {
 
     /** Writes a kubeconfig for {@code token} (for ipamd and kubectl) and returns its path. */
     public Path kubeconfig(String name, String token) throws IOException {
-        Path f = dir.resolve(name + ".kubeconfig");
-        Files.writeString(f, """
-                apiVersion: v1
-                kind: Config
-                clusters:
-                  - name: vit
-                    cluster: {server: "%s", certificate-authority: "%s"}
-                users:
-                  - name: %s
-                    user: {token: "%s"}
-                contexts:
-                  - name: vit
-                    context: {cluster: vit, user: %s}
-                current-context: vit
-                """.formatted(url(), caFile(), name, token, name));
-        return f;
+        return Pki.kubeconfig(dir.resolve(name + ".kubeconfig"), url(), caFile(), name, "{token: \"" + token + "\"}");
     }
 
     /** Runs kubectl as the admin; returns its output, throws with it when it fails. */

@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.vpcipam.it.cni.BusyboxImage;
+import io.vpcipam.it.host.Cgroup;
 import io.vpcipam.it.host.Containerd;
 import io.vpcipam.it.host.Host;
 import io.vpcipam.it.host.Netns;
@@ -48,6 +49,14 @@ import java.util.stream.Stream;
  *       lists (the kubelet first, so nothing is restarted), which also ends the private mount namespace and with it
  *       every mount and pod network namespace, then deletes the node's namespace and the work dir.</li>
  * </ul>
+ *
+ * <p>Why one class: a node is one lifetime. Everything it starts shares its network namespace, mount namespace,
+ * cgroup and work dir, and {@link #close()} must undo them in one order (kubelet, containers, containerd, the rest of
+ * the cgroup, then the namespace and the dir) that only the owner of all of them knows, after a full start or a
+ * partial one. The parts that are not particular to a kubelet node live apart and are shared with the cni fixtures:
+ * {@link Netns} (the namespace), {@link Containerd} (the runtime's start and stop), {@link Cgroup} (stop by PID),
+ * {@link Pki} (the node's certificate and kubeconfig), {@code BusyboxImage} (its images). What stays here is the
+ * kubelet's configuration, the API server forwarder, and the few pod helpers the ITs use over the same processes.
  */
 public final class TestNode implements AutoCloseable {
 
@@ -56,20 +65,18 @@ public final class TestNode implements AutoCloseable {
     /** The sandbox ("pause") image: busybox sleeping forever. */
     public static final String SANDBOX_IMAGE = "docker.io/library/vit-pause:1";
 
-    private static final Path CGROUP = Path.of("/sys/fs/cgroup");
-
     private final TestCluster cluster;
     private final String name;
     private final String netns;
     private final Path w;
-    private final Path cgroup;
+    private final String suffix;
+    private Cgroup cgroup;
     private Process proxy;
     private Containerd containerd;
     private Process kubelet;
     private long kubeletStarted;
     private Duration registered;
     private final Netns namespaces = new Netns();
-    private boolean cgroupMade;
     private boolean closed;
     private final Thread onExit = new Thread(this::close, "vit-knode-stop");
 
@@ -77,9 +84,8 @@ public final class TestNode implements AutoCloseable {
         this.cluster = cluster;
         this.name = name;
         this.w = w;
-        String suffix = Host.suffix();
+        this.suffix = Host.suffix();
         this.netns = "vit-kn-" + suffix;
-        this.cgroup = pidsHierarchy().resolve("vit-knode-" + suffix);
     }
 
     /** Skips the calling test, saying why, unless root with containerd, runc and the cluster's kubelet. */
@@ -99,7 +105,7 @@ public final class TestNode implements AutoCloseable {
             }
             assumeTrue(false, hint);
         }
-        assumeTrue(Files.isDirectory(pidsHierarchy()), "no cgroup pids hierarchy at " + pidsHierarchy());
+        assumeTrue(Files.isDirectory(Cgroup.pidsHierarchy()), "no cgroup pids hierarchy at " + Cgroup.pidsHierarchy());
     }
 
     /**
@@ -129,12 +135,11 @@ public final class TestNode implements AutoCloseable {
         }
         namespaces.add(netns);
         Netns.sysctl(netns, "net.ipv4.ip_forward=1");
-        Files.createDirectories(cgroup);
-        cgroupMade = true;
+        cgroup = Cgroup.create("vit-knode-" + suffix);
 
         // the API server's port on the node's loopback, forwarded to the machine's (one nc pair per connection)
         int port = Integer.parseInt(cluster.url().substring(cluster.url().lastIndexOf(':') + 1));
-        proxy = spawn("proxy", "nsenter", "--net=/run/netns/" + netns, "sh", "-c", inCgroup()
+        proxy = spawn("proxy", "nsenter", "--net=/run/netns/" + netns, "sh", "-c", cgroup.join()
                 + "exec busybox nc -ll -p " + port + " -e nsenter --net=/proc/" + ProcessHandle.current().pid()
                 + "/ns/net busybox nc 127.0.0.1 " + port);
         await(Duration.ofSeconds(30), proxy, "proxy", () -> listening(proxy.pid(), port));
@@ -144,7 +149,7 @@ public final class TestNode implements AutoCloseable {
         long t0 = System.nanoTime();
         containerd = Containerd.start(w.resolve("ctrd"), w.resolve("containerd.toml"), criTable(),
                 List.of("nsenter", "--net=/run/netns/" + netns, "unshare", "--mount", "--propagation", "private"),
-                inCgroup() + "mount -t tmpfs -o mode=755 vit-run /run && mount --bind " + w.resolve("var-lib")
+                cgroup.join() + "mount -t tmpfs -o mode=755 vit-run /run && mount --bind " + w.resolve("var-lib")
                         + " /var/lib && mount --bind " + w.resolve("var-log") + " /var/log && ",
                 w.resolve("containerd.log"), Duration.ofSeconds(120));
         System.out.println("containerd (CRI) on " + name + " ready " + (System.nanoTime() - t0) / 1_000_000 + " ms after start");
@@ -170,7 +175,7 @@ public final class TestNode implements AutoCloseable {
         }
         kubeletStarted = System.nanoTime();
         kubelet = spawn("kubelet", "nsenter", "-t", Long.toString(containerd.pid()), "-m", "-n", "sh", "-c",
-                inCgroup() + "exec " + cmd.stream().map(TestNode::quote).collect(Collectors.joining(" ")));
+                cgroup.join() + "exec " + cmd.stream().map(TestNode::quote).collect(Collectors.joining(" ")));
         try (KubernetesClient admin = cluster.adminClient()) {
             await(Duration.ofSeconds(180), kubelet, "kubelet", () -> admin.nodes().withName(name).get() != null);
         }
@@ -179,29 +184,12 @@ public final class TestNode implements AutoCloseable {
 
     private void writeCredentials() throws IOException, InterruptedException {
         Path pki = w.resolve("pki");
-        Path ca = cluster.dir().resolve("pki");
         // the Node authorizer's identity: user system:node:NAME in group system:nodes
-        TestCluster.run(pki, "openssl", "req", "-newkey", "rsa:2048", "-nodes", "-subj",
-                "/O=system:nodes/CN=system:node:" + name, "-keyout", "node.key", "-out", "node.csr");
-        Files.writeString(pki.resolve("client.ext"), "extendedKeyUsage=clientAuth\n");
-        TestCluster.run(pki, "openssl", "x509", "-req", "-in", "node.csr", "-CA", ca.resolve("ca.crt").toString(),
-                "-CAkey", ca.resolve("ca.key").toString(), "-CAcreateserial", "-CAserial", "ca.srl", "-days", "2",
-                "-extfile", "client.ext", "-out", "node.crt");
-        Files.writeString(w.resolve("kubelet.kubeconfig"), """
-                apiVersion: v1
-                kind: Config
-                clusters:
-                  - name: vit
-                    cluster: {server: "%s", certificate-authority: "%s"}
-                users:
-                  - name: %s
-                    user: {client-certificate: "%s", client-key: "%s"}
-                contexts:
-                  - name: vit
-                    context: {cluster: vit, user: %s}
-                current-context: vit
-                """.formatted(cluster.url(), cluster.caFile(), name, pki.resolve("node.crt"), pki.resolve("node.key"),
-                name));
+        Pki.sign(pki, cluster.caFile().getParent(), "node", "/O=system:nodes/CN=system:node:" + name,
+                "extendedKeyUsage=clientAuth\n");
+        Pki.kubeconfig(w.resolve("kubelet.kubeconfig"), cluster.url(), cluster.caFile(), name,
+                "{client-certificate: \"" + pki.resolve("node.crt") + "\", client-key: \"" + pki.resolve("node.key")
+                        + "\"}");
     }
 
     /** The CRI plugin's part of containerd's config: the kubelet's runtime, CNI dirs private to the node. */
@@ -416,10 +404,6 @@ public final class TestNode implements AutoCloseable {
         return p.exitValue();
     }
 
-    private String inCgroup() {
-        return "echo $$ > " + cgroup.resolve("cgroup.procs") + " && ";
-    }
-
     private Process spawn(String log, String... cmd) throws IOException {
         return new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(w.resolve(log + ".log").toFile())).start();
@@ -467,31 +451,6 @@ public final class TestNode implements AutoCloseable {
         throw new IOException(what + " on " + name + " not ready within " + timeout + ":\n" + logs());
     }
 
-    /** The cgroup hierarchy whose {@code cgroup.procs} lists a group's processes: v1's pids, or the v2 root. */
-    static Path pidsHierarchy() {
-        return Files.isRegularFile(CGROUP.resolve("cgroup.controllers")) ? CGROUP : CGROUP.resolve("pids");
-    }
-
-    /** Every pid in {@code group} and below. */
-    private static List<Long> pids(Path group) {
-        if (!Files.isDirectory(group)) {
-            return List.of();
-        }
-        List<Long> out = new ArrayList<>();
-        try (Stream<Path> s = Files.walk(group)) {
-            for (Path f : s.filter(p -> p.getFileName().toString().equals("cgroup.procs")).toList()) {
-                for (String l : Files.readAllLines(f)) {
-                    if (!l.isBlank()) {
-                        out.add(Long.parseLong(l.strip()));
-                    }
-                }
-            }
-        } catch (IOException e) {
-            // the group went away meanwhile: nothing left in it
-        }
-        return out;
-    }
-
     /** The containers this node's containerd ran (live tasks by their state dirs, plus what ctr lists). */
     private Set<String> containerIds() {
         Set<String> ids = new LinkedHashSet<>();
@@ -511,54 +470,6 @@ public final class TestNode implements AutoCloseable {
             }
         }
         return ids;
-    }
-
-    /** SIGKILLs every process of these groups until none is left (at most 30 s). */
-    private static void killAll(List<Path> groups) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (System.nanoTime() < deadline) {
-            List<Long> left = groups.stream().flatMap(g -> pids(g).stream()).toList();
-            if (left.isEmpty()) {
-                return;
-            }
-            for (long pid : left) {
-                ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
-            }
-            Thread.sleep(100);
-        }
-    }
-
-    /**
-     * Removes a cgroup (with {@code children}: and its children) from every hierarchy; the kernel refuses a group
-     * that still has processes or child groups.
-     */
-    private static void removeGroup(String relative, boolean children) {
-        List<Path> roots = new ArrayList<>();
-        if (Files.isRegularFile(CGROUP.resolve("cgroup.controllers"))) {
-            roots.add(CGROUP);
-        } else {
-            try (Stream<Path> s = Files.list(CGROUP)) {
-                s.filter(p -> Files.isRegularFile(p.resolve("cgroup.procs"))).forEach(roots::add);
-            } catch (IOException ignored) {
-                // no hierarchies
-            }
-        }
-        for (Path root : roots) {
-            Path g = root.resolve(relative);
-            if (!Files.isDirectory(g)) {
-                continue;
-            }
-            if (!children) {
-                g.toFile().delete();
-                continue;
-            }
-            try (Stream<Path> s = Files.walk(g)) {
-                s.filter(Files::isDirectory).sorted((a, b) -> b.getNameCount() - a.getNameCount())
-                        .forEach(d -> d.toFile().delete());
-            } catch (IOException ignored) {
-                // gone meanwhile
-            }
-        }
     }
 
     /**
@@ -583,27 +494,28 @@ public final class TestNode implements AutoCloseable {
         try {
             Host.stop(kubelet);
             Set<String> ids = containerIds();
-            List<Path> containers = ids.stream().map(id -> pidsHierarchy().resolve("k8s.io").resolve(id)).toList();
-            killAll(containers);
+            List<Path> containers = ids.stream().map(id -> Cgroup.pidsHierarchy().resolve("k8s.io").resolve(id))
+                    .toList();
+            Cgroup.killAll(containers);
             if (containerd != null) {
                 containerd.close();
             }
             List<Path> all = new ArrayList<>(containers);
-            if (cgroupMade) {
-                all.add(cgroup);
+            if (cgroup != null) {
+                all.add(cgroup.path());
             }
-            killAll(all);
+            Cgroup.killAll(all);
             if (proxy != null) {
                 proxy.waitFor(10, TimeUnit.SECONDS);
             }
             for (String id : ids) {
-                removeGroup("k8s.io/" + id, true);
+                Cgroup.remove("k8s.io/" + id, true);
             }
             if (!ids.isEmpty()) {
-                removeGroup("k8s.io", false); // the runtimes' parent group, unless another runtime's child is in it
+                Cgroup.remove("k8s.io", false); // the runtimes' parent group, unless another runtime's child is in it
             }
-            if (cgroupMade) {
-                removeGroup(cgroup.getFileName().toString(), true);
+            if (cgroup != null) {
+                cgroup.remove();
             }
             IOException netnsLeft = null;
             try {
