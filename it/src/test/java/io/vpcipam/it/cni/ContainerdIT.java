@@ -10,7 +10,6 @@ import io.vpcipam.it.IpamdProcess;
 import io.vpcipam.it.host.Containerd;
 import io.vpcipam.it.host.Host;
 import io.vpcipam.protocol.Request;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

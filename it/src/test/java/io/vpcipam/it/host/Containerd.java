@@ -40,18 +40,10 @@ public final class Containerd implements AutoCloseable {
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
         Containerd c = new Containerd(dir, p);
-        long deadline = System.nanoTime() + timeout.toNanos();
         try {
-            while (System.nanoTime() < deadline) {
-                if (!p.isAlive()) {
-                    throw new IOException("containerd exited with " + p.exitValue() + ": " + Files.readString(log));
-                }
-                if (Files.exists(c.socket()) && Host.status(c.ctr("version").toArray(String[]::new)) == 0) {
-                    return c;
-                }
-                Thread.sleep(50);
-            }
-            throw new IOException("containerd not ready within " + timeout + ": " + Files.readString(log));
+            Host.await(timeout, p, "containerd", () -> Files.exists(c.socket())
+                    && Host.status(c.ctr("version").toArray(String[]::new)) == 0, () -> Host.tail(log, 60));
+            return c;
         } catch (IOException | InterruptedException | RuntimeException e) {
             c.close();
             throw e;

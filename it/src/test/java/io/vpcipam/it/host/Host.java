@@ -6,9 +6,11 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * The machine side of the test kit: running a tool and the skip-unless-root check that every test of real
@@ -59,6 +61,42 @@ public final class Host {
         return Long.toHexString(ThreadLocalRandom.current().nextLong() & 0xffffffL);
     }
 
+    /** A condition {@link #await} polls. */
+    @FunctionalInterface
+    public interface Check {
+        /** True once the awaited state is reached. */
+        boolean ok() throws IOException, InterruptedException;
+    }
+
+    /**
+     * Polls {@code ok} (every 100 ms) until it holds; fails naming {@code what}, with {@code logs}, when process
+     * {@code p} (the one that should get there) exits first or {@code timeout} passes.
+     */
+    public static void await(Duration timeout, Process p, String what, Check ok, Supplier<String> logs)
+            throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!p.isAlive()) {
+                throw new IOException(what + " exited with " + p.exitValue() + ":\n" + logs.get());
+            }
+            if (ok.ok()) {
+                return;
+            }
+            Thread.sleep(100);
+        }
+        throw new IOException(what + " not ready within " + timeout + ":\n" + logs.get());
+    }
+
+    /** The last {@code lines} lines of a log file, for a failure message. */
+    public static String tail(Path log, int lines) {
+        try {
+            List<String> all = Files.readAllLines(log);
+            return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+        } catch (IOException e) {
+            return "(no log: " + e + ")";
+        }
+    }
+
     /** Stops a process: SIGTERM, then SIGKILL when it has not ended within 20 s. */
     public static void stop(Process p) throws InterruptedException {
         if (p == null || !p.isAlive()) {
@@ -71,7 +109,7 @@ public final class Host {
         }
     }
 
-    /** Unmounts (lazily, deepest first) anything still mounted at or below {@code dir}: a leak check before deleting it. */
+    /** Unmounts (lazily, deepest first) whatever is still mounted at or below {@code dir}, before it is deleted. */
     public static void unmountBelow(Path dir) throws IOException, InterruptedException {
         status("sh", "-c", "grep -o ' " + dir + "[^ ]*' /proc/mounts | sort -r | xargs -r -n1 umount -l");
     }

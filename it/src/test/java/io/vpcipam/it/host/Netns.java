@@ -22,7 +22,7 @@ public final class Netns implements AutoCloseable {
         return prefix + "-" + Host.suffix();
     }
 
-    /** Makes namespace {@code name} (path {@code /run/netns/NAME}) with its loopback up; {@link #close()} deletes it. */
+    /** Makes namespace {@code name} (at {@code /run/netns/NAME}), loopback up; {@link #close()} deletes it. */
     public synchronized String add(String name) throws IOException, InterruptedException {
         Host.sh("ip", "netns", "add", name);
         names.add(name);

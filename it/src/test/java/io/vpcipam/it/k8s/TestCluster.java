@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.vpcipam.it.host.Host;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -134,14 +135,14 @@ public final class TestCluster implements AutoCloseable {
                 "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer, "--initial-cluster", "vit=" + peer,
                 "--log-level", "warn"));
         HttpClient http = HttpClient.newHttpClient();
-        waitFor(Duration.ofSeconds(30), etcd, "etcd", () -> {
+        Host.await(Duration.ofSeconds(30), etcd, "etcd", () -> {
             try {
                 return http.send(HttpRequest.newBuilder(URI.create(client + "/health")).build(),
                         HttpResponse.BodyHandlers.ofString()).body().contains("true");
             } catch (IOException e) {
                 return false;
             }
-        });
+        }, () -> logTail("etcd"));
     }
 
     /** Starts (or restarts) the API server on the same port and etcd; returns once /readyz answers ok. */
@@ -172,7 +173,7 @@ public final class TestCluster implements AutoCloseable {
                 "--audit-log-mode", "blocking",
                 "--profiling=false", "--v", "1"));
         HttpClient http = HttpClient.newBuilder().sslContext(sslContext()).build();
-        waitFor(Duration.ofSeconds(90), apiserver, "kube-apiserver", () -> {
+        Host.await(Duration.ofSeconds(90), apiserver, "kube-apiserver", () -> {
             try {
                 HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url() + "/readyz"))
                         .header("Authorization", "Bearer " + adminToken).build(), HttpResponse.BodyHandlers.ofString());
@@ -180,7 +181,7 @@ public final class TestCluster implements AutoCloseable {
             } catch (IOException e) {
                 return false;
             }
-        });
+        }, () -> logTail("kube-apiserver"));
         apiserverStartup = Duration.ofNanos(System.nanoTime() - t0);
     }
 
@@ -273,27 +274,7 @@ public final class TestCluster implements AutoCloseable {
 
     /** The tail of a component's log, for failure messages. */
     public String logTail(String name) {
-        try {
-            List<String> lines = Files.readAllLines(dir.resolve(name + ".log"));
-            return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
-        } catch (IOException e) {
-            return "(no log: " + e + ")";
-        }
-    }
-
-    private void waitFor(Duration timeout, Process p, String name, Check ready) throws IOException,
-            InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (System.nanoTime() < deadline) {
-            if (!p.isAlive()) {
-                throw new IOException(name + " exited with " + p.exitValue() + ":\n" + logTail(name));
-            }
-            if (ready.ok()) {
-                return;
-            }
-            Thread.sleep(100);
-        }
-        throw new IOException(name + " not ready within " + timeout + ":\n" + logTail(name));
+        return Host.tail(dir.resolve(name + ".log"), 40);
     }
 
     private SSLContext sslContext() throws IOException {
@@ -311,11 +292,6 @@ public final class TestCluster implements AutoCloseable {
         } catch (java.security.GeneralSecurityException e) {
             throw new IOException(e);
         }
-    }
-
-    @FunctionalInterface
-    private interface Check {
-        boolean ok() throws InterruptedException;
     }
 
     /** Runs a command in {@code cwd}; returns stdout+stderr; throws with them when it exits non-zero. */

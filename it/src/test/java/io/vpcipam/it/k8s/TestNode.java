@@ -380,12 +380,7 @@ public final class TestNode implements AutoCloseable {
 
     /** The tail of a component's log (proxy, containerd, kubelet), for failure messages. */
     public String logTail(String component) {
-        try {
-            List<String> lines = Files.readAllLines(w.resolve(component + ".log"));
-            return String.join("\n", lines.subList(Math.max(0, lines.size() - 60), lines.size()));
-        } catch (IOException e) {
-            return "(no log: " + e + ")";
-        }
+        return Host.tail(w.resolve(component + ".log"), 60);
     }
 
     /** Everything the node logged so far (for a failure message). */
@@ -431,24 +426,9 @@ public final class TestNode implements AutoCloseable {
         return false;
     }
 
-    @FunctionalInterface
-    private interface Check {
-        boolean ok() throws IOException, InterruptedException;
-    }
-
-    private void await(Duration timeout, Process p, String what, Check ok) throws IOException, InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (System.nanoTime() < deadline) {
-            if (!p.isAlive()) {
-                throw new IOException(what + " on " + name + " exited with " + p.exitValue() + ":\n" + logs()
-                        + "\n--- proxy\n" + logTail("proxy"));
-            }
-            if (ok.ok()) {
-                return;
-            }
-            Thread.sleep(200);
-        }
-        throw new IOException(what + " on " + name + " not ready within " + timeout + ":\n" + logs());
+    private void await(Duration timeout, Process p, String what, Host.Check ok)
+            throws IOException, InterruptedException {
+        Host.await(timeout, p, what + " on " + name, ok, () -> logs() + "\n--- proxy\n" + logTail("proxy"));
     }
 
     /** The containers this node's containerd ran (live tasks by their state dirs, plus what ctr lists). */
