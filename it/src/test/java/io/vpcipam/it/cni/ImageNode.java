@@ -407,6 +407,21 @@ public final class ImageNode implements AutoCloseable {
         throw new IOException("no task " + id);
     }
 
+    /**
+     * Waits until task {@code id} runs: {@code ctr run --cni} starts a task only once the CNI ADD has returned, so
+     * from then on its network is wired (its lease alone comes before the plugin has set up the routes).
+     */
+    public void awaitRunning(String id, Duration timeout) throws IOException, InterruptedException {
+        long end = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < end) {
+            if (ctr("task", "ls").lines().anyMatch(l -> l.startsWith(id + " ") && l.contains("RUNNING"))) {
+                return;
+            }
+            Thread.sleep(100);
+        }
+        throw new IOException("task " + id + " not running within " + timeout + ":\n" + ctr("task", "ls"));
+    }
+
     /** Stops a container as the kubelet does (TERM, then KILL after the grace period) and removes it. */
     public void stop(String id, int graceSeconds) throws IOException, InterruptedException {
         ctrStatus("task", "kill", "-s", "SIGTERM", id);

@@ -18,6 +18,7 @@ import io.vpcipam.protocol.StatusInfo.LeaseStatus;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -140,7 +141,7 @@ class ImageNodeIT {
                 Path sock = run.resolve("ipamd.sock");
                 String a = "pod-a-" + suffix(), b = "pod-b-" + suffix();
                 pods.add(startPod(node, a));
-                String ipA = waitForLease(sock, a);
+                String ipA = waitForLease(node, sock, a);
                 List<String> fillers = new ArrayList<>();
                 for (int i = 0; i < 4; i++) {
                     String id = "filler-" + i + "-" + suffix();
@@ -149,7 +150,7 @@ class ImageNodeIT {
                     fillers.add(id);
                 }
                 pods.add(startPod(node, b));
-                String ipB = waitForLease(sock, b);
+                String ipB = waitForLease(node, sock, b);
                 assertTrue(ipA.startsWith("10.0.") && ipB.startsWith("10.0."), ipA + " " + ipB + " in the sim's VPC");
                 assertNotEquals(ipA, ipB);
                 assertEquals(0, routeTableOf(sock, a), "pod a is on the primary interface");
@@ -196,7 +197,7 @@ class ImageNodeIT {
                 // the new ipamd serves: pod c gets an address and reaches pod a and the internet
                 String c = "pod-c-" + suffix();
                 pods.add(startPod(node, c));
-                String ipC = waitForLease(sock, c);
+                String ipC = waitForLease(node, sock, c);
                 assertPings(node, c, ipA);
                 assertPings(node, a, VpcFabric.INTERNET_HOST);
                 for (String p : List.of(a, c)) {
@@ -321,12 +322,14 @@ class ImageNodeIT {
         return node.ctr("task", "exec", "--exec-id", "x" + suffix(), pod, "/bin/sh", "-c", sh);
     }
 
-    private static String waitForLease(Path sock, String pod) throws Exception {
+    /** Pod {@code pod}'s address once it runs (its network wired: see {@link ImageNode#awaitRunning}). */
+    private static String waitForLease(ImageNode node, Path sock, String pod) throws Exception {
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (System.nanoTime() < end) {
             Optional<LeaseStatus> l = leases(sock).stream().filter(x -> x.containerId().equals("default-" + pod))
                     .findFirst();
             if (l.isPresent()) {
+                node.awaitRunning(pod, Duration.ofNanos(end - System.nanoTime()));
                 return l.get().address();
             }
             Thread.sleep(100);
