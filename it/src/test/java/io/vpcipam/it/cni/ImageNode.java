@@ -448,7 +448,15 @@ public final class ImageNode implements AutoCloseable {
     @Override
     public void close() throws IOException {
         try {
-            for (String id : List.copyOf(containers)) {
+            // every container of this containerd, also those a test ran itself through ctrCommand (its pods): a
+            // shim outlives containerd, so one not stopped here would outlive the test
+            Set<String> all = new LinkedHashSet<>(containers);
+            try {
+                ctr("containers", "ls", "-q").lines().map(String::strip).filter(l -> !l.isEmpty()).forEach(all::add);
+            } catch (IOException e) {
+                // containerd not answering: the containers this node ran are what we know
+            }
+            for (String id : all) {
                 ctrStatus("task", "kill", "-s", "SIGKILL", id);
                 ctrStatus("task", "delete", "-f", id);
                 ctrStatus("container", "rm", id);
