@@ -40,6 +40,12 @@ import java.util.concurrent.TimeUnit;
  * overlay whose writes land in the work dir, so the fixed paths ctr uses for CNI ({@code /opt/cni/bin},
  * {@code /etc/cni/net.d}, {@code /var/lib/cni}) and containerd's {@code /run/containerd} never touch the machine.
  * {@code /opt/cni/bin} is the work dir's {@code cni-bin}, so the test sees what install-cni put there.
+ *
+ * <p>Why one class (over 400 lines): most of it is {@link #run}, the kubelet's reading of a pod spec (security
+ * context, capabilities, memory limit, environment, volumes) turned into {@code ctr run} flags, and that needs the
+ * node itself: hostPath volumes are made inside the node's mount namespace, emptyDir and configMap volumes in its
+ * work dir, and every container it runs is stopped by {@link #close()}. The parts every node fixture shares are
+ * elsewhere: the namespace ({@link NodeNetns}), the runtime's start and stop ({@code host.Containerd}).
  */
 public final class ImageNode implements AutoCloseable {
 
