@@ -4,22 +4,16 @@ import io.vpcipam.it.IpamdProcess;
 import io.vpcipam.protocol.Reply;
 import io.vpcipam.protocol.Request;
 import io.vpcipam.protocol.StatusInfo;
+import io.vpcipam.provider.aws.Ec2TestBed;
+import io.vpcipam.provider.aws.Moto;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.ec2.Ec2Client;
 import software.amazon.awssdk.services.ec2.model.Filter;
 import software.amazon.awssdk.services.ec2.model.NetworkInterface;
 
-import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -36,7 +30,6 @@ import java.util.concurrent.Future;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * {@code java -jar ipamd.jar run --provider aws} against moto ({@code IPAMD_TEST_EC2_ENDPOINT}), the provider
@@ -45,59 +38,36 @@ import static org.junit.jupiter.api.Assertions.fail;
  */
 class AwsIpamdIT {
 
-    private static final String REGION = "us-east-1";
     private static final String OWNER_TAG = "vpc-ipam.io/instance-id";
 
     private static URI moto;
     private static Ec2Client ec2;
-    private static String subnetId;
-    private static String groupId;
+    private static Ec2TestBed bed;
 
     @TempDir
     Path dir;
 
     @BeforeAll
     static void motoVpc() {
-        String value = System.getenv("IPAMD_TEST_EC2_ENDPOINT");
-        if (value == null || value.isBlank()) {
-            String how = "IPAMD_TEST_EC2_ENDPOINT is not set; start moto with `. bin/moto.sh && start_moto`";
-            if ("true".equalsIgnoreCase(System.getenv("CI"))) {
-                fail("CI=true but " + how);
-            }
-            Assumptions.abort(how);
-        }
-        moto = URI.create(value.trim());
-        try (Socket s = new Socket()) {
-            s.connect(new InetSocketAddress(moto.getHost(), moto.getPort()), 2000);
-        } catch (IOException e) {
-            fail("IPAMD_TEST_EC2_ENDPOINT=" + moto + " does not answer: " + e.getMessage());
-        }
-        ec2 = Ec2Client.builder().endpointOverride(moto).region(Region.of(REGION))
-                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test")))
-                .httpClient(UrlConnectionHttpClient.create()).build();
-        String vpc = ec2.createVpc(r -> r.cidrBlock("10.1.0.0/16")).vpc().vpcId();
-        subnetId = ec2.createSubnet(r -> r.vpcId(vpc).cidrBlock("10.1.0.0/20").availabilityZone(REGION + "a"))
-                .subnet().subnetId();
-        groupId = ec2.createSecurityGroup(r -> r.vpcId(vpc).groupName("ipamd-it-" + System.nanoTime())
-                .description("ipamd e2e")).groupId();
+        moto = Moto.endpoint();
+        bed = Ec2TestBed.on(moto, "10.1.0.0/16", "10.1.0.0/20");
+        ec2 = bed.ec2();
     }
 
     @AfterAll
     static void close() {
-        if (ec2 != null) {
-            ec2.close();
+        if (bed != null) {
+            bed.close();
         }
     }
 
     private static String runInstance() {
-        return ec2.runInstances(r -> r.imageId("ami-12c6146b").instanceType("m5.large").minCount(1).maxCount(1)
-                .subnetId(subnetId).securityGroupIds(groupId)).instances().getFirst().instanceId();
+        return bed.runInstance();
     }
 
     private static Map<String, String> env(URI endpoint, String instance, Map<String, String> extra) {
-        Map<String, String> env = new HashMap<>(Map.of(
-                "AWS_EC2_ENDPOINT", endpoint.toString(), "AWS_REGION", REGION,
-                "AWS_ACCESS_KEY_ID", "test", "AWS_SECRET_ACCESS_KEY", "test",
+        Map<String, String> env = Moto.env(endpoint);
+        env.putAll(Map.of(
                 "IPAMD_INSTANCE_ID", instance,
                 "IPAMD_AWS_PREFIX_DELEGATION", "false", // moto ignores Ipv4PrefixCount
                 "IPAMD_RECONCILE_INTERVAL", "500ms", "CLUSTER_NAME", "e2e"));
@@ -172,7 +142,8 @@ class AwsIpamdIT {
         String instance = runInstance();
         Map<String, String> env = env(moto, instance, Map.of("WARM_IP_TARGET", "3"));
         Map<Integer, String> before = new HashMap<>();
-        IpamdProcess first = IpamdProcess.start("aws", dir, env, Duration.ofSeconds(60));
+        // 120 s to serve: at load 25 on 2 cores a restart took over 60 s (its JVM start alone 33 s)
+        IpamdProcess first = IpamdProcess.start("aws", dir, env, Duration.ofSeconds(120));
         try {
             for (Reply r : first.addPods(0, 12)) {
                 assertTrue(r.ok(), String.valueOf(r.error()));
@@ -184,7 +155,7 @@ class AwsIpamdIT {
             first.kill();
         }
 
-        try (IpamdProcess second = IpamdProcess.start("aws", dir, env, Duration.ofSeconds(60))) {
+        try (IpamdProcess second = IpamdProcess.start("aws", dir, env, Duration.ofSeconds(120))) {
             for (int i = 0; i < 12; i++) {
                 Reply again = second.call(add(i));
                 assertTrue(again.ok(), String.valueOf(again.error()));

@@ -4,22 +4,16 @@ import io.vpcipam.it.IpamdProcess;
 import io.vpcipam.protocol.Reply;
 import io.vpcipam.protocol.Request;
 import io.vpcipam.protocol.StatusInfo;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
+import io.vpcipam.provider.aws.Ec2TestBed;
+import io.vpcipam.provider.aws.Moto;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
-import software.amazon.awssdk.regions.Region;
-import software.amazon.awssdk.services.ec2.Ec2Client;
 import software.amazon.awssdk.services.ec2.model.PrivateIpAddressSpecification;
 
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -27,7 +21,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -36,7 +29,6 @@ import java.util.concurrent.ThreadLocalRandom;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * Issue 13.10 on AWS: a subnet with fewer free addresses than ipamd wants. ipamd reads AvailableIpAddressCount
@@ -52,51 +44,35 @@ import static org.junit.jupiter.api.Assertions.fail;
  */
 class AwsNearFullSubnetIT {
 
-    private static final String REGION = "us-east-1";
     private static final int FREE = 4;
 
     private static URI moto;
-    private static Ec2Client ec2;
 
     @TempDir
     Path dir;
 
+    private Ec2TestBed bed;
+
     @BeforeAll
     static void moto() {
-        String value = System.getenv("IPAMD_TEST_EC2_ENDPOINT");
-        if (value == null || value.isBlank()) {
-            String how = "IPAMD_TEST_EC2_ENDPOINT is not set; start moto with `. bin/moto.sh && start_moto`";
-            if ("true".equalsIgnoreCase(System.getenv("CI"))) {
-                fail("CI=true but " + how);
-            }
-            Assumptions.abort(how);
-        }
-        moto = URI.create(value.trim());
-        try (Socket s = new Socket()) {
-            s.connect(new InetSocketAddress(moto.getHost(), moto.getPort()), 2000);
-        } catch (IOException e) {
-            fail("IPAMD_TEST_EC2_ENDPOINT=" + moto + " does not answer: " + e.getMessage());
-        }
-        ec2 = Ec2Client.builder().endpointOverride(moto).region(Region.of(REGION))
-                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test")))
-                .httpClient(UrlConnectionHttpClient.create()).build();
+        moto = Moto.endpoint();
     }
 
-    @AfterAll
-    static void close() {
-        if (ec2 != null) {
-            ec2.close();
+    @AfterEach
+    void closeBed() {
+        if (bed != null) {
+            bed.close();
         }
     }
 
-    private static int available(String subnetId) {
-        return ec2.describeSubnets(r -> r.subnetIds(subnetId)).subnets().getFirst().availableIpAddressCount();
+    private int available(String subnetId) {
+        return bed.ec2().describeSubnets(r -> r.subnetIds(subnetId)).subnets().getFirst().availableIpAddressCount();
     }
 
     /** The distinct secondary addresses moto holds on the instance's ENIs. */
-    private static Set<String> secondaries(String instance) {
+    private Set<String> secondaries(String instance) {
         Set<String> out = new HashSet<>();
-        ec2.describeNetworkInterfaces(r -> r.filters(software.amazon.awssdk.services.ec2.model.Filter.builder()
+        bed.ec2().describeNetworkInterfaces(r -> r.filters(software.amazon.awssdk.services.ec2.model.Filter.builder()
                 .name("attachment.instance-id").values(instance).build())).networkInterfaces()
                 .forEach(ni -> ni.privateIpAddresses().stream().filter(a -> !Boolean.TRUE.equals(a.primary()))
                         .forEach(a -> out.add(a.privateIpAddress())));
@@ -113,15 +89,12 @@ class AwsNearFullSubnetIT {
     void nearFullSubnet_ipamdAsksForWhatItHas_andServesThatManyPodsWithoutTheSubnetPause() throws Exception {
         // a VPC of this test's own (random second octet: other tests share the moto server)
         int octet = ThreadLocalRandom.current().nextInt(100, 250);
-        String vpc = ec2.createVpc(r -> r.cidrBlock("10." + octet + ".0.0/16")).vpc().vpcId();
-        String subnet = ec2.createSubnet(r -> r.vpcId(vpc).cidrBlock("10." + octet + ".0.0/24")
-                .availabilityZone(REGION + "a")).subnet().subnetId();
-        String group = ec2.createSecurityGroup(r -> r.vpcId(vpc).groupName("near-full-" + System.nanoTime())
-                .description("near-full subnet")).groupId();
-        String instance = ec2.runInstances(r -> r.imageId("ami-12c6146b").instanceType("m5.large").minCount(1)
-                .maxCount(1).subnetId(subnet).securityGroupIds(group)).instances().getFirst().instanceId();
-        String instanceIp = ec2.describeInstances(r -> r.instanceIds(instance)).reservations().getFirst().instances()
-                .getFirst().privateIpAddress();
+        bed = Ec2TestBed.on(moto, "10." + octet + ".0.0/16", "10." + octet + ".0.0/24");
+        String subnet = bed.subnetId();
+        String group = bed.groupId();
+        String instance = bed.runInstance();
+        String instanceIp = bed.ec2().describeInstances(r -> r.instanceIds(instance)).reservations().getFirst()
+                .instances().getFirst().privateIpAddress();
 
         // fill the subnet but FREE addresses, with explicit addresses (moto's random ones could repeat)
         int before = available(subnet);
@@ -133,13 +106,12 @@ class AwsNearFullSubnetIT {
                         .build());
             }
         }
-        ec2.createNetworkInterface(r -> r.subnetId(subnet).groups(group).privateIpAddresses(filler));
+        bed.ec2().createNetworkInterface(r -> r.subnetId(subnet).groups(group).privateIpAddresses(filler));
         assertEquals(FREE, available(subnet), "moto counts every ENI address of the subnet");
 
         int intro = freePort();
-        Map<String, String> env = new HashMap<>(Map.of(
-                "AWS_EC2_ENDPOINT", moto.toString(), "AWS_REGION", REGION,
-                "AWS_ACCESS_KEY_ID", "test", "AWS_SECRET_ACCESS_KEY", "test",
+        Map<String, String> env = Moto.env(moto);
+        env.putAll(Map.of(
                 "IPAMD_INSTANCE_ID", instance, "IPAMD_AWS_PREFIX_DELEGATION", "false",
                 "IPAMD_RECONCILE_INTERVAL", "500ms", "WARM_IP_TARGET", "9", "MAX_ENI", "1"));
         env.put("IPAMD_INTROSPECTION_ADDRESS", "127.0.0.1:" + intro);

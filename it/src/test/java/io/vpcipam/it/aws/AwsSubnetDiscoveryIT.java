@@ -2,32 +2,21 @@ package io.vpcipam.it.aws;
 
 import io.vpcipam.it.IpamdProcess;
 import io.vpcipam.protocol.Request;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
+import io.vpcipam.provider.aws.Ec2TestBed;
+import io.vpcipam.provider.aws.Moto;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
-import software.amazon.awssdk.regions.Region;
-import software.amazon.awssdk.services.ec2.Ec2Client;
 import software.amazon.awssdk.services.ec2.model.Filter;
 import software.amazon.awssdk.services.ec2.model.NetworkInterface;
-import software.amazon.awssdk.services.ec2.model.Tag;
 
-import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * aws-node's ENABLE_SUBNET_DISCOVERY on moto: a new ENI goes to the subnet with the most free addresses among the
@@ -36,82 +25,48 @@ import static org.junit.jupiter.api.Assertions.fail;
  */
 class AwsSubnetDiscoveryIT {
 
-    private static final String REGION = "us-east-1";
-
     private static URI moto;
-    private static Ec2Client ec2;
 
     @TempDir
     Path dir;
 
     @BeforeAll
     static void moto() {
-        String value = System.getenv("IPAMD_TEST_EC2_ENDPOINT");
-        if (value == null || value.isBlank()) {
-            String how = "IPAMD_TEST_EC2_ENDPOINT is not set; start moto with `. bin/moto.sh && start_moto`";
-            if ("true".equalsIgnoreCase(System.getenv("CI"))) {
-                fail("CI=true but " + how);
-            }
-            Assumptions.abort(how);
-        }
-        moto = URI.create(value.trim());
-        try (Socket s = new Socket()) {
-            s.connect(new InetSocketAddress(moto.getHost(), moto.getPort()), 2000);
-        } catch (IOException e) {
-            fail("IPAMD_TEST_EC2_ENDPOINT=" + moto + " does not answer: " + e.getMessage());
-        }
-        ec2 = Ec2Client.builder().endpointOverride(moto).region(Region.of(REGION))
-                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test")))
-                .httpClient(UrlConnectionHttpClient.create()).build();
+        moto = Moto.endpoint();
     }
 
-    @AfterAll
-    static void close() {
-        if (ec2 != null) {
-            ec2.close();
+    private record Vpc(Ec2TestBed bed, String primary, String tagged, String taggedOtherZone, String untaggedBigger)
+            implements AutoCloseable {
+        @Override
+        public void close() {
+            bed.close();
         }
     }
 
-    private record Vpc(String id, String primary, String tagged, String taggedOtherZone, String untaggedBigger,
-                       String group) {
-    }
-
+    /** A VPC of its own (random second octet: other tests share the moto server) with the four subnets. */
     private static Vpc vpc() {
         int octet = ThreadLocalRandom.current().nextInt(100, 250);
-        String vpc = ec2.createVpc(r -> r.cidrBlock("10." + octet + ".0.0/16")).vpc().vpcId();
-        String primary = subnet(vpc, "10." + octet + ".0.0/24", "a", false);
-        String tagged = subnet(vpc, "10." + octet + ".1.0/24", "a", true);
-        String otherZone = subnet(vpc, "10." + octet + ".16.0/20", "b", true);
-        String untagged = subnet(vpc, "10." + octet + ".32.0/20", "a", false);
-        String group = ec2.createSecurityGroup(r -> r.vpcId(vpc).groupName("discovery-" + System.nanoTime())
-                .description("subnet discovery")).groupId();
-        return new Vpc(vpc, primary, tagged, otherZone, untagged, group);
-    }
-
-    private static String subnet(String vpc, String cidr, String zone, boolean cniTag) {
-        String id = ec2.createSubnet(r -> r.vpcId(vpc).cidrBlock(cidr).availabilityZone(REGION + zone)).subnet()
-                .subnetId();
-        if (cniTag) {
-            ec2.createTags(r -> r.resources(id).tags(Tag.builder().key("kubernetes.io/role/cni").value("1").build()));
-        }
-        return id;
+        Ec2TestBed bed = Ec2TestBed.on(moto, "10." + octet + ".0.0/16", "10." + octet + ".0.0/24");
+        Map<String, String> cni = Map.of("kubernetes.io/role/cni", "1");
+        String tagged = bed.subnet("10." + octet + ".1.0/24", "a", cni);
+        String otherZone = bed.subnet("10." + octet + ".16.0/20", "b", cni);
+        String untagged = bed.subnet("10." + octet + ".32.0/20", "a", Map.of());
+        return new Vpc(bed, bed.subnetId(), tagged, otherZone, untagged);
     }
 
     /** Runs ipamd on a new m5.large in the primary subnet, wanting more than its primary ENI holds: the subnet
      *  of the ENI it creates. */
     private String secondEniSubnet(Vpc v, Map<String, String> extra) throws Exception {
-        String instance = ec2.runInstances(r -> r.imageId("ami-12c6146b").instanceType("m5.large").minCount(1)
-                .maxCount(1).subnetId(v.primary()).securityGroupIds(v.group())).instances().getFirst().instanceId();
-        Map<String, String> env = new HashMap<>(Map.of(
-                "AWS_EC2_ENDPOINT", moto.toString(), "AWS_REGION", REGION,
-                "AWS_ACCESS_KEY_ID", "test", "AWS_SECRET_ACCESS_KEY", "test",
+        String instance = v.bed().runInstance(v.primary()).instanceId();
+        Map<String, String> env = Moto.env(moto);
+        env.putAll(Map.of(
                 "IPAMD_INSTANCE_ID", instance, "IPAMD_AWS_PREFIX_DELEGATION", "false",
                 "IPAMD_RECONCILE_INTERVAL", "500ms", "WARM_IP_TARGET", "12"));
         env.putAll(extra);
         try (IpamdProcess ipamd = IpamdProcess.start("aws", dir.resolve(instance), env, Duration.ofSeconds(60))) {
             long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
             while (System.nanoTime() < deadline) {
-                for (NetworkInterface ni : ec2.describeNetworkInterfaces(r -> r.filters(Filter.builder()
+                for (NetworkInterface ni : v.bed().ec2().describeNetworkInterfaces(r -> r.filters(Filter.builder()
                         .name("attachment.instance-id").values(instance).build())).networkInterfaces()) {
                     if (ni.attachment() != null && ni.attachment().deviceIndex() > 0) {
                         ipamd.call(Request.status()); // still serving
@@ -126,14 +81,16 @@ class AwsSubnetDiscoveryIT {
 
     @Test
     void discoveryOnByDefault_newEniGoesToTheTaggedSubnetOfTheNodesZoneWithTheMostFree() throws Exception {
-        Vpc v = vpc();
-        assertEquals(v.tagged(), secondEniSubnet(v, Map.of()),
-                "tagged /24 in the node's zone (its primary /24 has the instance's address taken)");
+        try (Vpc v = vpc()) {
+            assertEquals(v.tagged(), secondEniSubnet(v, Map.of()),
+                    "tagged /24 in the node's zone (its primary /24 has the instance's address taken)");
+        }
     }
 
     @Test
     void discoveryOff_newEniGoesToThePrimarysSubnet() throws Exception {
-        Vpc v = vpc();
-        assertEquals(v.primary(), secondEniSubnet(v, Map.of("ENABLE_SUBNET_DISCOVERY", "false")));
+        try (Vpc v = vpc()) {
+            assertEquals(v.primary(), secondEniSubnet(v, Map.of("ENABLE_SUBNET_DISCOVERY", "false")));
+        }
     }
 }

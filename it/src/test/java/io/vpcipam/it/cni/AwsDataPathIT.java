@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import io.vpcipam.ipamd.host.HostException;
 import io.vpcipam.ipamd.host.HostNetwork;
@@ -18,9 +17,9 @@ import io.vpcipam.provider.CloudProvider;
 import io.vpcipam.provider.NodeInfo;
 import io.vpcipam.provider.ProviderContext;
 import io.vpcipam.provider.aws.AwsProviderFactory;
+import io.vpcipam.provider.aws.Ec2TestBed;
+import io.vpcipam.provider.aws.Moto;
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,14 +28,9 @@ import java.time.Duration;
 import java.time.InstantSource;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.ec2.Ec2Client;
 import software.amazon.awssdk.services.ec2.model.Instance;
 
@@ -49,32 +43,15 @@ import software.amazon.awssdk.services.ec2.model.Instance;
  */
 class AwsDataPathIT {
 
-    private static final String REGION = "us-east-1";
-
     @TempDir
     Path tmp;
 
     URI moto;
-    Ec2Client ec2;
 
     @BeforeEach
     void setUp() throws IOException {
         NodeNetns.assumeRoot();
-        String value = System.getenv("IPAMD_TEST_EC2_ENDPOINT");
-        if (value == null || value.isBlank()) {
-            String how = "IPAMD_TEST_EC2_ENDPOINT is not set; start moto with `. bin/moto.sh && start_moto`";
-            if ("true".equalsIgnoreCase(System.getenv("CI"))) {
-                fail("CI=true but " + how);
-            }
-            Assumptions.abort(how);
-        }
-        moto = URI.create(value.trim());
-        try (Socket s = new Socket()) {
-            s.connect(new InetSocketAddress(moto.getHost(), moto.getPort()), 2000);
-        }
-        ec2 = Ec2Client.builder().endpointOverride(moto).region(Region.of(REGION))
-                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test")))
-                .httpClient(UrlConnectionHttpClient.create()).build();
+        moto = Moto.endpoint();
     }
 
     /** {@code name} in {@code bin}: runs the real tool inside the node namespace. */
@@ -88,11 +65,10 @@ class AwsDataPathIT {
     @Test
     void awsInterfaceData_setsUpTheSecondEnisLinkTableAndRules_andSnatToTheInstancesPrimary_detachRemovesThem()
             throws Exception {
-        String vpc = ec2.createVpc(r -> r.cidrBlock("10.3.0.0/16")).vpc().vpcId();
-        String subnet = ec2.createSubnet(r -> r.vpcId(vpc).cidrBlock("10.3.16.0/20").availabilityZone(REGION + "a"))
-                .subnet().subnetId();
-        Instance instance = ec2.runInstances(r -> r.imageId("ami-12c6146b").instanceType("m5.large").minCount(1)
-                .maxCount(1).subnetId(subnet)).instances().getFirst();
+        Ec2TestBed bed = Ec2TestBed.on(moto, "10.3.0.0/16", "10.3.16.0/20");
+        Ec2Client ec2 = bed.ec2();
+        String subnet = bed.subnetId();
+        Instance instance = bed.runInstance(subnet);
         var eni = ec2.createNetworkInterface(r -> r.subnetId(subnet).secondaryPrivateIpAddressCount(2))
                 .networkInterface();
         String attachment = ec2.attachNetworkInterface(r -> r.networkInterfaceId(eni.networkInterfaceId())
@@ -100,9 +76,8 @@ class AwsDataPathIT {
         String primaryMac = instance.networkInterfaces().getFirst().macAddress();
         assertNotNull(primaryMac, "moto gives ENIs a MAC");
 
-        Map<String, String> env = Map.of("AWS_EC2_ENDPOINT", moto.toString(), "AWS_REGION", REGION,
-                "AWS_ACCESS_KEY_ID", "test", "AWS_SECRET_ACCESS_KEY", "test",
-                "IPAMD_INSTANCE_ID", instance.instanceId());
+        Map<String, String> env = Moto.env(moto);
+        env.put("IPAMD_INSTANCE_ID", instance.instanceId());
         try (NodeNetns n = NodeNetns.create();
              CloudProvider aws = new AwsProviderFactory().create(new ProviderContext(env, tmp, InstantSource.system(),
                      null))) {
@@ -174,7 +149,7 @@ class AwsDataPathIT {
             assertTrue(Host.sh("ip", "netns", "exec", n.node, "iptables-save", "-t", "nat")
                     .contains("--to-source " + instanceAddress));
         } finally {
-            ec2.close();
+            bed.close();
         }
     }
 }

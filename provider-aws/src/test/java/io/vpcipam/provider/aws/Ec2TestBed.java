@@ -3,37 +3,27 @@ package io.vpcipam.provider.aws;
 import io.vpcipam.provider.CloudException;
 import io.vpcipam.provider.CloudProvider;
 import io.vpcipam.provider.ProviderContext;
-import org.junit.jupiter.api.Assumptions;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.ec2.Ec2Client;
+import software.amazon.awssdk.services.ec2.model.Instance;
 import software.amazon.awssdk.services.ec2.model.ResourceType;
 import software.amazon.awssdk.services.ec2.model.Tag;
 import software.amazon.awssdk.services.ec2.model.TagSpecification;
 
-import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
- * A VPC, a subnet and one m5.large instance (the node) in an EC2 emulator (moto, LocalStack), built with the raw
- * SDK client, plus the provider wired to it through {@link AwsProviderFactory} as ipamd wires it.
- *
- * <p>Where the emulator comes from: {@code IPAMD_TEST_EC2_ENDPOINT} (set by {@code .ci/run} after starting moto).
- * Set but unreachable is a failure, never a skip; unset is a failure under {@code CI=true} and a skip, saying how to
- * start moto, elsewhere.
+ * A VPC of its own with a subnet and a security group in an EC2 emulator (moto, LocalStack), built with the raw SDK
+ * client, plus the provider wired to it through {@link AwsProviderFactory} as ipamd wires it. Public in the test-jar:
+ * {@code it}'s moto tests build their VPCs, subnets and instances with it too. Where moto comes from, and what
+ * happens without it: {@link Moto}.
  */
-final class Ec2TestBed implements AutoCloseable {
+public final class Ec2TestBed implements AutoCloseable {
 
-    static final String ENDPOINT_VARIABLE = "IPAMD_TEST_EC2_ENDPOINT";
-    static final String REGION = "us-east-1";
+    static final String REGION = Moto.REGION;
 
     final URI endpoint;
     final Ec2Client ec2;
@@ -41,64 +31,87 @@ final class Ec2TestBed implements AutoCloseable {
     final String subnetId;
     final String groupId;
 
-    private Ec2TestBed(URI endpoint) {
+    private Ec2TestBed(URI endpoint, String vpcCidr, String subnetCidr) {
         this.endpoint = endpoint;
-        this.ec2 = Ec2Client.builder().endpointOverride(endpoint).region(Region.of(REGION))
-                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("test", "test")))
-                .httpClient(UrlConnectionHttpClient.create()).build();
-        this.vpcId = ec2.createVpc(r -> r.cidrBlock("10.0.0.0/16")).vpc().vpcId();
-        this.subnetId = ec2.createSubnet(r -> r.vpcId(vpcId).cidrBlock("10.0.0.0/20").availabilityZone(REGION + "a"))
-                .subnet().subnetId();
+        this.ec2 = Moto.client(endpoint);
+        this.vpcId = ec2.createVpc(r -> r.cidrBlock(vpcCidr)).vpc().vpcId();
+        this.subnetId = subnet(subnetCidr, "a", Map.of());
         this.groupId = ec2.createSecurityGroup(r -> r.vpcId(vpcId).groupName("vpc-ipam-" + System.nanoTime())
                 .description("vpc-ipam test")).groupId();
     }
 
-    /** A bed on the configured emulator; skips or fails per the class comment when there is none. */
+    /** A bed (VPC 10.0.0.0/16, subnet 10.0.0.0/20) on the configured emulator; skips or fails as {@link Moto} says. */
     static Ec2TestBed fromEnvironment() {
-        String value = System.getenv(ENDPOINT_VARIABLE);
-        boolean ci = "true".equalsIgnoreCase(System.getenv("CI"));
-        if (value == null || value.isBlank()) {
-            String how = ENDPOINT_VARIABLE + " is not set; start moto with `. bin/moto.sh && start_moto`"
-                    + " (or run .ci/run) to run the EC2 emulator tests";
-            if (ci) {
-                throw new AssertionError("CI=true but " + how);
-            }
-            Assumptions.abort(how);
-        }
-        URI uri = URI.create(value.trim());
-        requireReachable(uri);
-        return new Ec2TestBed(uri);
-    }
-
-    /** An emulator endpoint that does not answer is a broken test set-up: fail loudly, never skip. */
-    static void requireReachable(URI uri) {
-        int port = uri.getPort() > 0 ? uri.getPort() : ("https".equals(uri.getScheme()) ? 443 : 80);
-        try (Socket s = new Socket()) {
-            s.connect(new InetSocketAddress(uri.getHost(), port), 2000);
-        } catch (IOException e) {
-            throw new AssertionError(ENDPOINT_VARIABLE + "=" + uri + " does not answer (" + e.getMessage()
-                    + "); is moto_server running?", e);
-        }
+        return on(Moto.endpoint(), "10.0.0.0/16", "10.0.0.0/20");
     }
 
     /** A bed on an endpoint the caller already checked (LocalStack from Testcontainers). */
     static Ec2TestBed at(URI endpoint) {
-        return new Ec2TestBed(endpoint);
+        return on(endpoint, "10.0.0.0/16", "10.0.0.0/20");
     }
 
-    /** Starts an m5.large in the subnet: a fresh node with one primary ENI. */
-    String runInstance() {
-        return ec2.runInstances(r -> r.imageId("ami-12c6146b").instanceType("m5.large").minCount(1).maxCount(1)
-                .subnetId(subnetId).securityGroupIds(groupId)).instances().getFirst().instanceId();
+    /**
+     * A bed on {@code endpoint} (from {@link Moto#endpoint()}): a VPC {@code vpcCidr} with the subnet
+     * {@code subnetCidr} in the region's zone a and a security group. moto lets VPCs overlap; a test that counts a
+     * subnet's addresses gives it CIDRs of its own.
+     */
+    public static Ec2TestBed on(URI endpoint, String vpcCidr, String subnetCidr) {
+        return new Ec2TestBed(endpoint, vpcCidr, subnetCidr);
+    }
+
+    /** The raw client (closed with the bed). */
+    public Ec2Client ec2() {
+        return ec2;
+    }
+
+    /** The VPC's id. */
+    public String vpcId() {
+        return vpcId;
+    }
+
+    /** The bed's first subnet (zone a). */
+    public String subnetId() {
+        return subnetId;
+    }
+
+    /** The bed's security group. */
+    public String groupId() {
+        return groupId;
+    }
+
+    /** The emulator's endpoint. */
+    public URI endpoint() {
+        return endpoint;
+    }
+
+    /** A new subnet {@code cidr} of the VPC in the region's zone {@code zone} ("a", "b"), tagged {@code tags}. */
+    public String subnet(String cidr, String zone, Map<String, String> tags) {
+        String id = ec2.createSubnet(r -> r.vpcId(vpcId).cidrBlock(cidr).availabilityZone(REGION + zone)).subnet()
+                .subnetId();
+        if (!tags.isEmpty()) {
+            ec2.createTags(r -> r.resources(id).tags(tags(tags)));
+        }
+        return id;
+    }
+
+    private static List<Tag> tags(Map<String, String> tags) {
+        return tags.entrySet().stream().map(e -> Tag.builder().key(e.getKey()).value(e.getValue()).build()).toList();
+    }
+
+    /** Starts an m5.large in the first subnet: a fresh node with one primary ENI. */
+    public String runInstance() {
+        return runInstance(subnetId).instanceId();
+    }
+
+    /** Starts an m5.large in {@code subnet} of the VPC, in the bed's security group. */
+    public Instance runInstance(String subnet) {
+        return ec2.runInstances(r -> r.imageId(Moto.AMI).instanceType("m5.large").minCount(1).maxCount(1)
+                .subnetId(subnet).securityGroupIds(groupId)).instances().getFirst();
     }
 
     /** The env ipamd would give the provider for {@code instanceId}, plus {@code extra}. */
     Map<String, String> env(String instanceId, Map<String, String> extra) {
-        Map<String, String> env = new HashMap<>();
-        env.put("AWS_EC2_ENDPOINT", endpoint.toString());
-        env.put("AWS_REGION", REGION);
-        env.put("AWS_ACCESS_KEY_ID", "test");
-        env.put("AWS_SECRET_ACCESS_KEY", "test");
+        Map<String, String> env = Moto.env(endpoint);
         env.put("IPAMD_INSTANCE_ID", instanceId);
         // moto accepts Ipv4PrefixCount and ignores it: offer no prefixes to the contract suite here
         env.put("IPAMD_AWS_PREFIX_DELEGATION", "false");
@@ -118,8 +131,7 @@ final class Ec2TestBed implements AutoCloseable {
     String leak(Map<String, String> tags) {
         return ec2.createNetworkInterface(r -> r.subnetId(subnetId).description("leaked by a test")
                 .tagSpecifications(TagSpecification.builder().resourceType(ResourceType.NETWORK_INTERFACE)
-                        .tags(tags.entrySet().stream().map(e -> Tag.builder().key(e.getKey()).value(e.getValue()).build())
-                                .toList()).build()))
+                        .tags(tags(tags)).build()))
                 .networkInterface().networkInterfaceId();
     }
 
@@ -131,13 +143,13 @@ final class Ec2TestBed implements AutoCloseable {
         String id = ec2.createNetworkInterface(r -> r.subnetId(subnetId).description("attached by a test")
                 .secondaryPrivateIpAddressCount(1)
                 .tagSpecifications(TagSpecification.builder().resourceType(ResourceType.NETWORK_INTERFACE)
-                        .tags(tags.entrySet().stream().map(e -> Tag.builder().key(e.getKey()).value(e.getValue()).build())
-                                .toList()).build()))
+                        .tags(tags(tags)).build()))
                 .networkInterface().networkInterfaceId();
         ec2.attachNetworkInterface(r -> r.networkInterfaceId(id).instanceId(instanceId).deviceIndex(1));
         return id;
     }
 
+    /** Closes the client; what the bed made stays in the emulator (each test's own VPC: nothing else sees it). */
     @Override
     public void close() {
         ec2.close();
