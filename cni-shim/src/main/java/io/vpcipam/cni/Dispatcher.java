@@ -31,6 +31,12 @@ import java.util.Objects;
  * <p>Order of checks, as skel: CNI_COMMAND, the command's env vars, stdin as JSON, cniVersion,
  * the rest of the config; the error JSON carries the config's cniVersion whenever it is one we
  * speak. Nothing is changed on the host before all input is valid.
+ *
+ * <p>One class (~440 lines) because it is libcni skel's dispatcher: the
+ * five commands share the input checks, the version the error JSON carries, the log context and
+ * the spool, and each is one method of a few dozen lines (STYLE 1). What has a life of its own is
+ * outside: how ipamd's answers map to CNI errors ({@link IpamdReplies}), the send on a thread of
+ * its own ({@link BackgroundSend}), the wiring ({@code netns}) and the result ({@link CniResult}).
  */
 final class Dispatcher {
 
@@ -153,7 +159,7 @@ final class Dispatcher {
             // Sending (the process's first Unix socket) and starting the wiring's processes are the two
             // costliest steps before the reply is needed: they run at once, and ipamd works on the
             // request (and makes it durable) while the processes start.
-            Sending sending = new Sending(ipamd, add);
+            BackgroundSend sending = new BackgroundSend(ipamd, add);
             wiring.begin();
             started = System.nanoTime();
             try (IpamdClient.Pending sent = sending.sent()) {
@@ -162,16 +168,16 @@ final class Dispatcher {
                 // ipamd may still grant it after we stopped waiting (it waits for the cloud on an empty
                 // pool): the DEL of the same key frees it, or makes ipamd drop the ADD it is still holding.
                 giveBack(ipamd, conf, inv);
-                throw timedOut(e);
+                throw IpamdReplies.timedOut(e);
             } catch (IpamdClient.Unavailable | ProtocolException e) {
-                throw unanswered(e);
+                throw IpamdReplies.unanswered(e);
             }
             if (!reply.ok()) {
-                throw fromIpamd(reply.error());
+                throw IpamdReplies.fromIpamd(reply.error());
             }
             long t1 = System.nanoTime();
             LeaseInfo lease = reply.lease();
-            String problem = lease == null ? "an add reply without a lease" : leaseProblem(lease);
+            String problem = lease == null ? "an add reply without a lease" : IpamdReplies.leaseProblem(lease);
             if (problem != null) {
                 giveBack(ipamd, conf, inv);
                 throw CniError.IPAMD_BAD_REPLY.error("ipamd sent " + problem);
@@ -191,89 +197,9 @@ final class Dispatcher {
             long t2 = System.nanoTime();
             print(CniResult.add(conf.cniVersion(), spec, conf.prevResult(), conf.dns()));
             log.info("added " + lease.address() + " on " + lease.interfaceId() + " via " + spec.hostVeth() + " table "
-                    + lease.routeTable() + "; " + timings() + ", ipamd " + ms(t1 - t0) + " (sent in " + ms(sending.sentAt - t0)
+                    + lease.routeTable() + "; " + timings() + ", ipamd " + ms(t1 - t0) + " (sent in " + ms(sending.sentAt() - t0)
                     + ", starting ip meanwhile " + ms(started - t0) + "), wiring " + ms(t2 - t1));
         }
-    }
-
-    /**
-     * {@link IpamdClient#send} on a thread of its own. Measured in a fresh plugin JVM (interpreted, on
-     * 2 cores), the first Unix socket takes ~15-25 ms to initialise and starting the two {@code ip}
-     * processes ~10-20 ms: one after the other they add up, side by side they overlap.
-     */
-    private static final class Sending implements Runnable {
-        private final IpamdClient ipamd;
-        private final Request request;
-        private final Thread thread;
-        private IpamdClient.Pending pending;
-        private IpamdClient.Unavailable unavailable;
-        private RuntimeException bug;
-        /** When the send ended ({@link System#nanoTime}), for the call's timings; read after {@link #sent}. */
-        private long sentAt;
-
-        Sending(IpamdClient ipamd, Request request) {
-            this.ipamd = ipamd;
-            this.request = request;
-            this.thread = new Thread(this, "ipamd-send");
-            thread.setDaemon(true);
-            thread.start();
-        }
-
-        @Override
-        public void run() {
-            try {
-                pending = ipamd.send(request);
-            } catch (IpamdClient.Unavailable e) {
-                unavailable = e;
-            } catch (RuntimeException e) {
-                bug = e;
-            }
-            sentAt = System.nanoTime();
-        }
-
-        /** Waits for the send (join: its fields are then visible here); the request is with ipamd. */
-        IpamdClient.Pending sent() throws IpamdClient.Unavailable {
-            boolean interrupted = false;
-            while (true) {
-                try {
-                    thread.join();
-                    break;
-                } catch (InterruptedException e) {
-                    interrupted = true; // the send is short and bounded: finish it, keep the interrupt
-                }
-            }
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
-            if (unavailable != null) {
-                throw unavailable;
-            }
-            if (bug != null) {
-                throw bug;
-            }
-            return pending;
-        }
-    }
-
-    private static String leaseProblem(LeaseInfo lease) {
-        if (!Addresses.isIpv4(lease.address())) {
-            return "a lease address that is not IPv4: \"" + NetConf.abbreviate(lease.address()) + "\"";
-        }
-        if (lease.routeTable() > 0x7fffffff - 1 || lease.routeTable() == 253 || lease.routeTable() == 255) {
-            return "a lease route table the host reserves: " + lease.routeTable();
-        }
-        if (lease.mtu() != 0 && (lease.mtu() < 576 || lease.mtu() > 65535)) {
-            return "a lease MTU out of range: " + lease.mtu();
-        }
-        for (String cidr : lease.vpcCidrs()) {
-            int slash = cidr.indexOf('/');
-            String len = slash < 0 ? "" : cidr.substring(slash + 1);
-            if (slash < 0 || !Addresses.isIpv4(cidr.substring(0, slash)) || !len.matches("[0-9]{1,2}")
-                    || Integer.parseInt(len) > 32) {
-                return "a lease VPC block that is not an IPv4 CIDR: \"" + NetConf.abbreviate(cidr) + "\"";
-            }
-        }
-        return null;
     }
 
     /** A failed ADD gives its address back; if ipamd cannot take it now, the spool does. */
@@ -385,12 +311,12 @@ final class Dispatcher {
             if (ErrorCodes.NOT_FOUND.equals(e.code())) {
                 throw CniError.LEASE_DRIFT.error("ipamd holds no lease for this attachment", e.message());
             }
-            throw fromIpamd(e);
+            throw IpamdReplies.fromIpamd(e);
         }
         LeaseInfo lease = reply.lease();
-        if (lease == null || leaseProblem(lease) != null) {
+        if (lease == null || IpamdReplies.leaseProblem(lease) != null) {
             throw CniError.IPAMD_BAD_REPLY.error("ipamd sent " + (lease == null ? "a check reply without a lease"
-                    : leaseProblem(lease)));
+                    : IpamdReplies.leaseProblem(lease)));
         }
         if (!prev.addresses().contains(lease.address())) {
             throw CniError.LEASE_DRIFT.error("ipamd leases " + lease.address() + " but prevResult has "
@@ -434,7 +360,7 @@ final class Dispatcher {
             sweepFailed = e;
             log.info("gc: sweeping orphaned rules failed: " + e.getMessage());
         }
-        Reply r = ask(ipamd(conf), Request.gc(conf.name(), valid));
+        Reply r = IpamdReplies.ask(ipamd(conf), Request.gc(conf.name(), valid));
         log.info("gc kept " + valid.size() + ", ipamd released " + (r.released() == null ? "?" : r.released())
                 + ", swept " + swept);
         if (sweepFailed != null) {
@@ -467,43 +393,6 @@ final class Dispatcher {
 
     private static String hostVeth(NetConf conf, Invocation inv) {
         return Names.hostVeth(conf.vethPrefix(), conf.name(), inv.containerId(), inv.ifName());
-    }
-
-    /** A call whose failure fails the command: unreachable, timed out and retryable are 11, the rest say what ipamd said. */
-    private static Reply ask(IpamdClient ipamd, Request request) throws CniException {
-        Reply r;
-        try {
-            r = ipamd.call(request);
-        } catch (IpamdClient.Unavailable | ProtocolException e) {
-            throw unanswered(e);
-        }
-        if (!r.ok()) {
-            throw fromIpamd(r.error());
-        }
-        return r;
-    }
-
-    /** No usable answer: timed out (ipamd is slow, not gone) and unreachable are 11, garbage is 101. */
-    private static CniException unanswered(Exception e) {
-        if (e instanceof IpamdClient.TimedOut t) {
-            return timedOut(t);
-        }
-        if (e instanceof IpamdClient.Unavailable) {
-            return CniError.TRY_AGAIN_LATER.error("ipamd is unreachable", e.getMessage());
-        }
-        return CniError.IPAMD_BAD_REPLY.error("ipamd's reply is not protocol v1", e.getMessage());
-    }
-
-    private static CniException timedOut(IpamdClient.TimedOut e) {
-        return CniError.TRY_AGAIN_LATER.error("ipamd timed out: no answer within " + e.timeoutMs() / 1000.0
-                + " s (ipamdTimeoutSeconds): it took the call but is slow", e.getMessage());
-    }
-
-    private static CniException fromIpamd(ErrorInfo e) {
-        if (e.retryable()) {
-            return CniError.TRY_AGAIN_LATER.error("ipamd: " + e.code(), e.message());
-        }
-        return CniError.IPAMD_REJECTED.error("ipamd: " + e.code(), e.message());
     }
 
     private byte[] readBytes() throws CniException {

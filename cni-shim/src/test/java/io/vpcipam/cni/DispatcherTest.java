@@ -205,6 +205,25 @@ class DispatcherTest {
     }
 
     @Test
+    void add_leaseVpcBlockPrefixLengths_0to32Pass_othersAreABadReply() throws IOException {
+        for (String ok : List.of("10.0.0.0/8", "0.0.0.0/0", "10.0.0.0/32")) {
+            wiring.wired.clear();
+            ipamd.leased().clear();
+            ipamd.leaseWith(Fakes.leases(2, List.of(ok)));
+            assertEquals(0, call("ADD", conf("1.0.0", "")).exit(), ok);
+        }
+        for (String bad : List.of("10.0.0.0/33", "10.0.0.0/", "10.0.0.0/1a", "10.0.0.0/+8", "10.0.0.0/008", "10.0.0.0/-1")) {
+            wiring.wired.clear();
+            ipamd.leased().clear();
+            ipamd.leaseWith(Fakes.leases(2, List.of(bad)));
+            Fakes.Call c = call("ADD", conf("1.0.0", ""));
+            assertEquals(101, code(c), bad);
+            assertTrue(c.stdout().contains("VPC block"), c.stdout());
+            assertTrue(wiring.wired.isEmpty(), bad);
+        }
+    }
+
+    @Test
     void add_netnsMissing_isUnknownContainer_withoutAskingIpamd() throws IOException {
         Fakes.Call c = Fakes.run(Fakes.env("ADD", tmp.resolve("gone").toString()), conf("1.0.0", ""), ipamd, wiring);
         assertEquals(3, code(c));

@@ -365,16 +365,39 @@ public final class IpWiring implements PodWiring {
         boolean little = ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN;
         String[] rows = procNetRoute.split("\n");
         for (int r = 1; r < rows.length; r++) {
-            String[] f = rows[r].trim().split("\\s+");
-            if (f.length < 8 || !f[7].equals("FFFFFFFF")) {
+            List<String> f = fields(rows[r]);
+            if (f.size() < 8 || !f.get(7).equals("FFFFFFFF")) {
                 continue;
             }
-            int v = (int) Long.parseLong(f[1], 16);
+            int v = (int) Long.parseLong(f.get(1), 16);
             if (!little) {
                 v = Integer.reverseBytes(v);
             }
             String address = (v & 0xff) + "." + ((v >>> 8) & 0xff) + "." + ((v >>> 16) & 0xff) + "." + (v >>> 24);
-            out.computeIfAbsent(address, k -> new ArrayList<>(1)).add(f[0]);
+            out.computeIfAbsent(address, k -> new ArrayList<>(1)).add(f.get(0));
+        }
+        return out;
+    }
+
+    /**
+     * A {@code /proc/net} row's whitespace-separated fields. By hand: {@code split("\\s+")} compiles a
+     * regex for every row, interpreted, and a node's route table has a row per pod (DEL reads it).
+     */
+    static List<String> fields(String row) {
+        List<String> out = new ArrayList<>(12);
+        int i = 0;
+        int n = row.length();
+        while (i < n) {
+            while (i < n && Character.isWhitespace(row.charAt(i))) {
+                i++;
+            }
+            int start = i;
+            while (i < n && !Character.isWhitespace(row.charAt(i))) {
+                i++;
+            }
+            if (i > start) {
+                out.add(row.substring(start, i));
+            }
         }
         return out;
     }

@@ -246,6 +246,19 @@ class IpWiringTest {
     }
 
     @Test
+    void fields_splitOnAnyRunOfSpacesAndTabs_asTheKernelPadsThem() {
+        assertEquals(List.of("vpca", "0302010A", "FFFFFFFF"), IpWiring.fields("  vpca\t0302010A \t  FFFFFFFF  \n"));
+        assertEquals(List.of(), IpWiring.fields(" \t "));
+        assertEquals(List.of("x"), IpWiring.fields("x"));
+    }
+
+    @Test
+    void hostRoutes_spacePaddedRows_readAsTabbedOnes() {
+        String row = routeRow("vpca", "10.1.2.3").replace("\t", "   ");
+        assertEquals(Map.of("10.1.2.3", List.of("vpca")), IpWiring.hostRoutes(ROUTE_HEADER + "  " + row));
+    }
+
+    @Test
     void sweepRules_listsRulesThenRoutes_andDeletesOnlyOurRulesWhoseAddressHasNoHostRoute() throws WiringException {
         ScriptedIp ip = new ScriptedIp();
         ip.answers.add(new IpRunner.Outcome(0, "[{\"priority\":0,\"src\":\"all\",\"table\":\"local\"},"
