@@ -14,36 +14,14 @@ import java.util.logging.Level;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 import java.util.logging.StreamHandler;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Logging for the daemon: java.util.logging to stderr (stdout stays free for command output), one line per record,
- * plain or JSON, and every line passed through {@link #redact} last, so no formatter, exception message or future
+ * plain or JSON, and every line passed through {@link Redaction#text} last, so no formatter, exception message or future
  * log call can print a cloud credential: the AWS CNI's users have found keys in support bundles; we would rather
  * lose a little text than leak one.
  */
 public final class LogSetup {
-
-    private static final String REDACTED = "<redacted>";
-    /** {@code NAME=value}, {@code "name": "value"}, {@code name: value} where the name says secret. */
-    private static final Pattern SECRET_ASSIGNMENT = Pattern.compile(
-            "(?i)((?:aws_secret_access_key|aws_session_token|aws_access_key_id|secret_?access_?key|session_?token"
-                    + "|azure_client_secret|azure_client_certificate_password|client_?secret|password|passwd"
-                    + "|access_?token|refresh_?token|id_?token|api_?key|authorization|x-amz-security-token"
-                    + "|credentials?|token|client-key-data|client-certificate-data)[\"']?\\s*[:=]\\s*[\"']?)"
-                    + "([^\\s\"',;}\\]]+)");
-    /** A PEM private key (a kubeconfig's or a service principal's certificate key), whole. */
-    private static final Pattern PRIVATE_KEY = Pattern.compile(
-            "-----BEGIN [A-Z ]*PRIVATE KEY-----[\\s\\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|\\z)");
-    /** AWS access key ids (long-term AKIA, temporary ASIA, and the other IAM unique-id prefixes). */
-    private static final Pattern AWS_KEY_ID = Pattern.compile("\\b(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[A-Z0-9]{16}\\b");
-    /** A 40-character mixed-case base64 word: the shape of an AWS secret key (hex ids are lower-case only). */
-    private static final Pattern AWS_SECRET = Pattern.compile(
-            "(?<![A-Za-z0-9/+=])(?=[A-Za-z0-9/+]{0,39}[a-z])(?=[A-Za-z0-9/+]{0,39}[A-Z])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])");
-    /** Bearer tokens and JWTs (Azure AD, Kubernetes service-account tokens). */
-    private static final Pattern BEARER = Pattern.compile("(?i)(bearer\\s+)[A-Za-z0-9._~+/=-]+");
-    private static final Pattern JWT = Pattern.compile("eyJ[A-Za-z0-9_-]{4,}\\.[A-Za-z0-9_-]{4,}\\.[A-Za-z0-9_-]*");
 
     private LogSetup() {
     }
@@ -81,20 +59,6 @@ public final class LogSetup {
         root.addHandler(recent);
     }
 
-    /** The text with every credential-shaped part replaced. */
-    public static String redact(String text) {
-        if (text == null || text.isEmpty()) {
-            return text;
-        }
-        String s = PRIVATE_KEY.matcher(text).replaceAll(REDACTED);
-        // bearer first: "Authorization: Bearer x" would otherwise lose only the word "Bearer" to the assignment rule
-        s = BEARER.matcher(s).replaceAll(m -> Matcher.quoteReplacement(m.group(1) + REDACTED));
-        s = SECRET_ASSIGNMENT.matcher(s).replaceAll(m -> Matcher.quoteReplacement(m.group(1) + REDACTED));
-        s = JWT.matcher(s).replaceAll(REDACTED);
-        s = AWS_KEY_ID.matcher(s).replaceAll(REDACTED);
-        return AWS_SECRET.matcher(s).replaceAll(REDACTED);
-    }
-
     private static String shortLevel(Level l) {
         if (l.intValue() >= Level.SEVERE.intValue()) {
             return "ERROR";
@@ -129,7 +93,7 @@ public final class LogSetup {
             if (r.getThrown() != null) {
                 b.append(stackTrace(r.getThrown()));
             }
-            return redact(b.toString());
+            return Redaction.text(b.toString());
         }
     }
 
@@ -142,9 +106,9 @@ public final class LogSetup {
             m.put("level", shortLevel(r.getLevel()));
             m.put("logger", r.getLoggerName());
             m.put("thread", Thread.currentThread().getName());
-            m.put("msg", redact(formatMessage(r)));
+            m.put("msg", Redaction.text(formatMessage(r)));
             if (r.getThrown() != null) {
-                m.put("error", redact(stackTrace(r.getThrown())));
+                m.put("error", Redaction.text(stackTrace(r.getThrown())));
             }
             try {
                 return JSON.std.asString(m) + "\n";

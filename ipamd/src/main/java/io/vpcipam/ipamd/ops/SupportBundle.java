@@ -42,24 +42,17 @@ import java.util.regex.Pattern;
  * plugin's conflist and log. This process's vpc-ipam settings (the same container's environment as the daemon's).
  *
  * <p>It works with ipamd down: each source is tried on its own, and {@code summary.txt} (also printed) lists what
- * was collected and, for what was not, why. Every file goes through {@link LogSetup#redact} (keys, tokens,
+ * was collected and, for what was not, why. Every file goes through {@link Redaction#text} (keys, tokens,
  * Authorization headers, passwords, private keys), and environment variables whose name says secret are dropped to
- * their name: a bundle is attached to tickets and must carry no credential.
+ * their name ({@link Redaction#settings}): a bundle is attached to tickets and must carry no credential.
+ *
+ * <p>This class holds the archive and the daemon's part (introspection, metrics); {@link BundleHost} runs the node's
+ * commands and {@link BundleFiles} reads the state and CNI files.
  */
 public final class SupportBundle {
 
     /** Files larger than this are cut to their last this-many bytes (logs) and the cut is noted. */
     static final int MAX_FILE_BYTES = 4 << 20;
-    /** Release spool files read at most (each is tiny; a spool with thousands is itself the finding). */
-    static final int MAX_SPOOL_FILES = 200;
-    private static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(10);
-    /** Environment variables that are vpc-ipam's or aws-node's settings, or the cloud SDKs'. */
-    private static final Pattern SETTING_NAME = Pattern.compile("(IPAMD_|AWS_|AZURE_|WARM_|MINIMUM_IP|MAX_ENI|ENABLE_"
-            + "|DISABLE_|IP_COOLDOWN|POD_MTU|CLUSTER_|ADDITIONAL_ENI_TAGS|ENI_CONFIG|KUBERNETES_|NODE_NAME|MY_NODE_NAME"
-            + "|JAVA_OPTS|JAVA_TOOL_OPTIONS|HTTPS?_PROXY|NO_PROXY).*", Pattern.CASE_INSENSITIVE);
-    /** Names whose value is a credential whatever it looks like. */
-    private static final Pattern SECRET_NAME = Pattern.compile(
-            ".*(SECRET|TOKEN|PASSWORD|PASSWD|CREDENTIAL|ACCESS_KEY|PRIVATE|SESSION|_PROXY).*", Pattern.CASE_INSENSITIVE);
 
     /** Where to read from; a null endpoint or path is skipped and noted. */
     public record Sources(OpsConfig.Endpoint introspection, OpsConfig.Endpoint metrics, Path stateDir,
@@ -98,10 +91,10 @@ public final class SupportBundle {
         b.version(sources);
         b.introspection(sources.introspection());
         b.metrics(sources.metrics());
-        b.host();
-        b.state(sources);
-        b.cni(sources);
-        b.environment(sources.env());
+        BundleHost.collect(b);
+        BundleFiles.collect(sources, b);
+        b.add("environment.txt", "# this command's environment: in the ipamd container, the daemon's settings"
+                + "\n# (credentials are shown by name only)\n" + Redaction.settings(sources.env()));
         b.summary();
         return b;
     }
@@ -140,7 +133,8 @@ public final class SupportBundle {
         add("version.txt", t.toString());
     }
 
-    private static String readSmall(Path p) {
+    /** A small file's text (a /proc value), "?" if unreadable. */
+    static String readSmall(Path p) {
         try {
             return Files.readString(p).trim();
         } catch (IOException e) {
@@ -153,8 +147,8 @@ public final class SupportBundle {
                 {"/v1/decisions", "decisions.json"}, {"/v1/logs", "logs.json"}, {"/readyz", "readyz.json"},
                 {"/healthz", "healthz.json"}};
         if (endpoint == null) {
-            missing.add(new Missing("ipamd/ (config, pool, leases, decisions, recent logs)",
-                    "introspection is off (IPAMD_INTROSPECTION_ADDRESS=off); the logs are in the container's log"));
+            missing("ipamd/ (config, pool, leases, decisions, recent logs)",
+                    "introspection is off (IPAMD_INTROSPECTION_ADDRESS=off); the logs are in the container's log");
             return;
         }
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
@@ -164,20 +158,20 @@ public final class SupportBundle {
                 HttpResponse<String> r = get(http, uri);
                 add("ipamd/" + p[1], r.body());
                 if (r.statusCode() != 200 && !p[0].equals("/readyz")) {
-                    missing.add(new Missing("ipamd/" + p[1], uri + " answered " + r.statusCode()
-                            + " (kept as answered)"));
+                    missing("ipamd/" + p[1], uri + " answered " + r.statusCode()
+                            + " (kept as answered)");
                 }
                 if (p[0].equals("/v1/logs") && r.statusCode() == 200) {
                     add("ipamd/recent.log", logText(r.body()));
                 }
             } catch (IOException e) {
                 if (p == paths[0]) { // not answering at all: one line for every file it would have given
-                    missing.add(new Missing("ipamd/ (config, pool, leases, decisions, recent logs, readiness)",
+                    missing("ipamd/ (config, pool, leases, decisions, recent logs, readiness)",
                             "cannot reach http://" + loopback(endpoint) + " (" + reason(e) + "): ipamd is down or"
-                                    + " not serving introspection there; 'kubectl logs --previous' has its last logs"));
+                                    + " not serving introspection there; 'kubectl logs --previous' has its last logs");
                     return;
                 }
-                missing.add(new Missing("ipamd/" + p[1], "cannot reach " + uri + " (" + reason(e) + ")"));
+                missing("ipamd/" + p[1], "cannot reach " + uri + " (" + reason(e) + ")");
             }
         }
     }
@@ -197,7 +191,7 @@ public final class SupportBundle {
 
     private void metrics(OpsConfig.Endpoint endpoint) {
         if (endpoint == null) {
-            missing.add(new Missing("ipamd/metrics.txt", "metrics are off (IPAMD_METRICS_ADDRESS=off)"));
+            missing("ipamd/metrics.txt", "metrics are off (IPAMD_METRICS_ADDRESS=off)");
             return;
         }
         String uri = "http://" + loopback(endpoint) + "/metrics";
@@ -205,7 +199,7 @@ public final class SupportBundle {
             HttpResponse<String> r = get(HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build(), uri);
             add("ipamd/metrics.txt", r.body());
         } catch (IOException e) {
-            missing.add(new Missing("ipamd/metrics.txt", "cannot reach " + uri + " (" + reason(e) + ")"));
+            missing("ipamd/metrics.txt", "cannot reach " + uri + " (" + reason(e) + ")");
         }
     }
 
@@ -223,179 +217,6 @@ public final class SupportBundle {
         }
     }
 
-    private void host() {
-        command("host/ip-addr.txt", null, "ip", "-d", "addr", "show");
-        command("host/ip-rule.txt", null, "ip", "rule", "show");
-        command("host/ip-route.txt", null, "ip", "route", "show", "table", "all");
-        command("host/ip-neigh.txt", null, "ip", "neigh", "show");
-        command("host/iptables-nat.txt", null, "iptables-save", "-t", "nat");
-        // the mangle table is kube-proxy's and others' too: ipamd's chains (VPC-IPAM-*) and the jumps to them
-        command("host/iptables-mangle-vpc-ipam.txt", line -> line.startsWith("*") || line.startsWith("COMMIT")
-                || line.startsWith("#") || line.contains("VPC-IPAM"), "iptables-save", "-t", "mangle");
-        StringBuilder t = new StringBuilder();
-        for (String name : List.of("net/ipv4/ip_forward", "net/ipv4/conf/all/rp_filter",
-                "net/ipv4/conf/default/rp_filter")) {
-            t.append(name.replace('/', '.')).append(" = ").append(readSmall(Path.of("/proc/sys", name))).append('\n');
-        }
-        try (DirectoryStream<Path> conf = Files.newDirectoryStream(Path.of("/proc/sys/net/ipv4/conf"))) {
-            for (Path p : conf) {
-                String n = p.getFileName().toString();
-                if (!n.equals("all") && !n.equals("default")) {
-                    t.append("net.ipv4.conf.").append(n).append(".rp_filter = ")
-                            .append(readSmall(p.resolve("rp_filter"))).append('\n');
-                }
-            }
-        } catch (IOException e) {
-            t.append("(cannot list /proc/sys/net/ipv4/conf: ").append(reason(e)).append(")\n");
-        }
-        add("host/sysctl.txt", t.toString());
-    }
-
-    private void command(String name, java.util.function.Predicate<String> keep, String... argv) {
-        String line = String.join(" ", argv);
-        Process p;
-        try {
-            p = new ProcessBuilder(argv).redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-                    .start();
-        } catch (IOException e) {
-            missing.add(new Missing(name, "'" + line + "' could not run (" + reason(e) + ")"));
-            return;
-        }
-        CompletableFuture<byte[]> output = CompletableFuture.supplyAsync(() -> {
-            try (InputStream in = p.getInputStream()) {
-                return readCapped(in);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        });
-        try {
-            if (!p.waitFor(COMMAND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
-                p.destroyForcibly();
-                missing.add(new Missing(name, "'" + line + "' took longer than " + COMMAND_TIMEOUT.toSeconds()
-                        + " s and was stopped"));
-                return;
-            }
-            String text = new String(output.get(5, TimeUnit.SECONDS), StandardCharsets.UTF_8);
-            if (keep != null) {
-                text = String.join("\n", text.lines().filter(keep).toList()) + "\n";
-            }
-            add(name, "$ " + line + "\n" + text);
-            if (p.exitValue() != 0) {
-                missing.add(new Missing(name, "'" + line + "' exited " + p.exitValue() + " (its output is kept)"));
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            p.destroyForcibly();
-        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-            missing.add(new Missing(name, "'" + line + "' output unreadable (" + reason(e) + ")"));
-        }
-    }
-
-    private static byte[] readCapped(InputStream in) throws IOException {
-        ByteArrayOutputStream buf = new ByteArrayOutputStream();
-        byte[] chunk = new byte[8192];
-        int n;
-        while ((n = in.read(chunk)) > 0) {
-            if (buf.size() < MAX_FILE_BYTES) {
-                buf.write(chunk, 0, Math.min(n, MAX_FILE_BYTES - buf.size()));
-            }
-        }
-        return buf.toByteArray();
-    }
-
-    private void state(Sources s) {
-        if (s.stateDir() == null) {
-            missing.add(new Missing("state/", "no state dir given"));
-        } else {
-            Path dir = s.stateDir();
-            file("state/checkpoint.json", dir.resolve(io.vpcipam.protocol.Layout.CHECKPOINT));
-            StringBuilder listing = new StringBuilder();
-            list(dir, listing);
-            Path spool = dir.resolve("release-spool");
-            if (Files.isDirectory(spool, LinkOption.NOFOLLOW_LINKS)) {
-                list(spool, listing);
-                int n = 0;
-                try (DirectoryStream<Path> files = Files.newDirectoryStream(spool)) {
-                    for (Path f : files) {
-                        if (n++ >= MAX_SPOOL_FILES) {
-                            missing.add(new Missing("state/release-spool/", "more than " + MAX_SPOOL_FILES
-                                    + " files; the first " + MAX_SPOOL_FILES + " are kept, all are listed"));
-                            break;
-                        }
-                        if (Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS)) {
-                            file("state/release-spool/" + f.getFileName(), f);
-                        }
-                    }
-                } catch (IOException e) {
-                    missing.add(new Missing("state/release-spool/", "cannot read " + spool + " (" + reason(e) + ")"));
-                }
-            }
-            add("state/listing.txt", listing.toString());
-        }
-        if (s.awsNodeCheckpoint() != null && Files.exists(s.awsNodeCheckpoint(), LinkOption.NOFOLLOW_LINKS)) {
-            file("state/aws-node-ipam.json", s.awsNodeCheckpoint());
-        }
-    }
-
-    private void list(Path dir, StringBuilder out) {
-        out.append(dir).append(":\n");
-        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
-            List<String> lines = new ArrayList<>();
-            for (Path f : files) {
-                PosixFileAttributes a = Files.readAttributes(f, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-                lines.add(String.format(Locale.ROOT, "  %s %s:%s %10d %s %s%s", PosixFilePermissions.toString(
-                                a.permissions()), a.owner().getName(), a.group().getName(), a.size(),
-                        a.lastModifiedTime(), f.getFileName(), a.isSymbolicLink() ? " (symbolic link)"
-                                : a.isDirectory() ? "/" : ""));
-            }
-            lines.stream().sorted().forEach(l -> out.append(l).append('\n'));
-        } catch (IOException e) {
-            out.append("  (cannot list: ").append(reason(e)).append(")\n");
-            missing.add(new Missing("state/listing.txt", "cannot list " + dir + " (" + reason(e) + ")"));
-        }
-    }
-
-    private void cni(Sources s) {
-        if (s.conflist() != null) {
-            file("cni/" + s.conflist().getFileName(), s.conflist());
-        }
-        if (s.pluginLog() != null) {
-            file("cni/plugin.log", s.pluginLog());
-        }
-    }
-
-    /** A file's content (its last {@link #MAX_FILE_BYTES} when larger), never through a symbolic link. */
-    private void file(String name, Path p) {
-        try (SeekableByteChannel ch = Files.newByteChannel(p, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
-            long size = ch.size();
-            long from = Math.max(0, size - MAX_FILE_BYTES);
-            ch.position(from);
-            ByteBuffer buf = ByteBuffer.allocate((int) (size - from));
-            while (buf.hasRemaining() && ch.read(buf) > 0) {
-                // read it all
-            }
-            String text = new String(buf.array(), 0, buf.position(), StandardCharsets.UTF_8);
-            add(name, from > 0 ? "(the first " + from + " bytes are cut)\n" + text : text);
-        } catch (NoSuchFileException e) {
-            missing.add(new Missing(name, p + " does not exist"));
-        } catch (IOException e) {
-            missing.add(new Missing(name, "cannot read " + p + " (" + reason(e) + ")"));
-        }
-    }
-
-    private void environment(Map<String, String> env) {
-        StringBuilder t = new StringBuilder("# this command's environment: in the ipamd container, the daemon's settings"
-                + "\n# (credentials are shown by name only)\n");
-        for (Map.Entry<String, String> e : new TreeMap<>(env).entrySet()) {
-            if (!SETTING_NAME.matcher(e.getKey()).matches()) {
-                continue;
-            }
-            boolean secret = SECRET_NAME.matcher(e.getKey()).matches() && !e.getKey().endsWith("_FILE");
-            t.append(e.getKey()).append('=').append(secret ? "<redacted>" : e.getValue()).append('\n');
-        }
-        add("environment.txt", t.toString());
-    }
-
     private void summary() {
         StringBuilder t = new StringBuilder();
         t.append("vpc-ipam support bundle, ").append(at).append(", ipamd ").append(BuildInfo.current().describe())
@@ -411,8 +232,13 @@ public final class SupportBundle {
     }
 
     /** Every file goes in through here: redacted once, in one place. */
-    private void add(String name, String text) {
-        entries.add(new Entry(name, LogSetup.redact(text).getBytes(StandardCharsets.UTF_8)));
+    void add(String name, String text) {
+        entries.add(new Entry(name, Redaction.text(text).getBytes(StandardCharsets.UTF_8)));
+    }
+
+    /** Notes {@code what} as not collected, and why (the summary lists it). */
+    void missing(String what, String why) {
+        missing.add(new Missing(what, why));
     }
 
     /** The summary's text (what was collected and what was missing), for the command to print. */
@@ -420,7 +246,8 @@ public final class SupportBundle {
         return new String(entries.getLast().content(), StandardCharsets.UTF_8);
     }
 
-    private static String reason(Throwable e) {
+    /** The short reason {@code e} gives, for the summary. */
+    static String reason(Throwable e) {
         if (e instanceof java.net.ConnectException) {
             return "connection refused";
         }
