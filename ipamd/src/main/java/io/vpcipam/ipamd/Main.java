@@ -9,6 +9,7 @@ import io.vpcipam.protocol.StatusInfo;
 import io.vpcipam.protocol.Codec;
 import io.vpcipam.ipamd.ops.ConfigView;
 import io.vpcipam.ipamd.ops.LogSetup;
+import io.vpcipam.ipamd.ops.Explain;
 import io.vpcipam.ipamd.ops.OpsCommands;
 import io.vpcipam.ipamd.ops.OpsConfig;
 import io.vpcipam.ipamd.ops.OpsServers;
@@ -32,7 +33,7 @@ import java.util.logging.Logger;
 /** {@code ipamd run | status | leases | explain | support-bundle | simulate | max-pods | generate-completion}. */
 @Command(name = "ipamd", mixinStandardHelpOptions = true, versionProvider = BuildInfo.VersionProvider.class,
         description = "Per-node IPAM daemon: keeps a warm pool of VPC addresses and serves them to the CNI plugin.",
-        subcommands = {Main.Run.class, Main.Status.class, OpsCommands.Leases.class, OpsCommands.Explain.class,
+        subcommands = {Main.Run.class, Main.Status.class, OpsCommands.Leases.class, Explain.class,
                 io.vpcipam.ipamd.ops.SupportBundleCommand.class, io.vpcipam.ipamd.simulate.SimulateCommand.class,
                 Main.MaxPods.class,
                 AutoComplete.GenerateCompletion.class, CommandLine.HelpCommand.class})

@@ -1,5 +1,7 @@
 package io.vpcipam.ipamd.ops;
 
+import io.vpcipam.ipamd.pool.DecisionView;
+import io.vpcipam.ipamd.pool.LeaseView;
 import io.vpcipam.ipamd.pool.PoolView;
 import com.fasterxml.jackson.jr.ob.JSON;
 import io.vpcipam.protocol.StatusInfo;
@@ -10,7 +12,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -65,43 +66,36 @@ public final class IntrospectionClient {
 
     /** The STATUS view ({@code ipamd status}) from {@code /v1/pool} and {@code /v1/leases}. */
     public StatusInfo status() throws IOException {
-        return pool().status(leaseStatuses(get("/v1/leases")));
+        return pool().status(leases().stream().map(LeaseView::status).toList());
     }
 
     /** {@code /v1/pool}, read into the record the daemon served. */
     public PoolView pool() throws IOException {
-        return JSON.std.beanFrom(PoolView.class, JSON.std.asString(get("/v1/pool")));
+        return read("/v1/pool", PoolView.class);
     }
 
-    static List<StatusInfo.LeaseStatus> leaseStatuses(Map<String, Object> leases) {
-        List<StatusInfo.LeaseStatus> out = new ArrayList<>();
-        for (Object o : list(leases.get("leases"))) {
-            Map<String, Object> l = map(o);
-            out.add(new StatusInfo.LeaseStatus(str(l.get("network")), str(l.get("containerId")), str(l.get("ifName")),
-                    str(l.get("podNamespace")), str(l.get("podName")), str(l.get("address")),
-                    str(l.get("interfaceId")), str(l.get("assignedAt"))));
-        }
-        return out;
+    /** {@code /v1/leases}, read into the records the daemon served. */
+    public List<LeaseView> leases() throws IOException {
+        return read("/v1/leases", LeaseView.All.class).leases();
     }
 
-    @SuppressWarnings("unchecked")
-    static Map<String, Object> map(Object o) {
-        return o instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
+    /** {@code /v1/decisions}, oldest first, read into the records the daemon served. */
+    public List<DecisionView> decisions() throws IOException {
+        return read("/v1/decisions", DecisionView.All.class).decisions();
     }
 
+    /** {@code path}'s JSON object as a {@code type}. */
+    private <T> T read(String path, Class<T> type) throws IOException {
+        return parse(JSON.std.asString(get(path)), type);
+    }
+
+    /** {@code json} as a {@code type}: keys it does not name are skipped, names not sent are null. */
+    static <T> T parse(String json, Class<T> type) throws IOException {
+        return JSON.std.beanFrom(type, json);
+    }
+
+    /** A JSON list's elements; none if it is not a list. */
     static List<?> list(Object o) {
         return o instanceof List<?> l ? l : List.of();
-    }
-
-    static String str(Object o) {
-        return o == null ? "" : o.toString();
-    }
-
-    static int num(Object o) {
-        return o instanceof Number n ? n.intValue() : 0;
-    }
-
-    private static List<String> strings(Object o) {
-        return list(o).stream().map(IntrospectionClient::str).toList();
     }
 }

@@ -3,15 +3,14 @@ package io.vpcipam.ipamd.ops;
 import com.fasterxml.jackson.jr.ob.JSON;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import io.vpcipam.ipamd.lease.Lease;
+import io.vpcipam.ipamd.pool.DecisionView;
+import io.vpcipam.ipamd.pool.LeaseView;
 import io.vpcipam.ipamd.pool.PoolView;
-import io.vpcipam.ipamd.pool.Reconciler;
 
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -178,36 +177,12 @@ public final class IntrospectionServer implements AutoCloseable {
                         d.reconciler().lastCapacityRefusal(), d.config().provisioning()));
     }
 
-    static Map<String, Object> leases(Introspected d) {
-        List<Object> out = new ArrayList<>();
-        for (Lease l : d.pool().status().leases()) {
-            Map<String, Object> lm = new LinkedHashMap<>();
-            lm.put("network", l.key().network());
-            lm.put("containerId", l.key().containerId());
-            lm.put("ifName", l.key().ifName());
-            lm.put("podNamespace", l.podNamespace());
-            lm.put("podName", l.podName());
-            lm.put("address", l.address().toString());
-            lm.put("interfaceId", l.interfaceId());
-            lm.put("netns", l.netns());
-            lm.put("assignedAt", l.assignedAt().toString());
-            out.add(lm);
-        }
-        return Map.of("leases", out);
+    static LeaseView.All leases(Introspected d) {
+        return new LeaseView.All(d.pool().status().leases().stream().map(LeaseView::of).toList());
     }
 
-    static Map<String, Object> decisions(Introspected d) {
-        List<Object> out = new ArrayList<>();
-        for (Reconciler.Decision dec : d.reconciler().decisions()) {
-            Map<String, Object> dm = new LinkedHashMap<>();
-            dm.put("at", dec.at().toString());
-            dm.put("plan", dec.plan());
-            dm.put("reason", dec.reason());
-            dm.put("outcome", dec.outcome());
-            dm.put("result", dec.result().name());
-            out.add(dm);
-        }
-        return Map.of("decisions", out);
+    static DecisionView.All decisions(Introspected d) {
+        return new DecisionView.All(d.reconciler().decisions().stream().map(DecisionView::of).toList());
     }
 
     /** The recent log lines as printed (redacted), oldest first, and how many older ones were dropped. */

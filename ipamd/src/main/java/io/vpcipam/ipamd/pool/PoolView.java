@@ -110,9 +110,7 @@ public record PoolView(String provider, String instanceId, String instanceType, 
 
     /** The leases as STATUS lists them. */
     public static List<StatusInfo.LeaseStatus> leases(List<Lease> leases) {
-        return leases.stream().map(l -> new StatusInfo.LeaseStatus(l.key().network(), l.key().containerId(),
-                l.key().ifName(), l.podNamespace(), l.podName(), l.address().toString(), l.interfaceId(),
-                l.assignedAt().toString())).toList();
+        return leases.stream().map(l -> LeaseView.of(l).status()).toList();
     }
 
     private static String instant(Instant i) {

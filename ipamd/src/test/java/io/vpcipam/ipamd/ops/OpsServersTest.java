@@ -1,5 +1,7 @@
 package io.vpcipam.ipamd.ops;
 
+import io.vpcipam.ipamd.pool.DecisionView;
+import io.vpcipam.ipamd.pool.LeaseView;
 import io.vpcipam.ipamd.pool.PoolView;
 import com.fasterxml.jackson.jr.ob.JSON;
 import io.vpcipam.ipamd.config.Config;
@@ -266,6 +268,12 @@ class OpsServersTest {
         }
         assertTrue(decisions.stream().anyMatch(o -> ((Map<?, ?>) o).get("reason").toString().contains("warm target")),
                 decisions.toString());
+        // and the CLI reads both back into the records the daemon wrote
+        assertEquals(daemon.pool().status().leases().stream().map(LeaseView::of).toList(), client.leases());
+        List<DecisionView> typed = client.decisions();
+        assertTrue(typed.size() >= decisions.size() && typed.stream().allMatch(d -> d.judged() != null),
+                typed.toString());
+        assertTrue(typed.stream().anyMatch(d -> d.reason().contains("warm target")), typed.toString());
 
         Map<String, Object> config = json("/v1/config", 200);
         assertEquals(2, config.get("WARM_IP_TARGET"));
