@@ -1,19 +1,15 @@
 package io.vpcipam.it.cni;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeFalse;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.vpcipam.it.IpamdProcess;
-import io.vpcipam.it.host.Containerd;
 import io.vpcipam.it.host.Host;
 import io.vpcipam.protocol.Request;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -22,15 +18,14 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A real runtime drives the plugin: Debian's containerd 1.6 with {@code ctr run --rm --cni}, a
  * private containerd (own root, state and socket) and a hand-built OCI image of busybox-static.
- * ctr has no flag for CNI dirs, so the plugin is installed (by our install.sh) into /opt/cni/bin
- * and the conflist into /etc/cni/net.d; the test removes exactly what it added. ctr runs inside
- * a private node netns, so the container's host side never touches the machine's network.
+ * ctr has no flag for CNI dirs, so the plugin is installed (by our install.sh, run on the node) into
+ * /opt/cni/bin and the conflist into /etc/cni/net.d of an {@link ImageNode}: those paths, /var/lib/cni
+ * and /run/containerd are the node's own (its private mount namespace), and ctr runs in the node's
+ * network namespace, so neither the machine's files nor its network are touched.
  */
 class ContainerdIT {
 
     private static final String IMAGE = "docker.io/library/vit-busybox:1";
-    private static final Path BIN = Path.of("/opt/cni/bin");
-    private static final Path CONF_DIR = Path.of("/etc/cni/net.d");
     private static final String CONF_FILE = "00-vit-vpc-ipam.conflist";
 
     @TempDir
@@ -39,31 +34,19 @@ class ContainerdIT {
     @Test
     void ctrRunCni_wiresTheContainer_itPingsAPod_andRmLeavesNothing() throws Exception {
         NodeNetns.assumeRoot();
-        for (String tool : List.of("/usr/bin/containerd", "/usr/bin/ctr", "/usr/sbin/runc")) {
+        for (String tool : List.of("/usr/bin/containerd", "/usr/bin/ctr", "/usr/sbin/runc", "/usr/bin/unshare")) {
             assumeTrue(Files.isExecutable(Path.of(tool)), tool + " is missing: bin/ci-packages.sh installs it");
         }
-        assumeFalse(Files.exists(BIN.resolve("vpc-ipam")), "/opt/cni/bin/vpc-ipam exists already; not replacing it");
-        List<Path> created = new ArrayList<>();
-        for (Path p : List.of(Path.of("/opt/cni"), BIN, Path.of("/etc/cni"), CONF_DIR, Path.of("/var/lib/cni"),
-                Path.of("/run/containerd"))) {
-            if (!Files.exists(p)) {
-                created.add(p);
-            }
-        }
         Path w = Files.createTempDirectory(Path.of("/tmp"), "vit-ctrd");
-        Containerd containerd = null;
         try (IpamdProcess ipamd = IpamdProcess.start("sim", tmp.resolve("ipamd"), Map.of(), Duration.ofSeconds(60));
-             NodeNetns n = NodeNetns.create()) {
+             ImageNode node = ImageNode.start(w)) {
+            NodeNetns n = node.nodeNetns();
             Path dist = NodeNetns.plugin().getParent();
-            Host.sh(dist.resolve("install.sh").toString(), "--bin-dir", BIN.toString(), "--conf-dir",
-                    CONF_DIR.toString(), "--conf-file", CONF_FILE, "--network", "vitctr", "--socket",
+            node.onNode(dist.resolve("install.sh").toString(), "--bin-dir", "/opt/cni/bin", "--conf-dir",
+                    "/etc/cni/net.d", "--conf-file", CONF_FILE, "--network", "vitctr", "--socket",
                     ipamd.socket().toString(), "--state-dir", ipamd.stateDir().toString(), "--log-file",
                     w.resolve("cni.log").toString(), "--chain", "portmap bandwidth tuning");
-
-            containerd = Containerd.start(w.resolve("ctrd"), w.resolve("config.toml"), null, List.of(), "",
-                    w.resolve("containerd.log"), Duration.ofSeconds(10));
-            String ctr = String.join(" ", containerd.ctr());
-            Host.sh("sh", "-c", ctr + " images import " + buildImage(w));
+            node.importImage(buildImage(w));
 
             // Pod b, wired straight by the plugin in the same node: the container pings it.
             String b = n.pod("b");
@@ -73,9 +56,8 @@ class ContainerdIT {
             assertEquals(0, rb.exit(), rb.stdout());
             String ipB = CniNetnsIT.address(rb.stdout());
 
-            String out = Host.sh("nsenter", "--net=/run/netns/" + n.node, "sh", "-c", ctr
-                    + " run --rm --cni --fifo-dir " + w.resolve("fifo") + " " + IMAGE + " vit1 /bin/sh -c "
-                    + "'ip -4 addr show eth0; ip route; ping -c 2 -W 2 " + ipB + "'");
+            String out = node.ctr("run", "--rm", "--cni", "--fifo-dir", w.resolve("fifo").toString(), IMAGE, "vit1",
+                    "/bin/sh", "-c", "ip -4 addr show eth0; ip route; ping -c 2 -W 2 " + ipB);
             assertTrue(out.contains("inet 10.0."), out);
             assertTrue(out.contains("default via 169.254.1.1"), out);
             assertTrue(out.contains("2 packets received"), out);
@@ -91,17 +73,7 @@ class ContainerdIT {
             assertTrue(log.contains("DEL vitctr/default-vit1/eth0: released"), log);
             assertEquals(0, n.cni("DEL", "pod-b", "", conf, Map.of()).exit());
         } finally {
-            if (containerd != null) {
-                containerd.close();
-            }
-            Host.unmountBelow(w);
             Host.status("rm", "-rf", w.toString());
-            Host.status(NodeNetns.plugin().getParent().resolve("install.sh").toString(), "--uninstall",
-                    "--bin-dir", BIN.toString(), "--conf-dir", CONF_DIR.toString(), "--conf-file", CONF_FILE);
-            Host.status("sh", "-c", "rm -f /var/lib/cni/results/vitctr-*");
-            for (Path p : created.reversed()) {
-                Host.status("rm", "-rf", p.toString());
-            }
         }
     }
 

@@ -120,6 +120,18 @@ public final class ImageNode implements AutoCloseable {
         return netns.node;
     }
 
+    /** The node's network namespace fixture, for pods wired by the plugin straight (without a runtime). */
+    NodeNetns nodeNetns() {
+        return netns;
+    }
+
+    /** A command on the node (its mount and network namespaces, as a host-network privileged step); its output. */
+    public String onNode(String... cmd) throws IOException, InterruptedException {
+        List<String> c = new ArrayList<>(List.of("nsenter", "-t", Long.toString(containerd.pid()), "-m", "-n"));
+        c.addAll(List.of(cmd));
+        return Host.sh(c.toArray(String[]::new));
+    }
+
     /** The host's CNI bin dir as seen from the test ({@code /opt/cni/bin} on the node). */
     public Path cniBinDir() {
         return w.resolve("cni-bin");
