@@ -11,15 +11,12 @@ import io.vpcipam.protocol.Request;
 import io.vpcipam.provider.CloudException;
 import io.vpcipam.provider.sim.SimulatedCloud;
 import io.vpcipam.provider.sim.Verb;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.List;
@@ -33,23 +30,9 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** One daemon on the simulated cloud, with its metrics and introspection servers on loopback ports. */
-class OpsServersTest {
+class OpsServersTest extends OnOpsServers {
 
-    @TempDir
-    Path dir;
-    OpsServers ops;
-    Daemon daemon;
     final HttpClient http = HttpClient.newHttpClient();
-
-    @AfterEach
-    void stop() {
-        if (daemon != null) {
-            daemon.close();
-        }
-        if (ops != null) {
-            ops.close();
-        }
-    }
 
     private HttpResponse<String> get(int port, String path, String method) throws Exception {
         return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))

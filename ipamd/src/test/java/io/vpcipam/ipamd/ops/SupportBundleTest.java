@@ -7,9 +7,7 @@ import io.vpcipam.protocol.FrameWriter;
 import io.vpcipam.protocol.Reply;
 import io.vpcipam.protocol.Request;
 import io.vpcipam.provider.sim.SimulatedCloud;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -34,7 +32,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The bundle from a running daemon on the simulated cloud, and with ipamd down; read back with the real tar. */
-class SupportBundleTest {
+class SupportBundleTest extends OnOpsServers {
 
     // planted secrets: none of them may appear anywhere in the archive
     static final String AWS_SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzzPLANTED1";
@@ -46,21 +44,6 @@ class SupportBundleTest {
     static final String LOGGED_PASSWORD = "logged-password-PLANTED";
     static final List<String> SECRETS = List.of(AWS_SECRET, AWS_KEY_ID, SESSION, AZURE_SECRET, PLUGIN_BEARER,
             CONFLIST_TOKEN, LOGGED_PASSWORD);
-
-    @TempDir
-    Path dir;
-    OpsServers ops;
-    Daemon daemon;
-
-    @AfterEach
-    void stop() {
-        if (daemon != null) {
-            daemon.close();
-        }
-        if (ops != null) {
-            ops.close();
-        }
-    }
 
     private Map<String, String> env() {
         Map<String, String> env = new HashMap<>();

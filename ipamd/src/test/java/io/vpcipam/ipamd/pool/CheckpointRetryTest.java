@@ -19,8 +19,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class CheckpointRetryTest extends OnTestNode {
 
-    /** The temp file cannot be created while a directory sits at its path: writes fail, the old file stays. */
-    private Path breakWrites() throws Exception {
+    /**
+     * A node with its warm addresses and {@code pods} leases (pods 1 to {@code pods}) on disk, then writes break: the
+     * temp file cannot be created while a directory sits at its path, so writes fail and the old file stays.
+     * Deleting the returned path mends the disk.
+     */
+    private Path nodeThenWritesBreak(int pods) throws Exception {
+        node = new TestNode(dir, "m5.large", new Targets(2, 0, 0, 0, false, 0), Duration.ofSeconds(30));
+        node.reconciler.pass();
+        for (int i = 1; i <= pods; i++) {
+            node.pool.add(key(i), "", "ns", "pod" + i, Duration.ZERO);
+        }
         Path tmp = dir.resolve("checkpoint.json.tmp");
         Files.createDirectory(tmp);
         return tmp;
@@ -28,10 +37,7 @@ class CheckpointRetryTest extends OnTestNode {
 
     @Test
     void flushAfterAFailedWrite_writesAgain() throws Exception {
-        node = new TestNode(dir, "m5.large", new Targets(2, 0, 0, 0, false, 0), Duration.ofSeconds(30));
-        node.reconciler.pass();
-        node.pool.add(key(1), "", "ns", "pod1", Duration.ZERO);
-        Path tmp = breakWrites();
+        Path tmp = nodeThenWritesBreak(1);
         assertThrows(PoolException.class, () -> node.pool.del(key(1)));
         Files.delete(tmp); // the disk has room again
         assertTrue(node.pool.flush(), "the reconciler's flush must retry the failed write");
@@ -40,10 +46,7 @@ class CheckpointRetryTest extends OnTestNode {
 
     @Test
     void retriedDelAfterAFailedWrite_isDurableBeforeItIsAnswered() throws Exception {
-        node = new TestNode(dir, "m5.large", new Targets(2, 0, 0, 0, false, 0), Duration.ofSeconds(30));
-        node.reconciler.pass();
-        node.pool.add(key(1), "", "ns", "pod1", Duration.ZERO);
-        Path tmp = breakWrites();
+        Path tmp = nodeThenWritesBreak(1);
         assertThrows(PoolException.class, () -> node.pool.del(key(1))); // the shim will retry
         Files.delete(tmp);
         assertNull(node.pool.del(key(1))); // answered ok: the lease is gone
@@ -53,9 +56,7 @@ class CheckpointRetryTest extends OnTestNode {
 
     @Test
     void addAfterAFailedWrite_stillFailsWhileTheDiskIsBroken() throws Exception {
-        node = new TestNode(dir, "m5.large", new Targets(2, 0, 0, 0, false, 0), Duration.ofSeconds(30));
-        node.reconciler.pass();
-        Path tmp = breakWrites();
+        Path tmp = nodeThenWritesBreak(0);
         assertThrows(PoolException.class, () -> node.pool.add(key(1), "", "ns", "pod1", Duration.ZERO));
         assertFalse(node.pool.flush());
         assertThrows(PoolException.class, () -> node.pool.add(key(2), "", "ns", "pod2", Duration.ZERO));

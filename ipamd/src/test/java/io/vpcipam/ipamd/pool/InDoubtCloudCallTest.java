@@ -1,22 +1,15 @@
 package io.vpcipam.ipamd.pool;
 
-import io.vpcipam.ipamd.lease.LeaseKey;
-import io.vpcipam.provider.Assignment;
-import io.vpcipam.provider.Capabilities;
 import io.vpcipam.provider.Cidr;
 import io.vpcipam.provider.CloudException;
 import io.vpcipam.provider.CloudProvider;
-import io.vpcipam.provider.InterfaceSpec;
 import io.vpcipam.provider.Ipv4Address;
-import io.vpcipam.provider.NetworkInterface;
-import io.vpcipam.provider.NodeInfo;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -31,59 +24,28 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class InDoubtCloudCallTest extends OnTestNode {
 
     /** The simulated cloud, but unassign and delete are applied and then reported as failed. */
-    static final class AppliedThenFailed implements CloudProvider {
-        final CloudProvider cloud;
+    static final class AppliedThenFailed extends ForwardingCloud {
         volatile boolean failAfterApplying = true;
 
         AppliedThenFailed(CloudProvider cloud) {
-            this.cloud = cloud;
-        }
-
-        @Override
-        public String name() {
-            return cloud.name();
-        }
-
-        @Override
-        public Capabilities capabilities() {
-            return cloud.capabilities();
-        }
-
-        @Override
-        public NodeInfo describeNode() throws CloudException {
-            return cloud.describeNode();
-        }
-
-        @Override
-        public NetworkInterface createInterface(InterfaceSpec spec) throws CloudException {
-            return cloud.createInterface(spec);
+            super(cloud);
         }
 
         @Override
         public void deleteInterface(String interfaceId) throws CloudException {
-            cloud.deleteInterface(interfaceId);
+            super.deleteInterface(interfaceId);
             if (failAfterApplying) {
                 throw new CloudException.Conflict("IncorrectState", "still detaching (injected after the detach)");
             }
         }
 
         @Override
-        public Assignment assign(String interfaceId, int addresses, int prefixes) throws CloudException {
-            return cloud.assign(interfaceId, addresses, prefixes);
-        }
-
-        @Override
         public void unassign(String interfaceId, Collection<Ipv4Address> addresses, Collection<Cidr> prefixes)
                 throws CloudException {
-            cloud.unassign(interfaceId, addresses, prefixes);
+            super.unassign(interfaceId, addresses, prefixes);
             if (failAfterApplying) {
                 throw new CloudException.Fatal("RequestTimeout", "timed out (injected after applying)", null, true);
             }
-        }
-
-        @Override
-        public List<NetworkInterface> findOrphanedInterfaces(Map<String, String> ownerTags) throws CloudException {
-            return cloud.findOrphanedInterfaces(ownerTags);
         }
     }
 
@@ -144,17 +106,7 @@ class InDoubtCloudCallTest extends OnTestNode {
 
     @Test
     void deleteInDoubt_addressesOfTheDetachedInterfaceAreNeverHandedOut() throws Exception {
-        node = new TestNode(dir, "m5.large", new Targets(0, 0, 1, 0, false, 0), Duration.ZERO);
-        node.reconciler.pass();
-        int perInterface = node.pool.status().free();
-        for (int i = 0; i < perInterface; i++) {
-            node.pool.add(key(i), "", "ns", "pod" + i, Duration.ZERO);
-        }
-        node.reconciler.pass(); // a second interface for the warm target
-        assertEquals(2, node.cloud.peekNode().interfaces().size());
-        for (int i = 0; i < perInterface; i++) {
-            node.pool.del(key(i));
-        }
+        nodeWithAnIdleSecondInterface();
         List<Ipv4Address> onSecond = node.cloud.peekNode().interfaces().stream()
                 .filter(ni -> ni.deviceIndex() == 1).findFirst().orElseThrow().secondaryAddresses();
         AppliedThenFailed flaky = new AppliedThenFailed(node.cloud);

@@ -1,19 +1,12 @@
 package io.vpcipam.ipamd.pool;
 
-import io.vpcipam.provider.Assignment;
-import io.vpcipam.provider.Capabilities;
-import io.vpcipam.provider.Cidr;
 import io.vpcipam.provider.CloudException;
-import io.vpcipam.provider.CloudProvider;
 import io.vpcipam.provider.InterfaceSpec;
-import io.vpcipam.provider.Ipv4Address;
 import io.vpcipam.provider.NetworkInterface;
-import io.vpcipam.provider.NodeInfo;
 import io.vpcipam.provider.OwnerTags;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
-import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 
@@ -77,27 +70,13 @@ class LeftoverInterfacesTest extends OnTestNode {
     }
 
     /** The simulated cloud, but a create is carried out without its attach and its answer is lost. */
-    static final class LostCreate implements CloudProvider {
+    static final class LostCreate extends ForwardingCloud {
         final io.vpcipam.provider.sim.SimulatedCloud cloud;
         volatile boolean lose = true;
 
         LostCreate(io.vpcipam.provider.sim.SimulatedCloud cloud) {
+            super(cloud);
             this.cloud = cloud;
-        }
-
-        @Override
-        public String name() {
-            return cloud.name();
-        }
-
-        @Override
-        public Capabilities capabilities() {
-            return cloud.capabilities();
-        }
-
-        @Override
-        public NodeInfo describeNode() throws CloudException {
-            return cloud.describeNode();
         }
 
         @Override
@@ -107,27 +86,6 @@ class LeftoverInterfacesTest extends OnTestNode {
             }
             cloud.leakInterface(spec.subnetId(), spec.tags());
             throw new CloudException.Fatal("RequestTimeout", "no answer (injected; the ENI was created)", null, true);
-        }
-
-        @Override
-        public void deleteInterface(String interfaceId) throws CloudException {
-            cloud.deleteInterface(interfaceId);
-        }
-
-        @Override
-        public Assignment assign(String interfaceId, int addresses, int prefixes) throws CloudException {
-            return cloud.assign(interfaceId, addresses, prefixes);
-        }
-
-        @Override
-        public void unassign(String interfaceId, Collection<Ipv4Address> addresses, Collection<Cidr> prefixes)
-                throws CloudException {
-            cloud.unassign(interfaceId, addresses, prefixes);
-        }
-
-        @Override
-        public List<NetworkInterface> findOrphanedInterfaces(Map<String, String> ownerTags) throws CloudException {
-            return cloud.findOrphanedInterfaces(ownerTags);
         }
     }
 }

@@ -55,17 +55,7 @@ class ThrottledReleaseTest extends OnTestNode {
 
     @Test
     void deleteThrottled_interfaceKept_retriedWithoutADescribe() throws Exception {
-        node = new TestNode(dir, "m5.large", new Targets(0, 0, 1, 0, false, 0), Duration.ZERO);
-        node.reconciler.pass();
-        int perInterface = node.pool.status().free();
-        for (int i = 0; i < perInterface; i++) {
-            node.pool.add(key(i), "", "ns", "pod" + i, Duration.ZERO);
-        }
-        node.reconciler.pass(); // a second interface for the warm target
-        assertEquals(2, node.cloud.peekNode().interfaces().size());
-        for (int i = 0; i < perInterface; i++) {
-            node.pool.del(key(i));
-        }
+        nodeWithAnIdleSecondInterface();
         node.cloud.resetCounters();
         node.cloud.failNext(Verb.DELETE_INTERFACE, 1, ThrottledReleaseTest::throttled);
 
