@@ -3,7 +3,7 @@
 #   vpc-ipam            the launcher (the plugin `type`), a POSIX sh script that execs the bundled JVM
 #   vpc-ipam.d/runtime  a jlink'ed runtime, java.base and the plugin's start-up SecureRandom provider module
 #                       (its java.security trimmed, that provider first: RuntimeSecurity): no JVM needed on the node
-#   vpc-ipam.d/lib      the plugin jar, protocol and jackson-jr (nothing else)
+#   vpc-ipam.d/lib      the plugin jar and protocol (nothing else)
 #   vpc-ipam.d/vpc-ipam.aot  JDK 25 AOT cache from a training run: classes pre-parsed and pre-linked
 #   install.sh          copies the above into a CNI bin dir and writes the conflist
 # Usage: build-dist.sh TARGET_DIR JAVA_HOME
@@ -30,7 +30,7 @@ cat "$jdk/release" "$src/urandom/module-info.java" "$urandom/UrandomProvider.jav
   >"$target/jlink-runtime.stamp"
 if [ ! -f "$stamp" ] || ! cmp -s "$target/jlink-runtime.stamp" "$stamp"; then
   rm -rf "$target/jlink-runtime"
-  # jdeps: the plugin, protocol and jackson-jr need java.base only; jlink fails loudly if that changes.
+  # jdeps: the plugin and protocol need java.base only; jlink fails loudly if that changes.
   "$jdk/bin/jlink" --module-path "$target/urandom-module" --add-modules java.base,io.vpcipam.urandom \
     --strip-debug --no-header-files --no-man-pages --output "$target/jlink-runtime"
   cp "$target/jlink-runtime.stamp" "$stamp"
@@ -54,7 +54,7 @@ train=$target/aot-training
 rm -rf "$train"
 mkdir -p "$train"
 log=$target/aot-training.log
-"$jdk/bin/java" -cp "$target/classes:$d/lib/protocol.jar:$d/lib/jackson-jr-objects.jar:$d/lib/jackson-core.jar" \
+"$jdk/bin/java" -cp "$target/classes:$d/lib/protocol.jar" \
   io.vpcipam.cni.ScriptedIpamd "$train/ipamd.sock" >"$target/training-ipamd.log" 2>&1 &
 ipamd=$!
 trap 'kill $ipamd 2>/dev/null || true' EXIT

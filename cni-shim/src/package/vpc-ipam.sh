@@ -35,7 +35,7 @@ jvm() { # the JVM with the plugin's flags; then AOT options, the main class and 
     -XX:+UseSerialGC -Xint -XX:-UsePerfData -Xmx64m -Xss512k \
     -XX:+UnlockDiagnosticVMOptions -XX:ArchiveRelocationMode=0 -Djdk.reflect.useNativeAccessorOnly=true \
     -Djava.nio.channels.spi.SelectorProvider=sun.nio.ch.EPollSelectorProvider \
-    -Xbootclasspath/a:"$l/cni-shim.jar:$l/protocol.jar:$l/jackson-jr-objects.jar:$l/jackson-core.jar" "$@"
+    -Xbootclasspath/a:"$l/cni-shim.jar:$l/protocol.jar" "$@"
 }
 # Runtimes call a CNI plugin without arguments; only the build and install.sh pass these, to train the cache:
 # --aot-train CACHE AotTraining's arguments. Two steps, not -XX:AOTCacheOutput's one: the training JVM has exited

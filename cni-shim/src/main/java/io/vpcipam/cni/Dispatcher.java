@@ -6,6 +6,7 @@ import io.vpcipam.cni.netns.WiringException;
 import io.vpcipam.protocol.Attachment;
 import io.vpcipam.protocol.ErrorCodes;
 import io.vpcipam.protocol.ErrorInfo;
+import io.vpcipam.protocol.Json;
 import io.vpcipam.protocol.LeaseInfo;
 import io.vpcipam.protocol.ProtocolException;
 import io.vpcipam.protocol.Reply;

@@ -1,5 +1,6 @@
 package io.vpcipam.cni;
 
+import io.vpcipam.protocol.Json;
 import io.vpcipam.protocol.Layout;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;

@@ -1,5 +1,6 @@
 package io.vpcipam.cni;
 
+import io.vpcipam.protocol.Codec;
 import io.vpcipam.protocol.FrameReader;
 import io.vpcipam.protocol.FrameWriter;
 import io.vpcipam.protocol.ProtocolException;
@@ -54,7 +55,7 @@ final class SocketIpamdClient implements IpamdClient {
                 throw new Unavailable("ipamd is not listening on " + socket + ": " + describe(e));
             }
             try {
-                new FrameWriter(Channels.newOutputStream(ch)).writeFrame(Frames.encode(request));
+                new FrameWriter(Channels.newOutputStream(ch)).writeFrame(Codec.encode(request));
             } catch (IOException e) {
                 throw new Unavailable("ipamd closed " + socket + " while we sent: " + describe(e));
             }
@@ -83,7 +84,7 @@ final class SocketIpamdClient implements IpamdClient {
                 ch.register(selector, SelectionKey.OP_READ);
                 String line = new FrameReader(new DeadlineInput(ch, selector, deadline),
                         FrameReader.MAX_REPLY_FRAME_BYTES).readFrame();
-                reply = line == null ? null : Frames.decodeReply(line);
+                reply = line == null ? null : Codec.decodeReply(line);
             } catch (ProtocolException | Unavailable e) {
                 throw e;
             } catch (IOException e) {

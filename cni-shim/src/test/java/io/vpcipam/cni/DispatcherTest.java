@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.vpcipam.cni.netns.WireSpec;
 import io.vpcipam.protocol.Codec;
 import io.vpcipam.protocol.ErrorInfo;
+import io.vpcipam.protocol.Json;
 import io.vpcipam.protocol.Op;
 import io.vpcipam.protocol.Reply;
 import io.vpcipam.protocol.Request;
@@ -457,8 +458,8 @@ class DispatcherTest {
 
     @Test
     void config_nestedDeeply_isDecodingError_onTheLaunchersStack() throws Exception {
-        // The launcher runs with -Xss512k; a thread with less stack than that proves the bound does not
-        // depend on how deep jackson-jr can recurse (interpreted frames are the largest).
+        // The launcher runs with -Xss512k; a thread with less stack than that proves the depth limit is reached
+        // before the stack's.
         String deep = conf("1.0.0", ",\"prevResult\":" + "{\"a\":".repeat(990) + "1" + "}".repeat(990));
         String deepArrays = conf("1.0.0", ",\"x\":1.5,\"y\":" + "[".repeat(990) + "]".repeat(990));
         Fakes.Call[] calls = new Fakes.Call[2];

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import io.vpcipam.protocol.ErrorInfo;
+import io.vpcipam.protocol.Json;
 import io.vpcipam.protocol.Op;
 import io.vpcipam.protocol.Reply;
 import java.io.IOException;

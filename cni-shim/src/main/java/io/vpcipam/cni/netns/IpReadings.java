@@ -4,9 +4,8 @@ import static io.vpcipam.cni.netns.PodWiring.FROM_POD_PRIORITY;
 import static io.vpcipam.cni.netns.PodWiring.GATEWAY;
 import static io.vpcipam.cni.netns.PodWiring.TO_POD_PRIORITY;
 
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.jr.ob.JSON;
-import java.io.IOException;
+import io.vpcipam.protocol.Json;
+import io.vpcipam.protocol.JsonException;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
@@ -22,11 +21,6 @@ import java.util.Set;
  * parsed JSON; the processes and the host lock stay in {@link IpWiring}. ADD and DEL never load this class.
  */
 final class IpReadings {
-
-    /** jackson-jr for ip's JSON, initialised on first use only. */
-    private static final class Jackson {
-        static final JSON JSON_R = JSON.std.with(JSON.Feature.USE_DEFERRED_MAPS, false);
-    }
 
     private IpReadings() {
     }
@@ -168,17 +162,13 @@ final class IpReadings {
         return null;
     }
 
+    /** ip's JSON: one array per batch command (a repeated key is allowed, the last wins). */
     static List<Object> parse(String text) throws WiringException {
-        List<Object> out = new ArrayList<>();
-        JSON json = Jackson.JSON_R;
-        try (JsonParser p = json.getStreamingFactory().createParser(text)) {
-            while (p.nextToken() != null) {
-                out.add(json.anyFrom(p));
-            }
-        } catch (IOException | RuntimeException e) {
+        try {
+            return Json.parseAll(text);
+        } catch (JsonException e) {
             throw new WiringException("cannot read ip's JSON: " + e.getMessage());
         }
-        return out;
     }
 
     @SuppressWarnings("unchecked")
