@@ -60,17 +60,7 @@ class CodecPropertiesTest {
     void mutatedValidMessages_neverThrowAnythingButProtocolException() {
         qt().withExamples(2000).forAll(requests(), replies(), mutations()).checkAssert((request, reply, mutations) -> {
             for (String valid : List.of(Codec.encode(request), Codec.encode(reply))) {
-                StringBuilder sb = new StringBuilder(valid);
-                for (Mutation m : mutations) {
-                    int at = Math.floorMod(m.at(), sb.length() + 1);
-                    char c = MUTATION_CHARS.charAt(Math.floorMod(m.ch(), MUTATION_CHARS.length()));
-                    switch (Math.floorMod(m.op(), 3)) {
-                        case 0 -> sb.insert(at, c);
-                        case 1 -> { if (at < sb.length()) sb.deleteCharAt(at); }
-                        default -> { if (at < sb.length()) sb.setCharAt(at, c); }
-                    }
-                }
-                decodeBoth(sb.toString());
+                decodeBoth(mutate(valid, mutations));
             }
         });
     }
@@ -137,6 +127,21 @@ class CodecPropertiesTest {
 
     /** One edit of a valid message: where (mod length + 1), which of MUTATION_CHARS, and insert/delete/replace. */
     record Mutation(int at, int ch, int op) {
+    }
+
+    /** {@code valid} with the edits applied, each a character of MUTATION_CHARS inserted, deleted or replaced. */
+    static String mutate(String valid, List<Mutation> mutations) {
+        StringBuilder sb = new StringBuilder(valid);
+        for (Mutation m : mutations) {
+            int at = Math.floorMod(m.at(), sb.length() + 1);
+            char c = MUTATION_CHARS.charAt(Math.floorMod(m.ch(), MUTATION_CHARS.length()));
+            switch (Math.floorMod(m.op(), 3)) {
+                case 0 -> sb.insert(at, c);
+                case 1 -> { if (at < sb.length()) sb.deleteCharAt(at); }
+                default -> { if (at < sb.length()) sb.setCharAt(at, c); }
+            }
+        }
+        return sb.toString();
     }
 
     static Gen<List<Mutation>> mutations() {
