@@ -4,6 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.quicktheories.QuickTheory.qt;
+import static org.quicktheories.generators.SourceDSL.longs;
+import static org.quicktheories.generators.SourceDSL.strings;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.jr.ob.JSON;
@@ -16,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
+import org.quicktheories.generators.Generate;
 
 /**
  * The hand-written JSON agrees with jackson-jr, configured as protocol's codec and the plugin had it: what it writes
@@ -224,6 +228,38 @@ class JsonTest {
         assertEquals(List.of(List.of(), Map.of("a", 2), List.of(1)), Json.parseAll(" []\n{\"a\":1,\"a\":2}\n[1]\n"));
         assertEquals(List.of(), Json.parseAll(" \n"));
         assertThrows(JsonException.class, () -> Json.parseAll("[] ]"));
+    }
+
+    @Test
+    void anyTree_writeThenParse_isAFixpoint() {
+        // A tree from one seed (QuickTheories shrinks the seed); ints written as Long read back as Integer, so the
+        // property is on the text: writing what was read gives the same bytes.
+        qt().withExamples(2000).forAll(longs().all()).checkAssert(seed -> {
+            String text = Json.write(tree(new Random(seed), 0));
+            try {
+                assertEquals(text, Json.write(Json.parse(text)));
+                assertEquals(List.of(Json.parse(text), Json.parse(text)), Json.parseAll(text + "\n" + text));
+            } catch (JsonException e) {
+                throw new AssertionError("refused its own output: " + text, e);
+            }
+        });
+    }
+
+    @Test
+    void arbitraryStrings_neverThrowAnythingButJsonException() {
+        qt().withExamples(3000).forAll(Generate.oneOf(strings().allPossible().ofLengthBetween(0, 100),
+                strings().ascii().ofLengthBetween(0, 100))).checkAssert(text -> {
+            try {
+                Json.parse(text);
+            } catch (JsonException expected) {
+                // fine
+            }
+            try {
+                Json.parseAll(text);
+            } catch (JsonException expected) {
+                // fine
+            }
+        });
     }
 
     @Test
