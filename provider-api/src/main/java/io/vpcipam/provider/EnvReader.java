@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * Reads settings from the environment with one grammar for every module (ipamd's configuration, the Kubernetes
@@ -58,6 +59,24 @@ public final class EnvReader {
             throw new IllegalArgumentException("'" + text + "' is not " + DURATION_GRAMMAR);
         }
         return Duration.ofMillis(Long.parseLong(digits) * factorMs);
+    }
+
+    /**
+     * Reads settings from {@code env} with {@code read}; throws one IllegalArgumentException naming every problem
+     * (see {@link #throwIfAny}). With {@link #problems(Map, Function)} this is each provider's settings entry point.
+     */
+    public static <T> T readAll(Map<String, String> env, Function<EnvReader, T> read) {
+        EnvReader r = new EnvReader(env);
+        T settings = read.apply(r);
+        r.throwIfAny();
+        return settings;
+    }
+
+    /** Every problem {@code read} finds in {@code env}, each naming the variable and its value; empty when none. */
+    public static List<String> problems(Map<String, String> env, Function<EnvReader, ?> read) {
+        EnvReader r = new EnvReader(env);
+        read.apply(r);
+        return r.problems();
     }
 
     /** Records a problem with {@code name}'s value. */

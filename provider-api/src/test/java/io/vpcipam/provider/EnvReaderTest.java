@@ -59,4 +59,22 @@ class EnvReaderTest {
         assertEquals("dflt", r.string("BLANK", "dflt"));
         assertEquals(List.of("BAD='x': must be an integer", "R='0': must be a whole number >= 1"), r.problems());
     }
+
+    private record Knobs(int n, Duration d) {
+        static Knobs read(EnvReader r) {
+            return new Knobs(r.integer("N", 1, 1, 9), r.duration("D", Duration.ofSeconds(1), false));
+        }
+    }
+
+    @Test
+    void readAll_everyProblemInOneException_problemsListsThemWithoutThrowing() {
+        Map<String, String> bad = Map.of("N", "10", "D", "soon");
+        var e = assertThrows(IllegalArgumentException.class, () -> EnvReader.readAll(bad, Knobs::read));
+        assertEquals("N='10': must be a whole number from 1 to 9; D='soon': must be " + EnvReader.DURATION_GRAMMAR,
+                e.getMessage());
+        assertEquals(List.of("N='10': must be a whole number from 1 to 9", "D='soon': must be "
+                + EnvReader.DURATION_GRAMMAR), EnvReader.problems(bad, Knobs::read));
+        assertEquals(new Knobs(3, Duration.ofMinutes(2)), EnvReader.readAll(Map.of("N", "3", "D", "2m"), Knobs::read));
+        assertTrue(EnvReader.problems(Map.of(), Knobs::read).isEmpty());
+    }
 }

@@ -75,17 +75,12 @@ record AwsSettings(String region, URI endpoint, String instanceId, String zone, 
 
     /** Reads and checks every variable; throws one IllegalArgumentException naming every bad one. */
     static AwsSettings from(ProviderContext context) {
-        EnvReader r = new EnvReader(context.env());
-        AwsSettings s = read(r);
-        r.throwIfAny();
-        return s;
+        return EnvReader.readAll(context.env(), AwsSettings::read);
     }
 
     /** Every problem with the variables, each naming the variable and its value; empty when all are good. */
     static List<String> problems(Map<String, String> env) {
-        EnvReader r = new EnvReader(env);
-        read(r);
-        return r.problems();
+        return EnvReader.problems(env, AwsSettings::read);
     }
 
     private static AwsSettings read(EnvReader r) {

@@ -39,17 +39,12 @@ record AzureSettings(URI armEndpoint, URI metadataEndpoint, String clientId, Str
 
     /** Reads and checks every variable; throws one IllegalArgumentException listing all problems. */
     static AzureSettings fromEnv(Map<String, String> env) {
-        EnvReader r = new EnvReader(env);
-        AzureSettings s = read(r);
-        r.throwIfAny();
-        return s;
+        return EnvReader.readAll(env, AzureSettings::read);
     }
 
     /** Every problem with the variables, each naming the variable and its value; empty when all are good. */
     static List<String> problems(Map<String, String> env) {
-        EnvReader r = new EnvReader(env);
-        read(r);
-        return r.problems();
+        return EnvReader.problems(env, AzureSettings::read);
     }
 
     private static AzureSettings read(EnvReader r) {
