@@ -15,7 +15,6 @@ import io.vpcipam.provider.Subnet;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayList;
-import java.util.BitSet;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -34,9 +33,14 @@ import java.util.Set;
  *
  * <p>Unlike {@link SimulatedCloud} it keeps no state file and injects no faults: it exists so the fleet simulator
  * ({@code ipamd simulate}) can run thousands of nodes against one cloud. Which addresses are in use is kept per
- * subnet (not recomputed per call), so a call costs the same with ten nodes or ten thousand. Time is injected:
- * the token bucket reads {@code clock}, and latency is spent through {@code sleeper} (virtual time in the
+ * subnet by the {@link SubnetLedger} (not recomputed per call), so a call costs the same with ten nodes or ten
+ * thousand; the account's settings come from {@link AccountBuilder}, shared with {@link SimulatedCloud}. Time is
+ * injected: the token bucket reads {@code clock}, and latency is spent through {@code sleeper} (virtual time in the
  * simulator). Thread-safe: one monitor guards the state and the counters; latency is spent outside it.
+ *
+ * <p>Why {@link Node} is an inner class of some 200 lines rather than a class of its own: every verb is one
+ * {@code call} through the fleet's gate (its monitor, the account's bucket, latency, the counters) on the fleet's
+ * ledger and id counter, so the node is the fleet seen from one instance, not a separate owner of anything.
  */
 public final class SimFleet {
 
@@ -62,34 +66,18 @@ public final class SimFleet {
         }
     }
 
-    private static final int RESERVED = 5;
-
     private final InstantSource clock;
     private final Sleeper sleeper;
     private final Duration latency;
     private final TokenBucket bucket;
     private final Cidr vpc;
     private final String zone;
-    private final Map<String, Pool> subnets = new LinkedHashMap<>();
     // guarded by this
+    private final SubnetLedger subnets = new SubnetLedger();
     private long nextId = 1;
     private final long[] calls = new long[Verb.values().length];
     private final long[] throttled = new long[Verb.values().length];
     private long subnetRefusals;
-
-    /** A subnet and the addresses in use in it (reserved ones included). */
-    private static final class Pool {
-        final SimState.SimSubnet subnet;
-        final BitSet used = new BitSet();
-        int held; // addresses instances hold
-
-        Pool(SimState.SimSubnet subnet) {
-            this.subnet = subnet;
-            int size = subnet.size();
-            used.set(0, Math.min(4, size));
-            used.set(size - 1);
-        }
-    }
 
     private SimFleet(Builder b) {
         this.clock = b.clock;
@@ -97,26 +85,12 @@ public final class SimFleet {
         this.latency = b.latency;
         this.vpc = b.vpc;
         this.zone = b.zone;
-        this.bucket = b.apiRate == null ? null
-                : new TokenBucket(b.apiRate, b.apiBurst != null ? b.apiBurst : Math.max(1, Math.ceil(b.apiRate)),
-                        b.clock.instant());
+        this.bucket = b.bucket();
         if (b.subnets.isEmpty()) {
             throw new IllegalArgumentException("a fleet needs at least one subnet");
         }
         for (Cidr cidr : b.subnets) {
-            if (!vpc.contains(cidr)) {
-                throw new IllegalArgumentException("subnet " + cidr + " is outside the VPC " + vpc);
-            }
-            if (cidr.length() < 16 || cidr.length() > 28) {
-                throw new IllegalArgumentException("subnet " + cidr + ": EC2 subnets are /16 to /28");
-            }
-            for (Pool other : subnets.values()) {
-                if (other.subnet.cidr.overlaps(cidr)) {
-                    throw new IllegalArgumentException("subnet " + cidr + " overlaps " + other.subnet.cidr);
-                }
-            }
-            String id = newId("subnet-0sim");
-            subnets.put(id, new Pool(new SimState.SimSubnet(id, cidr, zone, new BitSet())));
+            subnets.add(newId("subnet-0sim"), vpc, cidr, zone);
         }
     }
 
@@ -127,16 +101,12 @@ public final class SimFleet {
 
     /** Ids of the subnets, in the order given. */
     public synchronized List<String> subnetIds() {
-        return List.copyOf(subnets.keySet());
+        return subnets.ids();
     }
 
     /** How much of each subnet is in use now. */
     public synchronized List<SubnetUse> subnetUse() {
-        List<SubnetUse> out = new ArrayList<>();
-        for (Pool p : subnets.values()) {
-            out.add(new SubnetUse(p.subnet.id, p.subnet.cidr, p.subnet.size() - RESERVED, p.held));
-        }
-        return out;
+        return subnets.use();
     }
 
     /** Calls of {@code verb} by every node so far, throttled ones included. */
@@ -157,10 +127,10 @@ public final class SimFleet {
     /** Launches an instance of {@code instanceType} with its primary interface in {@code subnetId}. */
     public synchronized Node launch(String instanceType, String subnetId) throws CloudException {
         Limits limits = InstanceTypes.limits(instanceType);
-        Pool pool = pool(subnetId);
+        SubnetLedger.Pool pool = subnets.pool(subnetId);
         Node node = new Node(newId("i-0sim"), instanceType, limits);
-        SimState.Eni primary = newEni(pool, node);
-        primary.primary = take(pool, 1).getFirst();
+        SimState.Eni primary = newEni(pool);
+        primary.primary = pool.take(1).getFirst();
         primary.deviceIndex = 0;
         node.enis.put(primary.id, primary);
         return node;
@@ -169,7 +139,7 @@ public final class SimFleet {
     /** Terminates {@code node}: its interfaces go with it (delete on termination) and their addresses are free. */
     public synchronized void terminate(Node node) {
         for (SimState.Eni e : node.enis.values()) {
-            free(e);
+            subnets.free(e);
         }
         node.enis.clear();
         node.terminated = true;
@@ -179,69 +149,9 @@ public final class SimFleet {
         return prefix + String.format("%013x", nextId++);
     }
 
-    private Pool pool(String subnetId) throws CloudException {
-        Pool p = subnets.get(subnetId);
-        if (p == null) {
-            throw new CloudException.NotFound("InvalidSubnetID.NotFound",
-                    "The subnet ID '" + subnetId + "' does not exist");
-        }
-        return p;
-    }
-
-    private SimState.Eni newEni(Pool pool, Node node) {
-        SimState.Eni e = new SimState.Eni();
+    private SimState.Eni newEni(SubnetLedger.Pool pool) {
         long n = nextId;
-        e.id = newId("eni-0sim");
-        e.mac = String.format("02:51:4d:%02x:%02x:%02x", (n >> 16) & 0xff, (n >> 8) & 0xff, n & 0xff);
-        e.subnetId = pool.subnet.id;
-        e.deviceIndex = NetworkInterface.DETACHED;
-        e.createdAt = clock.instant();
-        return e;
-    }
-
-    private List<Ipv4Address> take(Pool pool, int n) throws CloudException {
-        List<Ipv4Address> taken = SimState.takeAddresses(pool.subnet, pool.used, n);
-        pool.held += taken.size();
-        return taken;
-    }
-
-    private List<Cidr> takePrefixes(Pool pool, int n) throws CloudException {
-        List<Cidr> taken = SimState.takePrefixes(pool.subnet, pool.used, n, SimulatedCloud.PREFIX_LENGTH);
-        pool.held += taken.size() * (1 << (32 - SimulatedCloud.PREFIX_LENGTH));
-        return taken;
-    }
-
-    /**
-     * Takes prefixes then addresses on a copy first when both are asked, so a subnet that has the prefixes but not
-     * the addresses refuses the call without keeping the prefixes (each take alone is all-or-nothing already).
-     */
-    private static void allOrNothing(Pool pool, int addresses, int prefixes) throws CloudException {
-        if (prefixes > 0 && addresses > 0) {
-            BitSet trial = (BitSet) pool.used.clone();
-            SimState.takePrefixes(pool.subnet, trial, prefixes, SimulatedCloud.PREFIX_LENGTH);
-            SimState.takeAddresses(pool.subnet, trial, addresses);
-        }
-    }
-
-    private void release(Pool pool, Ipv4Address a) {
-        int offset = pool.subnet.offset(a);
-        if (pool.used.get(offset)) {
-            pool.used.clear(offset);
-            pool.held--;
-        }
-    }
-
-    private void release(Pool pool, Cidr p) {
-        for (long i = 0; i < p.size(); i++) {
-            release(pool, p.address(i));
-        }
-    }
-
-    private void free(SimState.Eni e) {
-        Pool pool = subnets.get(e.subnetId);
-        release(pool, e.primary);
-        e.secondaries.forEach(a -> release(pool, a));
-        e.prefixes.forEach(p -> release(pool, p));
+        return SimState.newEni(newId("eni-0sim"), n, pool.subnet.id, clock.instant());
     }
 
     /** A cloud operation on the fleet's state; runs under the monitor. */
@@ -353,9 +263,9 @@ public final class SimFleet {
         public NodeInfo describeNode() throws CloudException {
             return call(this, Verb.DESCRIBE_NODE, () -> {
                 List<NetworkInterface> attached = enis.values().stream().map(SimState.Eni::view).toList();
-                Set<String> ids = new java.util.LinkedHashSet<>();
-                enis.values().forEach(e -> ids.add(e.subnetId));
-                List<Subnet> described = ids.stream().map(subnets::get).map(p -> p.subnet)
+                Map<String, SubnetLedger.Pool> used = new LinkedHashMap<>();
+                enis.values().forEach(e -> used.putIfAbsent(e.subnetId, subnets.of(e)));
+                List<Subnet> described = used.values().stream().map(p -> p.subnet)
                         .map(x -> new Subnet(x.id, x.cidr, x.zone, x.cidr.address(1))).toList();
                 return new NodeInfo(instanceId, instanceType, zone, limits, attached, described, List.of(vpc));
             });
@@ -365,7 +275,7 @@ public final class SimFleet {
         public NetworkInterface createInterface(InterfaceSpec spec) throws CloudException {
             Objects.requireNonNull(spec, "spec");
             return call(this, Verb.CREATE_INTERFACE, () -> {
-                Pool pool = pool(spec.subnetId());
+                SubnetLedger.Pool pool = subnets.pool(spec.subnetId());
                 checkSlots(0, spec.addresses(), spec.prefixes(), "a new interface");
                 Set<Integer> devices = new HashSet<>();
                 enis.values().forEach(e -> devices.add(e.deviceIndex));
@@ -374,10 +284,10 @@ public final class SimFleet {
                             + (devices.size() + 1) + " exceeds the limit for " + instanceType + " ("
                             + limits.maxInterfaces() + ")", CloudException.CapacityExhausted.Scope.INSTANCE_INTERFACES);
                 }
-                allOrNothing(pool, 1 + spec.addresses(), spec.prefixes());
-                List<Cidr> prefixes = takePrefixes(pool, spec.prefixes());
-                List<Ipv4Address> addresses = take(pool, 1 + spec.addresses());
-                SimState.Eni e = newEni(pool, this);
+                pool.allOrNothing(1 + spec.addresses(), spec.prefixes());
+                List<Cidr> prefixes = pool.takePrefixes(spec.prefixes());
+                List<Ipv4Address> addresses = pool.take(1 + spec.addresses());
+                SimState.Eni e = newEni(pool);
                 e.primary = addresses.getFirst();
                 e.secondaries.addAll(addresses.subList(1, addresses.size()));
                 e.prefixes.addAll(prefixes);
@@ -402,7 +312,7 @@ public final class SimFleet {
                             + " is the primary interface of " + instanceId + " and cannot be deleted", null);
                 }
                 enis.remove(interfaceId);
-                free(e);
+                subnets.free(e);
                 return null;
             });
         }
@@ -417,10 +327,10 @@ public final class SimFleet {
             return call(this, Verb.ASSIGN, () -> {
                 SimState.Eni e = eni(interfaceId);
                 checkSlots(e.usedSlots(), addresses, prefixes, interfaceId);
-                Pool pool = subnets.get(e.subnetId);
-                allOrNothing(pool, addresses, prefixes);
-                List<Cidr> newPrefixes = takePrefixes(pool, prefixes);
-                List<Ipv4Address> newAddresses = take(pool, addresses);
+                SubnetLedger.Pool pool = subnets.of(e);
+                pool.allOrNothing(addresses, prefixes);
+                List<Cidr> newPrefixes = pool.takePrefixes(prefixes);
+                List<Ipv4Address> newAddresses = pool.take(addresses);
                 e.secondaries.addAll(newAddresses);
                 e.prefixes.addAll(newPrefixes);
                 return new Assignment(newAddresses, newPrefixes);
@@ -438,15 +348,15 @@ public final class SimFleet {
                     throw new CloudException.Fatal("InvalidParameterValue", "The primary address " + e.primary
                             + " of " + interfaceId + " cannot be unassigned", null);
                 }
-                Pool pool = subnets.get(e.subnetId);
+                SubnetLedger.Pool pool = subnets.of(e);
                 for (Ipv4Address a : gone) {
                     if (e.secondaries.remove(a)) {
-                        release(pool, a);
+                        pool.release(a);
                     }
                 }
                 for (Cidr p : gonePrefixes) {
                     if (e.prefixes.remove(p)) {
-                        release(pool, p);
+                        pool.release(p);
                     }
                 }
                 return null;
@@ -482,62 +392,18 @@ public final class SimFleet {
         }
     }
 
-    /** Configures a {@link SimFleet}. */
-    public static final class Builder {
-        private InstantSource clock = InstantSource.system();
+    /** Configures a {@link SimFleet}: the account's settings ({@link AccountBuilder}), how latency is spent, subnets. */
+    public static final class Builder extends AccountBuilder<Builder> {
         private Sleeper sleeper = Thread::sleep;
-        private Duration latency = Duration.ZERO;
-        private Double apiRate;
-        private Double apiBurst;
-        private Cidr vpc = Cidr.parse("10.0.0.0/8");
-        private String zone = "us-east-1a";
         private final List<Cidr> subnets = new ArrayList<>();
 
         private Builder() {
-        }
-
-        /** The clock the token bucket and creation times read. */
-        public Builder clock(InstantSource clock) {
-            this.clock = Objects.requireNonNull(clock, "clock");
-            return this;
+            super(Cidr.parse("10.0.0.0/8"));
         }
 
         /** How latency is spent (default Thread.sleep). */
         public Builder sleeper(Sleeper sleeper) {
             this.sleeper = Objects.requireNonNull(sleeper, "sleeper");
-            return this;
-        }
-
-        /** Latency of every mutating call (default zero). */
-        public Builder latency(Duration latency) {
-            if (latency == null || latency.isNegative()) {
-                throw new IllegalArgumentException("latency must be >= 0, got " + latency);
-            }
-            this.latency = latency;
-            return this;
-        }
-
-        /** Account-wide API calls per second (default unlimited); the burst defaults to one second's worth. */
-        public Builder apiRate(double callsPerSecond) {
-            if (!(callsPerSecond > 0) || Double.isInfinite(callsPerSecond)) {
-                throw new IllegalArgumentException("API rate must be a positive number, got " + callsPerSecond);
-            }
-            this.apiRate = callsPerSecond;
-            return this;
-        }
-
-        /** Token bucket capacity (default max(1, rate)); needs a rate. */
-        public Builder apiBurst(double calls) {
-            if (!(calls >= 1) || Double.isInfinite(calls)) {
-                throw new IllegalArgumentException("API burst must be >= 1, got " + calls);
-            }
-            this.apiBurst = calls;
-            return this;
-        }
-
-        /** The VPC's block (default 10.0.0.0/8). */
-        public Builder vpc(Cidr vpc) {
-            this.vpc = Objects.requireNonNull(vpc, "vpc");
             return this;
         }
 
@@ -549,9 +415,7 @@ public final class SimFleet {
 
         /** Builds the fleet's cloud. */
         public SimFleet build() {
-            if (apiBurst != null && apiRate == null) {
-                throw new IllegalArgumentException("API burst without an API rate");
-            }
+            checkAccount();
             return new SimFleet(this);
         }
     }

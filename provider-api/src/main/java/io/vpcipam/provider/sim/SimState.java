@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.BitSet;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -191,6 +192,38 @@ final class SimState {
 
     String newId(String prefix) {
         return prefix + String.format("%013x", nextId++);
+    }
+
+    /**
+     * Refuses a new subnet {@code cidr} of {@code vpc} that EC2 would refuse: outside the VPC, not /16 to /28, or
+     * overlapping one of {@code existing}. Used by both simulators when they lay out their subnets.
+     */
+    static void checkNewSubnet(Cidr vpc, Cidr cidr, Collection<SimSubnet> existing) {
+        if (!vpc.contains(cidr)) {
+            throw new IllegalArgumentException("subnet " + cidr + " is outside the VPC " + vpc);
+        }
+        if (cidr.length() < 16 || cidr.length() > 28) {
+            throw new IllegalArgumentException("subnet " + cidr + ": EC2 subnets are /16 to /28");
+        }
+        for (SimSubnet other : existing) {
+            if (other.cidr.overlaps(cidr)) {
+                throw new IllegalArgumentException("subnet " + cidr + " overlaps " + other.id + " " + other.cidr);
+            }
+        }
+    }
+
+    /**
+     * A new, detached interface {@code id} in {@code subnetId}, its MAC derived from {@code serial} (the id
+     * counter's value the id was made from), created at {@code now}; the caller sets its addresses.
+     */
+    static Eni newEni(String id, long serial, String subnetId, Instant now) {
+        Eni e = new Eni();
+        e.id = id;
+        e.mac = String.format("02:51:4d:%02x:%02x:%02x", (serial >> 16) & 0xff, (serial >> 8) & 0xff, serial & 0xff);
+        e.subnetId = subnetId;
+        e.deviceIndex = NetworkInterface.DETACHED;
+        e.createdAt = now;
+        return e;
     }
 
     // ---- text form ----

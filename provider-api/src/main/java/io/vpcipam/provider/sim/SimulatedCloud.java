@@ -136,9 +136,7 @@ public final class SimulatedCloud implements CloudProvider {
         this.clock = b.clock;
         this.limits = InstanceTypes.limits(b.instanceType);
         this.latency = b.latency;
-        this.bucket = b.apiRate == null ? null
-                : new TokenBucket(b.apiRate, b.apiBurst != null ? b.apiBurst : Math.max(1, Math.ceil(b.apiRate)),
-                        b.clock.instant());
+        this.bucket = b.bucket();
         this.stateFile = b.stateFile == null ? null : new StateFile(b.stateFile);
         this.listener = b.listener;
         this.faultRate = b.faultRate;
@@ -202,31 +200,15 @@ public final class SimulatedCloud implements CloudProvider {
     }
 
     private static String addSubnet(SimState s, Cidr cidr) {
-        if (!s.vpc.contains(cidr)) {
-            throw new IllegalArgumentException("subnet " + cidr + " is outside the VPC " + s.vpc);
-        }
-        if (cidr.length() < 16 || cidr.length() > 28) {
-            throw new IllegalArgumentException("subnet " + cidr + ": EC2 subnets are /16 to /28");
-        }
-        for (SimState.SimSubnet other : s.subnets.values()) {
-            if (other.cidr.overlaps(cidr)) {
-                throw new IllegalArgumentException("subnet " + cidr + " overlaps " + other.id + " " + other.cidr);
-            }
-        }
+        SimState.checkNewSubnet(s.vpc, cidr, s.subnets.values());
         String id = s.newId("subnet-0sim");
         s.subnets.put(id, new SimState.SimSubnet(id, cidr, s.zone, new BitSet()));
         return id;
     }
 
     private SimState.Eni newEni(SimState s, String subnetId) {
-        SimState.Eni e = new SimState.Eni();
         long n = s.nextId;
-        e.id = s.newId("eni-0sim");
-        e.mac = String.format("02:51:4d:%02x:%02x:%02x", (n >> 16) & 0xff, (n >> 8) & 0xff, n & 0xff);
-        e.subnetId = subnetId;
-        e.deviceIndex = NetworkInterface.DETACHED;
-        e.createdAt = clock.instant();
-        return e;
+        return SimState.newEni(s.newId("eni-0sim"), n, subnetId, clock.instant());
     }
 
     /** A builder with EC2-like defaults: c5.4xlarge, VPC 10.0.0.0/16, node subnet 10.0.0.0/20, no latency, no limit, no file. */
@@ -788,17 +770,11 @@ public final class SimulatedCloud implements CloudProvider {
     }
 
     /** Configures a {@link SimulatedCloud}; every setting has an EC2-like default. */
-    public static final class Builder {
+    public static final class Builder extends AccountBuilder<Builder> {
         private String instanceType = "c5.4xlarge";
         private String instanceId;
-        private String zone = "us-east-1a";
-        private Cidr vpc = Cidr.parse("10.0.0.0/16");
         private Cidr subnet = Cidr.parse("10.0.0.0/20");
         private final List<Cidr> extraSubnets = new ArrayList<>();
-        private InstantSource clock = InstantSource.system();
-        private Duration latency = Duration.ZERO;
-        private Double apiRate;
-        private Double apiBurst;
         private Path stateFile;
         private CloudCallListener listener = CloudCallListener.NOOP;
         private double faultRate;
@@ -810,6 +786,7 @@ public final class SimulatedCloud implements CloudProvider {
         private String fabricNetns;
 
         private Builder() {
+            super(Cidr.parse("10.0.0.0/16"));
         }
 
         /**
@@ -855,12 +832,6 @@ public final class SimulatedCloud implements CloudProvider {
             return this;
         }
 
-        /** The VPC's block (default 10.0.0.0/16). */
-        public Builder vpc(Cidr vpc) {
-            this.vpc = Objects.requireNonNull(vpc, "vpc");
-            return this;
-        }
-
         /** The node's subnet (default 10.0.0.0/20). */
         public Builder subnet(Cidr subnet) {
             this.subnet = Objects.requireNonNull(subnet, "subnet");
@@ -870,39 +841,6 @@ public final class SimulatedCloud implements CloudProvider {
         /** One more subnet in the VPC (for interfaces in other subnets). */
         public Builder extraSubnet(Cidr subnet) {
             this.extraSubnets.add(Objects.requireNonNull(subnet, "subnet"));
-            return this;
-        }
-
-        /** The clock for the token bucket and creation times (default the system clock). */
-        public Builder clock(InstantSource clock) {
-            this.clock = Objects.requireNonNull(clock, "clock");
-            return this;
-        }
-
-        /** Latency of every mutating call, a real sleep (default zero). */
-        public Builder latency(Duration latency) {
-            if (latency == null || latency.isNegative()) {
-                throw new IllegalArgumentException("latency must be >= 0, got " + latency);
-            }
-            this.latency = latency;
-            return this;
-        }
-
-        /** Account-wide API calls per second (default unlimited); the burst defaults to one second's worth. */
-        public Builder apiRate(double callsPerSecond) {
-            if (!(callsPerSecond > 0) || Double.isInfinite(callsPerSecond)) {
-                throw new IllegalArgumentException("API rate must be a positive number, got " + callsPerSecond);
-            }
-            this.apiRate = callsPerSecond;
-            return this;
-        }
-
-        /** Token bucket capacity: calls that may go at once after a quiet spell (default max(1, rate)). */
-        public Builder apiBurst(double calls) {
-            if (!(calls >= 1) || Double.isInfinite(calls)) {
-                throw new IllegalArgumentException("API burst must be >= 1, got " + calls);
-            }
-            this.apiBurst = calls;
             return this;
         }
 
@@ -932,9 +870,7 @@ public final class SimulatedCloud implements CloudProvider {
 
         /** Creates the sim, or loads it from the state file. */
         public SimulatedCloud build() {
-            if (apiBurst != null && apiRate == null) {
-                throw new IllegalArgumentException("API burst without an API rate");
-            }
+            checkAccount();
             return new SimulatedCloud(this);
         }
 
