@@ -26,7 +26,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Azure: pod addresses are secondary ip-configurations on the VM's NICs, added and removed many at a time, each
@@ -35,7 +34,8 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>Writes are read-modify-write on the whole {@code ipConfigurations} array, so they are serialised per NIC in
  * this process and guarded by the NIC's ETag against every other writer; on a 412 the NIC is read again and the
- * change re-applied. The change is phrased so that re-applying it is harmless: an assign names its new
+ * change re-applied ({@link NicWrites} owns that discipline and the long-running operations; this class says what
+ * each verb changes, and reads the node). The change is phrased so that re-applying it is harmless: an assign names its new
  * configurations before the first try and, on a retry, adds only the names still missing; an unassign removes
  * whatever of our configurations still carry the addresses.
  *
@@ -52,16 +52,13 @@ final class AzureProvider implements CloudProvider {
     static final int ADDRESSES_PER_VM = 256;
     /** Prefix of the names of the ip-configurations this provider creates. */
     static final String CONFIG_PREFIX = "ipamd-";
-    private static final int ETAG_ATTEMPTS = 6;
     private static final Duration VNET_CACHE = Duration.ofMinutes(10);
 
     private final Arm arm;
     private final Guard guard;
     private final Imds.Instance instance;
     private final InstantSource clock;
-    private final Duration pollInterval;
-    private final Duration operationTimeout;
-    private final Map<String, ReentrantLock> nicLocks = new ConcurrentHashMap<>();
+    private final NicWrites writes;
     private final Map<String, CachedVnet> vnets = new ConcurrentHashMap<>();
     private volatile Arm.Vm vm;
 
@@ -78,8 +75,7 @@ final class AzureProvider implements CloudProvider {
         this.guard = guard;
         this.instance = instance;
         this.clock = clock;
-        this.pollInterval = pollInterval;
-        this.operationTimeout = operationTimeout;
+        this.writes = new NicWrites(arm, guard, clock, pollInterval, operationTimeout);
     }
 
     @Override
@@ -141,34 +137,13 @@ final class AzureProvider implements CloudProvider {
                     "refusing to delete " + interfaceId + ", the VM's primary NIC");
         }
         Arm.Nic nic = guard.call("GetNetworkInterface", () -> arm.getNic(interfaceId));
-        refuseExcluded(nic, "delete");
+        NicWrites.refuseExcluded(nic, "delete");
         if (nic.vmId() != null) {
             throw new CloudException.Conflict("NicInUse", interfaceId + " is attached to " + nic.vmId()
                     + "; Azure detaches NICs only from a deallocated VM");
         }
         String operation = guard.call("DeleteNetworkInterface", () -> arm.deleteNic(interfaceId));
-        Instant deadline = clock.instant().plus(operationTimeout);
-        while (operation != null) {
-            sleepQuietly(pollInterval.toMillis());
-            Arm.Nic now;
-            try {
-                now = guard.call("GetNetworkInterface", () -> arm.getNic(interfaceId));
-            } catch (CloudException.NotFound gone) {
-                return;
-            } catch (CloudException e) {
-                if (!e.retryable() || clock.instant().isAfter(deadline)) {
-                    throw e;
-                }
-                continue; // a failed read says nothing about the delete: read again
-            }
-            if (!now.busy()) {
-                throw failure(operation, "DELETE " + interfaceId);
-            }
-            if (clock.instant().isAfter(deadline)) {
-                throw new CloudException.Fatal("OperationTimedOut", "DELETE " + interfaceId + " still running after "
-                        + operationTimeout, null, true);
-            }
-        }
+        writes.awaitDeleted(interfaceId, operation);
     }
 
     @Override
@@ -183,7 +158,7 @@ final class AzureProvider implements CloudProvider {
             return new Assignment(List.of(), List.of());
         }
         List<String> names = freshNames(addresses);
-        Arm.Nic after = withNic(interfaceId, nic -> {
+        Arm.Nic after = writes.withNic(interfaceId, nic -> {
             Set<String> have = nic.names();
             List<String> missing = names.stream().filter(n -> !have.contains(n)).toList();
             boolean earlierTryHeld = missing.size() < names.size();
@@ -214,7 +189,7 @@ final class AzureProvider implements CloudProvider {
             }
             List<Arm.NewIpConfig> add = batch.stream()
                     .map(n -> new Arm.NewIpConfig(n, primary.subnetId(), primary.asgIds())).toList();
-            return new Change(add, Set.of());
+            return new NicWrites.Change(add, Set.of());
         });
         List<String> held = after.ipConfigurations().stream().map(Arm.IpConfig::name).filter(names::contains).toList();
         List<Ipv4Address> added = addressesOf(after, held);
@@ -234,11 +209,11 @@ final class AzureProvider implements CloudProvider {
             throws CloudException {
         if (addresses.isEmpty()) {
             // still read the NIC: an unknown interface is NotFound whatever is asked of it
-            refuseExcluded(guard.call("GetNetworkInterface", () -> arm.getNic(interfaceId)), "change");
+            NicWrites.refuseExcluded(guard.call("GetNetworkInterface", () -> arm.getNic(interfaceId)), "change");
             return;
         }
         Set<Ipv4Address> gone = Set.copyOf(addresses);
-        withNic(interfaceId, nic -> {
+        writes.withNic(interfaceId, nic -> {
             Set<String> remove = new HashSet<>();
             for (Arm.IpConfig c : nic.ipConfigurations()) {
                 // a foreign configuration's address was never ours to hand out, so never ours to remove
@@ -246,7 +221,7 @@ final class AzureProvider implements CloudProvider {
                     remove.add(c.name());
                 }
             }
-            return remove.isEmpty() ? null : new Change(List.of(), remove);
+            return remove.isEmpty() ? null : new NicWrites.Change(List.of(), remove);
         });
     }
 
@@ -264,150 +239,6 @@ final class AzureProvider implements CloudProvider {
     }
 
     // ---------------------------------------------------------------- internals
-
-    /** What one read-modify-write adds and removes; null from the edit means nothing is left to do. */
-    private record Change(List<Arm.NewIpConfig> add, Set<String> remove) {
-    }
-
-    @FunctionalInterface
-    private interface Edit {
-        Change apply(Arm.Nic nic) throws CloudException;
-    }
-
-    /**
-     * Read, edit, PUT with If-Match, under the NIC's lock; on a stale ETag read again and re-apply. Returns the NIC
-     * as last seen (after the PUT, or the read that showed nothing left to do).
-     */
-    private Arm.Nic withNic(String nicId, Edit edit) throws CloudException {
-        ReentrantLock lock = nicLocks.computeIfAbsent(ResourceIds.key(nicId), k -> new ReentrantLock());
-        lock.lock();
-        try {
-            CloudException last = null;
-            for (int attempt = 0; attempt < ETAG_ATTEMPTS; attempt++) {
-                Arm.Nic read = guard.call("GetNetworkInterface", () -> arm.getNic(nicId));
-                if (read.busy()) {
-                    // another operation (another writer's, or ours from before a restart) is still running: ARM
-                    // would answer our PUT with 429 and Retry-After 10, so wait for it the cheap way
-                    read = awaitIdle(nicId);
-                }
-                Arm.Nic nic = read;
-                refuseExcluded(nic, "change");
-                Change change = edit.apply(nic);
-                if (change == null) {
-                    return nic;
-                }
-                try {
-                    Arm.Write write = guard.call("UpdateNetworkInterface",
-                            () -> arm.updateIpConfigurations(nic, change.add(), change.remove()));
-                    return settle(nicId, write, change);
-                } catch (CloudException.Conflict e) {
-                    // 412 (someone else wrote the NIC) or AnotherOperationInProgress: re-read and re-apply
-                    last = e;
-                    sleepQuietly(Math.min(2_000, 100L << attempt));
-                }
-            }
-            throw last;
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    /**
-     * Waits for an accepted write to hold: until the NIC reads {@code Succeeded} with the change in it. The NIC is
-     * read every {@code pollInterval}, not the operation's status URL after its {@code Retry-After} (10 s on Azure):
-     * the resource's own provisioningState is ARM's documented terminal signal too, and one NIC read is what the
-     * caller needs anyway. A failed read is read again, never answered with another PUT; a NIC that has ended
-     * without the change (the operation failed and ARM undid it, or another writer replaced it) is looked up in the
-     * operation's status once, and that error is thrown, else {@code Conflict} so the caller re-reads and re-applies.
-     */
-    private Arm.Nic settle(String nicId, Arm.Write write, Change change) throws CloudException {
-        if (write.operation() == null || (write.accepted().succeeded() && applied(write.accepted(), change))) {
-            return write.accepted();
-        }
-        Instant deadline = clock.instant().plus(operationTimeout);
-        while (true) {
-            sleepQuietly(pollInterval.toMillis());
-            Arm.Nic now;
-            try {
-                now = guard.call("GetNetworkInterface", () -> arm.getNic(nicId));
-            } catch (CloudException.NotFound e) {
-                throw e;
-            } catch (CloudException e) {
-                if (!e.retryable() || clock.instant().isAfter(deadline)) {
-                    throw inDoubt(nicId, e);
-                }
-                continue;
-            }
-            if (now.busy()) {
-                if (clock.instant().isAfter(deadline)) {
-                    throw new CloudException.Fatal("OperationTimedOut", "PUT " + nicId + " still running after "
-                            + operationTimeout + "; the next describe will tell whether it held", null, true);
-                }
-                continue;
-            }
-            if (now.succeeded() && applied(now, change)) {
-                return now;
-            }
-            throw failure(write.operation(), "PUT " + nicId);
-        }
-    }
-
-    /** Reads the NIC until no operation runs on it. */
-    private Arm.Nic awaitIdle(String nicId) throws CloudException {
-        Instant deadline = clock.instant().plus(operationTimeout);
-        while (true) {
-            sleepQuietly(pollInterval.toMillis());
-            try {
-                Arm.Nic now = guard.call("GetNetworkInterface", () -> arm.getNic(nicId));
-                if (!now.busy()) {
-                    return now;
-                }
-            } catch (CloudException e) {
-                if (!e.retryable() || e instanceof CloudException.NotFound) {
-                    throw e;
-                }
-            }
-            if (clock.instant().isAfter(deadline)) {
-                throw new CloudException.Fatal("OperationTimedOut", nicId + " busy with another operation for "
-                        + operationTimeout, null, true);
-            }
-        }
-    }
-
-    /** Whether the NIC shows the change: every added name with its address, no removed name. */
-    private static boolean applied(Arm.Nic nic, Change change) {
-        Map<String, Arm.IpConfig> byName = new LinkedHashMap<>();
-        nic.ipConfigurations().forEach(c -> byName.put(c.name(), c));
-        for (Arm.NewIpConfig a : change.add()) {
-            Arm.IpConfig c = byName.get(a.name());
-            if (c == null || c.address() == null) {
-                return false;
-            }
-        }
-        return change.remove().stream().noneMatch(byName::containsKey);
-    }
-
-    /**
-     * Why an ended write is not on the resource: the operation's own error when it failed (one status read), else
-     * a {@code Conflict} (another writer's change replaced ours), so the caller re-reads and re-applies.
-     */
-    private CloudException failure(String operation, String what) {
-        try {
-            Arm.Operation op = guard.call("GetOperationStatus", () -> arm.operation(operation));
-            if (op.failed()) {
-                return Errors.map(new ArmException(200, op.code(), what + ": " + op.message(), null, null));
-            }
-        } catch (CloudException e) {
-            return new CloudException.Conflict("WriteNotFound", what + " ended without its change on the resource"
-                    + " and its status could not be read (" + e.getMessage() + ")");
-        }
-        return new CloudException.Conflict("WriteSuperseded", what + " ended without its change on the resource");
-    }
-
-    private static CloudException inDoubt(String nicId, CloudException cause) {
-        return new CloudException.Fatal("OperationInDoubt", "PUT " + nicId + " was accepted but the NIC could not be"
-                + " read since (" + cause.getMessage() + "); the next describe will tell whether it held", cause, true);
-    }
 
     /** Private addresses on the VM's other NICs (each read now: another writer may have changed them). */
     private int addressesOnOtherNics(String nicId) throws CloudException {
@@ -478,17 +309,6 @@ final class AzureProvider implements CloudProvider {
                 secondaries, List.of(), nic.tags());
     }
 
-    /**
-     * ipamd never names a NIC tagged {@link NetworkInterface#NO_MANAGE_TAG} in a mutating call; should a bug make it,
-     * the NIC is refused here, after the read every such call makes anyway, instead of being changed.
-     */
-    private static void refuseExcluded(Arm.Nic nic, String what) throws CloudException {
-        if (NetworkInterface.noManage(nic.tags())) {
-            throw new CloudException.Fatal("OperationNotPermitted", "refusing to " + what + " " + nic.id()
-                    + ": tagged no-manage (never managed by ipamd)", null);
-        }
-    }
-
     private static List<Ipv4Address> addressesOf(Arm.Nic nic, List<String> names) throws CloudException {
         Map<String, Arm.IpConfig> byName = new LinkedHashMap<>();
         nic.ipConfigurations().forEach(c -> byName.put(c.name(), c));
@@ -519,13 +339,5 @@ final class AzureProvider implements CloudProvider {
             names.add(CONFIG_PREFIX + HexFormat.of().formatHex(bytes));
         }
         return names;
-    }
-
-    private static void sleepQuietly(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 }
