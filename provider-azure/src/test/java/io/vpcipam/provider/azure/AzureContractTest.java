@@ -11,11 +11,17 @@ import java.util.UUID;
 /** The provider contract, run against the Azure provider on the fake ARM endpoint through the real SDK. */
 class AzureContractTest extends CloudProviderContract {
 
-    private TestNode node;
+    /** The node of the running test. */
+    TestNode node;
+
+    /** Whether the node is an instance of a Uniform scale set rather than a VM. */
+    boolean scaleSet() {
+        return false;
+    }
 
     @Override
     protected CloudProvider newProvider() throws Exception {
-        node = new TestNode("10.240.0.0/22", 1);
+        node = new TestNode("10.240.0.0/22", 1, scaleSet());
         return node.provider();
     }
 

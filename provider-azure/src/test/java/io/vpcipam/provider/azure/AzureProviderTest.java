@@ -7,7 +7,6 @@ import io.vpcipam.provider.Ipv4Address;
 import io.vpcipam.provider.NetworkInterface;
 import io.vpcipam.provider.NodeInfo;
 import io.vpcipam.provider.ProviderContext;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -23,30 +22,15 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The provider's Azure-specific behaviour, through the real SDK against the fake ARM endpoint. */
-class AzureProviderTest {
-
-    private TestNode node;
-    private AzureProvider provider;
+class AzureProviderTest extends OnTestNode {
 
     private AzureProvider start(String subnet, int nics, Map<String, String> env, CloudCallListener listener)
             throws Exception {
-        node = new TestNode(subnet, nics);
-        provider = node.provider(env, listener);
-        return provider;
+        return start(subnet, nics, false, env, listener);
     }
 
     private AzureProvider start() throws Exception {
         return start("10.240.0.0/22", 1, Map.of(), CloudCallListener.NOOP);
-    }
-
-    @AfterEach
-    void stop() {
-        if (provider != null) {
-            provider.close();
-        }
-        if (node != null) {
-            node.close();
-        }
     }
 
     @Test

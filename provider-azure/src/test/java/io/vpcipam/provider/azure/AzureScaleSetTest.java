@@ -5,7 +5,6 @@ import io.vpcipam.provider.CloudCallListener;
 import io.vpcipam.provider.CloudException;
 import io.vpcipam.provider.Ipv4Address;
 import io.vpcipam.provider.NodeInfo;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -23,24 +22,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * changed through the instance's model ({@code VirtualMachineScaleSetVMs_Update}), with the same batching, ETag and
  * long-running-operation discipline as a standalone VM's NIC PUT. Against the fake ARM's scale-set VM endpoints.
  */
-class AzureScaleSetTest {
-
-    private TestNode node;
-    private AzureProvider provider;
+class AzureScaleSetTest extends OnTestNode {
 
     private void start(int nics, Map<String, String> env) throws Exception {
-        node = new TestNode("10.240.0.0/22", nics, true);
-        provider = node.provider(env, CloudCallListener.NOOP);
-    }
-
-    @AfterEach
-    void stop() {
-        if (provider != null) {
-            provider.close();
-        }
-        if (node != null) {
-            node.close();
-        }
+        start("10.240.0.0/22", nics, true, env, CloudCallListener.NOOP);
     }
 
     @Test

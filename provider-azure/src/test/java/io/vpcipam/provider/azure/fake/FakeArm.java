@@ -17,13 +17,23 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
+
+import io.vpcipam.provider.azure.fake.ArmJson.Reply;
+import io.vpcipam.provider.azure.fake.ArmJson.ResourceName;
+
+import static io.vpcipam.provider.azure.fake.ArmJson.configs;
+import static io.vpcipam.provider.azure.fake.ArmJson.error;
+import static io.vpcipam.provider.azure.fake.ArmJson.key;
+import static io.vpcipam.provider.azure.fake.ArmJson.newEtag;
+import static io.vpcipam.provider.azure.fake.ArmJson.notFound;
+import static io.vpcipam.provider.azure.fake.ArmJson.obj;
+import static io.vpcipam.provider.azure.fake.ArmJson.props;
+import static io.vpcipam.provider.azure.fake.ArmJson.str;
 
 /**
  * A fake Azure Resource Manager for the few resources ipamd touches, faithful to the real request and response
@@ -51,6 +61,13 @@ import java.util.concurrent.atomic.AtomicLong;
  *     long-running operation.</li>
  * </ul>
  * Every mutating entry point is synchronized: the fake is one consistent state machine.
+ *
+ * <p>The routes per resource kind are classes of their own ({@link NicRoutes} for NIC writes, {@link ScaleSetRoutes}
+ * for scale-set instances; {@link ArmJson} the JSON vocabulary they share). Why the rest stays one class of some 750
+ * lines: it is the fake's one state (resources, running operations, fault queue, counters) behind one monitor, and
+ * the tests' whole view of it: scenario set-up, fault controls and observations are short synchronized methods on
+ * that state (about 300 lines, mostly Javadoc), next to the HTTP front (authentication, faults, rate-limit headers,
+ * dispatch) and the long-running operations every route starts.
  */
 public final class FakeArm implements AutoCloseable {
 
@@ -59,52 +76,54 @@ public final class FakeArm implements AutoCloseable {
     /** The compute api-version the provider sends for virtual machines and scale-set instances. */
     public static final String COMPUTE_API = "2024-07-01";
 
+    private final NicRoutes nicRoutes = new NicRoutes(this);
+    private final ScaleSetRoutes scaleSets = new ScaleSetRoutes(this);
     private final HttpServer server;
     private final ExecutorService executor;
-    private final String subscription;
+    final String subscription;
     private final String resourceGroup;
-    private final String location;
+    final String location;
     private final String vnetId;
     private final Cidr vnetSpace;
-    private final Map<String, Cidr> subnets = new LinkedHashMap<>();      // key(id) -> block
+    final Map<String, Cidr> subnets = new LinkedHashMap<>();      // key(id) -> block
     private final Map<String, String> subnetIds = new LinkedHashMap<>();  // key(id) -> id as created
-    private final Map<String, Map<String, Object>> nics = new LinkedHashMap<>();   // key(id) -> resource JSON
+    final Map<String, Map<String, Object>> nics = new LinkedHashMap<>();   // key(id) -> resource JSON
     private final Map<String, Map<String, Object>> vms = new LinkedHashMap<>();
-    private final Map<String, Map<String, Object>> scaleSetVms = new LinkedHashMap<>(); // key(id) -> instance model
-    private final Set<Ipv4Address> reserved = new java.util.HashSet<>(); // allocated by a running instance write
-    private int instancePuts;
-    private int imageReferenceRefusals;
-    private final Map<String, Operation> operations = new HashMap<>();
-    private final Deque<Fault> faults = new ArrayDeque<>();
+    final Map<String, Map<String, Object>> scaleSetVms = new LinkedHashMap<>(); // key(id) -> instance model
+    final Set<Ipv4Address> reserved = new java.util.HashSet<>(); // allocated by a running instance write
+    int instancePuts;
+    int imageReferenceRefusals;
+    final Map<String, Operation> operations = new HashMap<>();
+    final Deque<Fault> faults = new ArrayDeque<>();
     private final AtomicLong macs = new AtomicLong(0x000D3A000001L);
 
-    private long operationNanos = 1_000_000_000L;
-    private int asyncRetryAfterSeconds = 10;
+    long operationNanos = 1_000_000_000L;
+    int asyncRetryAfterSeconds = 10;
     private final Set<String> tokens = new java.util.HashSet<>();
-    private int concurrentWrites;
+    int concurrentWrites;
     private String failNextOperationCode;
     private long remainingReads = 11999;
     private long remainingWrites = 1199;
 
-    private int nicPuts;
-    private final List<Integer> addedPerPut = new ArrayList<>();
-    private final List<String> modifiedExisting = new ArrayList<>();
-    private final Map<String, List<String>> sentConfigs = new HashMap<>();
+    int nicPuts;
+    final List<Integer> addedPerPut = new ArrayList<>();
+    final List<String> modifiedExisting = new ArrayList<>();
+    final Map<String, List<String>> sentConfigs = new HashMap<>();
     private final Map<String, Integer> requests = new HashMap<>();
     private int unauthenticated;
-    private int busyRefusals;
+    int busyRefusals;
     private int operationPolls;
     private final Set<String> userAgents = new java.util.HashSet<>();
-    private Fault readFaultsAfterPut;
-    private int readFaultsAfterPutCount;
-    private int vmLimitRefusals;
-    private int preconditionFailures;
+    Fault readFaultsAfterPut;
+    int readFaultsAfterPutCount;
+    int vmLimitRefusals;
+    int preconditionFailures;
 
     /**
      * A long-running operation. A NIC write names its NIC and rollback; a scale-set instance write carries what to do
      * when it succeeds or fails instead ({@code onSuccess}/{@code onFailure} non-null).
      */
-    private record Operation(String nicKey, Map<String, Object> rollback, boolean delete, long doneAtNanos,
+    record Operation(String nicKey, Map<String, Object> rollback, boolean delete, long doneAtNanos,
                              String failCode, String[] outcome, Runnable onSuccess, Runnable onFailure) {
         Operation(String nicKey, Map<String, Object> rollback, boolean delete, long doneAtNanos, String failCode,
                   String[] outcome) {
@@ -115,7 +134,7 @@ public final class FakeArm implements AutoCloseable {
     /** Private addresses per VM, all its NICs together (Azure's published limit, as per NIC). */
     public static final int ADDRESSES_PER_VM = 256;
 
-    private record Fault(int status, String code, int retryAfterSeconds, boolean writesOnly) {
+    record Fault(int status, String code, int retryAfterSeconds, boolean writesOnly) {
     }
 
     private FakeArm(String subscription, String resourceGroup, String location, Cidr vnetSpace, Cidr nodeSubnet)
@@ -538,22 +557,6 @@ public final class FakeArm implements AutoCloseable {
         }
     }
 
-    private static final class Reply {
-        final int status;
-        final Object body;
-        final Map<String, String> headers = new LinkedHashMap<>();
-
-        Reply(int status, Object body) {
-            this.status = status;
-            this.body = body;
-        }
-
-        Reply header(String name, String value) {
-            headers.put(name, value);
-            return this;
-        }
-    }
-
     private synchronized Reply route(String method, URI uri, String auth, String ifMatch, byte[] body) {
         requests.merge(method, 1, Integer::sum);
         boolean write = method.equals("PUT") || method.equals("DELETE");
@@ -601,7 +604,7 @@ public final class FakeArm implements AutoCloseable {
             return method.equals("GET") ? pollOperation(seg[seg.length - 1]) : error(405, "MethodNotAllowed", method);
         }
         if (lower.contains("/providers/microsoft.compute/virtualmachinescalesets/")) {
-            return routeScaleSet(method, path, lower, ifMatch, body);
+            return scaleSets.route(method, path, lower, ifMatch, body);
         }
         if (lower.contains("/providers/microsoft.compute/virtualmachines/")) {
             Map<String, Object> vm = vms.get(key(path));
@@ -623,8 +626,8 @@ public final class FakeArm implements AutoCloseable {
         if (lower.contains("/providers/microsoft.network/networkinterfaces/")) {
             return switch (method) {
                 case "GET" -> nics.containsKey(key(path)) ? new Reply(200, nics.get(key(path))) : notFound(path);
-                case "PUT" -> putNic(path, ifMatch, body);
-                case "DELETE" -> deleteNic(path, ifMatch);
+                case "PUT" -> nicRoutes.put(path, ifMatch, body);
+                case "DELETE" -> nicRoutes.delete(path, ifMatch);
                 default -> error(405, "MethodNotAllowed", method);
             };
         }
@@ -632,437 +635,6 @@ public final class FakeArm implements AutoCloseable {
     }
 
     // ---------------------------------------------------------------- Uniform scale-set instances
-
-    /**
-     * {@code virtualMachineScaleSets/{vmss}/virtualMachines/{id}}: GET and PUT of the instance (compute), and GET of
-     * its NICs under {@code .../networkInterfaces/{name}} (the network resource provider, read-only there: a Uniform
-     * instance's NICs change only through the instance's model).
-     */
-    private Reply routeScaleSet(String method, String path, String lower, String ifMatch, byte[] body) {
-        if (lower.contains("/networkinterfaces/")) {
-            if (!method.equals("GET")) {
-                return error(405, "MethodNotAllowed", "a scale-set instance's network interface changes only through"
-                        + " the instance's networkProfileConfiguration");
-            }
-            return nics.containsKey(key(path)) ? new Reply(200, nics.get(key(path))) : notFound(path);
-        }
-        Map<String, Object> stored = scaleSetVms.get(key(path));
-        return switch (method) {
-            case "GET" -> stored == null ? notFound(path) : new Reply(200, stored);
-            case "PUT" -> stored == null ? notFound(path) : putInstance(stored, ifMatch, body);
-            default -> error(405, "MethodNotAllowed", method);
-        };
-    }
-
-    /**
-     * Updates a scale-set instance's model, as {@code VirtualMachineScaleSetVMs_Update} does: If-Match against the
-     * instance's ETag (412), 429 while an earlier operation runs, the image reference refused when it names a gallery
-     * the caller cannot read (AKS's node images: AKS#1819), the network interface configurations the same ones as
-     * before, each ip-configuration list whole (an omitted one is deleted; the primary stays), Azure's limits per NIC
-     * and per VM. New dynamic addresses are taken from the subnet when the write is accepted, but the NICs show the
-     * new configurations only when the operation ends (the instance is updated to its model then): until then the
-     * instance reads {@code Updating} and its NICs as before. A failed operation restores the model.
-     */
-    private Reply putInstance(Map<String, Object> stored, String ifMatch, byte[] body) {
-        if (concurrentWrites > 0) {
-            concurrentWrites--;
-            stored.put("etag", "\"" + UUID.randomUUID() + "\""); // someone else's update landed just before ours
-        }
-        if (ifMatch != null && !ifMatch.equals("*") && !ifMatch.equals(stored.get("etag"))) {
-            preconditionFailures++;
-            return error(412, "PreconditionFailed", "The specified precondition 'If-Match = " + ifMatch
-                    + "' failed: the ETag is now " + stored.get("etag"));
-        }
-        if ("Updating".equals(props(stored).get("provisioningState"))) {
-            busyRefusals++;
-            return error(429, "AnotherOperationInProgress", "Operation on " + stored.get("id")
-                    + " cannot be performed because another operation is in progress on it.")
-                    .header("Retry-After", String.valueOf(asyncRetryAfterSeconds));
-        }
-        Map<String, Object> sent;
-        try {
-            sent = Json.map(Json.parse(body));
-        } catch (RuntimeException e) {
-            return error(400, "InvalidRequestContent", "The request content was invalid and could not be deserialized: " + e);
-        }
-        Map<String, Object> sentProps = sent == null ? null : Json.map(sent.get("properties"));
-        if (sentProps == null) {
-            return error(400, "InvalidParameter", "properties are required");
-        }
-        Map<String, Object> image = Json.map(Json.map(sentProps.getOrDefault("storageProfile", Map.of()))
-                .get("imageReference"));
-        if (image != null && str(image.get("id")) != null
-                && !str(image.get("id")).toLowerCase(Locale.ROOT).startsWith("/subscriptions/" + subscription)) {
-            imageReferenceRefusals++;
-            return error(403, "LinkedAuthorizationFailed", "The client has permission to perform action"
-                    + " 'Microsoft.Compute/virtualMachineScaleSets/virtualMachines/write' on scope " + stored.get("id")
-                    + ", however it does not have permission to perform action 'Microsoft.Compute/galleries/images/"
-                    + "versions/read' on the linked scope(s) '" + image.get("id") + "'");
-        }
-        List<Object> sentNics = Json.list(Json.map(sentProps.getOrDefault("networkProfileConfiguration", Map.of()))
-                .get("networkInterfaceConfigurations"));
-        List<Object> storedNics = Json.list(Json.map(props(stored).get("networkProfileConfiguration"))
-                .get("networkInterfaceConfigurations"));
-        if (sentNics == null || sentNics.size() != storedNics.size()) {
-            return error(400, "InvalidParameter", "networkProfileConfiguration.networkInterfaceConfigurations must name"
-                    + " the instance's " + storedNics.size() + " network interface configurations");
-        }
-        String vmId = str(stored.get("id"));
-        int vmTotal = 0;
-        Map<String, List<Object>> nicAfter = new LinkedHashMap<>();
-        Set<Ipv4Address> held = new java.util.HashSet<>();
-        nics.values().forEach(n -> configs(n).forEach(c ->
-                held.add(Ipv4Address.parse(str(props(Json.map(c)).get("privateIPAddress"))))));
-        Set<Ipv4Address> taken = new java.util.HashSet<>();
-        int added = 0;
-        for (Object o : sentNics) {
-            Map<String, Object> nc = Json.map(o);
-            String ncName = nc == null ? null : str(nc.get("name"));
-            String nicId = vmId + "/networkInterfaces/" + ncName;
-            Map<String, Object> nic = ncName == null ? null : nics.get(key(nicId));
-            if (nic == null) {
-                return error(400, "InvalidParameter", "network interface configuration '" + ncName
-                        + "' is not one of the instance's; a Uniform instance's NICs cannot be added or removed");
-            }
-            List<Object> ipcs = Json.list(props(nc).get("ipConfigurations"));
-            if (ipcs == null || ipcs.isEmpty()) {
-                return error(400, "NetworkInterfaceMustHaveAtLeastOneIpConfiguration", ncName + " has no ip-configuration");
-            }
-            if (ipcs.size() > 256) {
-                return error(400, "MaxNumberOfIpConfigurationsPerNicReached",
-                        "Network interface " + ncName + " has " + ipcs.size() + " ip-configurations; the maximum is 256");
-            }
-            vmTotal += ipcs.size();
-            Map<String, Map<String, Object>> old = new LinkedHashMap<>();
-            configs(nic).forEach(c -> old.put(str(Json.map(c).get("name")), Json.map(c)));
-            Map<String, Map<String, Object>> oldModel = new LinkedHashMap<>();
-            for (Object sc : storedNics) {
-                if (ncName.equals(str(Json.map(sc).get("name")))) {
-                    Json.list(props(Json.map(sc)).get("ipConfigurations"))
-                            .forEach(c -> oldModel.put(str(Json.map(c).get("name")), Json.map(c)));
-                }
-            }
-            String oldPrimary = old.values().stream().filter(c -> Boolean.TRUE.equals(props(c).get("primary")))
-                    .map(c -> str(c.get("name"))).findFirst().orElse(null);
-            Set<String> names = new TreeSet<>();
-            int primaries = 0;
-            List<Object> result = new ArrayList<>();
-            for (Object ipo : ipcs) {
-                Map<String, Object> c = Json.map(ipo);
-                String name = c == null ? null : str(c.get("name"));
-                if (name == null || name.isEmpty() || !names.add(name)) {
-                    return error(400, "DuplicateResourceName", "ip-configuration name '" + name + "' is missing or repeated");
-                }
-                Map<String, Object> p = props(c);
-                if (Boolean.TRUE.equals(p.get("primary"))) {
-                    primaries++;
-                }
-                String subnetId = str(Json.map(p.getOrDefault("subnet", Map.of())).get("id"));
-                Cidr block = subnetId == null ? null : subnets.get(key(subnetId));
-                if (block == null) {
-                    return error(400, "InvalidResourceReference", "Resource " + subnetId + " referenced by "
-                            + ncName + "/ipConfigurations/" + name + " was not found.");
-                }
-                Map<String, Object> before = old.get(name);
-                String address;
-                if (before != null) {
-                    address = str(props(before).get("privateIPAddress"));
-                    Map<String, Object> modelBefore = oldModel.get(name);
-                    if (modelBefore != null && !sameModel(modelBefore, c)) {
-                        modifiedExisting.add(name);
-                    }
-                } else {
-                    Set<Ipv4Address> busy = new java.util.HashSet<>(held);
-                    busy.addAll(taken);
-                    Ipv4Address a = allocate(block, busy);
-                    if (a == null) {
-                        return error(400, "SubnetIsFull", "Subnet " + ResourceName.of(subnetId) + " with address prefix "
-                                + block + " does not have enough capacity for the new IP addresses.");
-                    }
-                    taken.add(a);
-                    address = a.toString();
-                    added++;
-                }
-                Map<String, Object> nicConfig = ipConfig(nicId, name, Boolean.TRUE.equals(p.get("primary")), address,
-                        "Dynamic", subnetId);
-                for (String keep : List.of("applicationSecurityGroups", "loadBalancerBackendAddressPools",
-                        "loadBalancerInboundNatPools", "applicationGatewayBackendAddressPools")) {
-                    if (p.get(keep) != null) {
-                        props(nicConfig).put(keep, p.get(keep));
-                    }
-                }
-                result.add(nicConfig);
-            }
-            if (oldPrimary != null && !names.contains(oldPrimary)) {
-                return error(400, "IpConfigDeleteNotSupported", "Deletion and renaming of primary IP Configuration is not supported");
-            }
-            if (primaries != 1) {
-                return error(400, "NetworkInterfaceMustHaveOnePrimaryIpConfiguration", "exactly one primary ip-configuration, got " + primaries);
-            }
-            nicAfter.put(key(nicId), result);
-        }
-        if (vmTotal > ADDRESSES_PER_VM) {
-            vmLimitRefusals++;
-            return error(400, "PrivateIPAddressesPerVmLimitReached", "The virtual machine " + vmId + " would have "
-                    + vmTotal + " private IP addresses; the maximum is " + ADDRESSES_PER_VM);
-        }
-        Map<String, Object> rollback = Json.copy(stored);
-        Map<String, Object> npc = Json.map(props(stored).get("networkProfileConfiguration"));
-        npc.put("networkInterfaceConfigurations", sentNics);
-        if (sent.get("tags") != null) {
-            stored.put("tags", sent.get("tags"));
-        }
-        props(stored).put("provisioningState", "Updating");
-        props(stored).put("latestModelApplied", false);
-        stored.put("etag", "\"" + UUID.randomUUID() + "\"");
-        reserved.addAll(taken);
-        instancePuts++;
-        addedPerPut.add(added);
-        Set<Ipv4Address> mine = Set.copyOf(taken);
-        String vmKey = key(vmId);
-        Runnable done = () -> {
-            reserved.removeAll(mine);
-            nicAfter.forEach((k, configs) -> {
-                Map<String, Object> nic = nics.get(k);
-                props(nic).put("ipConfigurations", configs);
-                nic.put("etag", newEtag());
-            });
-            Map<String, Object> vm = scaleSetVms.get(vmKey);
-            props(vm).put("provisioningState", "Succeeded");
-            props(vm).put("latestModelApplied", true);
-        };
-        Runnable undo = () -> {
-            reserved.removeAll(mine);
-            props(rollback).put("provisioningState", "Succeeded");
-            rollback.put("etag", "\"" + UUID.randomUUID() + "\"");
-            scaleSetVms.put(vmKey, rollback);
-        };
-        if (readFaultsAfterPut != null) {
-            for (int i = 0; i < readFaultsAfterPutCount; i++) {
-                faults.addFirst(readFaultsAfterPut);
-            }
-            readFaultsAfterPut = null;
-        }
-        String op = UUID.randomUUID().toString();
-        operations.put(op, new Operation(null, null, false, System.nanoTime() + operationNanos, takeFailCode(),
-                new String[1], done, undo));
-        return new Reply(200, stored)
-                .header("Azure-AsyncOperation", endpoint() + "subscriptions/" + subscription
-                        + "/providers/Microsoft.Compute/locations/" + location + "/operations/" + op
-                        + "?api-version=" + COMPUTE_API)
-                .header("Retry-After", String.valueOf(asyncRetryAfterSeconds));
-    }
-
-    /** Whether a sent-back model ip-configuration equals the stored one in every field a client can set. */
-    private static boolean sameModel(Map<String, Object> stored, Map<String, Object> sent) {
-        Map<String, Object> a = props(stored);
-        Map<String, Object> b = props(sent);
-        if (!idOf(a.get("subnet")).equalsIgnoreCase(idOf(b.get("subnet")))
-                || !Objects.equals(a.get("primary"), b.get("primary"))) {
-            return false;
-        }
-        for (String list : List.of("applicationSecurityGroups", "loadBalancerBackendAddressPools",
-                "loadBalancerInboundNatPools", "applicationGatewayBackendAddressPools")) {
-            if (!ids(a.get(list)).equals(ids(b.get(list)))) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private Reply putNic(String path, String ifMatch, byte[] body) {
-        Map<String, Object> stored = nics.get(key(path));
-        if (stored != null && concurrentWrites > 0) {
-            concurrentWrites--;
-            stored.put("etag", newEtag()); // someone else's update landed just before ours
-        }
-        if (stored != null && ifMatch != null && !ifMatch.equals("*") && !ifMatch.equals(stored.get("etag"))) {
-            preconditionFailures++;
-            return error(412, "PreconditionFailed", "Precondition failed: the ETag " + ifMatch
-                    + " does not match the resource's current ETag " + stored.get("etag"));
-        }
-        if (stored == null && ifMatch != null && !ifMatch.equals("*")) {
-            return error(412, "PreconditionFailed", "If-Match on a resource that does not exist");
-        }
-        if (stored != null && "Updating".equals(props(stored).get("provisioningState"))) {
-            busyRefusals++;
-            return error(429, "AnotherOperationInProgress", "Operation on " + path
-                    + " cannot be performed because another operation is in progress on it.")
-                    .header("Retry-After", String.valueOf(asyncRetryAfterSeconds));
-        }
-        Map<String, Object> sent;
-        try {
-            sent = Json.map(Json.parse(body));
-        } catch (RuntimeException e) {
-            return error(400, "InvalidRequestContent", "The request content was invalid and could not be deserialized: " + e);
-        }
-        Map<String, Object> sentProps = sent == null ? null : Json.map(sent.get("properties"));
-        List<Object> sentConfigs = sentProps == null ? null : Json.list(sentProps.get("ipConfigurations"));
-        if (sentConfigs == null || sentConfigs.isEmpty()) {
-            return error(400, "NetworkInterfaceMustHaveAtLeastOneIpConfiguration", "At least one ip-configuration is required");
-        }
-        if (sentConfigs.size() > 256) {
-            return error(400, "MaxNumberOfIpConfigurationsPerNicReached",
-                    "Network interface has " + sentConfigs.size() + " ip-configurations; the maximum is 256");
-        }
-        String nicId = stored == null ? path : (String) stored.get("id");
-        String owner = stored == null ? null : idOf(props(stored).get("virtualMachine"));
-        if (owner != null && !owner.isEmpty()) {
-            int elsewhere = 0;
-            for (Map.Entry<String, Map<String, Object>> e : nics.entrySet()) {
-                if (!e.getKey().equals(key(path)) && owner.equalsIgnoreCase(idOf(props(e.getValue()).get("virtualMachine")))) {
-                    elsewhere += configs(e.getValue()).size();
-                }
-            }
-            if (elsewhere + sentConfigs.size() > ADDRESSES_PER_VM) {
-                vmLimitRefusals++;
-                return error(400, "PrivateIPAddressesPerVmLimitReached", "The virtual machine " + owner + " would have "
-                        + (elsewhere + sentConfigs.size()) + " private IP addresses; the maximum is " + ADDRESSES_PER_VM);
-            }
-        }
-        Map<String, Map<String, Object>> old = new LinkedHashMap<>();
-        if (stored != null) {
-            for (Object c : configs(stored)) {
-                old.put(str(Json.map(c).get("name")), Json.map(c));
-            }
-        }
-        String oldPrimary = old.values().stream().filter(c -> Boolean.TRUE.equals(props(c).get("primary")))
-                .map(c -> str(c.get("name"))).findFirst().orElse(null);
-        Set<String> names = new TreeSet<>();
-        int primaries = 0;
-        for (Object o : sentConfigs) {
-            Map<String, Object> c = Json.map(o);
-            String name = c == null ? null : str(c.get("name"));
-            if (name == null || name.isEmpty() || !names.add(name)) {
-                return error(400, "DuplicateResourceName", "ip-configuration name '" + name + "' is missing or repeated");
-            }
-            if (Boolean.TRUE.equals(props(c).get("primary"))) {
-                primaries++;
-            }
-        }
-        if (oldPrimary != null && !names.contains(oldPrimary)) {
-            return error(400, "IpConfigDeleteNotSupported", "Deletion and renaming of primary IP Configuration is not supported");
-        }
-        if (primaries != 1) {
-            return error(400, "NetworkInterfaceMustHaveOnePrimaryIpConfiguration", "exactly one primary ip-configuration, got " + primaries);
-        }
-        // allocate: addresses kept by surviving configs stay held; every other NIC's stay held too
-        Set<Ipv4Address> held = new java.util.HashSet<>();
-        nics.forEach((k, n) -> {
-            if (!k.equals(key(path))) {
-                configs(n).forEach(c -> held.add(Ipv4Address.parse(str(props(Json.map(c)).get("privateIPAddress")))));
-            }
-        });
-        for (Object o : sentConfigs) {
-            Map<String, Object> before = old.get(str(Json.map(o).get("name")));
-            if (before != null) {
-                held.add(Ipv4Address.parse(str(props(before).get("privateIPAddress"))));
-            }
-        }
-        List<Object> result = new ArrayList<>();
-        int added = 0;
-        for (Object o : sentConfigs) {
-            Map<String, Object> c = Json.map(o);
-            String name = str(c.get("name"));
-            Map<String, Object> p = props(c);
-            String subnetId = str(Json.map(p.getOrDefault("subnet", Map.of())).get("id"));
-            Cidr block = subnetId == null ? null : subnets.get(key(subnetId));
-            if (block == null) {
-                return error(400, "InvalidResourceReference", "Resource " + subnetId + " referenced by "
-                        + nicId + "/ipConfigurations/" + name + " was not found.");
-            }
-            Map<String, Object> before = old.get(name);
-            String address;
-            if (before != null) {
-                address = str(props(before).get("privateIPAddress"));
-                if (!same(before, c)) {
-                    modifiedExisting.add(name);
-                }
-                if (name.equals(oldPrimary) && !Boolean.TRUE.equals(p.get("primary"))) {
-                    return error(400, "IpConfigDeleteNotSupported", "the primary ip-configuration cannot be demoted");
-                }
-            } else if ("Static".equalsIgnoreCase(str(p.get("privateIPAllocationMethod")))) {
-                address = str(p.get("privateIPAddress"));
-                Ipv4Address a = Ipv4Address.parse(address);
-                if (!block.contains(a)) {
-                    return error(400, "PrivateIPAddressNotInSubnet", address + " is not in " + subnetId);
-                }
-                if (held.contains(a)) {
-                    return error(400, "PrivateIPAddressInUse", "IP configuration " + name + " is using the private IP address "
-                            + address + " which is already allocated to another resource.");
-                }
-                added++;
-            } else {
-                Ipv4Address a = allocate(block, held);
-                if (a == null) {
-                    return error(400, "SubnetIsFull", "Subnet " + ResourceName.of(subnetId) + " with address prefix "
-                            + block + " does not have enough capacity for " + (sentConfigs.size() - result.size())
-                            + " IP addresses.");
-                }
-                address = a.toString();
-                added++;
-            }
-            held.add(Ipv4Address.parse(address));
-            Map<String, Object> stored1 = ipConfig(nicId, name, Boolean.TRUE.equals(p.get("primary")), address,
-                    before != null ? str(props(before).getOrDefault("privateIPAllocationMethod", "Dynamic"))
-                            : str(p.getOrDefault("privateIPAllocationMethod", "Dynamic")), subnetId);
-            for (String keep : List.of("applicationSecurityGroups", "loadBalancerBackendAddressPools",
-                    "loadBalancerInboundNatRules", "applicationGatewayBackendAddressPools", "publicIPAddress")) {
-                if (p.get(keep) != null) {
-                    props(stored1).put(keep, p.get(keep));
-                }
-            }
-            result.add(stored1);
-        }
-        Map<String, Object> rollback = stored == null ? null : Json.copy(stored);
-        Map<String, Object> nic = stored != null ? stored : newNicShell(path, null, tagsOf(sent));
-        if (sent.get("tags") != null) {
-            nic.put("tags", sent.get("tags"));
-        }
-        props(nic).put("ipConfigurations", result);
-        props(nic).put("provisioningState", "Updating");
-        nic.put("etag", newEtag());
-        nics.put(key(nicId), nic);
-        nicPuts++;
-        addedPerPut.add(added);
-        for (Object o : sentConfigs) {
-            this.sentConfigs.computeIfAbsent(str(Json.map(o).get("name")), k -> new ArrayList<>())
-                    .add(new String(Json.write(o), java.nio.charset.StandardCharsets.UTF_8));
-        }
-        if (readFaultsAfterPut != null) {
-            for (int i = 0; i < readFaultsAfterPutCount; i++) {
-                faults.addFirst(readFaultsAfterPut);
-            }
-            readFaultsAfterPut = null;
-        }
-        String op = UUID.randomUUID().toString();
-        operations.put(op, new Operation(key(nicId), rollback, false, System.nanoTime() + operationNanos,
-                takeFailCode(), new String[1]));
-        return new Reply(stored == null ? 201 : 200, nic)
-                .header("Azure-AsyncOperation", operationUrl(op))
-                .header("Retry-After", String.valueOf(asyncRetryAfterSeconds));
-    }
-
-    private Reply deleteNic(String path, String ifMatch) {
-        Map<String, Object> stored = nics.get(key(path));
-        if (stored == null) {
-            return new Reply(204, null);
-        }
-        if (ifMatch != null && !ifMatch.equals("*") && !ifMatch.equals(stored.get("etag"))) {
-            return error(412, "PreconditionFailed", "ETag mismatch");
-        }
-        Map<String, Object> vm = Json.map(props(stored).get("virtualMachine"));
-        if (vm != null) {
-            return error(400, "NicInUse", "Network Interface " + path + " is used by existing resource " + vm.get("id")
-                    + ". In order to delete the network interface, it must be dissociated from the resource.");
-        }
-        props(stored).put("provisioningState", "Deleting");
-        String op = UUID.randomUUID().toString();
-        operations.put(op, new Operation(key(path), Json.copy(stored), true, System.nanoTime() + operationNanos,
-                takeFailCode(), new String[1]));
-        return new Reply(202, null).header("Azure-AsyncOperation", operationUrl(op))
-                .header("Location", operationUrl(op)).header("Retry-After", String.valueOf(asyncRetryAfterSeconds));
-    }
 
     /** Ends every operation whose time has come: ARM finishes an operation whether or not anyone polls it. */
     private void settleDueOperations() {
@@ -1113,13 +685,13 @@ public final class FakeArm implements AutoCloseable {
 
     // ---------------------------------------------------------------- model helpers
 
-    private String takeFailCode() {
+    String takeFailCode() {
         String c = failNextOperationCode;
         failNextOperationCode = null;
         return c;
     }
 
-    private String operationUrl(String op) {
+    String operationUrl(String op) {
         return endpoint() + "subscriptions/" + subscription + "/providers/Microsoft.Network/locations/" + location
                 + "/operations/" + op + "?api-version=" + NETWORK_API;
     }
@@ -1135,7 +707,7 @@ public final class FakeArm implements AutoCloseable {
         return nic;
     }
 
-    private Map<String, Object> newNicShell(String id, String vmId, Map<String, String> tags) {
+    Map<String, Object> newNicShell(String id, String vmId, Map<String, String> tags) {
         long m = macs.getAndIncrement();
         String mac = String.format("%02X-%02X-%02X-%02X-%02X-%02X", (m >> 40) & 0xff, (m >> 32) & 0xff,
                 (m >> 24) & 0xff, (m >> 16) & 0xff, (m >> 8) & 0xff, m & 0xff);
@@ -1149,7 +721,7 @@ public final class FakeArm implements AutoCloseable {
                 "location", location, "etag", newEtag(), "tags", new LinkedHashMap<>(tags), "properties", p);
     }
 
-    private Map<String, Object> ipConfig(String nicId, String name, boolean primary, String address, String method,
+    Map<String, Object> ipConfig(String nicId, String name, boolean primary, String address, String method,
                                          String subnetId) {
         return obj("id", nicId + "/ipConfigurations/" + name, "name", name, "etag", newEtag(),
                 "type", "Microsoft.Network/networkInterfaces/ipConfigurations",
@@ -1170,7 +742,7 @@ public final class FakeArm implements AutoCloseable {
     }
 
     /** Lowest free address of the block, Azure's five reserved ones (network, gateway, 2 DNS, broadcast) skipped. */
-    private Ipv4Address allocate(Cidr block, Set<Ipv4Address> alsoHeld) {
+    Ipv4Address allocate(Cidr block, Set<Ipv4Address> alsoHeld) {
         Set<Ipv4Address> inUse = new java.util.HashSet<>(alsoHeld);
         inUse.addAll(reserved);
         nics.values().forEach(n -> configs(n).forEach(c ->
@@ -1184,105 +756,8 @@ public final class FakeArm implements AutoCloseable {
         return null;
     }
 
-    /** Whether a sent-back configuration equals the stored one in every field a client can set. */
-    private static boolean same(Map<String, Object> stored, Map<String, Object> sent) {
-        Map<String, Object> a = props(stored);
-        Map<String, Object> b = props(sent);
-        if (b.get("privateIPAddress") != null && !Objects.equals(a.get("privateIPAddress"), b.get("privateIPAddress"))) {
-            return false;
-        }
-        if (!str(a.get("privateIPAllocationMethod")).equalsIgnoreCase(str(b.getOrDefault("privateIPAllocationMethod", a.get("privateIPAllocationMethod"))))) {
-            return false;
-        }
-        if (!idOf(a.get("subnet")).equalsIgnoreCase(idOf(b.get("subnet")))) {
-            return false;
-        }
-        for (String list : List.of("applicationSecurityGroups", "loadBalancerBackendAddressPools",
-                "loadBalancerInboundNatRules", "applicationGatewayBackendAddressPools")) {
-            if (!ids(a.get(list)).equals(ids(b.get(list)))) {
-                return false;
-            }
-        }
-        return idOf(a.get("publicIPAddress")).equalsIgnoreCase(idOf(b.get("publicIPAddress")));
-    }
-
-    private static List<String> ids(Object list) {
-        List<String> out = new ArrayList<>();
-        List<Object> l = Json.list(list);
-        if (l != null) {
-            l.forEach(o -> out.add(idOf(o).toLowerCase(Locale.ROOT)));
-        }
-        return out;
-    }
-
-    private static String idOf(Object o) {
-        Map<String, Object> m = Json.map(o);
-        return m == null || m.get("id") == null ? "" : m.get("id").toString();
-    }
-
-    private static Map<String, String> tagsOf(Map<String, Object> sent) {
-        Map<String, String> out = new LinkedHashMap<>();
-        Map<String, Object> t = Json.map(sent.get("tags"));
-        if (t != null) {
-            t.forEach((k, v) -> out.put(k, String.valueOf(v)));
-        }
-        return out;
-    }
-
     private String rgPath() {
         return "/subscriptions/" + subscription + "/resourceGroups/" + resourceGroup;
     }
 
-    private static String newEtag() {
-        return "W/\"" + UUID.randomUUID() + "\"";
-    }
-
-    private static List<Object> configs(Map<String, Object> nic) {
-        return Json.list(props(nic).get("ipConfigurations"));
-    }
-
-    private static Map<String, Object> props(Map<String, Object> resource) {
-        Map<String, Object> p = Json.map(resource.get("properties"));
-        if (p == null) {
-            p = new LinkedHashMap<>();
-            resource.put("properties", p);
-        }
-        return p;
-    }
-
-    private static String str(Object o) {
-        return o == null ? null : o.toString();
-    }
-
-    static String key(String id) {
-        String t = id.endsWith("/") ? id.substring(0, id.length() - 1) : id;
-        return t.toLowerCase(Locale.ROOT);
-    }
-
-    private static Reply notFound(String what) {
-        return error(404, "ResourceNotFound", "The Resource '" + what + "' was not found.");
-    }
-
-    private static Reply error(int status, String code, String message) {
-        return new Reply(status, obj("error", obj("code", code, "message", message)));
-    }
-
-    /** An ordered, mutable JSON object from key/value pairs. */
-    static Map<String, Object> obj(Object... kv) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        for (int i = 0; i < kv.length; i += 2) {
-            m.put((String) kv[i], kv[i + 1]);
-        }
-        return m;
-    }
-
-    /** The last segment of a resource id. */
-    static final class ResourceName {
-        private ResourceName() {
-        }
-
-        static String of(String id) {
-            return id.substring(id.lastIndexOf('/') + 1);
-        }
-    }
 }

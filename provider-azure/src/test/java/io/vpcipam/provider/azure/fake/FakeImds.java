@@ -100,10 +100,10 @@ public final class FakeImds implements AutoCloseable {
             Object body;
             if (!"true".equalsIgnoreCase(ex.getRequestHeaders().getFirst("Metadata"))) {
                 status = 400;
-                body = FakeArm.obj("error", "Bad request. Required metadata header not specified");
+                body = ArmJson.obj("error", "Bad request. Required metadata header not specified");
             } else if (!query.contains("api-version=")) {
                 status = 400;
-                body = FakeArm.obj("error", "Bad request. api-version was not specified in the request");
+                body = ArmJson.obj("error", "Bad request. api-version was not specified in the request");
             } else if (path.equals("/metadata/instance")) {
                 instanceReads.incrementAndGet();
                 status = 200;
@@ -113,13 +113,13 @@ public final class FakeImds implements AutoCloseable {
                 arm.acceptToken(token);
                 long now = Instant.now().getEpochSecond();
                 status = 200;
-                body = FakeArm.obj("access_token", token, "client_id", "00000000-0000-0000-0000-0000000c11e7",
+                body = ArmJson.obj("access_token", token, "client_id", "00000000-0000-0000-0000-0000000c11e7",
                         "expires_in", "86399", "expires_on", String.valueOf(now + 86399), "ext_expires_in", "86399",
                         "not_before", String.valueOf(now), "resource", "https://management.azure.com/",
                         "token_type", "Bearer");
             } else {
                 status = 404;
-                body = FakeArm.obj("error", "Not found");
+                body = ArmJson.obj("error", "Not found");
             }
             byte[] bytes = Json.write(body);
             ex.getResponseHeaders().set("Content-Type", "application/json; charset=utf-8");
@@ -138,22 +138,22 @@ public final class FakeImds implements AutoCloseable {
             String subnetPrefix = null;
             for (Object o : Json.list(props.get("ipConfigurations"))) {
                 Map<String, Object> p = Json.map(Json.map(o).get("properties"));
-                addresses.add(FakeArm.obj("privateIpAddress", p.get("privateIPAddress"), "publicIpAddress", ""));
+                addresses.add(ArmJson.obj("privateIpAddress", p.get("privateIPAddress"), "publicIpAddress", ""));
                 if (subnetPrefix == null) {
                     subnetPrefix = arm.subnet(String.valueOf(Json.map(p.get("subnet")).get("id"))).toString();
                 }
             }
             String[] parts = subnetPrefix.split("/");
-            interfaces.add(FakeArm.obj("macAddress", props.get("macAddress").toString().replace("-", ""),
-                    "ipv4", FakeArm.obj("ipAddress", addresses,
-                            "subnet", List.of(FakeArm.obj("address", parts[0], "prefix", parts[1]))),
-                    "ipv6", FakeArm.obj("ipAddress", List.of())));
+            interfaces.add(ArmJson.obj("macAddress", props.get("macAddress").toString().replace("-", ""),
+                    "ipv4", ArmJson.obj("ipAddress", addresses,
+                            "subnet", List.of(ArmJson.obj("address", parts[0], "prefix", parts[1]))),
+                    "ipv6", ArmJson.obj("ipAddress", List.of())));
         }
-        return FakeArm.obj(
-                "compute", FakeArm.obj("azEnvironment", "AzurePublicCloud", "location", arm.location(),
+        return ArmJson.obj(
+                "compute", ArmJson.obj("azEnvironment", "AzurePublicCloud", "location", arm.location(),
                         "name", vm.name(), "resourceGroupName", arm.resourceGroup(), "resourceId", vm.id(),
                         "subscriptionId", arm.subscription(), "vmId", Json.map(vmJson.get("properties")).get("vmId"),
                         "vmScaleSetName", scaleSetName, "vmSize", vm.vmSize(), "zone", "1", "osType", "Linux"),
-                "network", FakeArm.obj("interface", interfaces));
+                "network", ArmJson.obj("interface", interfaces));
     }
 }
