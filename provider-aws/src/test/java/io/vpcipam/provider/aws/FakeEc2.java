@@ -381,18 +381,8 @@ final class FakeEc2 implements Ec2 {
         enter("AssignPrivateIpAddresses");
         E e = find(eniId);
         checkRoom(e, count);
-        List<Ipv4Address> added = new ArrayList<>();
-        try {
-            for (int i = 0; i < count; i++) {
-                Ipv4Address a = take(subnetCidr);
-                e.secondaries.add(a);
-                added.add(a);
-            }
-        } catch (ApiError full) {
-            e.secondaries.removeAll(added); // all or nothing, as EC2
-            throw full;
-        }
-        return answer("AssignPrivateIpAddresses", List.copyOf(added)); // EC2 names only what this call assigned
+        List<Ipv4Address> added = takeAll(count, () -> take(subnetCidr), e.secondaries);
+        return answer("AssignPrivateIpAddresses", added); // EC2 names only what this call assigned
     }
 
     @Override
@@ -400,18 +390,23 @@ final class FakeEc2 implements Ec2 {
         enter("AssignPrivateIpAddresses");
         E e = find(eniId);
         checkRoom(e, count);
-        List<Cidr> added = new ArrayList<>();
+        return answer("AssignPrivateIpAddresses", takeAll(count, this::takePrefix, e.prefixes));
+    }
+
+    /** Takes {@code count} with {@code take} onto {@code held}, all or nothing (as EC2); returns what it took. */
+    private static <T> List<T> takeAll(int count, java.util.function.Supplier<T> take, Collection<T> held) {
+        List<T> added = new ArrayList<>();
         try {
             for (int i = 0; i < count; i++) {
-                Cidr p = takePrefix();
-                e.prefixes.add(p);
-                added.add(p);
+                T x = take.get();
+                held.add(x);
+                added.add(x);
             }
         } catch (ApiError full) {
-            e.prefixes.removeAll(added);
+            held.removeAll(added);
             throw full;
         }
-        return answer("AssignPrivateIpAddresses", List.copyOf(added));
+        return List.copyOf(added);
     }
 
     @Override

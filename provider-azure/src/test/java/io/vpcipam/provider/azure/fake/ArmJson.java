@@ -107,4 +107,10 @@ final class ArmJson {
         }
         return m;
     }
+
+    /** ARM's answer to an ip-configuration {@code what} naming a subnet the VNet does not have. */
+    static Reply unknownSubnet(String subnetId, String what) {
+        return error(400, "InvalidResourceReference", "Resource " + subnetId + " referenced by " + what
+                + " was not found.");
+    }
 }

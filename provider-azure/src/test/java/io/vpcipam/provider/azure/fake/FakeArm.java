@@ -85,7 +85,7 @@ public final class FakeArm implements AutoCloseable {
     final String location;
     private final String vnetId;
     private final Cidr vnetSpace;
-    final Map<String, Cidr> subnets = new LinkedHashMap<>();      // key(id) -> block
+    private final Map<String, Cidr> subnets = new LinkedHashMap<>();      // key(id) -> block
     private final Map<String, String> subnetIds = new LinkedHashMap<>();  // key(id) -> id as created
     final Map<String, Map<String, Object>> nics = new LinkedHashMap<>();   // key(id) -> resource JSON
     private final Map<String, Map<String, Object>> vms = new LinkedHashMap<>();
@@ -94,13 +94,13 @@ public final class FakeArm implements AutoCloseable {
     int instancePuts;
     int imageReferenceRefusals;
     final Map<String, Operation> operations = new HashMap<>();
-    final Deque<Fault> faults = new ArrayDeque<>();
+    private final Deque<Fault> faults = new ArrayDeque<>();
     private final AtomicLong macs = new AtomicLong(0x000D3A000001L);
 
     long operationNanos = 1_000_000_000L;
     int asyncRetryAfterSeconds = 10;
     private final Set<String> tokens = new java.util.HashSet<>();
-    int concurrentWrites;
+    private int concurrentWrites;
     private String failNextOperationCode;
     private long remainingReads = 11999;
     private long remainingWrites = 1199;
@@ -111,13 +111,13 @@ public final class FakeArm implements AutoCloseable {
     final Map<String, List<String>> sentConfigs = new HashMap<>();
     private final Map<String, Integer> requests = new HashMap<>();
     private int unauthenticated;
-    int busyRefusals;
+    private int busyRefusals;
     private int operationPolls;
     private final Set<String> userAgents = new java.util.HashSet<>();
-    Fault readFaultsAfterPut;
-    int readFaultsAfterPutCount;
+    private Fault readFaultsAfterPut;
+    private int readFaultsAfterPutCount;
     int vmLimitRefusals;
-    int preconditionFailures;
+    private int preconditionFailures;
 
     /**
      * A long-running operation. A NIC write names its NIC and rollback; a scale-set instance write carries what to do
@@ -635,6 +635,45 @@ public final class FakeArm implements AutoCloseable {
     }
 
     // ---------------------------------------------------------------- Uniform scale-set instances
+
+    /**
+     * What every write of an existing resource meets first, as on ARM: another writer's change (when asked for with
+     * {@link #concurrentWriterBeforeNextPuts}) gives it {@code freshEtag}, a stale If-Match is 412, a resource busy
+     * with an operation is 429 with Retry-After; null when the write may go on.
+     */
+    Reply refuseWrite(Map<String, Object> stored, String ifMatch, String freshEtag) {
+        if (concurrentWrites > 0) {
+            concurrentWrites--;
+            stored.put("etag", freshEtag); // someone else's update landed just before ours
+        }
+        if (ifMatch != null && !ifMatch.equals("*") && !ifMatch.equals(stored.get("etag"))) {
+            preconditionFailures++;
+            return error(412, "PreconditionFailed", "The specified precondition 'If-Match = " + ifMatch
+                    + "' failed: the ETag is now " + stored.get("etag"));
+        }
+        if ("Updating".equals(props(stored).get("provisioningState"))) {
+            busyRefusals++;
+            return error(429, "AnotherOperationInProgress", "Operation on " + stored.get("id")
+                    + " cannot be performed because another operation is in progress on it.")
+                    .header("Retry-After", String.valueOf(asyncRetryAfterSeconds));
+        }
+        return null;
+    }
+
+    /** The block of subnet {@code subnetId} of the VNet; null when the id is null or names none of its subnets. */
+    Cidr subnetBlock(String subnetId) {
+        return subnetId == null ? null : subnets.get(key(subnetId));
+    }
+
+    /** After an accepted PUT: the read faults {@link #failReadsAfterNextPut} asked for start now. */
+    void putAccepted() {
+        if (readFaultsAfterPut != null) {
+            for (int i = 0; i < readFaultsAfterPutCount; i++) {
+                faults.addFirst(readFaultsAfterPut);
+            }
+            readFaultsAfterPut = null;
+        }
+    }
 
     /** Ends every operation whose time has come: ARM finishes an operation whether or not anyone polls it. */
     private void settleDueOperations() {

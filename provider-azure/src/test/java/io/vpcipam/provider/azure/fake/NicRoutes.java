@@ -24,6 +24,7 @@ import static io.vpcipam.provider.azure.fake.ArmJson.newEtag;
 import static io.vpcipam.provider.azure.fake.ArmJson.props;
 import static io.vpcipam.provider.azure.fake.ArmJson.str;
 import static io.vpcipam.provider.azure.fake.ArmJson.tagsOf;
+import static io.vpcipam.provider.azure.fake.ArmJson.unknownSubnet;
 
 /**
  * The fake ARM's routes for NICs (not a scale-set instance's): the whole-NIC PUT with its ETag, busy and limit
@@ -41,23 +42,13 @@ final class NicRoutes {
     /** A NIC PUT: the whole ip-configuration array replaced, all or nothing. */
     Reply put(String path, String ifMatch, byte[] body) {
         Map<String, Object> stored = arm.nics.get(key(path));
-        if (stored != null && arm.concurrentWrites > 0) {
-            arm.concurrentWrites--;
-            stored.put("etag", newEtag()); // someone else's update landed just before ours
-        }
-        if (stored != null && ifMatch != null && !ifMatch.equals("*") && !ifMatch.equals(stored.get("etag"))) {
-            arm.preconditionFailures++;
-            return error(412, "PreconditionFailed", "Precondition failed: the ETag " + ifMatch
-                    + " does not match the resource's current ETag " + stored.get("etag"));
-        }
-        if (stored == null && ifMatch != null && !ifMatch.equals("*")) {
+        if (stored != null) {
+            Reply refused = arm.refuseWrite(stored, ifMatch, newEtag());
+            if (refused != null) {
+                return refused;
+            }
+        } else if (ifMatch != null && !ifMatch.equals("*")) {
             return error(412, "PreconditionFailed", "If-Match on a resource that does not exist");
-        }
-        if (stored != null && "Updating".equals(props(stored).get("provisioningState"))) {
-            arm.busyRefusals++;
-            return error(429, "AnotherOperationInProgress", "Operation on " + path
-                    + " cannot be performed because another operation is in progress on it.")
-                    .header("Retry-After", String.valueOf(arm.asyncRetryAfterSeconds));
         }
         Map<String, Object> sent;
         try {
@@ -135,10 +126,9 @@ final class NicRoutes {
             String name = str(c.get("name"));
             Map<String, Object> p = props(c);
             String subnetId = str(Json.map(p.getOrDefault("subnet", Map.of())).get("id"));
-            Cidr block = subnetId == null ? null : arm.subnets.get(key(subnetId));
+            Cidr block = arm.subnetBlock(subnetId);
             if (block == null) {
-                return error(400, "InvalidResourceReference", "Resource " + subnetId + " referenced by "
-                        + nicId + "/ipConfigurations/" + name + " was not found.");
+                return unknownSubnet(subnetId, nicId + "/ipConfigurations/" + name);
             }
             Map<String, Object> before = old.get(name);
             String address;
@@ -198,12 +188,7 @@ final class NicRoutes {
             arm.sentConfigs.computeIfAbsent(str(Json.map(o).get("name")), k -> new ArrayList<>())
                     .add(new String(Json.write(o), java.nio.charset.StandardCharsets.UTF_8));
         }
-        if (arm.readFaultsAfterPut != null) {
-            for (int i = 0; i < arm.readFaultsAfterPutCount; i++) {
-                arm.faults.addFirst(arm.readFaultsAfterPut);
-            }
-            arm.readFaultsAfterPut = null;
-        }
+        arm.putAccepted();
         String op = UUID.randomUUID().toString();
         arm.operations.put(op, new FakeArm.Operation(key(nicId), rollback, false, System.nanoTime() + arm.operationNanos,
                 arm.takeFailCode(), new String[1]));

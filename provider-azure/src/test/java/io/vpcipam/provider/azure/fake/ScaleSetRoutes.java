@@ -25,6 +25,7 @@ import static io.vpcipam.provider.azure.fake.ArmJson.newEtag;
 import static io.vpcipam.provider.azure.fake.ArmJson.notFound;
 import static io.vpcipam.provider.azure.fake.ArmJson.props;
 import static io.vpcipam.provider.azure.fake.ArmJson.str;
+import static io.vpcipam.provider.azure.fake.ArmJson.unknownSubnet;
 
 /**
  * The fake ARM's routes for Uniform scale-set instances ({@code VirtualMachineScaleSetVMs_Get/Update} and the
@@ -70,20 +71,9 @@ final class ScaleSetRoutes {
      * instance reads {@code Updating} and its NICs as before. A failed operation restores the model.
      */
     private Reply putInstance(Map<String, Object> stored, String ifMatch, byte[] body) {
-        if (arm.concurrentWrites > 0) {
-            arm.concurrentWrites--;
-            stored.put("etag", "\"" + UUID.randomUUID() + "\""); // someone else's update landed just before ours
-        }
-        if (ifMatch != null && !ifMatch.equals("*") && !ifMatch.equals(stored.get("etag"))) {
-            arm.preconditionFailures++;
-            return error(412, "PreconditionFailed", "The specified precondition 'If-Match = " + ifMatch
-                    + "' failed: the ETag is now " + stored.get("etag"));
-        }
-        if ("Updating".equals(props(stored).get("provisioningState"))) {
-            arm.busyRefusals++;
-            return error(429, "AnotherOperationInProgress", "Operation on " + stored.get("id")
-                    + " cannot be performed because another operation is in progress on it.")
-                    .header("Retry-After", String.valueOf(arm.asyncRetryAfterSeconds));
+        Reply refused = arm.refuseWrite(stored, ifMatch, "\"" + UUID.randomUUID() + "\"");
+        if (refused != null) {
+            return refused;
         }
         Map<String, Object> sent;
         try {
@@ -164,10 +154,9 @@ final class ScaleSetRoutes {
                     primaries++;
                 }
                 String subnetId = str(Json.map(p.getOrDefault("subnet", Map.of())).get("id"));
-                Cidr block = subnetId == null ? null : arm.subnets.get(key(subnetId));
+                Cidr block = arm.subnetBlock(subnetId);
                 if (block == null) {
-                    return error(400, "InvalidResourceReference", "Resource " + subnetId + " referenced by "
-                            + ncName + "/ipConfigurations/" + name + " was not found.");
+                    return unknownSubnet(subnetId, ncName + "/ipConfigurations/" + name);
                 }
                 Map<String, Object> before = old.get(name);
                 String address;
@@ -243,12 +232,7 @@ final class ScaleSetRoutes {
             rollback.put("etag", "\"" + UUID.randomUUID() + "\"");
             arm.scaleSetVms.put(vmKey, rollback);
         };
-        if (arm.readFaultsAfterPut != null) {
-            for (int i = 0; i < arm.readFaultsAfterPutCount; i++) {
-                arm.faults.addFirst(arm.readFaultsAfterPut);
-            }
-            arm.readFaultsAfterPut = null;
-        }
+        arm.putAccepted();
         String op = UUID.randomUUID().toString();
         arm.operations.put(op, new FakeArm.Operation(null, null, false, System.nanoTime() + arm.operationNanos, arm.takeFailCode(),
                 new String[1], done, undo));
