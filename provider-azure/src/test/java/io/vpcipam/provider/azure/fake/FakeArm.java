@@ -63,7 +63,7 @@ import static io.vpcipam.provider.azure.fake.ArmJson.str;
  * Every mutating entry point is synchronized: the fake is one consistent state machine.
  *
  * <p>The routes per resource kind are classes of their own ({@link NicRoutes} for NIC writes, {@link ScaleSetRoutes}
- * for scale-set instances; {@link ArmJson} the JSON vocabulary they share). Why the rest stays one class of some 750
+ * for scale-set instances; {@link ArmJson} the JSON vocabulary they share). Why the rest stays one class of some 800
  * lines: it is the fake's one state (resources, running operations, fault queue, counters) behind one monitor, and
  * the tests' whole view of it: scenario set-up, fault controls and observations are short synchronized methods on
  * that state (about 300 lines, mostly Javadoc), next to the HTTP front (authentication, faults, rate-limit headers,
