@@ -24,6 +24,12 @@ import java.util.Set;
  * with its deletion, and GC's rule sweep. Without it a DEL could read "no route elsewhere", then
  * another pod's ADD install the same address's route and rules, then the DEL delete those rules.
  * An ADD that cannot take the lock has changed nothing. CHECK's reads take no lock.
+ *
+ * <p>Why one class (~430 lines): ADD, its undo, DEL and GC's sweep write and delete the same host
+ * objects (the veth name, the /32 route, the two rules per address) and must agree on their names,
+ * their order and what each holds the lock around; split per command, that agreement would live in
+ * several places. What only reads (CHECK's and GC's parsing of {@code ip -j}) is in
+ * {@link IpReadings}.
  */
 public final class IpWiring implements PodWiring {
 
