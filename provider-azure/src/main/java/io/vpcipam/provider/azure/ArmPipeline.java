@@ -110,11 +110,6 @@ final class ArmPipeline {
         return version == null ? "unknown" : version;
     }
 
-    /** Latest {@code x-ms-ratelimit-remaining-*} values, by header suffix. */
-    Map<String, Long> remainingBudget() {
-        return rateHeaders.remaining();
-    }
-
     /** One read of a long-running operation's status URL (see {@link Arm#operation}). */
     @SuppressWarnings("unchecked")
     Arm.Operation operation(String statusUrl) throws ArmException {

@@ -94,10 +94,5 @@ final class Policies {
                     });
             return response;
         }
-
-        /** Latest value per header suffix (e.g. {@code subscription-writes}). */
-        Map<String, Long> remaining() {
-            return Map.copyOf(remaining);
-        }
     }
 }
