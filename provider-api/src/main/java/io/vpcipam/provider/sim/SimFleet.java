@@ -276,7 +276,7 @@ public final class SimFleet {
             Objects.requireNonNull(spec, "spec");
             return call(this, Verb.CREATE_INTERFACE, () -> {
                 SubnetLedger.Pool pool = subnets.pool(spec.subnetId());
-                checkSlots(0, spec.addresses(), spec.prefixes(), "a new interface");
+                Ec2Rules.checkSlots(limits, 0, spec.addresses(), spec.prefixes(), "a new interface");
                 Set<Integer> devices = new HashSet<>();
                 enis.values().forEach(e -> devices.add(e.deviceIndex));
                 if (devices.size() >= limits.maxInterfaces()) {
@@ -319,14 +319,10 @@ public final class SimFleet {
 
         @Override
         public Assignment assign(String interfaceId, int addresses, int prefixes) throws CloudException {
-            if (addresses < 0 || prefixes < 0 || addresses > SimulatedCloud.MAX_ADDRESSES_PER_CALL
-                    || prefixes > SimulatedCloud.MAX_ADDRESSES_PER_CALL) {
-                throw new IllegalArgumentException("addresses and prefixes must be 0.."
-                        + SimulatedCloud.MAX_ADDRESSES_PER_CALL + ", got " + addresses + " and " + prefixes);
-            }
+            Ec2Rules.checkCount(addresses, prefixes);
             return call(this, Verb.ASSIGN, () -> {
                 SimState.Eni e = eni(interfaceId);
-                checkSlots(e.usedSlots(), addresses, prefixes, interfaceId);
+                Ec2Rules.checkSlots(limits, e.usedSlots(), addresses, prefixes, interfaceId);
                 SubnetLedger.Pool pool = subnets.of(e);
                 pool.allOrNothing(addresses, prefixes);
                 List<Cidr> newPrefixes = pool.takePrefixes(prefixes);
@@ -344,10 +340,7 @@ public final class SimFleet {
             Set<Cidr> gonePrefixes = Set.copyOf(prefixes);
             call(this, Verb.UNASSIGN, () -> {
                 SimState.Eni e = eni(interfaceId);
-                if (gone.contains(e.primary)) {
-                    throw new CloudException.Fatal("InvalidParameterValue", "The primary address " + e.primary
-                            + " of " + interfaceId + " cannot be unassigned", null);
-                }
+                Ec2Rules.refusePrimary(e, gone);
                 SubnetLedger.Pool pool = subnets.of(e);
                 for (Ipv4Address a : gone) {
                     if (e.secondaries.remove(a)) {
@@ -365,30 +358,13 @@ public final class SimFleet {
 
         @Override
         public List<NetworkInterface> findOrphanedInterfaces(Map<String, String> ownerTags) throws CloudException {
-            if (ownerTags == null || ownerTags.isEmpty()) {
-                throw new IllegalArgumentException("owner tags are missing: without them every detached interface "
-                        + "of the account would match");
-            }
+            Ec2Rules.requireOwnerTags(ownerTags);
             // every interface of the fleet is attached from its create to its delete (no faults): none is orphaned
             return call(this, Verb.FIND_ORPHANS, List::of);
         }
 
         private SimState.Eni eni(String id) throws CloudException {
-            SimState.Eni e = id == null ? null : enis.get(id);
-            if (e == null) {
-                throw new CloudException.NotFound("InvalidNetworkInterfaceID.NotFound",
-                        "The networkInterface ID '" + id + "' does not exist");
-            }
-            return e;
-        }
-
-        private void checkSlots(int used, int addresses, int prefixes, String what) throws CloudException {
-            if (used + addresses + prefixes > limits.slotsPerInterface()) {
-                throw new CloudException.CapacityExhausted("PrivateIpAddressLimitExceeded", "Number of private "
-                        + "addresses and prefixes on " + what + " would be " + (used + addresses + prefixes + 1)
-                        + ", the limit is " + limits.addressesPerInterface(),
-                        CloudException.CapacityExhausted.Scope.INTERFACE_ADDRESSES);
-            }
+            return Ec2Rules.interfaceOf(enis, id);
         }
     }
 

@@ -236,14 +236,14 @@ public final class SimulatedCloud implements CloudProvider {
     @Override
     public NetworkInterface createInterface(InterfaceSpec spec) throws CloudException {
         Objects.requireNonNull(spec, "spec");
-        checkCount(spec.addresses(), spec.prefixes());
+        Ec2Rules.checkCount(spec.addresses(), spec.prefixes());
         return mutate(Verb.CREATE_INTERFACE, s -> {
             SimState.SimSubnet subnet = s.subnets.get(spec.subnetId());
             if (subnet == null) {
                 throw new CloudException.NotFound("InvalidSubnetID.NotFound",
                         "The subnet ID '" + spec.subnetId() + "' does not exist");
             }
-            checkSlots(0, spec.addresses(), spec.prefixes(), "a new interface");
+            Ec2Rules.checkSlots(limits, 0, spec.addresses(), spec.prefixes(), "a new interface");
             Set<Integer> devices = new HashSet<>(); // card 0's: the pool's interfaces are attached through card 0
             s.enis.values().stream().filter(e -> e.attached() && e.networkCard == 0)
                     .forEach(e -> devices.add(e.deviceIndex));
@@ -291,11 +291,11 @@ public final class SimulatedCloud implements CloudProvider {
     @Override
     public Assignment assign(String interfaceId, int addresses, int prefixes) throws CloudException {
         requireId(interfaceId);
-        checkCount(addresses, prefixes);
+        Ec2Rules.checkCount(addresses, prefixes);
         return mutate(Verb.ASSIGN, s -> {
             SimState.Eni e = eni(s, interfaceId);
             refuseExcluded(e, "assign to");
-            checkSlots(e.usedSlots(), addresses, prefixes, interfaceId);
+            Ec2Rules.checkSlots(limits, e.usedSlots(), addresses, prefixes, interfaceId);
             SimState.SimSubnet subnet = s.subnets.get(e.subnetId);
             BitSet used = s.used(subnet);
             List<Cidr> newPrefixes = SimState.takePrefixes(subnet, used, prefixes, PREFIX_LENGTH);
@@ -315,10 +315,7 @@ public final class SimulatedCloud implements CloudProvider {
         mutate(Verb.UNASSIGN, s -> {
             SimState.Eni e = eni(s, interfaceId);
             refuseExcluded(e, "unassign from");
-            if (goneAddresses.contains(e.primary)) {
-                throw new CloudException.Fatal("InvalidParameterValue", "The primary address " + e.primary
-                        + " of " + interfaceId + " cannot be unassigned", null);
-            }
+            Ec2Rules.refusePrimary(e, goneAddresses);
             e.secondaries.removeAll(goneAddresses);
             e.prefixes.removeAll(gonePrefixes);
             return null;
@@ -327,10 +324,7 @@ public final class SimulatedCloud implements CloudProvider {
 
     @Override
     public List<NetworkInterface> findOrphanedInterfaces(Map<String, String> ownerTags) throws CloudException {
-        if (ownerTags == null || ownerTags.isEmpty()) {
-            throw new IllegalArgumentException("owner tags are missing: without them every detached interface "
-                    + "of the account would match");
-        }
+        Ec2Rules.requireOwnerTags(ownerTags);
         Map<String, String> wanted = Map.copyOf(ownerTags);
         return call(Verb.FIND_ORPHANS, () -> state.enis.values().stream()
                 .filter(e -> !e.attached() && e.tags.entrySet().containsAll(wanted.entrySet()))
@@ -720,21 +714,6 @@ public final class SimulatedCloud implements CloudProvider {
         return new NodeInfo(s.instanceId, s.instanceType, s.zone, limits, attached, subnets, List.of(s.vpc));
     }
 
-    private void checkSlots(int used, int addresses, int prefixes, String what) throws CloudException {
-        if (used + addresses + prefixes > limits.slotsPerInterface()) {
-            throw new CloudException.CapacityExhausted("PrivateIpAddressLimitExceeded", "Number of private addresses "
-                    + "and prefixes on " + what + " would be " + (used + addresses + prefixes + 1) + ", the limit is "
-                    + limits.addressesPerInterface(), CloudException.CapacityExhausted.Scope.INTERFACE_ADDRESSES);
-        }
-    }
-
-    private static void checkCount(int addresses, int prefixes) {
-        if (addresses < 0 || prefixes < 0 || addresses > MAX_ADDRESSES_PER_CALL || prefixes > MAX_ADDRESSES_PER_CALL) {
-            throw new IllegalArgumentException("addresses and prefixes must be 0.." + MAX_ADDRESSES_PER_CALL
-                    + ", got " + addresses + " and " + prefixes);
-        }
-    }
-
     /**
      * ipamd never names an excluded interface in a mutating call (SPI); the sim refuses it loudly, so a bug that
      * does shows up in every test instead of quietly taking an operator's interface.
@@ -753,12 +732,7 @@ public final class SimulatedCloud implements CloudProvider {
     }
 
     private static SimState.Eni eni(SimState s, String id) throws CloudException {
-        SimState.Eni e = s.enis.get(id);
-        if (e == null) {
-            throw new CloudException.NotFound("InvalidNetworkInterfaceID.NotFound",
-                    "The networkInterface ID '" + id + "' does not exist");
-        }
-        return e;
+        return Ec2Rules.interfaceOf(s.enis, id);
     }
 
     private static SimState.SimSubnet subnet(SimState s, String id) {
