@@ -135,13 +135,7 @@ final class Scheduler implements InstantSource {
         owner = Thread.currentThread();
         for (Process p : parked) {
             p.abandoned = true;
-            current = p;
-            p.turn = true;
-            LockSupport.unpark(p.thread);
-            while (p.turn) {
-                LockSupport.park(this);
-            }
-            current = null;
+            handTurn(p);
         }
         parked.clear();
     }
@@ -245,13 +239,7 @@ final class Scheduler implements InstantSource {
     /** Hands the turn to a sleeping process and waits until it sleeps again or ends. */
     private void resume(Process p) {
         parked.remove(p);
-        current = p;
-        p.turn = true;
-        LockSupport.unpark(p.thread);
-        while (p.turn) {
-            LockSupport.park(this);
-        }
-        current = null;
+        handTurn(p);
         if (!p.done) {
             p.onYield.run();
             return;
@@ -263,5 +251,16 @@ final class Scheduler implements InstantSource {
             throw e;
         }
         p.onEnd.run();
+    }
+
+    /** Gives {@code p} the turn and waits, parked, until it sleeps again or ends. */
+    private void handTurn(Process p) {
+        current = p;
+        p.turn = true;
+        LockSupport.unpark(p.thread);
+        while (p.turn) {
+            LockSupport.park(this);
+        }
+        current = null;
     }
 }
