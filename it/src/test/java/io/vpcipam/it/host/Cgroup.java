@@ -1,8 +1,11 @@
 package io.vpcipam.it.host;
 
 import java.io.IOException;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -52,21 +55,53 @@ public final class Cgroup {
 
     /** Every pid in {@code group} and below. */
     private static List<Long> pids(Path group) {
-        if (!Files.isDirectory(group)) {
-            return List.of();
-        }
         List<Long> out = new ArrayList<>();
-        try (Stream<Path> s = Files.walk(group)) {
-            for (Path f : s.filter(p -> p.getFileName().toString().equals("cgroup.procs")).toList()) {
-                for (String l : Files.readAllLines(f)) {
+        for (Path d : directories(group)) {
+            try {
+                for (String l : Files.readAllLines(d.resolve("cgroup.procs"))) {
                     if (!l.isBlank()) {
                         out.add(Long.parseLong(l.strip()));
                     }
                 }
+            } catch (IOException e) {
+                // the group went away meanwhile: nothing left in it
             }
-        } catch (IOException e) {
-            // the group went away meanwhile: nothing left in it
         }
+        return out;
+    }
+
+    /**
+     * {@code group} and every group below it, deepest first. Runtimes remove a container's group when its last process
+     * exits, so groups vanish while this walks: a vanished entry is skipped, never an error ({@code Files.walk} throws
+     * {@code UncheckedIOException} then, which once failed a test's clean-up after the test had passed).
+     */
+    private static List<Path> directories(Path group) {
+        List<Path> out = new ArrayList<>();
+        if (!Files.isDirectory(group)) {
+            return out;
+        }
+        try {
+            Files.walkFileTree(group, new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
+                    out.add(dir);
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult visitFileFailed(Path file, IOException e) {
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult postVisitDirectory(Path dir, IOException e) {
+                    return FileVisitResult.CONTINUE;
+                }
+            });
+        } catch (IOException e) {
+            // the visitor swallows every failure; nothing reaches here
+        }
+        out.sort((a, b) -> b.getNameCount() - a.getNameCount());
         return out;
     }
 
@@ -109,12 +144,7 @@ public final class Cgroup {
                 g.toFile().delete();
                 continue;
             }
-            try (Stream<Path> s = Files.walk(g)) {
-                s.filter(Files::isDirectory).sorted((a, b) -> b.getNameCount() - a.getNameCount())
-                        .forEach(d -> d.toFile().delete());
-            } catch (IOException ignored) {
-                // gone meanwhile
-            }
+            directories(g).forEach(d -> d.toFile().delete());
         }
     }
 }
