@@ -13,7 +13,8 @@
 # passes it from its cache (containerd, CRI-O). Two runs: ADD+DEL cycles, then ADD alone (the DEL of the
 # previous run is in --prepare, not timed). The machine's load is printed before and after: on a shared
 # machine, compare only figures from the same run. The ADD run also times the JVM floor: an empty program on the
-# plugin's runtime with the launcher's flags and its own AOT cache, the least any JVM-per-call plugin can cost.
+# plugin's runtime with the launcher's flags and its own AOT cache, the least any JVM-per-call plugin can cost; and
+# the JVM minimum ADD (bench/MinimalAdd.java), the least such a plugin must do for an ADD, with and without ip.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 runs=${1:-30}
@@ -125,6 +126,39 @@ printf 'public class Floor { public static void main(String[] a) { System.out.pr
 floor_cmd="$runtime $flags -XX:AOTCache=$w/floor/floor.aot -cp $w/floor/floor.jar Floor"
 [ "$($floor_cmd 2>&1)" = "{}" ] || die "the floor program does not run: $floor_cmd"
 
+# The JVM minimum ADD (bench/MinimalAdd.java): the least a JVM-per-call plugin of this design must do for an ADD
+# (stdin, one real ADD to ipamd, the two ip processes, print), twice: with both ip processes (given a line that
+# only reads), and with none (a plugin whose wiring cost nothing). Same runtime and flags, AOT caches of their own;
+# each gives its address back (a DEL of its key, logged apart) before every timed run, as ours does.
+ipbin=$(command -v ip) nsenterbin=$(command -v nsenter) || die "ip or nsenter missing"
+mkdir "$w/min"
+sed 's/"logFile":"[^"]*"/"logFile":"'"${w//\//\\/}"'\/min.log"/' "$w/ours.json" >"$w/min.json"
+cat >"$w/min/del.sh" <<SH
+#!/bin/sh
+CNI_CONTAINERID=minimal CNI_IFNAME=eth0 CNI_PATH=$gocni CNI_NETNS=/run/netns/$pod CNI_COMMAND=DEL \
+  nsenter --net=/run/netns/$node $plugin <$w/min.json >/dev/null
+SH
+cat >"$w/min/add.sh" <<SH
+#!/bin/sh
+# usage: add.sh AOT_MODE_OPTIONS... -- IP NSENTER   (IP "-": no ip processes)
+aot=""; while [ "\$1" != -- ]; do aot="\$aot \$1"; shift; done; shift
+# shellcheck disable=SC2086
+nsenter --net=/run/netns/$node $runtime $flags \$aot -cp $w/min/min.jar MinimalAdd $w/ipamd.sock benchnet minimal \
+  /run/netns/$pod "\$1" "\$2" <$w/ours.json >$w/min/reply || { cat $w/min/reply >&2; exit 1; }
+SH
+chmod +x "$w/min/del.sh" "$w/min/add.sh"
+{ "${java%/java}/javac" --release 25 -d "$w/min/classes" "$root/cni-shim/bench/MinimalAdd.java" &&
+  "${java%/java}/jar" cf "$w/min/min.jar" -C "$w/min/classes" .; } || die "cannot build the minimum ADD program"
+eval "$fresh"
+for v in ip noip; do
+  if [ $v = ip ]; then tools="$ipbin $nsenterbin"; else tools="- -"; fi
+  # shellcheck disable=SC2086
+  { "$w/min/add.sh" -XX:AOTMode=record -XX:AOTConfiguration="$w/min/$v.aotconf" -- $tools && "$w/min/del.sh" &&
+    "$runtime" $flags -XX:AOTMode=create -XX:AOTConfiguration="$w/min/$v.aotconf" -XX:AOTCache="$w/min/$v.aot" \
+      -cp "$w/min/min.jar" MinimalAdd && "$w/min/add.sh" -XX:AOTCache="$w/min/$v.aot" -- $tools && "$w/min/del.sh"
+  } >"$w/min/train-$v.log" 2>&1 || { cat "$w/min/train-$v.log" >&2; die "the minimum ADD program ($v) does not run"; }
+done
+
 echo "load before: $(uptime)"
 hyperfine -N --style basic --runs "$runs" --warmup 3 --prepare "sh -c '$fresh'" \
   --export-json "$w/cycle.json" --export-markdown "$w/cycle.md" \
@@ -137,6 +171,10 @@ hyperfine -N --style basic --runs "$runs" --warmup 3 \
   -n "ptp + host-local (Go) ADD" --prepare "sh -c '$w/del.sh $gocni/ptp $w/ptp.json; $fresh'" "$w/add.sh $gocni/ptp $w/ptp.json" \
   "${add_base[@]}" \
   -n "JVM floor (empty program, our runtime + flags + its own AOT cache)" --prepare true "$floor_cmd" \
+  -n "JVM minimum ADD (stdin, ipamd ADD, 2 ip that only read, print)" --prepare "sh -c '$w/min/del.sh; $fresh'" \
+  "$w/min/add.sh -XX:AOTCache=$w/min/ip.aot -- $ipbin $nsenterbin" \
+  -n "JVM minimum ADD without ip (stdin, ipamd ADD, print)" --prepare "sh -c '$w/min/del.sh; $fresh'" \
+  "$w/min/add.sh -XX:AOTCache=$w/min/noip.aot -- - -" \
   >>"$w/hyperfine.out" 2>&1 \
   || { cat "$w/hyperfine.out" >&2; die "the ADD run failed (hyperfine's output above)"; }
 # A bare JVM start with the same launcher (VERSION does no I/O): the floor under every call.
@@ -162,10 +200,16 @@ print(f"medians (less moved by a loaded machine's outliers): ADD+DEL {cyc[0]['me
       + (f"; baseline ADD+DEL {cyc[2]['median'] * 1000:.1f}, ADD {add[2]['median'] * 1000:.1f} ms" if len(cyc) > 2 else ""))
 if len(cyc) > 2:
     print(f"baseline / Go: ADD+DEL {cyc[2]['mean'] / cyc[1]['mean']:.2f}x, ADD {add[2]['mean'] / add[1]['mean']:.2f}x")
-floor = add[-1]
+floor, least, least_noip = add[-3:]
+go_add = add[1]['mean']
 print(f"JVM floor (an empty program on our runtime, flags and its own AOT cache): {floor['mean'] * 1000:.1f} ± "
-      f"{floor['stddev'] * 1000:.1f} ms = {floor['mean'] / add[1]['mean']:.2f}x Go's whole ADD; our ADD is "
+      f"{floor['stddev'] * 1000:.1f} ms = {floor['mean'] / go_add:.2f}x Go's whole ADD; our ADD is "
       f"{(add[0]['mean'] - floor['mean']) * 1000:.1f} ms above it")
+print(f"JVM minimum ADD (MinimalAdd: stdin, ipamd ADD, 2 ip that only read, print): {least['mean'] * 1000:.1f} ± "
+      f"{least['stddev'] * 1000:.1f} ms = {least['mean'] / go_add:.2f}x Go's ADD; our ADD is "
+      f"{(add[0]['mean'] - least['mean']) * 1000:.1f} ms above it")
+print(f"  without ip (a plugin whose wiring cost nothing): {least_noip['mean'] * 1000:.1f} ± "
+      f"{least_noip['stddev'] * 1000:.1f} ms = {least_noip['mean'] / go_add:.2f}x Go's ADD")
 steps = {"ADD": {"main": [], "ipamd": [], "wiring": [], "sent": [], "ipstart": []},
          "DEL": {"main": [], "ipamd": [], "wiring": []}}
 for line in open(sys.argv[4]):
