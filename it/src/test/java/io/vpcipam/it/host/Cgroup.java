@@ -1,11 +1,8 @@
 package io.vpcipam.it.host;
 
 import java.io.IOException;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -70,37 +67,10 @@ public final class Cgroup {
         return out;
     }
 
-    /**
-     * {@code group} and every group below it, deepest first. Runtimes remove a container's group when its last process
-     * exits, so groups vanish while this walks: a vanished entry is skipped, never an error ({@code Files.walk} throws
-     * {@code UncheckedIOException} then, which once failed a test's clean-up after the test had passed).
-     */
+    /** {@code group} and every group below it, deepest first; a group that vanishes meanwhile is skipped. */
     private static List<Path> directories(Path group) {
         List<Path> out = new ArrayList<>();
-        if (!Files.isDirectory(group)) {
-            return out;
-        }
-        try {
-            Files.walkFileTree(group, new SimpleFileVisitor<>() {
-                @Override
-                public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
-                    out.add(dir);
-                    return FileVisitResult.CONTINUE;
-                }
-
-                @Override
-                public FileVisitResult visitFileFailed(Path file, IOException e) {
-                    return FileVisitResult.CONTINUE;
-                }
-
-                @Override
-                public FileVisitResult postVisitDirectory(Path dir, IOException e) {
-                    return FileVisitResult.CONTINUE;
-                }
-            });
-        } catch (IOException e) {
-            // the visitor swallows every failure; nothing reaches here
-        }
+        Host.walk(group, out::add, f -> { }, d -> { });
         out.sort((a, b) -> b.getNameCount() - a.getNameCount());
         return out;
     }

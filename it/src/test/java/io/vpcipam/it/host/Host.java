@@ -4,12 +4,16 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
@@ -112,5 +116,43 @@ public final class Host {
     /** Unmounts (lazily, deepest first) whatever is still mounted at or below {@code dir}, before it is deleted. */
     public static void unmountBelow(Path dir) throws IOException, InterruptedException {
         status("sh", "-c", "grep -o ' " + dir + "[^ ]*' /proc/mounts | sort -r | xargs -r -n1 umount -l");
+    }
+
+    /**
+     * Walks {@code root} depth first, skipping whatever vanishes meanwhile: runtimes remove a container's cgroup or
+     * state file as its last process dies, so entries go between their listing and their visit while a clean-up
+     * walks. {@code Files.walk}'s stream throws {@code UncheckedIOException} then, which once failed a test in its
+     * clean-up after every assertion had passed. {@code dirBefore} gets each directory before what is in it,
+     * {@code file} every other entry, {@code dirAfter} each directory after what is in it. A missing root is no error.
+     */
+    public static void walk(Path root, Consumer<Path> dirBefore, Consumer<Path> file, Consumer<Path> dirAfter) {
+        try {
+            Files.walkFileTree(root, new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
+                    dirBefore.accept(dir);
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult visitFile(Path f, BasicFileAttributes attrs) {
+                    file.accept(f);
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult visitFileFailed(Path f, IOException e) {
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult postVisitDirectory(Path dir, IOException e) {
+                    dirAfter.accept(dir);
+                    return FileVisitResult.CONTINUE;
+                }
+            });
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e); // only a visitor's own exception gets here, and they throw none
+        }
     }
 }

@@ -15,11 +15,8 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.security.KeyStore;
 import java.security.SecureRandom;
 import java.security.cert.CertificateFactory;
@@ -345,33 +342,9 @@ public final class TestCluster implements AutoCloseable {
         }
     }
 
-    /**
-     * Deletes {@code root} and what is below it, best effort, as {@code rm -rf} would: an entry that vanishes meanwhile
-     * (a runtime's state file a moment after its process was killed) is skipped, never an error in a clean-up.
-     */
+    /** Deletes {@code root} and what is below it, best effort, as {@code rm -rf}: what vanishes meanwhile is skipped. */
     static void deleteTree(Path root) {
-        try {
-            Files.walkFileTree(root, new SimpleFileVisitor<>() {
-                @Override
-                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
-                    file.toFile().delete();
-                    return FileVisitResult.CONTINUE;
-                }
-
-                @Override
-                public FileVisitResult visitFileFailed(Path file, IOException e) {
-                    return FileVisitResult.CONTINUE;
-                }
-
-                @Override
-                public FileVisitResult postVisitDirectory(Path dir, IOException e) {
-                    dir.toFile().delete();
-                    return FileVisitResult.CONTINUE;
-                }
-            });
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        Host.walk(root, d -> { }, f -> f.toFile().delete(), d -> d.toFile().delete());
     }
 
 }
