@@ -29,7 +29,8 @@ import java.util.logging.Logger;
  * not one per pod), then snapshot -> {@link Planner#plan} -> execute, repeated until the planner says nothing or
  * the pass's step budget is spent. A pass runs on a jittered timer and at once when an ADD finds the pool empty.
  *
- * <p>Cloud errors: throttling waits the cloud's retry-after (with jitter) and goes on; a full subnet pauses growth
+ * <p>Cloud errors: throttling waits the cloud's retry-after plus a random spread that grows with each throttle in a
+ * row, and goes on (a throttled periodic re-read is put off instead, see {@link #resync}); a full subnet pauses growth
  * for {@code subnetBackoff}; not-found, conflict or a limit the pool did not expect re-read the node. A failing cloud
  * (a fatal error, a server error, the provider's circuit breaker open, or any failed describe) ends the pass and holds
  * every cloud call until the provider's retry-after (the breaker's remaining open time), else a backoff doubling from
@@ -56,6 +57,13 @@ public final class Reconciler implements AutoCloseable {
     static final Duration MIN_CLOUD_BACKOFF = Duration.ofMillis(500);
     /** Longest hold after repeated cloud failures without a retry-after: pods wait at most this after a recovery. */
     static final Duration MAX_CLOUD_BACKOFF = Duration.ofSeconds(10);
+    /**
+     * The spread added to a throttled call's retry-after on its first throttle in a row; it doubles with each throttle
+     * in a row up to {@link #MAX_CLOUD_BACKOFF}, and the wait is drawn uniformly from it ("full jitter").
+     */
+    static final Duration THROTTLE_SPREAD = Duration.ofMillis(250);
+    /** A periodic re-read throttled k times in a row is put off 2^k intervals, k at most this: 8 intervals. */
+    static final int MAX_RESYNC_DEFERRAL_DOUBLINGS = 3;
     /** First growth pause after the cloud refused an allocation for an interface or instance limit. */
     static final Duration MIN_LIMIT_BACKOFF = Duration.ofSeconds(5);
     /** Longest such pause: a limit that stays refuses at most one request this often. */
@@ -210,6 +218,12 @@ public final class Reconciler implements AutoCloseable {
     private volatile Warnings warnings = Warnings.NONE;
     private volatile String interfacesHeld; // non-null: why no interface may be created or deleted now
     private volatile Instant lastResync = Instant.MIN;
+    /** A periodic re-read the cloud throttled waits until then; one that is needed does not. */
+    private Instant periodicResyncAfter = Instant.MIN;
+    /** Throttled calls in a row (this thread only); any answered call resets it. */
+    private int throttles;
+    /** Periodic re-reads throttled in a row (this thread only): each doubles the deferral of the next. */
+    private int periodicThrottles;
     private volatile NodeLimits nodeLimits; // null until the node was first read
     private volatile CloudHealth health = CloudHealth.ANSWERING;
     private Instant sweepBefore; // non-null: this node's detached interfaces created up to then are leftovers
@@ -340,8 +354,9 @@ public final class Reconciler implements AutoCloseable {
         if (holdLeft().isPositive()) {
             return; // the cloud is failing: nothing is called until the hold ends
         }
-        if (needResync || !now.isBefore(lastResync.plus(settings.resyncInterval()))) {
-            if (!resync()) {
+        if (needResync || (!now.isBefore(lastResync.plus(settings.resyncInterval()))
+                && !now.isBefore(periodicResyncAfter))) {
+            if (!resync(needResync)) {
                 return;
             }
         }
@@ -375,7 +390,7 @@ public final class Reconciler implements AutoCloseable {
                 break;
             }
             if (needResync) {
-                if (!resync()) {
+                if (!resync(true)) {
                     break;
                 }
                 node = pool.node();
@@ -392,7 +407,16 @@ public final class Reconciler implements AutoCloseable {
         }
     }
 
-    private boolean resync() throws InterruptedException {
+    /**
+     * Re-reads the node. A {@code needed} re-read (a call's outcome is in doubt, a subnet is new) is retried after each
+     * throttle until the cloud answers. A periodic one only looks for drift, so a throttle puts it off (one interval
+     * more for each throttle in a row, doubling, see {@link #deferPeriodicResync}) and the pass goes on with the pool
+     * as it is: on an account the whole fleet shares, the periodic re-reads of a thousand nodes would otherwise be
+     * retried in step, and take the tokens that the allocations of pods waiting for an address need.
+     *
+     * @return whether the pass may go on
+     */
+    private boolean resync(boolean needed) throws InterruptedException {
         while (running) {
             try {
                 NodeInfo info = provider.describeNode();
@@ -400,8 +424,14 @@ public final class Reconciler implements AutoCloseable {
                 pool.sync(info);
                 lastResync = clock.instant();
                 needResync = false;
+                periodicThrottles = 0;
                 return true;
             } catch (CloudException.Throttled e) {
+                if (!needed) {
+                    periodicThrottles = Math.min(periodicThrottles + 1, MAX_RESYNC_DEFERRAL_DOUBLINGS);
+                    deferPeriodicResync(1L << periodicThrottles);
+                    return true;
+                }
                 backOff(e);
             } catch (CloudException e) {
                 LOG.warning("describe failed (" + e.code() + "): " + e.getMessage());
@@ -615,6 +645,7 @@ public final class Reconciler implements AutoCloseable {
 
     /** A cloud call answered: whatever failed before is over. */
     private void answered() {
+        throttles = 0;
         CloudHealth h = health;
         if (h.failing()) {
             health = CloudHealth.ANSWERING;
@@ -756,8 +787,34 @@ public final class Reconciler implements AutoCloseable {
     }
 
     private void backOff(CloudException.Throttled e) throws InterruptedException {
+        pacing.sleep(throttleWait(e));
+    }
+
+    /**
+     * How long to wait after a throttle: the cloud's retry-after (at least 50 ms), plus a uniform draw from a spread
+     * that doubles with each throttle in a row ({@link #THROTTLE_SPREAD} up to {@link #MAX_CLOUD_BACKOFF}). A bucket
+     * the whole account shares gives every node the same retry-after (its next token), so without a growing, random
+     * spread a throttled fleet retries in step and is throttled again, call after call.
+     */
+    private Duration throttleWait(CloudException.Throttled e) {
+        throttles++;
+        deferPeriodicResync(1);
         long base = Math.max(50, e.retryAfter().toMillis());
-        pacing.sleep(Duration.ofMillis(base + pacing.random().nextLong(base / 5 + 1)));
+        long spread = Math.min(MAX_CLOUD_BACKOFF.toMillis(), THROTTLE_SPREAD.toMillis() << Math.min(throttles - 1, 16));
+        return Duration.ofMillis(base + pacing.random().nextLong(spread + 1));
+    }
+
+    /**
+     * Puts the periodic re-read off by {@code intervals} resync intervals (jittered) from now, or leaves it later. The
+     * account is throttling: a re-read that only looks for drift can wait, and the calls of pods waiting for an
+     * address cannot. Needed re-reads are not affected; once the throttling stops, a re-read follows within the
+     * deferral.
+     */
+    private void deferPeriodicResync(long intervals) {
+        Instant later = clock.instant().plus(jitter(settings.resyncInterval().multipliedBy(intervals)));
+        if (later.isAfter(periodicResyncAfter)) {
+            periodicResyncAfter = later;
+        }
     }
 
     /** How long the pass loop waits for a wake-up before the next timed pass: the interval, jittered by +-20%. */
