@@ -29,13 +29,20 @@ class ThrottleBackoffTest extends OnTestNode {
         return new CloudException.Throttled("RequestLimitExceeded", "Request limit exceeded (injected)", RETRY_AFTER);
     }
 
-    /** The node's reconciler, recording its waits instead of sleeping and drawing the top of every range. */
-    private Reconciler reconciler(List<Duration> waits) {
-        return reconciler(waits, true);
+    /** What the reconciler waited, in order, instead of sleeping. */
+    private final List<Duration> waits = new ArrayList<>();
+
+    /** An m5.large that keeps 5 addresses warm (WARM_IP_TARGET=5), and its {@link #reconciler}. */
+    private Reconciler fiveWarm(boolean topDraws) throws Exception {
+        node = new TestNode(dir, "m5.large", new Targets(5, 0, 0, 0, false, 0), Duration.ZERO);
+        return reconciler(topDraws);
     }
 
-    /** As {@link #reconciler(List)}, drawing the top ({@code top}) or the bottom of every range. */
-    private Reconciler reconciler(List<Duration> waits, boolean topDraws) {
+    /**
+     * The node's reconciler, recording its waits in {@link #waits}, drawing the top ({@code topDraws}) or the bottom
+     * of every random range.
+     */
+    private Reconciler reconciler(boolean topDraws) {
         RandomGenerator draws = new RandomGenerator() {
             @Override
             public long nextLong() {
@@ -61,6 +68,13 @@ class ThrottleBackoffTest extends OnTestNode {
         return new Reconciler(node.cloud, node.pool, node.settings, node.clock, nanos -> { }, new Wakeup(), pacing);
     }
 
+    /** Pods 0 to {@code n - 1} take {@code n} of the node's free addresses. */
+    private void podsTake(int n) throws Exception {
+        for (int i = 0; i < n; i++) {
+            node.pool.add(key(i), "", "ns", "pod" + i, Duration.ZERO);
+        }
+    }
+
     private static List<Duration> millis(long... ms) {
         List<Duration> out = new ArrayList<>();
         for (long m : ms) {
@@ -71,9 +85,7 @@ class ThrottleBackoffTest extends OnTestNode {
 
     @Test
     void throttlesInARow_waitTheRetryAfterPlusASpreadThatDoubles_upToFourSeconds_thenStartOver() throws Exception {
-        node = new TestNode(dir, "m5.large", new Targets(5, 0, 0, 0, false, 0), Duration.ZERO);
-        List<Duration> waits = new ArrayList<>();
-        Reconciler r = reconciler(waits);
+        Reconciler r = fiveWarm(true);
         node.cloud.failNext(Verb.ASSIGN, 7, ThrottleBackoffTest::throttled);
 
         r.pass();
@@ -85,9 +97,7 @@ class ThrottleBackoffTest extends OnTestNode {
         assertEquals(5, node.pool.status().free());
 
         // the pods take the warm addresses; the next allocation is throttled once: its spread starts over
-        for (int i = 0; i < 5; i++) {
-            node.pool.add(key(i), "", "ns", "pod" + i, Duration.ZERO);
-        }
+        podsTake(5);
         waits.clear();
         node.cloud.failNext(Verb.ASSIGN, 1, ThrottleBackoffTest::throttled);
         r.pass();
@@ -97,9 +107,7 @@ class ThrottleBackoffTest extends OnTestNode {
 
     @Test
     void theSpreadIsDrawn_notAdded_theLeastWaitIsTheRetryAfter() throws Exception {
-        node = new TestNode(dir, "m5.large", new Targets(5, 0, 0, 0, false, 0), Duration.ZERO);
-        List<Duration> waits = new ArrayList<>();
-        Reconciler r = reconciler(waits, false);
+        Reconciler r = fiveWarm(false);
         node.cloud.failNext(Verb.ASSIGN, 3, ThrottleBackoffTest::throttled);
 
         r.pass();
@@ -109,13 +117,9 @@ class ThrottleBackoffTest extends OnTestNode {
 
     @Test
     void periodicReread_throttled_isPutOffNotRetried_andThePassGoesOnToAllocate() throws Exception {
-        node = new TestNode(dir, "m5.large", new Targets(5, 0, 0, 0, false, 0), Duration.ZERO);
-        List<Duration> waits = new ArrayList<>();
-        Reconciler r = reconciler(waits);
+        Reconciler r = fiveWarm(true);
         r.pass(); // the first read, then 5 warm addresses
-        for (int i = 0; i < 5; i++) {
-            node.pool.add(key(i), "", "ns", "pod" + i, Duration.ZERO);
-        }
+        podsTake(5);
         node.cloud.resetCounters();
         node.clock.advance(Duration.ofSeconds(61)); // the periodic re-read (every 60 s here) is due
         node.cloud.failNext(Verb.DESCRIBE_NODE, 1, ThrottleBackoffTest::throttled);
@@ -138,9 +142,7 @@ class ThrottleBackoffTest extends OnTestNode {
 
     @Test
     void neededReread_throttled_isRetriedInThePass() throws Exception {
-        node = new TestNode(dir, "m5.large", new Targets(5, 0, 0, 0, false, 0), Duration.ZERO);
-        List<Duration> waits = new ArrayList<>();
-        Reconciler r = reconciler(waits);
+        Reconciler r = fiveWarm(true);
         r.pass();
         node.cloud.resetCounters();
         r.requestResync(); // as after a call whose outcome is in doubt: the pool must not act on a stale picture
@@ -154,13 +156,9 @@ class ThrottleBackoffTest extends OnTestNode {
 
     @Test
     void anyThrottle_putsTheNextPeriodicRereadOffByAnInterval() throws Exception {
-        node = new TestNode(dir, "m5.large", new Targets(5, 0, 0, 0, false, 0), Duration.ZERO);
-        List<Duration> waits = new ArrayList<>();
-        Reconciler r = reconciler(waits);
+        Reconciler r = fiveWarm(true);
         r.pass(); // read at t0
-        for (int i = 0; i < 5; i++) {
-            node.pool.add(key(i), "", "ns", "pod" + i, Duration.ZERO);
-        }
+        podsTake(5);
         node.clock.advance(Duration.ofSeconds(30));
         node.cloud.resetCounters();
         node.cloud.failNext(Verb.ASSIGN, 1, ThrottleBackoffTest::throttled);
@@ -180,8 +178,7 @@ class ThrottleBackoffTest extends OnTestNode {
         // one throttled allocation every 42 s (0.7 of the 60 s interval): each throttle puts the periodic re-read off
         // by an interval, so without a bound the node would never look for drift (an address removed behind its back)
         node = new TestNode(dir, "c5.4xlarge", new Targets(1, 0, 0, 0, false, 0), Duration.ZERO);
-        List<Duration> waits = new ArrayList<>();
-        Reconciler r = reconciler(waits);
+        Reconciler r = reconciler(true);
         r.pass(); // read at t0
         node.cloud.resetCounters();
         for (int i = 0; i < 29; i++) { // 29 x 42 s = 1,218 s: 20 intervals
