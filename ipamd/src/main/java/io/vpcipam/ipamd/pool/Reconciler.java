@@ -65,8 +65,9 @@ public final class Reconciler implements AutoCloseable {
     /**
      * The widest spread. Nothing shortens a wait after a throttle, so it must stay inside a pod's ADD timeout (10 s by
      * default): on AWS the engine sees a throttle only after the provider's own retries, with a retry-after of 3.2 s,
-     * so a wait is at most 7.2 s. Simulated at 1,000 nodes on EC2's 20 calls/s, 4 s throttles 26% of the calls against
-     * 29% for 2 s and 23% for 10 s (p99 time-to-IP 140, 164 and 146 s).
+     * so a wait is at most 7.2 s. Simulated at 1,000 nodes on EC2's 20 calls/s (one seed), 4 s throttles 26% of the
+     * calls against 29% for 2 s and 23% for 10 s. Their p99 time-to-IP (140, 164 and 146 s) does not rank them: another
+     * random stream moves the same 4 s run's p99 to 159 s.
      */
     static final Duration MAX_THROTTLE_SPREAD = Duration.ofSeconds(4);
     /**
